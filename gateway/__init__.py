@@ -1,0 +1,1 @@
+"""The platform's only public entry: authentication, rate limits, routing, the merged OpenAPI."""

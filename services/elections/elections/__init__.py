@@ -1,0 +1,1 @@
+"""Elections service: Legal-entity elections of each community's governance committee."""

@@ -1,0 +1,1 @@
+"""Grid governance service: Grids, grid workers, inspections, hazards, events and N-minute service circles."""

@@ -1,0 +1,1 @@
+"""Registry service: Communities, buildings with dated jurisdiction, enterprises."""

@@ -1,0 +1,1 @@
+"""Service requests service: City, enterprise and employee service requests, activities, Open311."""

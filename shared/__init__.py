@@ -1,0 +1,1 @@
+"""Code every service of the platform shares: settings, database, errors, auth, paging, events."""

@@ -1,0 +1,116 @@
+"""The FastAPI factory every service uses: lifespan, middleware, handlers, health, roles in OpenAPI."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from shared.auth import InternalTokenVerifier, route_roles
+from shared.db import create_engine, create_sessionmaker
+from shared.errors import ConstraintProblem, install_problem_handlers, problem_responses
+from shared.health import router as health_router
+from shared.observability import RequestContextMiddleware, configure_logging
+from shared.settings import PlatformSettings
+
+BackgroundTask = Callable[[FastAPI], Coroutine[Any, Any, None]]
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "description": "RFC 9457 Problem Details",
+    "required": ["type", "title", "status", "code"],
+    "properties": {
+        "type": {"type": "string", "example": "urn:binjiang:problem:not-found"},
+        "title": {"type": "string", "example": "资源不存在"},
+        "status": {"type": "integer", "example": 404},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "description": "Stable UPPER_SNAKE code", "example": "NOT_FOUND"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "detail": {"type": "string"},
+                    "code": {"type": "string"},
+                    "pointer": {"type": "string", "description": "JSON Pointer into the body"},
+                    "parameter": {"type": "string", "description": "Query or path parameter"},
+                    "header": {"type": "string"},
+                },
+            },
+        },
+        "trace_id": {"type": "string"},
+    },
+}
+
+
+def create_service_app(
+    *,
+    name: str,
+    title: str,
+    description: str,
+    settings: PlatformSettings,
+    routers: Sequence[APIRouter],
+    constraint_problems: Mapping[str, ConstraintProblem] | None = None,
+    background_tasks: Sequence[BackgroundTask] = (),
+    version: str = "0.1.0",
+) -> FastAPI:
+    """Build a service app; engine, sessionmaker and clients are created once, in lifespan."""
+    configure_logging(settings.log_level, settings.log_json)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(
+            settings.async_database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        tasks = [asyncio.create_task(task(app), name=task.__name__) for task in background_tasks]
+        try:
+            yield
+        finally:
+            for running in tasks:
+                running.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await engine.dispose()
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.service_name = name
+    app.state.token_verifier = InternalTokenVerifier(settings.internal_token_secret.get_secret_value())
+    install_problem_handlers(app, constraint_problems)
+    app.include_router(health_router)
+    for router in routers:
+        app.include_router(router)
+    document_roles(app)
+    app.add_middleware(RequestContextMiddleware, service=name)
+    return app
+
+
+def document_roles(app: FastAPI) -> None:
+    """Put each route's role list into its OpenAPI operation, with its 401/403 responses."""
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        roles = route_roles(route.dependencies)
+        if roles is None:
+            continue
+        route.openapi_extra = {**(route.openapi_extra or {}), "x-roles": [str(role) for role in roles]}
+        route.description = (route.description or "") + "\n\n**Roles:** " + ", ".join(f"`{r}`" for r in roles)
+        route.responses = {**problem_responses(401, 403), **route.responses}
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,179 @@
+"""The identity the gateway forwards, its internal token, and per-route role lists.
+
+The gateway verifies the user's JWT or the partner's API key, drops any identity header the
+client sent, and forwards `X-Platform-Identity`: a short-lived HS256 token signed with the
+platform's internal secret. Services accept nothing else.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.params import Depends as DependsParam
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.errors import Forbidden, Unauthenticated
+from shared.i18n import Text
+
+IDENTITY_HEADER = "x-platform-identity"
+INTERNAL_AUDIENCE = "binjiang-platform-internal"
+INTERNAL_ISSUER = "binjiang-gateway"
+_CACHE_LIMIT = 10_000
+
+
+class Role(StrEnum):
+    platform_admin = "platform_admin"
+    community_staff = "community_staff"
+    grid_worker = "grid_worker"
+    enterprise_rep = "enterprise_rep"
+    employee = "employee"
+    partner = "partner"
+    election_observer = "election_observer"
+    service = "service"  # another platform service calling over the internal network
+
+
+USER_ROLES: tuple[Role, ...] = tuple(role for role in Role if role is not Role.service)
+EVERY_ROLE: tuple[Role, ...] = tuple(Role)
+
+
+class Identity(BaseModel):
+    """Who is calling, with the scopes each role carries."""
+
+    model_config = ConfigDict(frozen=True)
+
+    subject: str = Field(description="User id, `partner:<id>` or `service:<name>`")
+    roles: frozenset[Role]
+    name: str | None = None
+    community_ids: frozenset[uuid.UUID] = frozenset()
+    grid_ids: frozenset[uuid.UUID] = frozenset()
+    enterprise_id: uuid.UUID | None = None
+    partner_id: uuid.UUID | None = None
+    partner_kind: Literal["bank", "mcn"] | None = None
+    election_ids: frozenset[uuid.UUID] = frozenset()
+
+    def has(self, *roles: Role) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    def staff_of(self, community_id: uuid.UUID) -> bool:
+        """Platform admins, or community staff scoped to this community."""
+        return Role.platform_admin in self.roles or (
+            Role.community_staff in self.roles and community_id in self.community_ids
+        )
+
+    def to_claims(self) -> dict[str, Any]:
+        claims: dict[str, Any] = {"sub": self.subject, "roles": sorted(self.roles)}
+        if self.name:
+            claims["name"] = self.name
+        for key in ("community_ids", "grid_ids", "election_ids"):
+            values = getattr(self, key)
+            if values:
+                claims[key] = sorted(str(value) for value in values)
+        for key in ("enterprise_id", "partner_id"):
+            value = getattr(self, key)
+            if value is not None:
+                claims[key] = str(value)
+        if self.partner_kind:
+            claims["partner_kind"] = self.partner_kind
+        return claims
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any]) -> Identity:
+        data = {key: claims[key] for key in cls.model_fields if key in claims}
+        data["subject"] = claims["sub"]
+        return cls.model_validate(data)
+
+
+def mint_internal_token(identity: Identity, secret: str, ttl_seconds: int = 60) -> str:
+    """Sign an identity for one hop inside the platform."""
+    now = int(time.time())
+    claims = identity.to_claims() | {
+        "iss": INTERNAL_ISSUER,
+        "aud": INTERNAL_AUDIENCE,
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+class InternalTokenVerifier:
+    """Verifies internal tokens; remembers verified ones until they expire (the gateway reuses them)."""
+
+    def __init__(self, secret: str) -> None:
+        self._secret = secret
+        self._verified: dict[str, tuple[float, Identity]] = {}
+
+    def verify(self, token: str) -> Identity:
+        now = time.time()
+        cached = self._verified.get(token)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=["HS256"],
+                audience=INTERNAL_AUDIENCE,
+                issuer=INTERNAL_ISSUER,
+                options={"require": ["exp", "iat", "sub"]},
+            )
+            identity = Identity.from_claims(claims)
+        except (jwt.PyJWTError, ValueError, KeyError) as exc:
+            raise Unauthenticated(Text("内部身份令牌无效", "Invalid internal identity token")) from exc
+        if len(self._verified) >= _CACHE_LIMIT:
+            self._verified = {key: value for key, value in self._verified.items() if value[0] > now}
+            if len(self._verified) >= _CACHE_LIMIT:
+                self._verified.clear()
+        self._verified[token] = (float(claims["exp"]), identity)
+        return identity
+
+
+def current_identity(request: Request) -> Identity:
+    """The caller's identity from the gateway's internal token; 401 without one."""
+    cached = request.scope.get("state", {}).get("identity")
+    if isinstance(cached, Identity):
+        return cached
+    token = request.headers.get(IDENTITY_HEADER)
+    if not token:
+        raise Unauthenticated(Text("缺少身份凭证", "No identity: call through the gateway with a token"))
+    verifier: InternalTokenVerifier = request.app.state.token_verifier
+    identity = verifier.verify(token)
+    request.state.identity = identity
+    return identity
+
+
+CurrentIdentity = Annotated[Identity, Depends(current_identity)]
+
+
+class RoleCheck:
+    """A route's explicit role list; the app factory reads it into the OpenAPI document."""
+
+    def __init__(self, roles: Iterable[Role]) -> None:
+        self.roles = tuple(roles)
+
+    async def __call__(self, identity: CurrentIdentity) -> Identity:
+        if identity.roles.isdisjoint(self.roles):
+            raise Forbidden(Text("当前角色无权调用此接口", "Your role may not call this endpoint"))
+        return identity
+
+
+def allow(*roles: Role) -> DependsParam:
+    """Route dependency naming every role that may call it: `dependencies=[allow(Role.platform_admin)]`."""
+    if not roles:
+        raise ValueError("a route must allow at least one role")
+    dependency: DependsParam = Depends(RoleCheck(roles))
+    return dependency
+
+
+def route_roles(dependencies: Iterable[Any]) -> tuple[Role, ...] | None:
+    """The role list declared on a route, or None when it is public."""
+    for dependency in dependencies:
+        call: Callable[..., Any] | None = getattr(dependency, "dependency", None)
+        if isinstance(call, RoleCheck):
+            return call.roles
+    return None

@@ -1,0 +1,296 @@
+"""One exception hierarchy and one set of handlers: every error leaves as RFC 9457 Problem Details.
+
+Domain modules raise subclasses of `ProblemError` (`BuildingNotFound`), never `HTTPException`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.i18n import Language, Text, negotiate_language
+from shared.jsonutil import dumps
+
+PROBLEM_JSON = "application/problem+json"
+logger = structlog.get_logger("shared.errors")
+
+
+def problem_type(code: str) -> str:
+    """The stable `type` URI of a problem code."""
+    return "urn:binjiang:problem:" + code.lower().replace("_", "-")
+
+
+class ProblemError(Exception):
+    """Base of every error a client may see; subclasses fix `status`, `code` and `title`."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "BAD_REQUEST"
+    title: ClassVar[Text] = Text("请求有误", "Bad request")
+
+    def __init__(
+        self,
+        detail: str | Text | None = None,
+        *,
+        errors: Sequence[Mapping[str, Any]] = (),
+        headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.detail = detail
+        self.errors = list(errors)
+        self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
+        super().__init__(detail.en if isinstance(detail, Text) else (detail or self.code))
+
+    def to_problem(self, language: Language, trace_id: str | None) -> dict[str, Any]:
+        """Render as a Problem Details body."""
+        body: dict[str, Any] = {
+            "type": problem_type(self.code),
+            "title": self.title.render(language),
+            "status": self.status,
+            "code": self.code,
+        }
+        if self.detail is not None:
+            body["detail"] = self.detail.render(language) if isinstance(self.detail, Text) else self.detail
+        if self.errors:
+            body["errors"] = self.errors
+        body.update(self.extra)
+        if trace_id:
+            body["trace_id"] = trace_id
+        return body
+
+
+class InvalidRequest(ProblemError):
+    status = 400
+    code = "INVALID_REQUEST"
+    title = Text("请求参数有误", "Invalid request")
+
+
+class InvalidCursor(InvalidRequest):
+    code = "INVALID_CURSOR"
+    title = Text("分页游标无效", "Invalid cursor")
+
+
+class Unauthenticated(ProblemError):
+    status = 401
+    code = "UNAUTHENTICATED"
+    title = Text("未认证", "Authentication required")
+
+
+class Forbidden(ProblemError):
+    status = 403
+    code = "FORBIDDEN"
+    title = Text("无权执行此操作", "Not allowed")
+
+
+class NotFound(ProblemError):
+    status = 404
+    code = "NOT_FOUND"
+    title = Text("资源不存在", "Not found")
+
+
+class Conflict(ProblemError):
+    status = 409
+    code = "CONFLICT"
+    title = Text("与当前状态冲突", "Conflict with the current state")
+
+
+class PreconditionFailed(ProblemError):
+    status = 412
+    code = "VERSION_MISMATCH"
+    title = Text("资源已被修改", "The resource has changed")
+
+
+class PayloadTooLarge(ProblemError):
+    status = 413
+    code = "PAYLOAD_TOO_LARGE"
+    title = Text("请求体过大", "Request body too large")
+
+
+class ValidationFailed(ProblemError):
+    status = 422
+    code = "VALIDATION_FAILED"
+    title = Text("输入校验失败", "Validation failed")
+
+
+class PreconditionRequired(ProblemError):
+    status = 428
+    code = "IF_MATCH_REQUIRED"
+    title = Text("缺少 If-Match 请求头", "If-Match header required")
+
+
+class RateLimited(ProblemError):
+    status = 429
+    code = "RATE_LIMITED"
+    title = Text("请求过于频繁", "Too many requests")
+
+
+class ServiceUnavailable(ProblemError):
+    status = 503
+    code = "SERVICE_UNAVAILABLE"
+    title = Text("服务暂不可用", "Service unavailable")
+
+
+class InternalError(ProblemError):
+    status = 500
+    code = "INTERNAL_ERROR"
+    title = Text("服务器内部错误", "Internal server error")
+
+
+@dataclass(frozen=True, slots=True)
+class ConstraintProblem:
+    """How a named database constraint violation is reported (so races end as 409, not 500)."""
+
+    error: type[ProblemError]
+    detail: Text
+    pointer: str | None = None
+
+
+def problem_response(error: ProblemError, language: Language, trace_id: str | None = None) -> Response:
+    """The HTTP response for a `ProblemError`."""
+    return Response(
+        content=dumps(error.to_problem(language, trace_id)),
+        status_code=error.status,
+        media_type=PROBLEM_JSON,
+        headers=error.headers,
+    )
+
+
+def _trace_id(request: Request) -> str | None:
+    value = request.scope.get("state", {}).get("trace_id")
+    return str(value) if value else None
+
+
+def _location_item(location: Sequence[Any], detail: str, error_type: str) -> dict[str, Any]:
+    item: dict[str, Any] = {"detail": detail, "code": error_type.upper()}
+    where, *rest = location or ("body",)
+    if where == "body":
+        item["pointer"] = "/" + "/".join(str(part).replace("~", "~0").replace("/", "~1") for part in rest)
+    elif where == "header":
+        item["header"] = ".".join(str(part) for part in rest)
+    else:  # query, path, cookie
+        item["parameter"] = ".".join(str(part) for part in rest)
+    return item
+
+
+def validation_items(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Pydantic errors as `errors[]` items; the submitted input is never echoed back."""
+    items = []
+    for error in errors:
+        message = str(error.get("msg", "invalid value"))
+        items.append(_location_item(tuple(error.get("loc", ())), message, str(error.get("type", "invalid"))))
+    return items
+
+
+def _constraint_name(error: DBAPIError) -> str | None:
+    original = getattr(error.orig, "__cause__", None) or error.orig
+    return getattr(original, "constraint_name", None)
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    original = getattr(error.orig, "__cause__", None) or error.orig
+    return getattr(original, "sqlstate", None) or getattr(error.orig, "sqlstate", None)
+
+
+def install_problem_handlers(app: FastAPI, constraint_problems: Mapping[str, ConstraintProblem] | None = None) -> None:
+    """Register the one handler per error family on `app`."""
+    constraints = dict(constraint_problems or {})
+
+    def language_of(request: Request) -> Language:
+        return negotiate_language(request.headers.get("accept-language"))
+
+    async def on_problem(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ProblemError)
+        return problem_response(exc, language_of(request), _trace_id(request))
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        error = ValidationFailed(
+            Text("请求中有字段未通过校验", "Some fields of the request are invalid"),
+            errors=validation_items(exc.errors()),
+        )
+        return problem_response(error, language_of(request), _trace_id(request))
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        by_status: dict[int, type[ProblemError]] = {
+            401: Unauthenticated,
+            403: Forbidden,
+            404: NotFound,
+            409: Conflict,
+            413: PayloadTooLarge,
+            422: ValidationFailed,
+            428: PreconditionRequired,
+            429: RateLimited,
+            503: ServiceUnavailable,
+        }
+        error_class = by_status.get(exc.status_code)
+        if error_class is None:
+            error: ProblemError = InvalidRequest()
+            error.extra = {"status": exc.status_code}
+            body = error.to_problem(language_of(request), _trace_id(request))
+            body.update(code=f"HTTP_{exc.status_code}", type=problem_type(f"HTTP_{exc.status_code}"))
+            return Response(dumps(body), exc.status_code, media_type=PROBLEM_JSON, headers=exc.headers)
+        detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 422 else None
+        return problem_response(error_class(detail, headers=exc.headers), language_of(request), _trace_id(request))
+
+    async def on_integrity(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, DBAPIError)
+        name = _constraint_name(exc)
+        sqlstate = _sqlstate(exc)
+        known = constraints.get(name or "")
+        if known is not None:
+            items = [{"detail": known.detail.render(language_of(request)), "pointer": known.pointer}]
+            error: ProblemError = known.error(known.detail, errors=items if known.pointer else ())
+        elif sqlstate in ("40001", "40P01"):
+            error = Conflict(Text("并发修改冲突,请重试", "Concurrent modification; please retry"))
+            error.headers["Retry-After"] = "1"
+        elif sqlstate in ("23505", "23P01"):
+            error = Conflict(Text("与已有记录冲突", "Conflicts with an existing record"))
+        elif sqlstate == "55P03":
+            error = Conflict(Text("资源正被其他请求占用", "The resource is busy; please retry"))
+        else:
+            logger.error("database_error", sqlstate=sqlstate, constraint=name, error_type=type(exc).__name__)
+            error = InternalError()
+        return problem_response(error, language_of(request), _trace_id(request))
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        logger.exception("unhandled_error", error_type=type(exc).__name__)
+        return problem_response(InternalError(), language_of(request), _trace_id(request))
+
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(IntegrityError, on_integrity)
+    app.add_exception_handler(DBAPIError, on_integrity)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries documenting the Problem Details a route may return."""
+    descriptions = {
+        400: "Invalid request",
+        401: "Authentication required",
+        403: "Not allowed",
+        404: "Not found",
+        409: "Conflict with the current state",
+        412: "Stale If-Match version",
+        413: "Body too large",
+        422: "Validation failed",
+        428: "If-Match required",
+        429: "Too many requests",
+    }
+    return {
+        status: {
+            "description": descriptions.get(status, "Error"),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,157 @@
+"""Request ids, W3C trace context, JSON logs without secrets, RED metrics, body-size limit.
+
+All of it is one pure ASGI middleware (no `BaseHTTPMiddleware`), shared by services and gateway.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import sys
+import time
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.errors import PayloadTooLarge, problem_response
+from shared.i18n import Text, negotiate_language
+
+MAX_BODY_BYTES = 1024 * 1024
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
+_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+_SENSITIVE = re.compile(r"(phone|password|secret|token|authorization|api_key|id_number|signature|cookie)", re.I)
+
+HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests handled", ["service", "method", "route", "status"])
+HTTP_DURATION = Histogram(
+    "http_request_duration_seconds",
+    "HTTP request latency",
+    ["service", "method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key in list(event):
+        if _SENSITIVE.search(key):
+            event[key] = "[redacted]"
+    return event
+
+
+def configure_logging(level: str = "INFO", json: bool = True) -> None:
+    """structlog to stdout as JSON lines, with request/trace ids from context and secrets redacted."""
+    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _redact,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        cache_logger_on_first_use=True,
+    )
+
+
+def new_trace_context(headers: dict[bytes, bytes]) -> tuple[str, str, str]:
+    """(request_id, trace_id, traceparent for the next hop) from incoming headers."""
+    raw_id = headers.get(b"x-request-id", b"").decode("latin-1")
+    request_id = raw_id if _REQUEST_ID.match(raw_id) else secrets.token_hex(16)
+    match = _TRACEPARENT.match(headers.get(b"traceparent", b"").decode("latin-1"))
+    trace_id = match.group(1) if match and match.group(1) != "0" * 32 else secrets.token_hex(16)
+    flags = match.group(3) if match else "01"
+    return request_id, trace_id, f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"
+
+
+def route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path_format", None) or getattr(route, "path", None)
+    return str(path) if path else "unmatched"
+
+
+class RequestContextMiddleware:
+    """Binds request/trace ids, echoes `X-Request-ID`, enforces the body limit, records metrics."""
+
+    def __init__(self, app: ASGIApp, service: str, max_body: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.service = service
+        self.max_body = max_body
+        self.logger = structlog.get_logger("access")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        request_id, trace_id, _ = new_trace_context(headers)
+        scope.setdefault("state", {}).update(request_id=request_id, trace_id=trace_id)
+        structlog.contextvars.bind_contextvars(request_id=request_id, trace_id=trace_id)
+        started = time.perf_counter()
+        status = 500
+        language = negotiate_language(headers.get(b"accept-language", b"").decode("latin-1"))
+
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            await self._too_large(scope, receive, send, language, trace_id, request_id)
+            return
+
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise _BodyTooLarge()
+            return message
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_with_id)
+        except _BodyTooLarge:
+            await self._too_large(scope, receive, send, language, trace_id, request_id)
+            status = 413
+        finally:
+            elapsed = time.perf_counter() - started
+            route = route_template(scope)
+            HTTP_REQUESTS.labels(self.service, scope["method"], route, str(status)).inc()
+            HTTP_DURATION.labels(self.service, scope["method"], route).observe(elapsed)
+            self.logger.info(
+                "request",
+                method=scope["method"],
+                route=route,
+                status=status,
+                duration_ms=round(elapsed * 1000, 2),
+            )
+            structlog.contextvars.clear_contextvars()
+
+    async def _too_large(
+        self, scope: Scope, receive: Receive, send: Send, language: Any, trace_id: str, request_id: str
+    ) -> None:
+        error = PayloadTooLarge(Text("请求体不得超过 1 MiB", "Request bodies are limited to 1 MiB"))
+        response = problem_response(error, language, trace_id)
+        response.headers["x-request-id"] = request_id
+        response.headers["connection"] = "close"
+        await response(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def metrics_payload() -> tuple[bytes, str]:
+    return generate_latest(), CONTENT_TYPE_LATEST

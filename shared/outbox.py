@@ -1,0 +1,182 @@
+"""Domain events: written to the outbox with the change, served as an ordered feed, consumed idempotently.
+
+Feed order is assigned by a sequencer only to events whose writing transaction is older than
+every transaction still running (`pg_snapshot_xmin`), so a slow writer can never commit an
+event *behind* a position a consumer has already passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import structlog
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import Table, func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.auth import IDENTITY_HEADER, Identity, Role, allow, mint_internal_token
+
+logger = structlog.get_logger("shared.outbox")
+
+
+async def record_event(
+    session: AsyncSession,
+    outbox: Table,
+    event_type: str,
+    aggregate_type: str,
+    aggregate_id: uuid.UUID,
+    payload: dict[str, Any],
+) -> uuid.UUID:
+    """Append a domain event in the caller's transaction."""
+    event_id = uuid.uuid4()
+    await session.execute(
+        insert(outbox).values(
+            event_id=event_id,
+            type=event_type,
+            aggregate_type=aggregate_type,
+            aggregate_id=aggregate_id,
+            payload=payload,
+        )
+    )
+    return event_id
+
+
+class FeedEvent(BaseModel):
+    seq: int = Field(description="Position in this service's feed; pass the last one as `after`")
+    event_id: uuid.UUID
+    type: str
+    aggregate_type: str
+    aggregate_id: uuid.UUID
+    occurred_at: dt.datetime
+    payload: dict[str, Any]
+
+
+class EventFeed(BaseModel):
+    items: list[FeedEvent]
+    last_seq: int = Field(description="The position to resume from (`after`)")
+
+
+async def assign_positions(session: AsyncSession, outbox: Table) -> None:
+    """Give feed positions, in commit-safe order, to events no running transaction can precede."""
+    schema = outbox.schema
+    table = f'"{schema}".{outbox.name}' if schema else outbox.name
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": f"{table}:sequencer"})
+    await session.execute(
+        text(f"""
+        WITH base AS (SELECT coalesce(max(seq), 0) AS top FROM {table}),
+        ready AS (
+            SELECT id, row_number() OVER (ORDER BY txid, id) AS step FROM {table}
+            WHERE seq IS NULL AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+        )
+        UPDATE {table} AS event SET seq = base.top + ready.step
+        FROM base, ready WHERE event.id = ready.id
+    """)
+    )
+
+
+async def read_feed(sessionmaker: async_sessionmaker[AsyncSession], outbox: Table, after: int, limit: int) -> EventFeed:
+    """The events after position `after`, in feed order."""
+    async with sessionmaker() as session, session.begin():
+        await assign_positions(session, outbox)
+    async with sessionmaker() as session:
+        rows = (
+            await session.execute(select(outbox).where(outbox.c.seq > after).order_by(outbox.c.seq).limit(limit))
+        ).all()
+    items = [FeedEvent.model_validate(row, from_attributes=True) for row in rows]
+    return EventFeed(items=items, last_seq=items[-1].seq if items else after)
+
+
+def event_feed_router(outbox: Table) -> APIRouter:
+    """`GET /internal/events`: the service's ordered event feed for other services."""
+    router = APIRouter(tags=["internal"], include_in_schema=True)
+
+    @router.get(
+        "/internal/events",
+        summary="Ordered domain-event feed (other services only)",
+        dependencies=[allow(Role.service, Role.platform_admin)],
+    )
+    async def events(
+        request: Request,
+        after: int = Query(0, ge=0, description="Return events after this position"),
+        limit: int = Query(100, ge=1, le=1000),
+    ) -> EventFeed:
+        """Events after `after`, oldest first."""
+        return await read_feed(request.app.state.sessionmaker, outbox, after, limit)
+
+    return router
+
+
+EventHandler = Callable[[AsyncSession, FeedEvent], Awaitable[None]]
+
+
+class FeedConsumer:
+    """Pulls another service's feed in the background; each event is handled and the cursor
+    advanced in one transaction, so a restart resumes exactly where it stopped."""
+
+    def __init__(
+        self,
+        *,
+        source: str,
+        base_url: str,
+        consumer_name: str,
+        secret: str,
+        cursor_table: Table,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        handler: EventHandler,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.source = source
+        self._url = base_url.rstrip("/") + "/internal/events"
+        self._identity = Identity(subject=f"service:{consumer_name}", roles=frozenset({Role.service}))
+        self._secret = secret
+        self._cursor = cursor_table
+        self._sessionmaker = sessionmaker
+        self._handler = handler
+        self._poll_seconds = poll_seconds
+
+    async def position(self) -> int:
+        async with self._sessionmaker() as session:
+            value = await session.scalar(select(self._cursor.c.position).where(self._cursor.c.source == self.source))
+        return int(value or 0)
+
+    async def poll_once(self, http: aiohttp.ClientSession, limit: int = 200) -> int:
+        """Fetch and handle one batch; returns how many events were handled."""
+        after = await self.position()
+        headers = {IDENTITY_HEADER: mint_internal_token(self._identity, self._secret)}
+        async with http.get(self._url, params={"after": after, "limit": limit}, headers=headers) as response:
+            response.raise_for_status()
+            feed = EventFeed.model_validate(await response.json())
+        for event in feed.items:
+            async with self._sessionmaker() as session, session.begin():
+                await self._handler(session, event)
+                await session.execute(
+                    insert(self._cursor)
+                    .values(source=self.source, position=event.seq)
+                    .on_conflict_do_update(
+                        index_elements=[self._cursor.c.source],
+                        set_={"position": event.seq, "updated_at": func.now()},
+                    )
+                )
+        return len(feed.items)
+
+    async def run(self) -> None:
+        """Poll forever; errors are logged and retried after a pause."""
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            while True:
+                try:
+                    handled = await self.poll_once(http)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # a dead upstream must not kill the consumer
+                    logger.warning("feed_poll_failed", source=self.source, error_type=type(exc).__name__)
+                    handled = 0
+                if handled == 0:
+                    await asyncio.sleep(self._poll_seconds)

@@ -1,0 +1,78 @@
+"""Fixtures: one migrated database per run, in-process service clients, a clean slate per test."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from tests.support.database import create_test_database, drop_test_database, migrate, truncate_all
+from tools.devdb import stop_embedded
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A freshly migrated database for this run (embedded PostgreSQL unless DATABASE_URL is set)."""
+    url = asyncio.run(create_test_database())
+    try:
+        migrate(url)
+        os.environ["TEST_DATABASE_URL"] = url
+        yield url
+    finally:
+        asyncio.run(drop_test_database(url))
+        stop_embedded()
+
+
+@pytest.fixture(autouse=True)
+async def clean_database(database_url: str) -> AsyncIterator[None]:
+    """Every test starts from empty service tables."""
+    yield
+    await truncate_all(database_url)
+
+
+async def _client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service.test") as client:
+            yield client
+
+
+@pytest.fixture(scope="session")
+async def registry_app(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    from registry.app import create_app
+    from registry.settings import Settings
+
+    async for client in _client(create_app(Settings(database_url=database_url, environment="test"))):
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def requests_app(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    from service_requests.app import create_app
+    from service_requests.settings import Settings
+
+    async for client in _client(create_app(Settings(database_url=database_url, environment="test"))):
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def elections_app(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    from elections.app import create_app
+    from elections.settings import Settings
+
+    async for client in _client(create_app(Settings(database_url=database_url, environment="test"))):
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def grid_app(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    from grid.app import create_app
+    from grid.settings import Settings
+
+    async for client in _client(create_app(Settings(database_url=database_url, environment="test"))):
+        yield client

@@ -1,0 +1,1 @@
+"""Helpers the tests share: identities and tokens, database set-up."""

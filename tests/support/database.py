@@ -1,0 +1,60 @@
+"""A fresh database per test run, built by the migrations, so parallel runs never collide."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+from shared.settings import PlatformSettings
+from tools.devdb import server_url, to_async_url
+from tools.migrate import upgrade_all
+
+PLATFORM_SCHEMAS = ("gateway", "registry", "requests", "elections", "grid")
+
+
+def asyncpg_dsn(url: str) -> str:
+    return to_async_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def create_test_database() -> str:
+    """Create `test_<random>` on the platform's server, migrate it, return its libpq URL."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(asyncpg_dsn(server_url("postgres")))
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return server_url(name)
+
+
+def migrate(url: str) -> None:
+    upgrade_all(url)
+
+
+async def drop_test_database(url: str) -> None:
+    name = url.split("?")[0].rsplit("/", 1)[1]
+    connection = await asyncpg.connect(asyncpg_dsn(server_url("postgres")))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+async def truncate_all(url: str) -> None:
+    """Empty every service table (not the alembic version tables) between tests."""
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        tables = await connection.fetch(
+            "SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables "
+            "WHERE schemaname = ANY($1::text[]) AND tablename <> 'alembic_version'",
+            list(PLATFORM_SCHEMAS),
+        )
+        if tables:
+            await connection.execute("TRUNCATE " + ", ".join(row["name"] for row in tables) + " CASCADE")
+    finally:
+        await connection.close()
+
+
+def settings_for(url: str) -> PlatformSettings:
+    return PlatformSettings(database_url=url, environment="test")

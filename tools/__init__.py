@@ -1,0 +1,1 @@
+"""Developer and operator tooling: the embedded database, migrations, the process runner."""

@@ -1,0 +1,51 @@
+"""Which processes make up the platform, on which loopback ports, and how to start each one."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True, slots=True)
+class Process:
+    name: str
+    factory: str
+    default_port: int
+
+    @property
+    def port(self) -> int:
+        return int(os.environ.get(f"{self.name.upper().replace('-', '_')}_PORT", self.default_port))
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def command(self, port: int | None = None) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            self.factory,
+            "--factory",
+            "--host",
+            HOST,
+            "--port",
+            str(port or self.port),
+            "--no-access-log",
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+        ]
+
+
+SERVICES = (
+    Process("registry", "registry.app:create_app", 8101),
+    Process("service-requests", "service_requests.app:create_app", 8102),
+    Process("elections", "elections.app:create_app", 8103),
+    Process("grid", "grid.app:create_app", 8104),
+)
+GATEWAY = Process("gateway", "gateway.app:create_app", 8000)
