@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` runs every `bench/scenario_*.py`; `make bench ARGS="gateway"` runs one."""
