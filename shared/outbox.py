@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aiohttp
+import httpx
 import structlog
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
@@ -124,7 +124,7 @@ class FeedConsumer:
         self,
         *,
         source: str,
-        base_url: str,
+        client: httpx.AsyncClient,
         consumer_name: str,
         secret: str,
         cursor_table: Table,
@@ -133,7 +133,7 @@ class FeedConsumer:
         poll_seconds: float = 1.0,
     ) -> None:
         self.source = source
-        self._url = base_url.rstrip("/") + "/internal/events"
+        self._client = client  # base_url = the source service; created once in lifespan
         self._identity = Identity(subject=f"service:{consumer_name}", roles=frozenset({Role.service}))
         self._secret = secret
         self._cursor = cursor_table
@@ -146,13 +146,13 @@ class FeedConsumer:
             value = await session.scalar(select(self._cursor.c.position).where(self._cursor.c.source == self.source))
         return int(value or 0)
 
-    async def poll_once(self, http: aiohttp.ClientSession, limit: int = 200) -> int:
+    async def poll_once(self, limit: int = 200) -> int:
         """Fetch and handle one batch; returns how many events were handled."""
         after = await self.position()
         headers = {IDENTITY_HEADER: mint_internal_token(self._identity, self._secret)}
-        async with http.get(self._url, params={"after": after, "limit": limit}, headers=headers) as response:
-            response.raise_for_status()
-            feed = EventFeed.model_validate(await response.json())
+        response = await self._client.get("/internal/events", params={"after": after, "limit": limit}, headers=headers)
+        response.raise_for_status()
+        feed = EventFeed.model_validate(response.json())
         for event in feed.items:
             async with self._sessionmaker() as session, session.begin():
                 await self._handler(session, event)
@@ -168,15 +168,20 @@ class FeedConsumer:
 
     async def run(self) -> None:
         """Poll forever; errors are logged and retried after a pause."""
-        timeout = aiohttp.ClientTimeout(total=10)
-        async with aiohttp.ClientSession(timeout=timeout) as http:
-            while True:
-                try:
-                    handled = await self.poll_once(http)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # a dead upstream must not kill the consumer
-                    logger.warning("feed_poll_failed", source=self.source, error_type=type(exc).__name__)
-                    handled = 0
-                if handled == 0:
-                    await asyncio.sleep(self._poll_seconds)
+        while True:
+            try:
+                handled = await self.poll_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a dead upstream must not kill the consumer
+                logger.warning("feed_poll_failed", source=self.source, error_type=type(exc).__name__)
+                handled = 0
+            if handled == 0:
+                await asyncio.sleep(self._poll_seconds)
+
+
+def service_client(
+    base_url: str, timeout: float = 10.0, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """An httpx client for low-rate calls to another service (create it once, in lifespan)."""
+    return httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
