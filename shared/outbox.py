@@ -178,10 +178,3 @@ class FeedConsumer:
                 handled = 0
             if handled == 0:
                 await asyncio.sleep(self._poll_seconds)
-
-
-def service_client(
-    base_url: str, timeout: float = 10.0, transport: httpx.AsyncBaseTransport | None = None
-) -> httpx.AsyncClient:
-    """An httpx client for low-rate calls to another service (create it once, in lifespan)."""
-    return httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
