@@ -9,13 +9,13 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
 
 from shared.auth import InternalTokenVerifier, route_roles
 from shared.db import create_engine, create_sessionmaker
 from shared.errors import ConstraintProblem, install_problem_handlers, problem_responses
 from shared.health import router as health_router
 from shared.observability import RequestContextMiddleware, configure_logging
+from shared.routes import walk_routes
 from shared.settings import PlatformSettings
 
 BackgroundTask = Callable[[FastAPI], Coroutine[Any, Any, None]]
@@ -96,10 +96,9 @@ def create_service_app(
 
 def document_roles(app: FastAPI) -> None:
     """Put each route's role list into its OpenAPI operation, with its 401/403 responses."""
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
-        roles = route_roles(route.dependencies)
+    for info in walk_routes(app.router):
+        route = info.route
+        roles = route_roles(info.dependencies)
         if roles is None:
             continue
         route.openapi_extra = {**(route.openapi_extra or {}), "x-roles": [str(role) for role in roles]}
