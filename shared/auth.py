@@ -133,18 +133,13 @@ class InternalTokenVerifier:
         return identity
 
 
-def current_identity(request: Request) -> Identity:
+async def current_identity(request: Request) -> Identity:
     """The caller's identity from the gateway's internal token; 401 without one."""
-    cached = request.scope.get("state", {}).get("identity")
-    if isinstance(cached, Identity):
-        return cached
     token = request.headers.get(IDENTITY_HEADER)
     if not token:
         raise Unauthenticated(Text("缺少身份凭证", "No identity: call through the gateway with a token"))
     verifier: InternalTokenVerifier = request.app.state.token_verifier
-    identity = verifier.verify(token)
-    request.state.identity = identity
-    return identity
+    return verifier.verify(token)
 
 
 CurrentIdentity = Annotated[Identity, Depends(current_identity)]

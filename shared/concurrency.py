@@ -21,7 +21,7 @@ def set_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
 
 
-def if_match_version(
+async def if_match_version(
     if_match: Annotated[str | None, Header(description='The `ETag` you last saw, e.g. `"v3"`; required')] = None,
 ) -> int:
     """The version the client expects; 428 when the header is missing."""

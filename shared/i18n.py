@@ -44,7 +44,7 @@ class Text:
         return self.en if language == "en" else self.zh
 
 
-def request_language(request: Request) -> Language:
+async def request_language(request: Request) -> Language:
     """The language the caller asked for."""
     return negotiate_language(request.headers.get("accept-language"))
 

@@ -90,7 +90,8 @@ class RequestContextMiddleware:
             return
         headers = dict(scope["headers"])
         request_id, trace_id, _ = new_trace_context(headers)
-        scope.setdefault("state", {}).update(request_id=request_id, trace_id=trace_id)
+        # A copy: the lifespan state dict may be shared by every request (asgi-lifespan does so).
+        scope["state"] = {**scope.get("state", {}), "request_id": request_id, "trace_id": trace_id}
         structlog.contextvars.bind_contextvars(request_id=request_id, trace_id=trace_id)
         started = time.perf_counter()
         status = 500

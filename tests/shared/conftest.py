@@ -1,0 +1,71 @@
+"""A small app built only from shared pieces, over the registry schema's platform tables."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import APIRouter, FastAPI, Request
+from pydantic import BaseModel, Field, field_validator
+
+from registry.database import platform_tables
+from shared.app import create_service_app
+from shared.auth import CurrentIdentity, Role, allow
+from shared.db import SessionDep
+from shared.errors import NotFound
+from shared.i18n import Text
+from shared.idempotency import Idempotency
+from shared.outbox import event_feed_router, record_event
+from shared.settings import PlatformSettings
+
+
+class Note(BaseModel):
+    text: str = Field(min_length=1, max_length=200)
+    tags: list[str] = []
+
+    @field_validator("tags")
+    @classmethod
+    def _no_blank_tags(cls, tags: list[str]) -> list[str]:
+        if any(not tag.strip() for tag in tags):
+            raise ValueError("tags must not be blank")
+        return tags
+
+
+def build_app(database_url: str) -> FastAPI:
+    router = APIRouter()
+
+    @router.post("/v1/notes", dependencies=[allow(Role.employee)], status_code=201)
+    async def create_note(body: Note, request: Request, session: SessionDep, identity: CurrentIdentity) -> object:
+        """Record a note as an outbox event (the 'work'), idempotently."""
+        idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+        if (replay := await idempotency.begin(body)) is not None:
+            return replay
+        note_id = uuid.uuid4()
+        await record_event(session, platform_tables.outbox_event, "NoteCreated", "note", note_id, body.model_dump())
+        return await idempotency.complete({"id": str(note_id)}, headers={"Location": f"/v1/notes/{note_id}"})
+
+    @router.get("/v1/notes/{note_id}", dependencies=[allow(Role.employee)])
+    async def get_note(note_id: uuid.UUID) -> None:
+        """Always missing: exercises the NotFound problem."""
+        raise NotFound(Text("没有这条笔记", "No such note"))
+
+    settings = PlatformSettings(database_url=database_url, environment="test")
+    return create_service_app(
+        name="shared-test",
+        title="shared test",
+        description="",
+        settings=settings,
+        routers=[router, event_feed_router(platform_tables.outbox_event)],
+    )
+
+
+@pytest.fixture(scope="session")
+async def notes(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    app = build_app(database_url)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shared.test") as client:
+            yield client
