@@ -20,7 +20,7 @@ class RouteInfo:
 
     @property
     def method(self) -> str:
-        return sorted(self.route.methods)[0]
+        return sorted(self.route.methods or {"GET"})[0]
 
 
 def walk_routes(router: APIRouter, prefix: str = "", inherited: Sequence[Any] = ()) -> Iterator[RouteInfo]:
