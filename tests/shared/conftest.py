@@ -10,6 +10,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel, Field, field_validator
+from sqlalchemy.orm import registry as registry_mapper
 
 from registry.database import platform_tables
 from shared.app import create_service_app
@@ -34,6 +35,17 @@ class Note(BaseModel):
         return tags
 
 
+class IdempotencyRow:
+    """The idempotency table mapped to a class, to make the ORM flush happen at commit time."""
+
+    def __init__(self, **values: object) -> None:
+        for name, value in values.items():
+            setattr(self, name, value)
+
+
+registry_mapper().map_imperatively(IdempotencyRow, platform_tables.idempotency_key)
+
+
 def build_app(database_url: str) -> FastAPI:
     router = APIRouter()
 
@@ -51,6 +63,12 @@ def build_app(database_url: str) -> FastAPI:
     async def get_note(note_id: uuid.UUID) -> None:
         """Always missing: exercises the NotFound problem."""
         raise NotFound(Text("没有这条笔记", "No such note"))
+
+    @router.put("/v1/notes/{key}", dependencies=[allow(Role.employee)])
+    async def put_note(key: str, session: SessionDep) -> dict[str, str]:
+        """Adds an ORM row that is only flushed at commit, after this handler has returned."""
+        session.add(IdempotencyRow(consumer="commit-test", key=key, method="PUT", path="/", request_hash=b"x"))
+        return {"status": "written"}
 
     settings = PlatformSettings(database_url=database_url, environment="test")
     return create_service_app(

@@ -98,3 +98,12 @@ def test_cursors_round_trip_and_reject_tampering() -> None:
         decode_cursor(cursor, 3)
     with pytest.raises(InvalidCursor):
         decode_cursor("%%%not-base64", 2)
+
+
+async def test_a_commit_that_fails_is_never_answered_with_success(notes: httpx.AsyncClient) -> None:
+    first = await notes.put("/v1/notes/once", headers=EMPLOYEE)
+    assert first.status_code == 200
+    # The duplicate key only fails when the unit of work commits, after the handler returned.
+    second = await notes.put("/v1/notes/once", headers=EMPLOYEE)
+    assert second.status_code == 409
+    assert second.json()["code"] == "CONFLICT"
