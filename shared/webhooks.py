@@ -1,0 +1,420 @@
+"""Outbound webhooks (Standard Webhooks): endpoints, messages enqueued with the change, a dispatcher.
+
+Messages are written in the same transaction as the change that caused them, serialised once
+and resent byte for byte. The dispatcher leases due messages with `FOR UPDATE SKIP LOCKED`
+(safe with many replicas), delivers outside any transaction, and records every attempt. A
+dispatcher killed mid-delivery loses nothing: the lease expires and another one retries with
+the same `webhook-id`, which receivers use to process each message once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import email.utils
+import ipaddress
+import random
+import secrets
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import structlog
+from sqlalchemy import (
+    ARRAY,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    any_,
+    func,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import UUID, insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from standardwebhooks import Webhook
+
+from shared.errors import ValidationFailed
+from shared.i18n import Text as I18nText
+from shared.jsonutil import dumps
+
+logger = structlog.get_logger("shared.webhooks")
+
+# Seconds to wait before attempt n+1 after attempt n failed (attempt 1 is immediate).
+RETRY_SCHEDULE: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
+DISABLE_AFTER = dt.timedelta(days=5)
+ROTATION_OVERLAP = dt.timedelta(hours=24)
+RESPONSE_EXCERPT_BYTES = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookTables:
+    endpoint: Table
+    message: Table
+    attempt: Table
+
+
+def define_webhook_tables(metadata: MetaData) -> WebhookTables:
+    """Add the webhook tables to a service's metadata (and so to its migrations)."""
+    endpoint = Table(
+        "webhook_endpoint",
+        metadata,
+        Column("id", UUID(as_uuid=True), primary_key=True),
+        Column("owner_id", UUID(as_uuid=True), nullable=False, index=True),
+        Column("url", String(2000), nullable=False),
+        Column("event_types", ARRAY(String(100)), nullable=False, server_default="{}"),
+        Column("description", String(500)),
+        Column("secret", String(200), nullable=False),
+        Column("previous_secret", String(200)),
+        Column("previous_secret_expires_at", DateTime(timezone=True)),
+        Column("failing_since", DateTime(timezone=True)),
+        Column("disabled_at", DateTime(timezone=True)),
+        Column("disabled_reason", String(200)),
+        Column("version", Integer, nullable=False, server_default="1"),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    message = Table(
+        "webhook_message",
+        metadata,
+        Column("id", String(40), primary_key=True),
+        Column("endpoint_id", UUID(as_uuid=True), ForeignKey(endpoint.c.id, ondelete="CASCADE"), nullable=False),
+        Column("event_type", String(100), nullable=False),
+        Column("payload", LargeBinary, nullable=False),
+        Column("status", String(20), nullable=False, server_default="pending"),
+        Column("attempts", Integer, nullable=False, server_default="0"),
+        Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("lease_until", DateTime(timezone=True)),
+        Column("last_status_code", Integer),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("delivered_at", DateTime(timezone=True)),
+        Index(None, "endpoint_id", "created_at"),
+    )
+    Index(
+        f"ix_{message.name}_due",
+        message.c.next_attempt_at,
+        postgresql_where=message.c.status == "pending",
+    )
+    attempt = Table(
+        "webhook_attempt",
+        metadata,
+        Column("id", UUID(as_uuid=True), primary_key=True),
+        Column("message_id", String(40), ForeignKey(message.c.id, ondelete="CASCADE"), nullable=False, index=True),
+        Column("attempted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("status_code", Integer),
+        Column("duration_ms", Integer, nullable=False),
+        Column("response_excerpt", Text),
+        Column("error", String(200)),
+    )
+    return WebhookTables(endpoint, message, attempt)
+
+
+def new_secret() -> str:
+    """A fresh `whsec_` signing secret (24 random bytes, base64)."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+class UnsafeWebhookUrl(ValidationFailed):
+    code = "WEBHOOK_URL_NOT_ALLOWED"
+    title = I18nText("回调地址不被允许", "Webhook URL not allowed")
+
+
+def _refused_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    return not ip.is_global or ip.is_multicast
+
+
+async def check_endpoint_url(url: str, *, allow_private: bool) -> None:
+    """HTTPS to a public address; loopback and private ranges only when explicitly allowed."""
+    parts = urlsplit(url)
+    pointer = [{"detail": "webhook URL refused", "pointer": "/url"}]
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise UnsafeWebhookUrl(I18nText("地址须为 https URL", "The URL must be an https URL"), errors=pointer)
+    if allow_private:
+        return
+    if parts.scheme != "https":
+        raise UnsafeWebhookUrl(I18nText("地址须使用 https", "The URL must use https"), errors=pointer)
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(parts.hostname, parts.port or 443)
+    except socket.gaierror as exc:
+        raise UnsafeWebhookUrl(I18nText("无法解析该主机名", "The host name does not resolve"), errors=pointer) from exc
+    if any(_refused_address(str(info[4][0])) for info in infos):
+        raise UnsafeWebhookUrl(
+            I18nText("地址解析到内网或本机", "The host resolves to a loopback or private address"), errors=pointer
+        )
+
+
+async def enqueue(
+    session: AsyncSession,
+    tables: WebhookTables,
+    *,
+    owner_id: uuid.UUID,
+    event_type: str,
+    data: dict[str, Any],
+    occurred_at: dt.datetime,
+) -> int:
+    """In the caller's transaction: one message per active endpoint of `owner_id` wanting this type."""
+    endpoint = tables.endpoint
+    targets = (
+        (
+            await session.execute(
+                select(endpoint.c.id).where(
+                    endpoint.c.owner_id == owner_id,
+                    endpoint.c.disabled_at.is_(None),
+                    (literal(event_type) == any_(endpoint.c.event_types))
+                    | (func.cardinality(endpoint.c.event_types) == 0),
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not targets:
+        return 0
+    body = dumps({"type": event_type, "timestamp": occurred_at.astimezone(dt.UTC), "data": data})
+    await session.execute(
+        insert(tables.message),
+        [
+            {"id": f"msg_{uuid.uuid4().hex}", "endpoint_id": target, "event_type": event_type, "payload": body}
+            for target in targets
+        ],
+    )
+    return len(targets)
+
+
+def signature_header(message_id: str, timestamp: dt.datetime, body: bytes, secrets_: Sequence[str]) -> str:
+    """`webhook-signature`: one `v1,<base64>` per active secret, space separated."""
+    data = body.decode()
+    return " ".join(Webhook(secret).sign(message_id, timestamp, data) for secret in secrets_)
+
+
+def retry_after_seconds(header: str | None, now: dt.datetime) -> float | None:
+    """Seconds from a `Retry-After` header (delta-seconds or HTTP date)."""
+    if not header:
+        return None
+    if header.strip().isdigit():
+        return float(header.strip())
+    try:
+        when = email.utils.parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - now).total_seconds())
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status_code: int | None
+    duration_ms: int
+    excerpt: str | None
+    error: str | None
+    retry_after: float | None
+
+    @property
+    def delivered(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+EndpointDisabled = Callable[[uuid.UUID, str], Awaitable[None]]
+
+
+class WebhookDispatcher:
+    """Delivers due messages; run one per process (or many: leases keep them apart)."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        tables: WebhookTables,
+        *,
+        allow_private: bool = False,
+        schedule: Sequence[float] = RETRY_SCHEDULE,
+        lease: dt.timedelta = dt.timedelta(seconds=60),
+        batch: int = 20,
+        timeout_seconds: float = 15.0,
+        poll_seconds: float = 0.5,
+        on_endpoint_disabled: EndpointDisabled | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._tables = tables
+        self._allow_private = allow_private
+        self._schedule = tuple(schedule)
+        self._lease = lease
+        self._batch = batch
+        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self._poll_seconds = poll_seconds
+        self._on_endpoint_disabled = on_endpoint_disabled
+
+    async def claim(self) -> list[Any]:
+        """Lease up to `batch` due messages of enabled endpoints."""
+        message, endpoint = self._tables.message, self._tables.endpoint
+        due = (
+            select(message.c.id)
+            .join(endpoint, endpoint.c.id == message.c.endpoint_id)
+            .where(
+                message.c.status == "pending",
+                message.c.next_attempt_at <= func.now(),
+                (message.c.lease_until.is_(None)) | (message.c.lease_until < func.now()),
+                endpoint.c.disabled_at.is_(None),
+            )
+            .order_by(message.c.next_attempt_at)
+            .limit(self._batch)
+            .with_for_update(of=message, skip_locked=True)
+        )
+        async with self._sessionmaker() as session, session.begin():
+            leased = (
+                await session.execute(
+                    update(message)
+                    .where(message.c.id.in_(due.scalar_subquery()))
+                    .values(lease_until=func.now() + self._lease, attempts=message.c.attempts + 1)
+                    .returning(message.c.id, message.c.endpoint_id, message.c.payload, message.c.attempts)
+                )
+            ).all()
+            if not leased:
+                return []
+            endpoints = {
+                row.id: row
+                for row in (
+                    await session.execute(
+                        select(endpoint).where(endpoint.c.id.in_({row.endpoint_id for row in leased}))
+                    )
+                ).all()
+            }
+        return [(row, endpoints[row.endpoint_id]) for row in leased]
+
+    async def deliver(self, http: aiohttp.ClientSession, row: Any, endpoint: Any) -> Outcome:
+        """One attempt; 2xx is success, anything else (3xx included) a failure."""
+        now = dt.datetime.now(dt.UTC)
+        active = [endpoint.secret]
+        if (
+            endpoint.previous_secret
+            and endpoint.previous_secret_expires_at
+            and endpoint.previous_secret_expires_at > now
+        ):
+            active.append(endpoint.previous_secret)
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": row.id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": signature_header(row.id, now, row.payload, active),
+            "user-agent": "binjiang-platform-webhooks/1",
+        }
+        started = time.perf_counter()
+        try:
+            await check_endpoint_url(endpoint.url, allow_private=self._allow_private)
+            async with http.post(endpoint.url, data=row.payload, headers=headers, allow_redirects=False) as answer:
+                excerpt = (await answer.content.read(RESPONSE_EXCERPT_BYTES)).decode("utf-8", "replace")
+                retry_after = retry_after_seconds(answer.headers.get("retry-after"), now)
+                return Outcome(answer.status, _ms(started), excerpt, None, retry_after)
+        except (aiohttp.ClientError, TimeoutError, OSError, UnsafeWebhookUrl) as exc:
+            return Outcome(None, _ms(started), None, type(exc).__name__, None)
+
+    async def record(self, row: Any, endpoint: Any, outcome: Outcome) -> None:
+        """Log the attempt and schedule, finish or give up on the message."""
+        message, endpoint_table = self._tables.message, self._tables.endpoint
+        disabled_reason: str | None = None
+        async with self._sessionmaker() as session, session.begin():
+            await session.execute(
+                insert(self._tables.attempt).values(
+                    id=uuid.uuid4(),
+                    message_id=row.id,
+                    status_code=outcome.status_code,
+                    duration_ms=outcome.duration_ms,
+                    response_excerpt=outcome.excerpt,
+                    error=outcome.error,
+                )
+            )
+            if outcome.delivered:
+                await session.execute(
+                    update(message)
+                    .where(message.c.id == row.id)
+                    .values(
+                        status="delivered",
+                        delivered_at=func.now(),
+                        lease_until=None,
+                        last_status_code=outcome.status_code,
+                    )
+                )
+                await session.execute(
+                    update(endpoint_table).where(endpoint_table.c.id == endpoint.id).values(failing_since=None)
+                )
+                return
+            failing_since = endpoint.failing_since or dt.datetime.now(dt.UTC)
+            if outcome.status_code == 410:
+                disabled_reason = "the endpoint answered 410 Gone"
+            elif dt.datetime.now(dt.UTC) - failing_since >= DISABLE_AFTER:
+                disabled_reason = "failing for 5 days"
+            attempts_done = row.attempts
+            exhausted = attempts_done > len(self._schedule)
+            delay = 0.0 if exhausted else self._schedule[attempts_done - 1] * random.uniform(0.9, 1.1)
+            if outcome.retry_after is not None:
+                delay = max(delay, min(outcome.retry_after, 86400.0))
+            await session.execute(
+                update(message)
+                .where(message.c.id == row.id)
+                .values(
+                    status="failed" if exhausted or disabled_reason else "pending",
+                    lease_until=None,
+                    last_status_code=outcome.status_code,
+                    next_attempt_at=func.now() + dt.timedelta(seconds=delay),
+                )
+            )
+            values: dict[str, Any] = {"failing_since": func.coalesce(endpoint_table.c.failing_since, func.now())}
+            if disabled_reason:
+                values |= {"disabled_at": func.now(), "disabled_reason": disabled_reason}
+            await session.execute(update(endpoint_table).where(endpoint_table.c.id == endpoint.id).values(**values))
+        if disabled_reason:
+            logger.warning("webhook_endpoint_disabled", endpoint_id=str(endpoint.id), reason=disabled_reason)
+            if self._on_endpoint_disabled is not None:
+                await self._on_endpoint_disabled(endpoint.id, disabled_reason)
+
+    async def run_once(self, http: aiohttp.ClientSession) -> int:
+        """Claim, deliver concurrently, record; returns how many attempts were made."""
+        claimed = await self.claim()
+
+        async def attempt(row: Any, endpoint: Any) -> None:
+            await self.record(row, endpoint, await self.deliver(http, row, endpoint))
+
+        await asyncio.gather(*(attempt(row, endpoint) for row, endpoint in claimed))
+        return len(claimed)
+
+    async def run(self) -> None:
+        """Deliver forever; a failing database or network is logged and retried."""
+        async with aiohttp.ClientSession(timeout=self._timeout) as http:
+            while True:
+                try:
+                    made = await self.run_once(http)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # keep dispatching whatever one batch did
+                    logger.warning("webhook_dispatch_failed", error_type=type(exc).__name__)
+                    made = 0
+                if made == 0:
+                    await asyncio.sleep(self._poll_seconds)
+
+
+async def redeliver(session: AsyncSession, tables: WebhookTables, message_id: str) -> bool:
+    """Queue a message again now (ops or the partner asked); False when there is no such message."""
+    result = await session.execute(
+        update(tables.message)
+        .where(tables.message.c.id == message_id)
+        .values(status="pending", next_attempt_at=func.now(), lease_until=None)
+        .returning(tables.message.c.id)
+    )
+    return result.first() is not None
+
+
+def _ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)

@@ -1,0 +1,309 @@
+"""Webhook delivery: verified signatures, retries, nothing lost when the dispatcher is killed."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlalchemy import MetaData, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from standardwebhooks import Webhook, WebhookVerificationError
+
+from shared.db import create_engine, create_sessionmaker
+from shared.errors import ProblemError
+from shared.settings import PlatformSettings
+from shared.webhooks import (
+    WebhookDispatcher,
+    WebhookTables,
+    check_endpoint_url,
+    define_webhook_tables,
+    enqueue,
+    new_secret,
+    redeliver,
+)
+
+SCHEMA = "webhook_test"
+FAST = (0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05)
+
+
+@dataclass
+class Receiver:
+    """A partner's endpoint: verifies every delivery and processes each webhook-id once."""
+
+    secret: str
+    fail_first: int = 0
+    status_when_failing: int = 500
+    extra_headers: dict[str, str] = field(default_factory=dict)
+    calls: int = 0
+    processed: dict[str, dict[str, object]] = field(default_factory=dict)
+    bad_signatures: int = 0
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.calls += 1
+        if self.calls <= self.fail_first:
+            return web.Response(status=self.status_when_failing, headers=self.extra_headers)
+        body = await request.read()
+        try:
+            payload = Webhook(self.secret).verify(body, dict(request.headers))
+        except WebhookVerificationError:
+            self.bad_signatures += 1
+            return web.Response(status=401)
+        self.processed.setdefault(request.headers["webhook-id"], payload)
+        return web.Response(status=204)
+
+
+@pytest.fixture(scope="module")
+async def tables(database_url: str) -> AsyncIterator[tuple[WebhookTables, async_sessionmaker[AsyncSession]]]:
+    metadata = MetaData(schema=SCHEMA)
+    webhook_tables = define_webhook_tables(metadata)
+    engine = create_engine(PlatformSettings(database_url=database_url).async_database_url)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
+        await connection.run_sync(metadata.create_all)
+    try:
+        yield webhook_tables, create_sessionmaker(engine)
+    finally:
+        async with engine.begin() as connection:
+            await connection.execute(text(f"DROP SCHEMA {SCHEMA} CASCADE"))
+        await engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+async def _empty_tables(tables: tuple[WebhookTables, async_sessionmaker[AsyncSession]]) -> AsyncIterator[None]:
+    yield
+    async with tables[1]() as session, session.begin():
+        await session.execute(text(f"TRUNCATE {SCHEMA}.webhook_endpoint CASCADE"))
+
+
+async def _serve(receiver: Receiver) -> tuple[web.AppRunner, str]:
+    app = web.Application()
+    app.router.add_post("/hooks", receiver.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    return runner, f"http://127.0.0.1:{port}/hooks"
+
+
+async def _endpoint(
+    sessionmaker: async_sessionmaker[AsyncSession], tables: WebhookTables, url: str, secret: str, **extra: object
+) -> uuid.UUID:
+    owner = uuid.uuid4()
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            tables.endpoint.insert().values(id=uuid.uuid4(), owner_id=owner, url=url, secret=secret, **extra)
+        )
+    return owner
+
+
+async def _enqueue(
+    sessionmaker: async_sessionmaker[AsyncSession], tables: WebhookTables, owner: uuid.UUID, count: int
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        for number in range(count):
+            await enqueue(
+                session,
+                tables,
+                owner_id=owner,
+                event_type="RequestRouted",
+                data={"number": number},
+                occurred_at=dt.datetime.now(dt.UTC),
+            )
+
+
+async def _drain(dispatcher: WebhookDispatcher, rounds: int = 200) -> None:
+    """Run the dispatcher until nothing deliverable is pending (or `rounds` idle polls)."""
+    tables: WebhookTables = dispatcher._tables
+    async with aiohttp.ClientSession() as http:
+        for _ in range(rounds):
+            if await dispatcher.run_once(http) > 0:
+                continue
+            async with dispatcher._sessionmaker() as session:
+                pending = await session.scalar(
+                    select(func.count())
+                    .select_from(tables.message.join(tables.endpoint))
+                    .where(
+                        tables.message.c.status == "pending",
+                        tables.endpoint.c.disabled_at.is_(None),
+                        tables.message.c.next_attempt_at < func.now() + dt.timedelta(seconds=60),
+                    )
+                )
+            if not pending:
+                return
+            await asyncio.sleep(0.03)
+
+
+async def test_down_receiver_gets_every_event_once_back(
+    tables: tuple[WebhookTables, async_sessionmaker[AsyncSession]],
+) -> None:
+    webhook_tables, sessionmaker = tables
+    receiver = Receiver(secret=new_secret(), fail_first=6)
+    runner, url = await _serve(receiver)
+    try:
+        owner = await _endpoint(sessionmaker, webhook_tables, url, receiver.secret)
+        await _enqueue(sessionmaker, webhook_tables, owner, 5)
+        dispatcher = WebhookDispatcher(sessionmaker, webhook_tables, allow_private=True, schedule=FAST)
+        await _drain(dispatcher)
+    finally:
+        await runner.cleanup()
+    assert sorted(payload["data"]["number"] for payload in receiver.processed.values()) == [0, 1, 2, 3, 4]  # type: ignore[index]
+    assert receiver.bad_signatures == 0
+    async with sessionmaker() as session:
+        statuses = (await session.execute(select(webhook_tables.message.c.status))).scalars().all()
+        attempts = (await session.execute(select(webhook_tables.attempt.c.status_code))).scalars().all()
+    assert set(statuses) == {"delivered"}
+    assert attempts.count(500) == 6 and attempts.count(204) == 5
+
+
+async def test_killing_the_dispatcher_mid_run_loses_nothing(
+    tables: tuple[WebhookTables, async_sessionmaker[AsyncSession]],
+) -> None:
+    webhook_tables, sessionmaker = tables
+    receiver = Receiver(secret=new_secret())
+    runner, url = await _serve(receiver)
+    try:
+        owner = await _endpoint(sessionmaker, webhook_tables, url, receiver.secret)
+        await _enqueue(sessionmaker, webhook_tables, owner, 60)
+        short_lease = dt.timedelta(milliseconds=300)
+        first = WebhookDispatcher(
+            sessionmaker, webhook_tables, allow_private=True, schedule=FAST, lease=short_lease, batch=7
+        )
+        running = asyncio.create_task(first.run())
+        await asyncio.sleep(0.15)
+        running.cancel()  # killed mid-batch: some messages are leased but never recorded
+        await asyncio.gather(running, return_exceptions=True)
+        await asyncio.sleep(0.4)  # the dead dispatcher's leases expire
+        second = WebhookDispatcher(sessionmaker, webhook_tables, allow_private=True, schedule=FAST, lease=short_lease)
+        await _drain(second)
+    finally:
+        await runner.cleanup()
+    assert sorted(payload["data"]["number"] for payload in receiver.processed.values()) == list(range(60))  # type: ignore[index]
+    assert receiver.calls >= 60
+
+
+async def test_body_is_sent_byte_for_byte_and_rotation_signs_with_both(
+    tables: tuple[WebhookTables, async_sessionmaker[AsyncSession]],
+) -> None:
+    webhook_tables, sessionmaker = tables
+    old_secret, new = new_secret(), new_secret()
+    old_partner = Receiver(secret=old_secret, fail_first=1)
+    runner, url = await _serve(old_partner)
+    try:
+        owner = await _endpoint(
+            sessionmaker,
+            webhook_tables,
+            url,
+            new,
+            previous_secret=old_secret,
+            previous_secret_expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=24),
+        )
+        await _enqueue(sessionmaker, webhook_tables, owner, 1)
+        await _drain(WebhookDispatcher(sessionmaker, webhook_tables, allow_private=True, schedule=FAST))
+    finally:
+        await runner.cleanup()
+    assert len(old_partner.processed) == 1 and old_partner.bad_signatures == 0
+    async with sessionmaker() as session:
+        stored = (await session.execute(select(webhook_tables.message.c.payload))).scalar_one()
+    assert b'"type":"RequestRouted"' in stored and b'"data":{"number":0}' in stored
+
+
+@pytest.mark.parametrize(("status", "disables"), [(410, True), (302, False)])
+async def test_gone_disables_and_redirects_count_as_failures(
+    tables: tuple[WebhookTables, async_sessionmaker[AsyncSession]], status: int, disables: bool
+) -> None:
+    webhook_tables, sessionmaker = tables
+    receiver = Receiver(
+        secret=new_secret(),
+        fail_first=1,
+        status_when_failing=status,
+        extra_headers={"Location": "http://127.0.0.1:9/elsewhere"} if status == 302 else {},
+    )
+    runner, url = await _serve(receiver)
+    try:
+        owner = await _endpoint(sessionmaker, webhook_tables, url, receiver.secret)
+        await _enqueue(sessionmaker, webhook_tables, owner, 1)
+        await _drain(WebhookDispatcher(sessionmaker, webhook_tables, allow_private=True, schedule=FAST), rounds=20)
+    finally:
+        await runner.cleanup()
+    async with sessionmaker() as session:
+        endpoint = (
+            await session.execute(select(webhook_tables.endpoint).where(webhook_tables.endpoint.c.owner_id == owner))
+        ).one()
+    assert (endpoint.disabled_at is not None) is disables
+    assert len(receiver.processed) == (0 if disables else 1)
+
+
+async def test_retry_after_is_honoured_and_redeliver_requeues(
+    tables: tuple[WebhookTables, async_sessionmaker[AsyncSession]],
+) -> None:
+    webhook_tables, sessionmaker = tables
+    receiver = Receiver(
+        secret=new_secret(), fail_first=1, status_when_failing=503, extra_headers={"Retry-After": "3600"}
+    )
+    runner, url = await _serve(receiver)
+    try:
+        owner = await _endpoint(sessionmaker, webhook_tables, url, receiver.secret)
+        await _enqueue(sessionmaker, webhook_tables, owner, 1)
+        dispatcher = WebhookDispatcher(sessionmaker, webhook_tables, allow_private=True, schedule=FAST)
+        await _drain(dispatcher, rounds=10)
+        assert receiver.processed == {}
+        async with sessionmaker() as session:
+            message = (await session.execute(select(webhook_tables.message))).one()
+            wait = (message.next_attempt_at - dt.datetime.now(dt.UTC)).total_seconds()
+        assert 3500 < wait <= 3600
+        async with sessionmaker() as session, session.begin():
+            assert await redeliver(session, webhook_tables, message.id)
+        await _drain(dispatcher, rounds=10)
+    finally:
+        await runner.cleanup()
+    assert list(receiver.processed) == [message.id]
+
+
+async def test_disabled_endpoints_receive_nothing(
+    tables: tuple[WebhookTables, async_sessionmaker[AsyncSession]],
+) -> None:
+    webhook_tables, sessionmaker = tables
+    receiver = Receiver(secret=new_secret())
+    runner, url = await _serve(receiver)
+    try:
+        owner = await _endpoint(sessionmaker, webhook_tables, url, receiver.secret)
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                update(webhook_tables.endpoint)
+                .where(webhook_tables.endpoint.c.owner_id == owner)
+                .values(disabled_at=dt.datetime.now(dt.UTC))
+            )
+        await _enqueue(sessionmaker, webhook_tables, owner, 2)
+        await _drain(WebhookDispatcher(sessionmaker, webhook_tables, allow_private=True, schedule=FAST), rounds=5)
+    finally:
+        await runner.cleanup()
+    assert receiver.calls == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/hook",
+        "https://10.1.2.3/hook",
+        "https://192.168.0.9/hook",
+        "https://[::1]/hook",
+        "http://93.184.216.34/hook",
+        "ftp://example.org/hook",
+    ],
+)
+async def test_private_and_plain_urls_are_refused_by_default(url: str) -> None:
+    with pytest.raises(ProblemError) as refused:
+        await check_endpoint_url(url, allow_private=False)
+    assert refused.value.code == "WEBHOOK_URL_NOT_ALLOWED"
+    assert refused.value.errors[0]["pointer"] == "/url"
+
+
+async def test_loopback_is_allowed_only_when_configured() -> None:
+    await check_endpoint_url("http://127.0.0.1:9000/hook", allow_private=True)
