@@ -9,7 +9,7 @@ import pytest
 from votelib.evaluate.auxiliary import RFC3797Selector
 
 from elections.counting.chain import GENESIS, entry_hash, verify_chain
-from elections.counting.lot import draw, seed_string
+from elections.counting.lot import SourceValue, draw, seed_string
 from elections.counting.rules import Rules
 from elections.counting.tally import (
     CrossCheckFailed,
@@ -31,7 +31,7 @@ def ballots(*groups: tuple[int, list[str]]) -> list[frozenset[str]]:
 
 
 # RFC 3797 section 6: the worked example's sources, key string, digests and selection.
-RFC_SOURCES = [9319, [2, 5, 12, 8, 10], [9, 18, 26, 34, 41, 45]]
+RFC_SOURCES: list[SourceValue] = [9319, [2, 5, 12, 8, 10], [9, 18, 26, 34, 41, 45]]
 
 
 def test_the_lot_reproduces_the_worked_example_of_rfc_3797() -> None:
