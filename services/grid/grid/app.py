@@ -2,25 +2,59 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
+import httpx
 from fastapi import FastAPI
 
+from grid.constraints import CONSTRAINT_PROBLEMS
 from grid.database import platform_tables
+from grid.grids.router import router as grids_router
+from grid.registry.client import RegistryClient
+from grid.registry.feed import consume_registry_feed
 from grid.settings import Settings
+from grid.workers.router import duties_router
+from grid.workers.router import router as workers_router
 from shared.about import about_router
 from shared.app import create_service_app
+from shared.clients import service_client
 from shared.outbox import event_feed_router
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; `uvicorn grid.app:create_app --factory` serves it."""
+def create_app(settings: Settings | None = None, registry_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """Build the app; `uvicorn grid.app:create_app --factory` serves it.
+
+    `registry_transport` lets tests put the registry app in-process instead of on a port.
+    """
     settings = settings or Settings()
-    return create_service_app(
+    app = create_service_app(
         name="grid",
         title="Grid governance",
         description="Grids, grid workers, inspections, hazards, events and N-minute service circles.",
         settings=settings,
         routers=[
             about_router("/v1/grids", "grids"),
+            grids_router,
+            duties_router,
+            workers_router,
             event_feed_router(platform_tables.outbox_event),
         ],
+        constraint_problems=CONSTRAINT_PROBLEMS,
+        background_tasks=[consume_registry_feed] if settings.registry_feed_enabled else [],
     )
+    service_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # the registry client exists before the service's own lifespan starts the feed consumer
+        http = service_client(settings.registry_url, settings.registry_timeout_seconds, transport=registry_transport)
+        app.state.registry = RegistryClient(http, settings.internal_token_secret.get_secret_value())
+        try:
+            async with service_lifespan(app):
+                yield
+        finally:
+            await http.aclose()
+
+    app.router.lifespan_context = lifespan
+    return app

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from grid.database import Base, platform_tables
+from grid.grids import models as grids_models
+from grid.workers import models as workers_models
 
 metadata = Base.metadata
 
-__all__ = ["Base", "metadata", "platform_tables"]
+__all__ = ["Base", "grids_models", "metadata", "platform_tables", "workers_models"]

@@ -9,3 +9,9 @@ from shared.settings import PlatformSettings
 
 class Settings(PlatformSettings):
     model_config = SettingsConfigDict(env_prefix="GRID_", extra="ignore")
+
+    registry_url: str = "http://127.0.0.1:8101"
+    registry_timeout_seconds: float = 10.0
+    # pull the registry's event feed in the background (tests drive it by hand)
+    registry_feed_enabled: bool = True
+    registry_feed_poll_seconds: float = 2.0

@@ -1,0 +1,38 @@
+"""Scope checks shared by the domains: staff act in their community, grid workers in their grids."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from zoneinfo import ZoneInfo
+
+from shared.auth import Identity, Role
+from shared.errors import Forbidden
+from shared.i18n import Text
+
+BUSINESS_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def business_today() -> dt.date:
+    """Today's date in Asia/Shanghai, the platform's business calendar."""
+    return dt.datetime.now(BUSINESS_ZONE).date()
+
+
+def require_staff(identity: Identity, community_id: uuid.UUID) -> None:
+    """Platform admins, or staff of this community."""
+    if not identity.staff_of(community_id):
+        raise Forbidden(Text("只能管理本社区的数据", "You may act only in your own community"))
+
+
+def in_grid(identity: Identity, community_id: uuid.UUID, grid_id: uuid.UUID, parent_id: uuid.UUID | None) -> bool:
+    """Staff of the grid's community, or a grid worker of the grid (or of its parent grid)."""
+    if identity.staff_of(community_id):
+        return True
+    if Role.grid_worker in identity.roles:
+        return grid_id in identity.grid_ids or (parent_id is not None and parent_id in identity.grid_ids)
+    return False
+
+
+def require_grid(identity: Identity, community_id: uuid.UUID, grid_id: uuid.UUID, parent_id: uuid.UUID | None) -> None:
+    if not in_grid(identity, community_id, grid_id, parent_id):
+        raise Forbidden(Text("只能在自己负责的网格内操作", "You may act only in your own grids"))

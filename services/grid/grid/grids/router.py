@@ -1,0 +1,235 @@
+"""`/v1/grids`: grids, micro-grids, retirement, building assignments and community patrol settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from grid.access import business_today, require_staff
+from grid.database import platform_tables
+from grid.grids import service
+from grid.grids.dependencies import ValidGrid
+from grid.grids.schemas import (
+    AssignmentCreate,
+    AssignmentEnd,
+    AssignmentRead,
+    CommunitySettings,
+    CommunitySettingsUpdate,
+    GridCreate,
+    GridRead,
+    GridRetirement,
+    GridUpdate,
+    UnassignedBuildings,
+)
+from grid.registry.dependencies import RegistryDep
+from shared.auth import CurrentIdentity, Role, allow
+from shared.concurrency import IfMatch, check_version, set_etag
+from shared.db import SessionDep
+from shared.errors import problem_responses
+from shared.idempotency import Idempotency
+from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+
+router = APIRouter(prefix="/v1/grids", tags=["grids"])
+
+STAFF = (Role.platform_admin, Role.community_staff)
+STAFF_AND_WORKERS = (Role.platform_admin, Role.community_staff, Role.grid_worker)
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a grid or micro-grid",
+    dependencies=[allow(*STAFF)],
+    responses=problem_responses(404, 409, 422, 503),
+)
+async def create_grid(
+    body: GridCreate, request: Request, session: SessionDep, identity: CurrentIdentity, registry: RegistryDep
+) -> Response:
+    """Create a grid; its code (community code + sequence, micro-grids add a suffix) is never reused."""
+    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    if (replay := await idempotency.begin(body)) is not None:
+        return replay
+    grid = await service.create_grid(session, registry, identity, body)
+    (read,) = await service.read_grids(session, [grid])
+    headers = {"Location": f"/v1/grids/{grid.id}", "ETag": f'"v{grid.version}"'}
+    return await idempotency.complete(read, headers=headers)
+
+
+@router.get(
+    "",
+    summary="List a community's grids",
+    dependencies=[allow(*STAFF_AND_WORKERS)],
+    responses=problem_responses(400),
+)
+async def list_grids(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    identity: CurrentIdentity,
+    community_id: uuid.UUID,
+    include_retired: bool = False,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> Page[GridRead]:
+    """Grids ordered by code; grid workers see only their own grids and their micro-grids."""
+    after = decode_cursor(cursor, 1)[0] if cursor else None
+    grids = await service.list_grids(
+        session, identity, community_id, include_retired=include_retired, after_code=after, limit=limit + 1
+    )
+    next_cursor = encode_cursor([grids[limit - 1].code]) if len(grids) > limit else None
+    link_next(request, response, next_cursor)
+    return Page(items=await service.read_grids(session, grids[:limit]), next_cursor=next_cursor)
+
+
+@router.get(
+    "/unassigned-buildings",
+    summary="Buildings of a community that no grid covers",
+    dependencies=[allow(*STAFF)],
+    responses=problem_responses(404, 503),
+)
+async def unassigned_buildings(
+    session: SessionDep,
+    identity: CurrentIdentity,
+    registry: RegistryDep,
+    community_id: uuid.UUID,
+    as_of: dt.date | None = None,
+) -> UnassignedBuildings:
+    """Buildings the registry places in the community on `as_of` (default today) without any assignment."""
+    return await service.unassigned_buildings(session, registry, identity, community_id, as_of or business_today())
+
+
+@router.get(
+    "/communities/{community_id}/settings",
+    summary="A community's grid settings (patrol interval)",
+    dependencies=[allow(*STAFF_AND_WORKERS)],
+)
+async def get_settings(session: SessionDep, identity: CurrentIdentity, community_id: uuid.UUID) -> CommunitySettings:
+    """How often every building must be inspected."""
+    if not identity.staff_of(community_id) and not identity.has(Role.grid_worker):
+        require_staff(identity, community_id)
+    days = await service.community_settings(session, identity, community_id)
+    return CommunitySettings(community_id=community_id, patrol_interval_days=days)
+
+
+@router.put(
+    "/communities/{community_id}/settings",
+    summary="Set a community's patrol interval",
+    dependencies=[allow(*STAFF)],
+    responses=problem_responses(404, 422, 503),
+)
+async def put_settings(
+    body: CommunitySettingsUpdate,
+    session: SessionDep,
+    identity: CurrentIdentity,
+    registry: RegistryDep,
+    community_id: uuid.UUID,
+) -> CommunitySettings:
+    """Every building of the community must be inspected at least every `patrol_interval_days`."""
+    setting = await service.save_patrol_interval(session, registry, identity, community_id, body.patrol_interval_days)
+    return CommunitySettings.model_validate(setting)
+
+
+@router.get(
+    "/{grid_id}",
+    summary="One grid",
+    dependencies=[allow(*STAFF_AND_WORKERS)],
+    responses=problem_responses(404),
+)
+async def get_grid(grid: ValidGrid, session: SessionDep, response: Response) -> GridRead:
+    """The grid with its successors (when retired); `ETag` carries its version."""
+    set_etag(response, grid.version)
+    (read,) = await service.read_grids(session, [grid])
+    return read
+
+
+@router.patch(
+    "/{grid_id}",
+    summary="Rename a grid or change its kind",
+    dependencies=[allow(*STAFF)],
+    responses=problem_responses(404, 412, 422, 428),
+)
+async def update_grid(
+    body: GridUpdate,
+    grid: ValidGrid,
+    expected: IfMatch,
+    session: SessionDep,
+    identity: CurrentIdentity,
+    response: Response,
+) -> GridRead:
+    """Change name or kind; needs `If-Match`. The code never changes."""
+    check_version(expected, grid.version)
+    grid = await service.update_grid(session, identity, grid, body)
+    set_etag(response, grid.version)
+    (read,) = await service.read_grids(session, [grid])
+    return read
+
+
+@router.post(
+    "/{grid_id}/retirement",
+    summary="Retire a grid, naming its successors",
+    dependencies=[allow(*STAFF)],
+    responses=problem_responses(404, 409, 422),
+)
+async def retire_grid(
+    body: GridRetirement, grid: ValidGrid, session: SessionDep, identity: CurrentIdentity
+) -> GridRead:
+    """From `retired_on` the grid no longer exists, its assignments end, and its successors are recorded."""
+    grid = await service.retire_grid(session, identity, grid, body)
+    (read,) = await service.read_grids(session, [grid])
+    return read
+
+
+@router.post(
+    "/{grid_id}/assignments",
+    status_code=201,
+    summary="Assign a building or a floor range to the grid",
+    dependencies=[allow(*STAFF)],
+    responses=problem_responses(404, 409, 422, 503),
+)
+async def assign_building(
+    body: AssignmentCreate,
+    grid: ValidGrid,
+    request: Request,
+    session: SessionDep,
+    identity: CurrentIdentity,
+    registry: RegistryDep,
+) -> Response:
+    """Dated assignment; overlapping floors of the same building in overlapping periods → 409."""
+    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    if (replay := await idempotency.begin(body)) is not None:
+        return replay
+    assignment = await service.assign_building(session, registry, identity, grid, body)
+    return await idempotency.complete(AssignmentRead.model_validate(assignment))
+
+
+@router.get(
+    "/{grid_id}/assignments",
+    summary="The grid's building assignments",
+    dependencies=[allow(*STAFF_AND_WORKERS)],
+    responses=problem_responses(404),
+)
+async def list_assignments(
+    grid: ValidGrid,
+    session: SessionDep,
+    as_of: Annotated[dt.date | None, Query(description="Only those in force that day; omit for the history")] = None,
+) -> list[AssignmentRead]:
+    """Every assignment of the grid, or only those in force on `as_of`."""
+    rows = await service.list_assignments(session, grid, as_of)
+    return [AssignmentRead.model_validate(row) for row in rows]
+
+
+@router.post(
+    "/{grid_id}/assignments/{assignment_id}/end",
+    summary="End an assignment on a date",
+    dependencies=[allow(*STAFF)],
+    responses=problem_responses(404, 422),
+)
+async def end_assignment(
+    body: AssignmentEnd, grid: ValidGrid, assignment_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity
+) -> AssignmentRead:
+    """From `ended_on` the building (or floors) no longer belongs to the grid."""
+    assignment = await service.end_assignment(session, identity, grid, assignment_id, body)
+    return AssignmentRead.model_validate(assignment)

@@ -1,0 +1,77 @@
+"""Calls to the registry over HTTP with the grid service's identity (low rate; httpx)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import httpx
+
+from grid.registry.exceptions import RegistryBuildingNotFound, RegistryCommunityNotFound, RegistryUnavailable
+from grid.registry.schemas import Building, Community, Headcount, JurisdictionPeriod
+from shared.clients import service_headers
+from shared.i18n import Text
+
+SERVICE_NAME = "grid"
+
+
+class RegistryClient:
+    """The registry's read endpoints; one instance (and one httpx client) per process."""
+
+    def __init__(self, client: httpx.AsyncClient, secret: str) -> None:
+        self.http = client
+        self._secret = secret
+
+    async def _get(self, path: str, params: dict[str, str] | None = None) -> httpx.Response:
+        try:
+            response = await self.http.get(path, params=params, headers=service_headers(SERVICE_NAME, self._secret))
+        except httpx.HTTPError as exc:
+            raise RegistryUnavailable(Text("无法连接登记服务", "Cannot reach the registry")) from exc
+        if response.status_code >= 500 or response.status_code in (401, 403):
+            raise RegistryUnavailable(
+                Text("登记服务返回错误", f"The registry answered {response.status_code}"),
+            )
+        return response
+
+    async def community(self, community_id: uuid.UUID) -> Community:
+        response = await self._get(f"/v1/communities/{community_id}")
+        if response.status_code == 404:
+            raise RegistryCommunityNotFound(Text("登记服务中没有此社区", "The registry has no such community"))
+        return Community.model_validate(response.json())
+
+    async def building(self, building_id: uuid.UUID) -> Building:
+        response = await self._get(f"/v1/buildings/{building_id}")
+        if response.status_code == 404:
+            raise RegistryBuildingNotFound(Text("登记服务中没有此楼宇", "The registry has no such building"))
+        return Building.model_validate(response.json())
+
+    async def jurisdiction(self, building_id: uuid.UUID) -> list[JurisdictionPeriod]:
+        """The dated list of communities the building has belonged to."""
+        response = await self._get(f"/v1/buildings/{building_id}/jurisdiction")
+        if response.status_code == 404:
+            raise RegistryBuildingNotFound(Text("登记服务中没有此楼宇", "The registry has no such building"))
+        return [JurisdictionPeriod.model_validate(item) for item in response.json()["items"]]
+
+    async def community_buildings(self, community_id: uuid.UUID, as_of: dt.date) -> list[Building]:
+        """Every building of the community on `as_of` (follows the pages)."""
+        buildings: list[Building] = []
+        params: dict[str, str] = {"as_of": as_of.isoformat(), "limit": "100"}
+        while True:
+            response = await self._get(f"/v1/communities/{community_id}/buildings", params)
+            if response.status_code == 404:
+                raise RegistryCommunityNotFound(Text("登记服务中没有此社区", "The registry has no such community"))
+            body: dict[str, Any] = response.json()
+            buildings.extend(Building.model_validate(item) for item in body["items"])
+            cursor = body.get("next_cursor")
+            if not cursor:
+                return buildings
+            params = {**params, "cursor": str(cursor)}
+
+    async def headcounts(self, community_id: uuid.UUID, as_of: dt.date) -> dict[uuid.UUID, Headcount]:
+        """Active enterprises and employees per building of the community on `as_of`."""
+        response = await self._get(f"/internal/communities/{community_id}/headcounts", {"as_of": as_of.isoformat()})
+        if response.status_code == 404:
+            raise RegistryCommunityNotFound(Text("登记服务中没有此社区", "The registry has no such community"))
+        items = [Headcount.model_validate(item) for item in response.json()["items"]]
+        return {item.building_id: item for item in items}

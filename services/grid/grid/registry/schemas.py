@@ -1,0 +1,53 @@
+"""The parts of the registry's contract the grid service reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Community(_Lenient):
+    id: uuid.UUID
+    code: str
+    name_zh: str | None = None
+    name_en: str | None = None
+
+
+class Location(_Lenient):
+    lat: float
+    lon: float
+
+
+class Building(_Lenient):
+    id: uuid.UUID
+    name: str
+    kind: str | None = None
+    location: Location | None = None
+    floors: int | None = None
+    community_id: uuid.UUID | None = None
+
+
+class JurisdictionPeriod(_Lenient):
+    community_id: uuid.UUID
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+
+    def covers(self, start: dt.date, end: dt.date | None) -> bool:
+        """Whether [start, end) lies inside this period (`None` = open-ended)."""
+        if start < self.valid_from:
+            return False
+        if self.valid_to is None:
+            return True
+        return end is not None and end <= self.valid_to
+
+
+class Headcount(_Lenient):
+    building_id: uuid.UUID
+    enterprises: int
+    employees: int

@@ -1,0 +1,75 @@
+"""SQL for grid workers and duties."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grid.workers.models import GridDuty, GridWorker
+from shared.pagination import after_keyset
+
+
+class WorkerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, worker: GridWorker) -> GridWorker:
+        self.session.add(worker)
+        await self.session.flush()
+        return worker
+
+    async def get(self, worker_id: uuid.UUID) -> GridWorker | None:
+        return await self.session.get(GridWorker, worker_id)
+
+    async def by_subject(self, subject: str) -> GridWorker | None:
+        return (
+            await self.session.execute(select(GridWorker).where(GridWorker.user_subject == subject))
+        ).scalar_one_or_none()
+
+    async def list_for_community(
+        self, community_id: uuid.UUID, after: tuple[str, str] | None, limit: int
+    ) -> Sequence[GridWorker]:
+        statement = select(GridWorker).where(GridWorker.community_id == community_id)
+        if after is not None:
+            statement = statement.where(
+                after_keyset(
+                    [GridWorker.name.expression, GridWorker.id.expression],
+                    [after[0], uuid.UUID(after[1])],
+                    [False, False],
+                )
+            )
+        return (await self.session.scalars(statement.order_by(GridWorker.name, GridWorker.id).limit(limit))).all()
+
+    async def add_duty(self, duty: GridDuty) -> GridDuty:
+        self.session.add(duty)
+        await self.session.flush()
+        return duty
+
+    async def get_duty(self, duty_id: uuid.UUID) -> GridDuty | None:
+        return await self.session.get(GridDuty, duty_id, with_for_update=True)
+
+    async def duties(
+        self, *, grid_id: uuid.UUID | None = None, worker_id: uuid.UUID | None = None, as_of: dt.date | None = None
+    ) -> Sequence[GridDuty]:
+        statement = select(GridDuty)
+        if grid_id is not None:
+            statement = statement.where(GridDuty.grid_id == grid_id)
+        if worker_id is not None:
+            statement = statement.where(GridDuty.worker_id == worker_id)
+        if as_of is not None:
+            statement = statement.where(
+                GridDuty.valid_from <= as_of, or_(GridDuty.valid_to.is_(None), GridDuty.valid_to > as_of)
+            )
+        return (await self.session.scalars(statement.order_by(GridDuty.valid_from, GridDuty.role))).all()
+
+    async def end_open_duties(self, grid_id: uuid.UUID, day: dt.date) -> None:
+        await self.session.execute(
+            update(GridDuty)
+            .where(GridDuty.grid_id == grid_id, or_(GridDuty.valid_to.is_(None), GridDuty.valid_to > day))
+            .where(GridDuty.valid_from < day)
+            .values(valid_to=day)
+        )
