@@ -11,6 +11,9 @@ from fastapi import FastAPI
 from grid.constraints import CONSTRAINT_PROBLEMS
 from grid.database import platform_tables
 from grid.grids.router import router as grids_router
+from grid.hazards.router import router as hazards_router
+from grid.inspections.router import router as inspections_router
+from grid.inspections.router import stale_router
 from grid.registry.client import RegistryClient
 from grid.registry.feed import consume_registry_feed
 from grid.settings import Settings
@@ -38,6 +41,9 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
             grids_router,
             duties_router,
             workers_router,
+            stale_router,
+            inspections_router,
+            hazards_router,
             event_feed_router(platform_tables.outbox_event),
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,

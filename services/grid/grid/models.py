@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from grid.database import Base, platform_tables
 from grid.grids import models as grids_models
+from grid.hazards import models as hazards_models
+from grid.inspections import models as inspections_models
 from grid.workers import models as workers_models
 
 metadata = Base.metadata
 
-__all__ = ["Base", "grids_models", "metadata", "platform_tables", "workers_models"]
+__all__ = [
+    "Base",
+    "grids_models",
+    "hazards_models",
+    "inspections_models",
+    "metadata",
+    "platform_tables",
+    "workers_models",
+]

@@ -110,7 +110,7 @@ async def get_settings(session: SessionDep, identity: CurrentIdentity, community
     """How often every building must be inspected."""
     if not identity.staff_of(community_id) and not identity.has(Role.grid_worker):
         require_staff(identity, community_id)
-    days = await service.community_settings(session, identity, community_id)
+    days = await service.community_settings(session, community_id)
     return CommunitySettings(community_id=community_id, patrol_interval_days=days)
 
 

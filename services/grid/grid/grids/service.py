@@ -209,7 +209,7 @@ async def unassigned_buildings(
     return UnassignedBuildings(community_id=community_id, as_of=as_of, items=items)
 
 
-async def community_settings(session: AsyncSession, identity: Identity, community_id: uuid.UUID) -> int:
+async def community_settings(session: AsyncSession, community_id: uuid.UUID) -> int:
     """The community's patrol interval in days."""
     setting = await GridRepository(session).setting(community_id)
     return setting.patrol_interval_days if setting else DEFAULT_PATROL_INTERVAL_DAYS

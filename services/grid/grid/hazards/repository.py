@@ -1,0 +1,90 @@
+"""SQL for hazards and their history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grid.hazards.models import Hazard, HazardHistory
+from shared.pagination import after_keyset
+
+OPEN_STATUSES = ("reported", "rectifying", "rectified")
+
+
+class HazardRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, hazard: Hazard, history: HazardHistory) -> Hazard:
+        self.session.add(hazard)
+        await self.session.flush()
+        history.hazard_id = hazard.id
+        self.session.add(history)
+        await self.session.flush()
+        return hazard
+
+    async def get(self, hazard_id: uuid.UUID, *, for_update: bool = False) -> Hazard | None:
+        statement = select(Hazard).where(Hazard.id == hazard_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def add_history(self, history: HazardHistory) -> None:
+        self.session.add(history)
+        await self.session.flush()
+
+    async def history(self, hazard_id: uuid.UUID) -> Sequence[HazardHistory]:
+        statement = (
+            select(HazardHistory)
+            .where(HazardHistory.hazard_id == hazard_id)
+            .order_by(HazardHistory.created_at, HazardHistory.id)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def for_inspection(self, inspection_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+        if not inspection_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Hazard.inspection_id, Hazard.id).where(Hazard.inspection_id.in_(inspection_ids))
+        )
+        found: dict[uuid.UUID, list[uuid.UUID]] = {}
+        for inspection_id, hazard_id in rows:
+            if inspection_id is not None:
+                found.setdefault(inspection_id, []).append(hazard_id)
+        return found
+
+    async def list_filtered(
+        self,
+        *,
+        community_id: uuid.UUID,
+        grid_ids: Collection[uuid.UUID] | None,
+        status: str | None,
+        overdue_on: dt.date | None,
+        after: tuple[dt.datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> Sequence[Hazard]:
+        statement = select(Hazard).where(Hazard.community_id == community_id)
+        if grid_ids is not None:
+            statement = statement.where(Hazard.grid_id.in_(grid_ids))
+        if status is not None:
+            statement = statement.where(Hazard.status == status)
+        if overdue_on is not None:
+            statement = statement.where(Hazard.status.in_(("reported", "rectifying")), Hazard.deadline < overdue_on)
+        if after is not None:
+            statement = statement.where(
+                after_keyset([Hazard.created_at.expression, Hazard.id.expression], list(after), [True, True])
+            )
+        order = (Hazard.created_at.desc(), Hazard.id.desc())
+        return (await self.session.scalars(statement.order_by(*order).limit(limit))).all()
+
+    async def open_by_level(self, grid_id: uuid.UUID) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(Hazard.level, func.count())
+            .where(Hazard.grid_id == grid_id, Hazard.status.in_(OPEN_STATUSES))
+            .group_by(Hazard.level)
+        )
+        return {level: int(count) for level, count in rows}

@@ -1,0 +1,107 @@
+"""`/v1/hazards`: the hazard ledger (隐患台账)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from fastapi import APIRouter, Request, Response
+
+from grid.database import platform_tables
+from grid.hazards import service
+from grid.hazards.schemas import HazardCreate, HazardDetail, HazardRead, HazardStatus, HazardTransition
+from shared.auth import CurrentIdentity, Role, allow
+from shared.concurrency import set_etag
+from shared.db import SessionDep
+from shared.errors import problem_responses
+from shared.idempotency import Idempotency
+from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+
+router = APIRouter(prefix="/v1/hazards", tags=["hazards"])
+
+FIELD = (Role.platform_admin, Role.community_staff, Role.grid_worker)
+
+
+@router.get("/transitions", summary="The hazard lifecycle as data", dependencies=[allow(*FIELD)])
+async def hazard_transitions() -> dict[str, dict[str, object]]:
+    """Each action: the states it starts from, the state it leads to, and the roles that may take it."""
+    return {
+        action: {"from": list(step.sources), "to": step.target, "roles": [str(role) for role in step.roles]}
+        for action, step in service.HAZARD_TRANSITIONS.items()
+    }
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Report a hazard",
+    dependencies=[allow(*FIELD)],
+    responses=problem_responses(404, 422),
+)
+async def report_hazard(
+    body: HazardCreate, request: Request, session: SessionDep, identity: CurrentIdentity
+) -> Response:
+    """Enter a hazard directly in the ledger; it starts as `reported`."""
+    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    if (replay := await idempotency.begin(body)) is not None:
+        return replay
+    hazard = await service.report_hazard(session, identity, body)
+    return await idempotency.complete(service.present(hazard), headers={"Location": f"/v1/hazards/{hazard.id}"})
+
+
+@router.get(
+    "", summary="The hazard ledger of a community", dependencies=[allow(*FIELD)], responses=problem_responses(400)
+)
+async def list_hazards(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    identity: CurrentIdentity,
+    community_id: uuid.UUID,
+    status: HazardStatus | None = None,
+    overdue: bool = False,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> Page[HazardRead]:
+    """Newest first; `overdue=true` keeps those past their deadline and not rectified."""
+    after = None
+    if cursor:
+        raw = decode_cursor(cursor, 2)
+        after = (dt.datetime.fromisoformat(raw[0]), uuid.UUID(raw[1]))
+    hazards = await service.list_hazards(
+        session, identity, community_id, status=status, overdue=overdue, after=after, limit=limit + 1
+    )
+    last = hazards[limit - 1] if len(hazards) > limit else None
+    next_cursor = encode_cursor([last.created_at.isoformat(), last.id]) if last else None
+    link_next(request, response, next_cursor)
+    return Page(items=[service.present(h) for h in hazards[:limit]], next_cursor=next_cursor)
+
+
+@router.get(
+    "/{hazard_id}",
+    summary="One hazard with its history",
+    dependencies=[allow(*FIELD)],
+    responses=problem_responses(404),
+)
+async def get_hazard(
+    hazard_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity, response: Response
+) -> HazardDetail:
+    """The hazard, its overdue flag and every change."""
+    hazard = await service.load_hazard(session, identity, hazard_id)
+    set_etag(response, hazard.version)
+    return await service.detail(session, hazard)
+
+
+@router.post(
+    "/{hazard_id}/transitions",
+    summary="Move a hazard through its lifecycle",
+    dependencies=[allow(*FIELD)],
+    responses=problem_responses(404, 409, 422),
+)
+async def transition_hazard(
+    hazard_id: uuid.UUID, body: HazardTransition, session: SessionDep, identity: CurrentIdentity, response: Response
+) -> HazardDetail:
+    """`start_rectification`, `report_rectified`, `verify` (closes it) or `send_back` (rectified → rectifying)."""
+    hazard = await service.transition(session, identity, hazard_id, body)
+    set_etag(response, hazard.version)
+    return await service.detail(session, hazard)

@@ -1,0 +1,147 @@
+"""The hazard lifecycle: reported → rectifying → rectified → verified (or sent back), history alongside."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grid.access import business_today, require_grid, require_staff
+from grid.grids.exceptions import GridNotFound
+from grid.grids.repository import GridRepository
+from grid.hazards.exceptions import HazardNotFound, HazardTransitionNotAllowed
+from grid.hazards.models import Hazard, HazardHistory
+from grid.hazards.repository import HazardRepository
+from grid.hazards.schemas import HazardCreate, HazardDetail, HazardHistoryRead, HazardRead, HazardTransition
+from shared.auth import Identity, Role
+from shared.i18n import Text
+
+
+@dataclass(frozen=True, slots=True)
+class HazardStep:
+    sources: tuple[str, ...]
+    target: str
+    roles: tuple[Role, ...]
+
+
+_FIELD = (Role.platform_admin, Role.community_staff, Role.grid_worker)
+_STAFF = (Role.platform_admin, Role.community_staff)
+
+HAZARD_TRANSITIONS: dict[str, HazardStep] = {
+    "start_rectification": HazardStep(("reported",), "rectifying", _FIELD),
+    "report_rectified": HazardStep(("rectifying",), "rectified", _FIELD),
+    "verify": HazardStep(("rectified",), "verified", _STAFF),
+    "send_back": HazardStep(("rectified",), "rectifying", _STAFF),
+}
+
+
+def is_overdue(hazard: Hazard, today: dt.date) -> bool:
+    return hazard.status in ("reported", "rectifying") and hazard.deadline < today
+
+
+def present(hazard: Hazard, today: dt.date | None = None) -> HazardRead:
+    read = HazardRead.model_validate(hazard)
+    return read.model_copy(update={"overdue": is_overdue(hazard, today or business_today())})
+
+
+async def record_hazard(
+    session: AsyncSession,
+    identity: Identity,
+    *,
+    community_id: uuid.UUID,
+    body: HazardCreate,
+    inspection_id: uuid.UUID | None = None,
+) -> Hazard:
+    """Enter a hazard in the ledger (the caller has checked the grid)."""
+    hazard = Hazard(
+        community_id=community_id,
+        inspection_id=inspection_id,
+        reported_by=identity.subject,
+        status="reported",
+        **body.model_dump(),
+    )
+    history = HazardHistory(action="report", from_status=None, to_status="reported", actor=identity.subject)
+    return await HazardRepository(session).add(hazard, history)
+
+
+async def report_hazard(session: AsyncSession, identity: Identity, body: HazardCreate) -> Hazard:
+    """A hazard reported directly (not from an inspection finding)."""
+    grid = await GridRepository(session).get(body.grid_id)
+    if grid is None:
+        raise GridNotFound()
+    require_grid(identity, grid.community_id, grid.id, grid.parent_id)
+    return await record_hazard(session, identity, community_id=grid.community_id, body=body)
+
+
+async def load_hazard(
+    session: AsyncSession, identity: Identity, hazard_id: uuid.UUID, *, for_update: bool = False
+) -> Hazard:
+    hazard = await HazardRepository(session).get(hazard_id, for_update=for_update)
+    if hazard is None:
+        raise HazardNotFound()
+    grid = await GridRepository(session).get(hazard.grid_id)
+    require_grid(identity, hazard.community_id, hazard.grid_id, grid.parent_id if grid else None)
+    return hazard
+
+
+async def detail(session: AsyncSession, hazard: Hazard) -> HazardDetail:
+    history = await HazardRepository(session).history(hazard.id)
+    return HazardDetail(
+        **present(hazard).model_dump(), history=[HazardHistoryRead.model_validate(row) for row in history]
+    )
+
+
+async def transition(session: AsyncSession, identity: Identity, hazard_id: uuid.UUID, body: HazardTransition) -> Hazard:
+    """Apply one lifecycle step under a row lock; the history row is written in the same transaction."""
+    hazard = await load_hazard(session, identity, hazard_id, for_update=True)
+    step = HAZARD_TRANSITIONS[body.action]
+    if identity.roles.isdisjoint(step.roles):
+        require_staff(identity, hazard.community_id)
+    if hazard.status not in step.sources:
+        raise HazardTransitionNotAllowed(
+            Text(f"隐患当前为 {hazard.status}", f"The hazard is {hazard.status}"),
+            extra={"status_now": hazard.status, "allowed_from": list(step.sources)},
+        )
+    previous = hazard.status
+    hazard.status = step.target
+    await session.flush()
+    await HazardRepository(session).add_history(
+        HazardHistory(
+            hazard_id=hazard.id,
+            action=body.action,
+            from_status=previous,
+            to_status=step.target,
+            actor=identity.subject,
+            note=body.note,
+        )
+    )
+    return hazard
+
+
+async def list_hazards(
+    session: AsyncSession,
+    identity: Identity,
+    community_id: uuid.UUID,
+    *,
+    status: str | None,
+    overdue: bool,
+    after: tuple[dt.datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Hazard]:
+    """Staff see the community's ledger; grid workers the hazards of their grids."""
+    grid_ids: frozenset[uuid.UUID] | None = None
+    if not identity.staff_of(community_id):
+        if Role.grid_worker not in identity.roles:
+            require_staff(identity, community_id)
+        grid_ids = identity.grid_ids
+    return await HazardRepository(session).list_filtered(
+        community_id=community_id,
+        grid_ids=grid_ids,
+        status=status,
+        overdue_on=business_today() if overdue else None,
+        after=after,
+        limit=limit,
+    )

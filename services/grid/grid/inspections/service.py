@@ -1,0 +1,156 @@
+"""Rules of inspections: visits only to buildings of the grid that day, answers that fit the checklist,
+findings that become hazards, and patrol freshness."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grid.access import require_grid, require_staff
+from grid.grids.exceptions import GridNotFound
+from grid.grids.models import Grid
+from grid.grids.repository import GridRepository
+from grid.grids.service import community_settings
+from grid.hazards.repository import HazardRepository
+from grid.hazards.schemas import HazardCreate
+from grid.hazards.service import record_hazard
+from grid.inspections.exceptions import (
+    AnswersDoNotMatchTemplate,
+    BuildingNotInGrid,
+    InspectionNotFound,
+    TemplateNotFound,
+)
+from grid.inspections.models import ChecklistTemplate, Inspection
+from grid.inspections.repository import InspectionRepository
+from grid.inspections.schemas import (
+    InspectionCreate,
+    InspectionRead,
+    StaleBuilding,
+    StaleBuildings,
+    TemplateCreate,
+)
+from grid.workers.repository import WorkerRepository
+from shared.auth import Identity, Role
+from shared.errors import Forbidden
+from shared.i18n import Text
+
+DEFAULT_DEADLINE_DAYS = {"general": 15, "major": 7}
+
+
+async def create_template(session: AsyncSession, identity: Identity, body: TemplateCreate) -> ChecklistTemplate:
+    """Platform-wide templates are for platform admins; community ones for that community's staff."""
+    if body.community_id is None:
+        if Role.platform_admin not in identity.roles:
+            raise Forbidden(Text("全平台模板仅平台管理员可建", "Only platform admins create platform-wide templates"))
+    else:
+        require_staff(identity, body.community_id)
+    template = ChecklistTemplate(
+        community_id=body.community_id,
+        name=body.name,
+        category=body.category,
+        items=[item.model_dump() for item in body.items],
+    )
+    return await InspectionRepository(session).add_template(template)
+
+
+async def list_templates(session: AsyncSession, community_id: uuid.UUID) -> Sequence[ChecklistTemplate]:
+    return await InspectionRepository(session).templates(community_id)
+
+
+async def present(session: AsyncSession, inspections: Sequence[Inspection]) -> list[InspectionRead]:
+    hazards = await HazardRepository(session).for_inspection([i.id for i in inspections])
+    return [
+        InspectionRead.model_validate(i).model_copy(update={"hazard_ids": hazards.get(i.id, [])}) for i in inspections
+    ]
+
+
+async def _grid_for(session: AsyncSession, identity: Identity, grid_id: uuid.UUID) -> Grid:
+    grid = await GridRepository(session).get(grid_id)
+    if grid is None:
+        raise GridNotFound()
+    require_grid(identity, grid.community_id, grid.id, grid.parent_id)
+    return grid
+
+
+async def record_inspection(session: AsyncSession, identity: Identity, body: InspectionCreate) -> Inspection:
+    """Record a visit; findings marked `raise_hazard` enter the hazard ledger in the same transaction."""
+    grid = await _grid_for(session, identity, body.grid_id)
+    repository = InspectionRepository(session)
+    if not await repository.building_in_grid(grid.id, body.building_id, body.visited_on):
+        raise BuildingNotInGrid(errors=[{"detail": "building not in the grid that day", "pointer": "/building_id"}])
+    if body.template_id is not None:
+        template = await repository.template(body.template_id)
+        if template is None or template.community_id not in (None, grid.community_id):
+            raise TemplateNotFound()
+        keys = {item["key"] for item in template.items}
+        if set(body.answers) != keys:
+            raise AnswersDoNotMatchTemplate(
+                Text("须逐项回答检查表", "Answer every checklist item and nothing else"),
+                extra={"missing": sorted(keys - set(body.answers)), "unknown": sorted(set(body.answers) - keys)},
+            )
+    worker = await WorkerRepository(session).by_subject(identity.subject)
+    inspection = await repository.add(
+        Inspection(
+            community_id=grid.community_id,
+            grid_id=grid.id,
+            building_id=body.building_id,
+            floor=body.floor,
+            enterprise_id=body.enterprise_id,
+            template_id=body.template_id,
+            worker_id=worker.id if worker else None,
+            inspector_subject=identity.subject,
+            visited_on=body.visited_on,
+            answers=body.answers,
+            findings=[finding.model_dump(mode="json") for finding in body.findings],
+            notes=body.notes,
+        )
+    )
+    for finding in body.findings:
+        if not finding.raise_hazard:
+            continue
+        deadline = finding.deadline or body.visited_on + dt.timedelta(days=DEFAULT_DEADLINE_DAYS[finding.level])
+        hazard = HazardCreate(
+            grid_id=grid.id,
+            building_id=body.building_id,
+            floor=body.floor,
+            enterprise_id=body.enterprise_id,
+            level=finding.level,
+            description=finding.description,
+            deadline=deadline,
+        )
+        await record_hazard(session, identity, community_id=grid.community_id, body=hazard, inspection_id=inspection.id)
+    return inspection
+
+
+async def load_inspection(session: AsyncSession, identity: Identity, inspection_id: uuid.UUID) -> Inspection:
+    inspection = await InspectionRepository(session).get(inspection_id)
+    if inspection is None:
+        raise InspectionNotFound()
+    await _grid_for(session, identity, inspection.grid_id)
+    return inspection
+
+
+async def list_inspections(
+    session: AsyncSession,
+    identity: Identity,
+    grid_id: uuid.UUID,
+    building_id: uuid.UUID | None,
+    after: tuple[dt.date, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Inspection]:
+    await _grid_for(session, identity, grid_id)
+    return await InspectionRepository(session).list_for_grid(grid_id, building_id, after, limit)
+
+
+async def stale_buildings(session: AsyncSession, grid: Grid, as_of: dt.date) -> StaleBuildings:
+    """Buildings of the grid not visited within the community's patrol interval before `as_of`."""
+    interval = await community_settings(session, grid.community_id)
+    items = []
+    for building_id, last in await InspectionRepository(session).last_visits(grid.id, as_of):
+        due = last + dt.timedelta(days=interval) if last else None
+        if due is None or due < as_of:
+            items.append(StaleBuilding(building_id=building_id, last_visited_on=last, due_on=due))
+    return StaleBuildings(grid_id=grid.id, as_of=as_of, patrol_interval_days=interval, items=items)
