@@ -4,23 +4,50 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from service_requests.activities.router import router as activities_router
+from service_requests.catalogue.router import router as catalogue_router
 from service_requests.database import platform_tables
+from service_requests.jobs import periodic_jobs
+from service_requests.open311.router import install_open311_errors
+from service_requests.open311.router import router as open311_router
+from service_requests.requests.router import router as requests_router
 from service_requests.settings import Settings
 from shared.about import about_router
 from shared.app import create_service_app
+from shared.errors import Conflict, ConstraintProblem
+from shared.i18n import Text
 from shared.outbox import event_feed_router
+
+CONSTRAINT_PROBLEMS = {
+    "uq_service_type_community_id_code": ConstraintProblem(
+        Conflict,
+        Text("该社区已有相同编码的服务事项", "The community already has a service type with this code"),
+        "/code",
+    ),
+    "uq_enrollment_active_subject": ConstraintProblem(
+        Conflict, Text("您已报名或在候补名单中", "You are already enrolled or waitlisted")
+    ),
+}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; `uvicorn service_requests.app:create_app --factory` serves it."""
     settings = settings or Settings()
-    return create_service_app(
+    app = create_service_app(
         name="service-requests",
         title="Service requests",
         description="City, enterprise and employee service requests, activities, Open311.",
         settings=settings,
         routers=[
             about_router("/v1/service-types", "service-types"),
+            catalogue_router,
+            requests_router,
+            activities_router,
+            open311_router,
             event_feed_router(platform_tables.outbox_event),
         ],
+        constraint_problems=CONSTRAINT_PROBLEMS,
+        background_tasks=[periodic_jobs],
     )
+    install_open311_errors(app)
+    return app

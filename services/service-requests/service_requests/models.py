@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from service_requests.activities.models import Activity, Enrollment
+from service_requests.catalogue.models import ServiceType
 from service_requests.database import Base, platform_tables
+from service_requests.requests.models import RequestEvent, ServiceRequest
 
 metadata = Base.metadata
 
-__all__ = ["Base", "metadata", "platform_tables"]
+__all__ = [
+    "Activity",
+    "Base",
+    "Enrollment",
+    "RequestEvent",
+    "ServiceRequest",
+    "ServiceType",
+    "metadata",
+    "platform_tables",
+]

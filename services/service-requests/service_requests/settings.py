@@ -9,3 +9,5 @@ from shared.settings import PlatformSettings
 
 class Settings(PlatformSettings):
     model_config = SettingsConfigDict(env_prefix="REQUESTS_", extra="ignore")
+
+    job_interval_seconds: float = 60.0  # escalation and auto-close pass; 0 turns the job off

@@ -1,0 +1,1 @@
+"""Activities (trainings and social events) with capacity and an ordered waiting list."""

@@ -1,0 +1,92 @@
+"""SQL for activities: enrolment locks the activity row, so the count and the queue stay exact."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import Row, Table, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service_requests.activities.models import Activity, Enrollment
+from shared.pagination import after_keyset
+
+ACTIVITY = cast(Table, Activity.__table__)
+ENROLLMENT = cast(Table, Enrollment.__table__)
+
+
+class ActivityRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, activity: Activity) -> Activity:
+        self.session.add(activity)
+        await self.session.flush()
+        return activity
+
+    async def get(self, activity_id: uuid.UUID) -> Activity | None:
+        return await self.session.get(Activity, activity_id)
+
+    async def lock(self, activity_id: uuid.UUID) -> Row[Any] | None:
+        """The activity row, locked until commit: enrolments of one activity run one at a time."""
+        statement = select(ACTIVITY).where(ACTIVITY.c.id == activity_id).with_for_update()
+        return (await self.session.execute(statement)).first()
+
+    async def active_enrollment(self, activity_id: uuid.UUID, subject: str) -> Row[Any] | None:
+        statement = select(ENROLLMENT).where(
+            ENROLLMENT.c.activity_id == activity_id, ENROLLMENT.c.subject == subject, ENROLLMENT.c.status != "cancelled"
+        )
+        return (await self.session.execute(statement)).first()
+
+    async def insert_enrollment(self, values: dict[str, Any]) -> Any:
+        return (await self.session.execute(insert(ENROLLMENT).values(values).returning(ENROLLMENT))).one()
+
+    async def change_count(self, activity_id: uuid.UUID, delta: int) -> None:
+        await self.session.execute(
+            update(ACTIVITY)
+            .where(ACTIVITY.c.id == activity_id)
+            .values(enrolled_count=ACTIVITY.c.enrolled_count + delta)
+        )
+
+    async def set_status(self, enrollment_id: uuid.UUID, status: str, now: dt.datetime) -> None:
+        await self.session.execute(
+            update(ENROLLMENT).where(ENROLLMENT.c.id == enrollment_id).values(status=status, updated_at=now)
+        )
+
+    async def first_waitlisted(self, activity_id: uuid.UUID) -> Row[Any] | None:
+        statement = (
+            select(ENROLLMENT)
+            .where(ENROLLMENT.c.activity_id == activity_id, ENROLLMENT.c.status == "waitlisted")
+            .order_by(ENROLLMENT.c.queue_position)
+            .limit(1)
+        )
+        return (await self.session.execute(statement)).first()
+
+    async def waitlist_position(self, activity_id: uuid.UUID, queue_position: int) -> int:
+        statement = select(func.count()).where(
+            ENROLLMENT.c.activity_id == activity_id,
+            ENROLLMENT.c.status == "waitlisted",
+            ENROLLMENT.c.queue_position <= queue_position,
+        )
+        return int((await self.session.execute(statement)).scalar_one())
+
+    async def enrollments(self, activity_id: uuid.UUID) -> list[Row[Any]]:
+        statement = (
+            select(ENROLLMENT)
+            .where(ENROLLMENT.c.activity_id == activity_id, ENROLLMENT.c.status != "cancelled")
+            .order_by(ENROLLMENT.c.queue_position)
+        )
+        return list((await self.session.execute(statement)).all())
+
+    async def page(
+        self, *, community_ids: Sequence[uuid.UUID] | None, after: Sequence[Any] | None, limit: int
+    ) -> list[Activity]:
+        statement = select(Activity)
+        if community_ids is not None:
+            statement = statement.where(Activity.community_id.in_(community_ids))
+        if after is not None:
+            statement = statement.where(after_keyset([ACTIVITY.c.starts_at, ACTIVITY.c.id], after, [False, False]))
+        statement = statement.order_by(Activity.starts_at, Activity.id).limit(limit)
+        return list((await self.session.execute(statement)).scalars())

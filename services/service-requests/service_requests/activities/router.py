@@ -1,0 +1,124 @@
+"""`/v1/activities`: trainings and social events, enrolment and the waiting list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from fastapi import APIRouter, Request, Response
+
+from service_requests.activities import service
+from service_requests.activities.dependencies import ActivityRepositoryDep
+from service_requests.activities.models import Activity
+from service_requests.activities.schemas import ActivityCreate, ActivityRead, EnrollmentList, EnrollmentRead
+from shared.auth import CurrentIdentity, Role, allow
+from shared.concurrency import set_etag
+from shared.db import utcnow
+from shared.errors import InvalidRequest, problem_responses
+from shared.i18n import Text
+from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+
+router = APIRouter(prefix="/v1/activities", tags=["activities"])
+
+STAFF = (Role.platform_admin, Role.community_staff)
+MEMBERS = (Role.platform_admin, Role.community_staff, Role.enterprise_rep, Role.employee)
+ENROLLERS = (Role.enterprise_rep, Role.employee)
+
+
+def _read(activity: Activity) -> ActivityRead:
+    return ActivityRead.model_validate(activity, from_attributes=True)
+
+
+@router.post(
+    "", status_code=201, summary="Publish an activity", dependencies=[allow(*STAFF)], responses=problem_responses(422)
+)
+async def create_activity(
+    body: ActivityCreate, response: Response, repository: ActivityRepositoryDep, identity: CurrentIdentity
+) -> ActivityRead:
+    """A training or social event with a capacity, in a community the caller manages."""
+    activity = await service.create(repository, identity, body)
+    set_etag(response, activity.version)
+    response.headers["Location"] = f"/v1/activities/{activity.id}"
+    return _read(activity)
+
+
+@router.get("", summary="List activities", dependencies=[allow(*MEMBERS)], responses=problem_responses(400))
+async def list_activities(
+    request: Request,
+    response: Response,
+    repository: ActivityRepositoryDep,
+    identity: CurrentIdentity,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> Page[ActivityRead]:
+    """Activities of the caller's communities, soonest first."""
+    after = None
+    if cursor:
+        raw = decode_cursor(cursor, 2)
+        try:
+            after = [dt.datetime.fromisoformat(raw[0]), uuid.UUID(raw[1])]
+        except ValueError as exc:
+            raise InvalidRequest(
+                Text("游标无效", "Invalid cursor"), errors=[{"detail": "bad", "parameter": "cursor"}]
+            ) from exc
+    scope = None if identity.has(Role.platform_admin) else list(identity.community_ids)
+    rows = await repository.page(community_ids=scope, after=after, limit=limit + 1)
+    next_cursor = None
+    if len(rows) > limit:
+        next_cursor = encode_cursor([rows[limit - 1].starts_at.isoformat(), rows[limit - 1].id])
+    link_next(request, response, next_cursor)
+    return Page(items=[_read(row) for row in rows[:limit]], next_cursor=next_cursor)
+
+
+@router.get(
+    "/{activity_id}", summary="Get an activity", dependencies=[allow(*MEMBERS)], responses=problem_responses(404)
+)
+async def get_activity(
+    activity_id: uuid.UUID, response: Response, repository: ActivityRepositoryDep, identity: CurrentIdentity
+) -> ActivityRead:
+    """One activity with its seats taken."""
+    activity = await service.get(repository, identity, activity_id)
+    set_etag(response, activity.version)
+    return _read(activity)
+
+
+@router.post(
+    "/{activity_id}/enrollments",
+    status_code=201,
+    summary="Enrol (or join the waiting list)",
+    dependencies=[allow(*ENROLLERS)],
+    responses=problem_responses(404, 409),
+)
+async def enroll(
+    activity_id: uuid.UUID, repository: ActivityRepositoryDep, identity: CurrentIdentity
+) -> EnrollmentRead:
+    """`enrolled` while seats are free, then `waitlisted` with a position; capacity is never exceeded."""
+    return await service.enroll(repository, identity, activity_id, utcnow())
+
+
+@router.delete(
+    "/{activity_id}/enrollments",
+    status_code=204,
+    summary="Cancel my enrolment",
+    dependencies=[allow(*ENROLLERS)],
+    responses=problem_responses(404),
+)
+async def cancel_enrollment(
+    activity_id: uuid.UUID, repository: ActivityRepositoryDep, identity: CurrentIdentity
+) -> Response:
+    """Frees the seat for the first on the waiting list."""
+    await service.cancel(repository, identity, activity_id, utcnow())
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{activity_id}/enrollments",
+    summary="The roster and the waiting list",
+    dependencies=[allow(*STAFF)],
+    responses=problem_responses(404),
+)
+async def list_enrollments(
+    activity_id: uuid.UUID, repository: ActivityRepositoryDep, identity: CurrentIdentity
+) -> EnrollmentList:
+    """Who is enrolled, and who waits in which order."""
+    return await service.enrollments(repository, identity, activity_id)

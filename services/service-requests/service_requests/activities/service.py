@@ -1,0 +1,107 @@
+"""Rules of activities: who may enrol, capacity, the ordered waiting list and promotion."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from service_requests.activities.exceptions import ActivityNotFound, AlreadyEnrolled, NotEnrolled
+from service_requests.activities.models import Activity
+from service_requests.activities.repository import ActivityRepository
+from service_requests.activities.schemas import ActivityCreate, EnrollmentList, EnrollmentRead
+from shared.auth import Identity, Role
+from shared.errors import Forbidden
+from shared.i18n import Text
+
+
+async def create(repository: ActivityRepository, identity: Identity, body: ActivityCreate) -> Activity:
+    """Publish an activity in a community the caller manages."""
+    if not identity.staff_of(body.community_id):
+        raise Forbidden(Text("只能为本社区发布活动", "You may only publish activities of your own community"))
+    activity = Activity(id=uuid.uuid4(), enrolled_count=0, **body.model_dump(mode="python"))
+    activity.scenario = body.scenario.value
+    activity.eligible_roles = list(body.eligible_roles)
+    return await repository.add(activity)
+
+
+def can_see(identity: Identity, community_id: uuid.UUID) -> bool:
+    return identity.has(Role.platform_admin) or community_id in identity.community_ids
+
+
+async def get(repository: ActivityRepository, identity: Identity, activity_id: uuid.UUID) -> Activity:
+    """An activity of one of the caller's communities, or 404."""
+    activity = await repository.get(activity_id)
+    if activity is None or not can_see(identity, activity.community_id):
+        raise ActivityNotFound()
+    return activity
+
+
+def _read(row: Any, position: int | None) -> EnrollmentRead:
+    return EnrollmentRead(
+        id=row.id,
+        activity_id=row.activity_id,
+        subject=row.subject,
+        enterprise_id=row.enterprise_id,
+        status=row.status,
+        waitlist_position=position,
+        created_at=row.created_at,
+    )
+
+
+async def enroll(
+    repository: ActivityRepository, identity: Identity, activity_id: uuid.UUID, now: dt.datetime
+) -> EnrollmentRead:
+    """Take a seat if one is free, else join the end of the waiting list (the activity row is locked)."""
+    activity = await repository.lock(activity_id)
+    if activity is None or not can_see(identity, activity.community_id):
+        raise ActivityNotFound()
+    if identity.roles.isdisjoint(activity.eligible_roles):
+        raise Forbidden(Text("您的角色不能报名该活动", "Your role may not enrol in this activity"))
+    if await repository.active_enrollment(activity_id, identity.subject) is not None:
+        raise AlreadyEnrolled()
+    seat_free = activity.enrolled_count < activity.capacity
+    row = await repository.insert_enrollment(
+        {
+            "id": uuid.uuid4(),
+            "activity_id": activity_id,
+            "subject": identity.subject,
+            "enterprise_id": identity.enterprise_id,
+            "status": "enrolled" if seat_free else "waitlisted",
+            "created_at": now,
+            "updated_at": now,
+        }
+    )
+    if seat_free:
+        await repository.change_count(activity_id, +1)
+        return _read(row, None)
+    return _read(row, await repository.waitlist_position(activity_id, row.queue_position))
+
+
+async def cancel(repository: ActivityRepository, identity: Identity, activity_id: uuid.UUID, now: dt.datetime) -> None:
+    """Give up a seat (the first on the waiting list takes it) or a place on the waiting list."""
+    activity = await repository.lock(activity_id)
+    if activity is None or not can_see(identity, activity.community_id):
+        raise ActivityNotFound()
+    mine = await repository.active_enrollment(activity_id, identity.subject)
+    if mine is None:
+        raise NotEnrolled()
+    await repository.set_status(mine.id, "cancelled", now)
+    if mine.status != "enrolled":
+        return
+    successor = await repository.first_waitlisted(activity_id)
+    if successor is None:
+        await repository.change_count(activity_id, -1)
+    else:
+        await repository.set_status(successor.id, "enrolled", now)
+
+
+async def enrollments(repository: ActivityRepository, identity: Identity, activity_id: uuid.UUID) -> EnrollmentList:
+    """Seats and the waiting list in promotion order (staff of the community)."""
+    activity = await get(repository, identity, activity_id)
+    if not identity.staff_of(activity.community_id):
+        raise Forbidden(Text("只有社区工作人员可以查看报名名单", "Only community staff may see the roster"))
+    rows = await repository.enrollments(activity_id)
+    enrolled = [_read(row, None) for row in rows if row.status == "enrolled"]
+    waiting = [row for row in rows if row.status == "waitlisted"]
+    return EnrollmentList(enrolled=enrolled, waitlisted=[_read(row, index) for index, row in enumerate(waiting, 1)])

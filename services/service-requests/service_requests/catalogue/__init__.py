@@ -1,0 +1,1 @@
+"""Service catalogue: per-community service types with forms, handlers and deadline policies."""

@@ -1,0 +1,53 @@
+"""The service type table."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service_requests.database import Base
+from shared.db import Timestamps, UUIDPrimaryKey, Versioned
+
+CATEGORIES = ("city", "enterprise", "employee")
+SCENARIOS = ("party_building", "enterprise_service", "life_service", "leisure", "personal_growth", "team_building")
+HANDLER_KINDS = ("community_staff", "bank", "mcn")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+class ServiceType(UUIDPrimaryKey, Timestamps, Versioned, Base):
+    """A service a community offers; requests keep a snapshot of the version they were filed under."""
+
+    __tablename__ = "service_type"
+    __table_args__ = (
+        UniqueConstraint("community_id", "code"),
+        CheckConstraint(_in("category", CATEGORIES), name="category"),
+        CheckConstraint(_in("scenario", SCENARIOS), name="scenario"),
+        CheckConstraint(_in("handler_kind", HANDLER_KINDS), name="handler_kind"),
+        CheckConstraint("acknowledge_amount > 0 AND resolve_amount > 0", name="positive_deadlines"),
+    )
+
+    community_id: Mapped[uuid.UUID] = mapped_column(nullable=False, index=True)
+    code: Mapped[str] = mapped_column(String(64), nullable=False)
+    name_zh: Mapped[str] = mapped_column(String(200), nullable=False)
+    name_en: Mapped[str] = mapped_column(String(200), nullable=False)
+    description_zh: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    description_en: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    category: Mapped[str] = mapped_column(String(20), nullable=False)
+    scenario: Mapped[str] = mapped_column(String(40), nullable=False)
+    requester_roles: Mapped[list[Any]] = mapped_column(JSONB, nullable=False)
+    form: Mapped[list[Any]] = mapped_column(JSONB, nullable=False)
+    handler_kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    # partners (issue 7) a bank/mcn type routes to; the first is the default resolver
+    handler_partner_ids: Mapped[list[Any]] = mapped_column(JSONB, nullable=False, server_default="[]")
+    acknowledge_amount: Mapped[int] = mapped_column(Integer, nullable=False)
+    acknowledge_unit: Mapped[str] = mapped_column(String(20), nullable=False)
+    resolve_amount: Mapped[int] = mapped_column(Integer, nullable=False)
+    resolve_unit: Mapped[str] = mapped_column(String(20), nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")

@@ -1,0 +1,58 @@
+"""SQL for service types."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service_requests.catalogue.models import ServiceType
+from shared.pagination import after_keyset
+
+TYPE = cast(Table, ServiceType.__table__)
+
+
+class ServiceTypeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, type_id: uuid.UUID, *, for_update: bool = False) -> ServiceType | None:
+        statement = select(ServiceType).where(ServiceType.id == type_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def add(self, service_type: ServiceType) -> ServiceType:
+        self.session.add(service_type)
+        await self.session.flush()
+        return service_type
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    async def page(
+        self,
+        *,
+        community_id: uuid.UUID | None,
+        category: str | None,
+        scenario: str | None,
+        active: bool | None,
+        after: Sequence[Any] | None,
+        limit: int,
+    ) -> list[ServiceType]:
+        statement = select(ServiceType)
+        if community_id is not None:
+            statement = statement.where(ServiceType.community_id == community_id)
+        if category is not None:
+            statement = statement.where(ServiceType.category == category)
+        if scenario is not None:
+            statement = statement.where(ServiceType.scenario == scenario)
+        if active is not None:
+            statement = statement.where(ServiceType.active.is_(active))
+        if after is not None:
+            statement = statement.where(after_keyset([TYPE.c.code, TYPE.c.id], after, [False, False]))
+        statement = statement.order_by(ServiceType.code, ServiceType.id).limit(limit)
+        return list((await self.session.execute(statement)).scalars())

@@ -1,0 +1,182 @@
+"""Service type bodies: the form (typed attributes), the handler and the deadline policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from service_requests.working_calendar import DeadlineUnit
+
+
+class Category(StrEnum):
+    city = "city"
+    enterprise = "enterprise"
+    employee = "employee"
+
+
+class Scenario(StrEnum):
+    party_building = "party_building"  # 星领秀
+    enterprise_service = "enterprise_service"  # 星悦企
+    life_service = "life_service"  # 星安居
+    leisure = "leisure"  # 星娱乐
+    personal_growth = "personal_growth"  # 星育才
+    team_building = "team_building"  # 星力量
+
+
+class HandlerKind(StrEnum):
+    community_staff = "community_staff"
+    bank = "bank"
+    mcn = "mcn"
+
+
+class Datatype(StrEnum):
+    string = "string"
+    number = "number"
+    date = "date"
+    text = "text"
+    single_choice = "single_choice"
+    multi_choice = "multi_choice"
+
+
+RequesterRole = Literal["enterprise_rep", "employee"]
+
+
+class Choice(BaseModel):
+    key: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
+    label_zh: str = Field(min_length=1, max_length=200)
+    label_en: str = Field(min_length=1, max_length=200)
+
+
+class FormAttribute(BaseModel):
+    """One typed question of a service's form (an Open311 attribute)."""
+
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
+    label_zh: str = Field(min_length=1, max_length=200)
+    label_en: str = Field(min_length=1, max_length=200)
+    datatype: Datatype
+    required: bool = False
+    order: int = Field(ge=0)
+    choices: list[Choice] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _choices_match_type(self) -> Self:
+        is_choice = self.datatype in (Datatype.single_choice, Datatype.multi_choice)
+        if is_choice and not self.choices:
+            raise ValueError("choice attributes need at least one choice")
+        if not is_choice and self.choices:
+            raise ValueError("only choice attributes have choices")
+        if len({choice.key for choice in self.choices}) != len(self.choices):
+            raise ValueError("choice keys must be unique")
+        return self
+
+
+class Handler(BaseModel):
+    kind: HandlerKind = HandlerKind.community_staff
+    partner_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20, description="Partners routed to")
+
+    @model_validator(mode="after")
+    def _partners_for_partner_kinds(self) -> Self:
+        if self.kind is HandlerKind.community_staff and self.partner_ids:
+            raise ValueError("community_staff handlers are not routed to partners")
+        if self.kind is not HandlerKind.community_staff and not self.partner_ids:
+            raise ValueError("bank and mcn handlers need at least one partner")
+        return self
+
+
+class Clock(BaseModel):
+    amount: int = Field(ge=1, le=2000)
+    unit: DeadlineUnit
+
+
+class DeadlinePolicy(BaseModel):
+    acknowledge: Clock
+    resolve: Clock
+
+
+class ServiceTypeFields(BaseModel):
+    name_zh: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(min_length=1, max_length=200)
+    description_zh: str = Field(default="", max_length=4000)
+    description_en: str = Field(default="", max_length=4000)
+    category: Category
+    scenario: Scenario
+    requester_roles: list[RequesterRole] = Field(min_length=1, max_length=2)
+    form: list[FormAttribute] = Field(default_factory=list, max_length=50)
+    handler: Handler = Field(default_factory=Handler)
+    deadlines: DeadlinePolicy
+    active: bool = True
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> Self:
+        if len({attribute.code for attribute in self.form}) != len(self.form):
+            raise ValueError("form attribute codes must be unique")
+        return self
+
+
+class ServiceTypeCreate(ServiceTypeFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "community_id": "6f1c2a8e-0000-4000-8000-000000000001",
+                    "code": "financing-consult",
+                    "name_zh": "融资咨询",
+                    "name_en": "Financing consultation",
+                    "category": "enterprise",
+                    "scenario": "enterprise_service",
+                    "requester_roles": ["enterprise_rep"],
+                    "form": [
+                        {
+                            "code": "amount",
+                            "label_zh": "金额(万元)",
+                            "label_en": "Amount (10k CNY)",
+                            "datatype": "number",
+                            "required": True,
+                            "order": 1,
+                        }
+                    ],
+                    "handler": {"kind": "community_staff"},
+                    "deadlines": {
+                        "acknowledge": {"amount": 4, "unit": "working_hours"},
+                        "resolve": {"amount": 5, "unit": "working_days"},
+                    },
+                }
+            ]
+        }
+    )
+    community_id: uuid.UUID
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9\-]*$")
+
+
+class ServiceTypeUpdate(ServiceTypeFields):
+    """A full replacement (PUT); bumps the version, requests already filed keep theirs."""
+
+
+class ServiceTypeRead(ServiceTypeFields):
+    id: uuid.UUID
+    community_id: uuid.UUID
+    code: str
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class Transition(BaseModel):
+    action: str
+    from_statuses: list[str] = Field(serialization_alias="from")
+    to: str
+    roles: list[str] = Field(description="Who may take the action (handler = staff of the community or routed partner)")
+    needs_reason: bool
+
+
+class Workflow(BaseModel):
+    service_type_id: uuid.UUID
+    statuses: list[str]
+    initial: str
+    terminal: list[str]
+    pauses_clock: list[str]
+    transitions: list[Transition]

@@ -1,0 +1,127 @@
+"""Rules of the catalogue: who may change which community's services, versions, the workflow."""
+
+from __future__ import annotations
+
+import uuid
+
+from service_requests.catalogue.exceptions import NotStaffOfCommunity, ServiceTypeNotFound
+from service_requests.catalogue.models import ServiceType
+from service_requests.catalogue.repository import ServiceTypeRepository
+from service_requests.catalogue.schemas import (
+    ServiceTypeCreate,
+    ServiceTypeFields,
+    ServiceTypeRead,
+    ServiceTypeUpdate,
+    Transition,
+    Workflow,
+)
+from service_requests.requests import workflow
+from shared.auth import Identity
+from shared.concurrency import check_version
+from shared.i18n import Text
+
+
+def require_staff(identity: Identity, community_id: uuid.UUID) -> None:
+    if not identity.staff_of(community_id):
+        raise NotStaffOfCommunity(Text("只能管理本社区的服务事项", "You may only manage your own community's services"))
+
+
+def _apply(service_type: ServiceType, fields: ServiceTypeFields) -> None:
+    service_type.name_zh = fields.name_zh
+    service_type.name_en = fields.name_en
+    service_type.description_zh = fields.description_zh
+    service_type.description_en = fields.description_en
+    service_type.category = fields.category.value
+    service_type.scenario = fields.scenario.value
+    service_type.requester_roles = list(fields.requester_roles)
+    service_type.form = [attribute.model_dump(mode="json") for attribute in sorted(fields.form, key=lambda a: a.order)]
+    service_type.handler_kind = fields.handler.kind.value
+    service_type.handler_partner_ids = [str(partner) for partner in fields.handler.partner_ids]
+    service_type.acknowledge_amount = fields.deadlines.acknowledge.amount
+    service_type.acknowledge_unit = fields.deadlines.acknowledge.unit.value
+    service_type.resolve_amount = fields.deadlines.resolve.amount
+    service_type.resolve_unit = fields.deadlines.resolve.unit.value
+    service_type.active = fields.active
+
+
+def to_read(service_type: ServiceType) -> ServiceTypeRead:
+    """The API view of a service type."""
+    return ServiceTypeRead.model_validate(
+        {
+            "id": service_type.id,
+            "community_id": service_type.community_id,
+            "code": service_type.code,
+            "version": service_type.version,
+            "created_at": service_type.created_at,
+            "updated_at": service_type.updated_at,
+            "name_zh": service_type.name_zh,
+            "name_en": service_type.name_en,
+            "description_zh": service_type.description_zh,
+            "description_en": service_type.description_en,
+            "category": service_type.category,
+            "scenario": service_type.scenario,
+            "requester_roles": service_type.requester_roles,
+            "form": service_type.form,
+            "handler": {"kind": service_type.handler_kind, "partner_ids": service_type.handler_partner_ids},
+            "deadlines": {
+                "acknowledge": {"amount": service_type.acknowledge_amount, "unit": service_type.acknowledge_unit},
+                "resolve": {"amount": service_type.resolve_amount, "unit": service_type.resolve_unit},
+            },
+            "active": service_type.active,
+        }
+    )
+
+
+async def create(repository: ServiceTypeRepository, identity: Identity, body: ServiceTypeCreate) -> ServiceType:
+    """Add a service type to a community the caller manages."""
+    require_staff(identity, body.community_id)
+    service_type = ServiceType(id=uuid.uuid4(), community_id=body.community_id, code=body.code)
+    _apply(service_type, body)
+    return await repository.add(service_type)
+
+
+async def get(repository: ServiceTypeRepository, type_id: uuid.UUID) -> ServiceType:
+    """A service type, or 404."""
+    service_type = await repository.get(type_id)
+    if service_type is None:
+        raise ServiceTypeNotFound()
+    return service_type
+
+
+async def replace(
+    repository: ServiceTypeRepository,
+    identity: Identity,
+    type_id: uuid.UUID,
+    expected_version: int,
+    body: ServiceTypeUpdate,
+) -> ServiceType:
+    """Replace a type's definition; submitted requests keep the snapshot they were filed with."""
+    service_type = await repository.get(type_id, for_update=True)
+    if service_type is None:
+        raise ServiceTypeNotFound()
+    require_staff(identity, service_type.community_id)
+    check_version(expected_version, service_type.version)
+    _apply(service_type, body)
+    await repository.flush()
+    return service_type
+
+
+def export_workflow(type_id: uuid.UUID) -> Workflow:
+    """The transition table as data."""
+    return Workflow(
+        service_type_id=type_id,
+        statuses=[status.value for status in workflow.Status],
+        initial=workflow.INITIAL.value,
+        terminal=sorted(status.value for status in workflow.TERMINAL),
+        pauses_clock=sorted(status.value for status in workflow.PAUSES_CLOCK),
+        transitions=[
+            Transition(
+                action=row.action.value,
+                from_statuses=sorted(status.value for status in row.sources),
+                to=row.target.value,
+                roles=sorted(actor.value for actor in row.actors),
+                needs_reason=row.needs_reason,
+            )
+            for row in workflow.TRANSITIONS
+        ],
+    )

@@ -1,0 +1,40 @@
+"""Periodic jobs run as a lifespan background task: escalations and auto-closing unrated requests."""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from service_requests.requests.service import close_unrated, escalate_due
+from shared.db import utcnow
+
+logger = structlog.get_logger("service_requests.jobs")
+
+
+async def run_jobs_once(sessionmaker: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
+    """One pass of each job, each in its own transaction; returns (escalated, closed)."""
+    async with sessionmaker() as session, session.begin():
+        escalated = await escalate_due(session, utcnow())
+    async with sessionmaker() as session, session.begin():
+        closed = await close_unrated(session, utcnow())
+    return escalated, closed
+
+
+async def periodic_jobs(app: FastAPI) -> None:
+    """Every `job_interval_seconds`; any replica may run it (rows are taken with SKIP LOCKED)."""
+    interval: float = app.state.settings.job_interval_seconds
+    if interval <= 0:
+        return
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            escalated, closed = await run_jobs_once(app.state.sessionmaker)
+            if escalated or closed:
+                logger.info("jobs_ran", escalated=escalated, closed=closed)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a failed pass must not stop the next one
+            logger.warning("jobs_failed", error_type=type(exc).__name__)

@@ -1,0 +1,1 @@
+"""Service requests: submission, the workflow, deadlines, comments, ratings, lists and stats."""

@@ -1,0 +1,46 @@
+"""Request errors."""
+
+from __future__ import annotations
+
+from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shared.i18n import Text
+
+
+class RequestNotFound(NotFound):
+    code = "SERVICE_REQUEST_NOT_FOUND"
+    title = Text("服务请求不存在", "Service request not found")
+
+
+class RequestNotVisible(Forbidden):
+    code = "FORBIDDEN"
+    title = Text("无权查看或处理该请求", "You may not see or act on this request")
+
+
+class ServiceTypeUnavailable(ValidationFailed):
+    code = "SERVICE_TYPE_UNAVAILABLE"
+    title = Text("该服务事项不可申请", "This service cannot be requested")
+
+
+class AnswersInvalid(ValidationFailed):
+    code = "ANSWERS_INVALID"
+    title = Text("表单填写有误", "The form answers are invalid")
+
+
+class IllegalTransition(Conflict):
+    code = "ILLEGAL_TRANSITION"
+    title = Text("当前状态下不能执行该操作", "This action is not allowed in the current status")
+
+
+class ActionNotPermitted(Forbidden):
+    code = "FORBIDDEN"
+    title = Text("无权执行该流程操作", "You may not take this action")
+
+
+class ReasonRequired(ValidationFailed):
+    code = "REASON_REQUIRED"
+    title = Text("该操作需要填写原因或说明", "This action needs a reason")
+
+
+class NotRateable(Conflict):
+    code = "NOT_RATEABLE"
+    title = Text("只有已办结的请求可以评价", "Only a resolved request can be rated")

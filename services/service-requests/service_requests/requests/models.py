@@ -1,0 +1,102 @@
+"""Service requests and their timeline (transitions, comments, escalations, ratings)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy import Text as SqlText
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service_requests.database import Base
+from shared.db import Timestamps, UUIDPrimaryKey, Versioned
+
+STATUSES = (
+    "submitted",
+    "accepted",
+    "assigned",
+    "in_progress",
+    "waiting_for_requester",
+    "resolved",
+    "closed",
+    "rejected",
+    "cancelled",
+    "reopened",
+)
+
+
+class ServiceRequest(UUIDPrimaryKey, Timestamps, Versioned, Base):
+    """One request; type fields are copied at submission so later type edits never change it."""
+
+    __tablename__ = "service_request"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({', '.join(repr(s) for s in STATUSES)})", name="status"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
+        Index("ix_service_request_community_created", "community_id", "created_at", "id"),
+        Index("ix_service_request_enterprise_type_created", "enterprise_id", "type_id", "created_at"),
+        Index("ix_service_request_requester_created", "requester_subject", "created_at", "id"),
+        Index("ix_service_request_partner_created", "routed_partner_id", "created_at", "id"),
+        Index("ix_service_request_created", "created_at", "id"),
+    )
+
+    type_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service_type.id"), nullable=False)
+    type_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    type_snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    category: Mapped[str] = mapped_column(String(20), nullable=False)
+    scenario: Mapped[str] = mapped_column(String(40), nullable=False)
+    community_id: Mapped[uuid.UUID] = mapped_column(nullable=False)
+    enterprise_id: Mapped[uuid.UUID | None] = mapped_column()
+    requester_subject: Mapped[str] = mapped_column(String(200), nullable=False)
+    requester_role: Mapped[str] = mapped_column(String(40), nullable=False)
+    status: Mapped[str] = mapped_column(String(30), nullable=False)
+    description: Mapped[str] = mapped_column(SqlText, nullable=False)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    building_id: Mapped[uuid.UUID | None] = mapped_column()
+    floor: Mapped[int | None] = mapped_column(Integer)
+    latitude: Mapped[float | None] = mapped_column()
+    longitude: Mapped[float | None] = mapped_column()
+    address: Mapped[str | None] = mapped_column(String(500))
+    attachments: Mapped[list[Any]] = mapped_column(JSONB, nullable=False, server_default="[]")
+    handler_kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    routed_partner_id: Mapped[uuid.UUID | None] = mapped_column()
+    assignee_subject: Mapped[str | None] = mapped_column(String(200))
+    acknowledge_due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    resolve_due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # start of the running resolve clock (submission, or the reopening); escalation measures from it
+    clock_started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    paused_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    escalation_level: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="0")
+    reopen_count: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="0")
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    rating_comment: Mapped[str | None] = mapped_column(SqlText)
+    rated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RequestEvent(Base):
+    """A timeline row: a transition (the history), a comment, an escalation or a rating."""
+
+    __tablename__ = "request_event"
+    __table_args__ = (
+        CheckConstraint("kind IN ('transition', 'comment', 'escalation', 'rating')", name="kind"),
+        Index("ix_request_event_request_seq", "request_id", "seq"),
+    )
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    id: Mapped[uuid.UUID] = mapped_column(nullable=False, unique=True, default=uuid.uuid4)
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service_request.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    actor_subject: Mapped[str] = mapped_column(String(200), nullable=False)
+    actor_role: Mapped[str] = mapped_column(String(40), nullable=False)
+    action: Mapped[str | None] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(30))
+    to_status: Mapped[str | None] = mapped_column(String(30))
+    body: Mapped[str | None] = mapped_column(SqlText)
+    internal: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)

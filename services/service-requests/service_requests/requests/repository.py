@@ -1,0 +1,217 @@
+"""SQL for requests: Core on the submission hot path, the ORM for workflow updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Float, Row, Table, and_, false, func, insert, literal, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service_requests.catalogue.models import ServiceType
+from service_requests.database import platform_tables
+from service_requests.requests.models import RequestEvent, ServiceRequest
+from service_requests.requests.workflow import OPEN_FOR_HANDLER, Status
+from shared.auth import Identity, Role
+from shared.outbox import record_event
+from shared.pagination import after_keyset
+
+REQUEST = cast(Table, ServiceRequest.__table__)
+EVENT = cast(Table, RequestEvent.__table__)
+TYPE = cast(Table, ServiceType.__table__)
+DUPLICATE_SIMILARITY = 0.3
+DUPLICATE_WINDOW = dt.timedelta(days=30)
+_OPEN = [status.value for status in OPEN_FOR_HANDLER]
+
+
+def overdue_clause(now: dt.datetime) -> ColumnElement[bool]:
+    """Open for the handler and past the resolve deadline, or unacknowledged past the acknowledge one."""
+    return and_(
+        ServiceRequest.status.in_(_OPEN),
+        or_(
+            ServiceRequest.resolve_due_at < now,
+            and_(ServiceRequest.acknowledged_at.is_(None), ServiceRequest.acknowledge_due_at < now),
+        ),
+    )
+
+
+def visible_to(identity: Identity) -> ColumnElement[bool]:
+    """The requests an identity may see: own, own enterprise's, own community's, or routed to it."""
+    clauses: list[ColumnElement[bool]] = []
+    if identity.has(Role.platform_admin):
+        return true()
+    if identity.has(Role.community_staff) and identity.community_ids:
+        clauses.append(ServiceRequest.community_id.in_(identity.community_ids))
+    if identity.has(Role.partner) and identity.partner_id is not None:
+        clauses.append(ServiceRequest.routed_partner_id == identity.partner_id)
+    if identity.has(Role.enterprise_rep) and identity.enterprise_id is not None:
+        clauses.append(ServiceRequest.enterprise_id == identity.enterprise_id)
+    clauses.append(ServiceRequest.requester_subject == identity.subject)
+    return or_(*clauses) if clauses else false()
+
+
+class RequestRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def service_type_row(self, type_id: uuid.UUID) -> Row[Any] | None:
+        """The columns of a type a submission needs, in one Core query."""
+        return (await self.session.execute(select(TYPE).where(TYPE.c.id == type_id))).first()
+
+    async def insert_request(self, values: dict[str, Any]) -> None:
+        await self.session.execute(insert(REQUEST).values(values))
+
+    async def insert_event(self, values: dict[str, Any]) -> None:
+        await self.session.execute(insert(EVENT).values(values))
+
+    async def similar_recent(
+        self,
+        *,
+        request_id: uuid.UUID,
+        type_id: uuid.UUID,
+        enterprise_id: uuid.UUID | None,
+        requester: str,
+        description: str,
+        now: dt.datetime,
+    ) -> list[Any]:
+        """Requests of the same type from the same enterprise (or requester) in the last 30 days, by similarity."""
+        similarity = func.similarity(REQUEST.c.description, description).label("similarity")
+        owner = REQUEST.c.enterprise_id == enterprise_id if enterprise_id else REQUEST.c.requester_subject == requester
+        statement = (
+            select(REQUEST.c.id, REQUEST.c.description, REQUEST.c.status, REQUEST.c.created_at, similarity)
+            .where(
+                owner,
+                REQUEST.c.type_id == type_id,
+                REQUEST.c.created_at >= now - DUPLICATE_WINDOW,
+                REQUEST.c.id != request_id,
+                similarity >= literal(DUPLICATE_SIMILARITY),
+            )
+            .order_by(similarity.desc())
+            .limit(5)
+        )
+        rows: list[Any] = list((await self.session.execute(statement)).all())
+        return rows
+
+    async def get(self, request_id: uuid.UUID, *, for_update: bool = False) -> ServiceRequest | None:
+        statement = select(ServiceRequest).where(ServiceRequest.id == request_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    def add_event(self, event: RequestEvent) -> None:
+        self.session.add(event)
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    async def timeline(self, request_id: uuid.UUID, *, include_internal: bool) -> list[RequestEvent]:
+        statement = select(RequestEvent).where(RequestEvent.request_id == request_id)
+        if not include_internal:
+            statement = statement.where(RequestEvent.internal.is_(False))
+        return list((await self.session.execute(statement.order_by(RequestEvent.seq))).scalars())
+
+    async def page(
+        self,
+        identity: Identity,
+        *,
+        filters: Sequence[ColumnElement[bool]],
+        after: Sequence[Any] | None,
+        limit: int,
+    ) -> list[ServiceRequest]:
+        statement = select(ServiceRequest).where(visible_to(identity), *filters)
+        if after is not None:
+            statement = statement.where(after_keyset([REQUEST.c.created_at, REQUEST.c.id], after, [True, True]))
+        statement = statement.order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()).limit(limit)
+        return list((await self.session.execute(statement)).scalars())
+
+    async def due_for_escalation(self, now: dt.datetime, limit: int) -> list[ServiceRequest]:
+        """Open requests whose next escalation (1x, then 3x the resolve deadline) has come, locked."""
+        allowed = ServiceRequest.resolve_due_at - ServiceRequest.clock_started_at
+        statement = (
+            select(ServiceRequest)
+            .where(
+                ServiceRequest.status.in_(_OPEN),
+                or_(
+                    and_(ServiceRequest.escalation_level == 0, ServiceRequest.resolve_due_at <= now),
+                    and_(ServiceRequest.escalation_level == 1, ServiceRequest.clock_started_at + allowed * 3 <= now),
+                ),
+            )
+            .order_by(ServiceRequest.resolve_due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
+    async def unrated_since(self, cutoff: dt.datetime, limit: int) -> list[ServiceRequest]:
+        """Resolved requests nobody rated before `cutoff`, locked."""
+        statement = (
+            select(ServiceRequest)
+            .where(ServiceRequest.status == Status.resolved.value, ServiceRequest.resolved_at <= cutoff)
+            .order_by(ServiceRequest.resolved_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
+    async def stats(self, community_id: uuid.UUID, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+        """Counts, on-time rates, median resolve time and satisfaction, all aggregated in SQL."""
+        scope = and_(
+            ServiceRequest.community_id == community_id,
+            ServiceRequest.created_at >= start,
+            ServiceRequest.created_at < end,
+        )
+        resolve_hours = func.extract("epoch", ServiceRequest.resolved_at - ServiceRequest.created_at) / 3600.0
+        totals = (
+            await self.session.execute(
+                select(
+                    func.count().label("total"),
+                    (
+                        func.count().filter(ServiceRequest.acknowledged_at <= ServiceRequest.acknowledge_due_at)
+                        / func.nullif(func.count(ServiceRequest.acknowledged_at), 0).cast(Float)
+                    ).label("ack_rate"),
+                    (
+                        func.count().filter(ServiceRequest.resolved_at <= ServiceRequest.resolve_due_at)
+                        / func.nullif(func.count(ServiceRequest.resolved_at), 0).cast(Float)
+                    ).label("resolve_rate"),
+                    func.percentile_cont(0.5).within_group(resolve_hours).label("median_hours"),
+                    (
+                        func.count().filter(ServiceRequest.rating >= 4)
+                        / func.nullif(func.count(ServiceRequest.rating), 0).cast(Float)
+                    ).label("satisfaction"),
+                    func.avg(ServiceRequest.rating).cast(Float).label("average_rating"),
+                ).where(scope)
+            )
+        ).one()
+        by_status = (
+            await self.session.execute(
+                select(ServiceRequest.status, func.count())
+                .where(scope)
+                .group_by(ServiceRequest.status)
+                .order_by(ServiceRequest.status)
+            )
+        ).all()
+        by_category = (
+            await self.session.execute(
+                select(ServiceRequest.category, func.count())
+                .where(scope)
+                .group_by(ServiceRequest.category)
+                .order_by(ServiceRequest.category)
+            )
+        ).all()
+        return {
+            "total": totals.total,
+            "acknowledged_on_time_rate": totals.ack_rate,
+            "resolved_on_time_rate": totals.resolve_rate,
+            "median_resolve_hours": totals.median_hours,
+            "satisfaction_rate": totals.satisfaction,
+            "average_rating": totals.average_rating,
+            "by_status": [{"key": key, "count": count} for key, count in by_status],
+            "by_category": [{"key": key, "count": count} for key, count in by_category],
+        }
+
+
+async def record(session: AsyncSession, event_type: str, request_id: uuid.UUID, payload: dict[str, Any]) -> None:
+    """Append a domain event about a request to the outbox, in the caller's transaction."""
+    await record_event(session, platform_tables.outbox_event, event_type, "service_request", request_id, payload)

@@ -1,0 +1,212 @@
+"""`/v1/service-requests`: submission, workflow, timeline, comments, rating, lists and stats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from service_requests.catalogue.schemas import Category, Scenario
+from service_requests.database import platform_tables
+from service_requests.requests import service
+from service_requests.requests.dependencies import RequestRepositoryDep
+from service_requests.requests.schemas import (
+    CommentCreate,
+    RatingCreate,
+    RequestCreate,
+    RequestCreated,
+    RequestRead,
+    RequestStats,
+    Timeline,
+    TimelineEntry,
+    TransitionCreate,
+)
+from service_requests.requests.workflow import Status
+from shared.auth import CurrentIdentity, Role, allow
+from shared.concurrency import IfMatch, set_etag
+from shared.db import utcnow
+from shared.errors import InvalidRequest, problem_responses
+from shared.i18n import Text
+from shared.idempotency import Idempotency
+from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+
+router = APIRouter(prefix="/v1/service-requests", tags=["service-requests"])
+
+REQUESTERS = (Role.enterprise_rep, Role.employee)
+PARTICIPANTS = (Role.platform_admin, Role.community_staff, Role.partner, Role.enterprise_rep, Role.employee)
+STAFF = (Role.platform_admin, Role.community_staff)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=RequestCreated,
+    summary="Submit a service request",
+    dependencies=[allow(*REQUESTERS)],
+    responses=problem_responses(409, 422),
+)
+async def submit_request(
+    body: RequestCreate, request: Request, repository: RequestRepositoryDep, identity: CurrentIdentity
+) -> Response:
+    """File a request (Idempotency-Key supported); enterprise and community come from the identity."""
+    idempotency = Idempotency(repository.session, platform_tables.idempotency_key, request, identity)
+    if (replay := await idempotency.begin(body)) is not None:
+        return replay
+    created = await service.submit(repository, identity, body, utcnow())
+    headers = {"Location": f"/v1/service-requests/{created.id}", "ETag": f'"v{created.version}"'}
+    return await idempotency.complete(created, headers=headers)
+
+
+@router.get("", summary="List service requests", dependencies=[allow(*PARTICIPANTS)], responses=problem_responses(400))
+async def list_requests(
+    request: Request,
+    response: Response,
+    repository: RequestRepositoryDep,
+    identity: CurrentIdentity,
+    status: Status | None = None,
+    category: Category | None = None,
+    scenario: Scenario | None = None,
+    type_id: uuid.UUID | None = None,
+    community_id: uuid.UUID | None = None,
+    overdue: bool | None = None,
+    created_from: Annotated[dt.date | None, Query(description="Shanghai date, inclusive")] = None,
+    created_to: Annotated[dt.date | None, Query(description="Shanghai date, inclusive")] = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> Page[RequestRead]:
+    """Newest first. Requesters see their own (representatives their enterprise's), staff their
+    community's, partners what is routed to them."""
+    now = utcnow()
+    filters = service.list_filters(
+        status=status,
+        category=category.value if category else None,
+        scenario=scenario.value if scenario else None,
+        type_id=type_id,
+        community_id=community_id,
+        overdue=overdue,
+        created_from=created_from,
+        created_to=created_to,
+        now=now,
+    )
+    after = None
+    if cursor:
+        raw = decode_cursor(cursor, 2)
+        try:
+            after = [dt.datetime.fromisoformat(raw[0]), uuid.UUID(raw[1])]
+        except ValueError as exc:
+            raise InvalidRequest(
+                Text("游标无效", "Invalid cursor"), errors=[{"detail": "bad", "parameter": "cursor"}]
+            ) from exc
+    rows = await repository.page(identity, filters=filters, after=after, limit=limit + 1)
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor([last.created_at.isoformat(), last.id])
+    link_next(request, response, next_cursor)
+    return Page(items=[service.to_read(row, identity, now) for row in rows[:limit]], next_cursor=next_cursor)
+
+
+@router.get(
+    "/stats",
+    summary="Request statistics of a community",
+    dependencies=[allow(*STAFF)],
+    responses=problem_responses(400, 422),
+)
+async def request_stats(
+    repository: RequestRepositoryDep,
+    identity: CurrentIdentity,
+    community_id: uuid.UUID,
+    from_date: Annotated[dt.date, Query(alias="from", description="First Shanghai date, inclusive")],
+    to_date: Annotated[dt.date, Query(alias="to", description="Last Shanghai date, inclusive")],
+) -> RequestStats:
+    """Counts by status and category, on-time rates, median hours to resolve, satisfaction (SQL)."""
+    if to_date < from_date:
+        raise InvalidRequest(
+            Text("结束日期早于开始日期", "`to` is before `from`"), errors=[{"detail": "to < from", "parameter": "to"}]
+        )
+    return await service.stats(repository, identity, community_id, from_date, to_date)
+
+
+@router.get(
+    "/{request_id}",
+    summary="Get a service request",
+    dependencies=[allow(*PARTICIPANTS)],
+    responses=problem_responses(404),
+)
+async def get_request(
+    request_id: uuid.UUID, response: Response, repository: RequestRepositoryDep, identity: CurrentIdentity
+) -> RequestRead:
+    """One request with its `ETag` and the caller's allowed next actions."""
+    row = await service.load_visible(repository, identity, request_id)
+    set_etag(response, row.version)
+    return service.to_read(row, identity, utcnow())
+
+
+@router.post(
+    "/{request_id}/transitions",
+    summary="Move a request through its workflow",
+    dependencies=[allow(*PARTICIPANTS)],
+    responses=problem_responses(404, 409, 412, 422, 428),
+)
+async def transition_request(
+    request_id: uuid.UUID,
+    body: TransitionCreate,
+    expected: IfMatch,
+    response: Response,
+    repository: RequestRepositoryDep,
+    identity: CurrentIdentity,
+) -> RequestRead:
+    """Take one action of the transition table; 409 lists the actions allowed now."""
+    now = utcnow()
+    row = await service.transition(repository, identity, request_id, expected, body, now)
+    set_etag(response, row.version)
+    return service.to_read(row, identity, now)
+
+
+@router.post(
+    "/{request_id}/rating",
+    summary="Rate a resolved request",
+    dependencies=[allow(*REQUESTERS)],
+    responses=problem_responses(404, 409, 422),
+)
+async def rate_request(
+    request_id: uuid.UUID,
+    body: RatingCreate,
+    response: Response,
+    repository: RequestRepositoryDep,
+    identity: CurrentIdentity,
+) -> RequestRead:
+    """1-5 (5 非常满意 … 1 非常不满意); 1 or 2 reopens with a 15-working-day rectification deadline."""
+    now = utcnow()
+    row = await service.rate(repository, identity, request_id, body, now)
+    set_etag(response, row.version)
+    return service.to_read(row, identity, now)
+
+
+@router.post(
+    "/{request_id}/comments",
+    status_code=201,
+    summary="Comment on a request",
+    dependencies=[allow(*PARTICIPANTS)],
+    responses=problem_responses(404, 422),
+)
+async def add_comment(
+    request_id: uuid.UUID, body: CommentCreate, repository: RequestRepositoryDep, identity: CurrentIdentity
+) -> TimelineEntry:
+    """A public comment, or an internal note for staff and handlers."""
+    event = await service.comment(repository, identity, request_id, body, utcnow())
+    return TimelineEntry.model_validate(event, from_attributes=True)
+
+
+@router.get(
+    "/{request_id}/timeline",
+    summary="The request's timeline",
+    dependencies=[allow(*PARTICIPANTS)],
+    responses=problem_responses(404),
+)
+async def get_timeline(request_id: uuid.UUID, repository: RequestRepositoryDep, identity: CurrentIdentity) -> Timeline:
+    """Transitions (the history), comments, escalations and ratings, oldest first."""
+    events = await service.timeline(repository, identity, request_id)
+    return Timeline(items=[TimelineEntry.model_validate(event, from_attributes=True) for event in events])

@@ -1,0 +1,547 @@
+"""Rules of service requests: submission, the workflow, comments, ratings and the periodic jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service_requests.requests import workflow
+from service_requests.requests.exceptions import (
+    ActionNotPermitted,
+    IllegalTransition,
+    NotRateable,
+    ReasonRequired,
+    RequestNotFound,
+    RequestNotVisible,
+    ServiceTypeUnavailable,
+)
+from service_requests.requests.forms import validate_answers
+from service_requests.requests.models import RequestEvent, ServiceRequest
+from service_requests.requests.repository import RequestRepository, overdue_clause, record
+from service_requests.requests.schemas import (
+    CommentCreate,
+    DuplicateHint,
+    RatingCreate,
+    RequestCreate,
+    RequestCreated,
+    RequestRead,
+    RequestStats,
+    TransitionCreate,
+)
+from service_requests.requests.workflow import Action, Actor, Status
+from service_requests.working_calendar import SHANGHAI, DeadlineUnit, add_working_days, deadline
+from shared.auth import Identity, Role
+from shared.concurrency import check_version
+from shared.errors import Forbidden
+from shared.i18n import Text
+
+RECTIFICATION_WORKING_DAYS = 15
+AUTO_CLOSE_AFTER = dt.timedelta(days=7)
+REQUESTER_ROLES = (Role.enterprise_rep, Role.employee)
+SYSTEM_SUBJECT = "system:service-requests"
+
+
+def actor_role(identity: Identity) -> str:
+    return ",".join(sorted(identity.roles))
+
+
+def actors_of(identity: Identity, row: Any) -> frozenset[Actor]:
+    """What the caller is to this request: handler, staff, requester (any number of them)."""
+    actors: set[Actor] = set()
+    if identity.staff_of(row.community_id):
+        actors.update((Actor.staff, Actor.handler))
+    if identity.has(Role.partner) and identity.partner_id is not None and identity.partner_id == row.routed_partner_id:
+        actors.add(Actor.handler)
+    same_enterprise = (
+        identity.has(Role.enterprise_rep)
+        and row.enterprise_id is not None
+        and identity.enterprise_id == row.enterprise_id
+    )
+    if identity.subject == row.requester_subject or same_enterprise:
+        actors.add(Actor.requester)
+    return frozenset(actors)
+
+
+def is_overdue(row: Any, now: dt.datetime) -> bool:
+    if row.status not in workflow.OPEN_FOR_HANDLER:
+        return False
+    return bool(row.resolve_due_at < now or (row.acknowledged_at is None and row.acknowledge_due_at < now))
+
+
+def to_read(row: Any, identity: Identity, now: dt.datetime) -> RequestRead:
+    """The API view of a request row (ORM object or Core values), with the caller's next actions."""
+    snapshot = row.type_snapshot
+    has_location = any(
+        value is not None for value in (row.building_id, row.floor, row.latitude, row.longitude, row.address)
+    )
+    location = (
+        {
+            "building_id": row.building_id,
+            "floor": row.floor,
+            "lat": row.latitude,
+            "lon": row.longitude,
+            "address": row.address,
+        }
+        if has_location
+        else None
+    )
+    return RequestRead.model_validate(
+        {
+            "id": row.id,
+            "type_id": row.type_id,
+            "type_version": row.type_version,
+            "type_code": snapshot["code"],
+            "type_name_zh": snapshot["name_zh"],
+            "type_name_en": snapshot["name_en"],
+            "category": row.category,
+            "scenario": row.scenario,
+            "community_id": row.community_id,
+            "enterprise_id": row.enterprise_id,
+            "requester_subject": row.requester_subject,
+            "status": row.status,
+            "description": row.description,
+            "answers": row.answers,
+            "location": location,
+            "attachments": row.attachments,
+            "handler_kind": row.handler_kind,
+            "routed_partner_id": row.routed_partner_id,
+            "assignee_subject": row.assignee_subject,
+            "acknowledge_due_at": row.acknowledge_due_at,
+            "resolve_due_at": row.resolve_due_at,
+            "acknowledged_at": row.acknowledged_at,
+            "resolved_at": row.resolved_at,
+            "closed_at": row.closed_at,
+            "overdue": is_overdue(row, now),
+            "escalation_level": row.escalation_level,
+            "reopen_count": row.reopen_count,
+            "rating": row.rating,
+            "rating_comment": row.rating_comment,
+            "version": row.version,
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+            "allowed_actions": workflow.available(Status(row.status), actors_of(identity, row)),
+        }
+    )
+
+
+class _Values:
+    """Attribute access over the values dict inserted with Core, so `to_read` serves both."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+
+def _type_snapshot(service_type: Any) -> dict[str, Any]:
+    return {
+        "code": service_type.code,
+        "name_zh": service_type.name_zh,
+        "name_en": service_type.name_en,
+        "version": service_type.version,
+        "form": service_type.form,
+        "handler_kind": service_type.handler_kind,
+        "deadlines": {
+            "acknowledge": {"amount": service_type.acknowledge_amount, "unit": service_type.acknowledge_unit},
+            "resolve": {"amount": service_type.resolve_amount, "unit": service_type.resolve_unit},
+        },
+    }
+
+
+async def submit(
+    repository: RequestRepository,
+    identity: Identity,
+    body: RequestCreate,
+    now: dt.datetime,
+    *,
+    answers: dict[str, Any] | None = None,
+) -> RequestCreated:
+    """File a request: checks the type, the caller's role and community, the answers; computes deadlines."""
+    service_type = await repository.service_type_row(body.type_id)
+    if service_type is None or not service_type.active:
+        raise ServiceTypeUnavailable(
+            Text("服务事项不存在或已停用", "The service type does not exist or is inactive"),
+            errors=[{"detail": "unknown or inactive service type", "pointer": "/type_id"}],
+        )
+    if identity.has(Role.partner):
+        enterprise_id = None  # a partner filing through Open311 files on its own account
+    else:
+        if identity.roles.isdisjoint(service_type.requester_roles):
+            raise Forbidden(Text("您的角色不能申请该服务", "Your role may not request this service"))
+        if service_type.community_id not in identity.community_ids or identity.enterprise_id is None:
+            raise Forbidden(Text("只能申请本企业所在社区的服务", "You may only request services of your own community"))
+        enterprise_id = identity.enterprise_id
+    cleaned = validate_answers(service_type.form, body.answers if answers is None else answers)
+    partners = service_type.handler_partner_ids
+    location = body.location
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "type_id": service_type.id,
+        "type_version": service_type.version,
+        "type_snapshot": _type_snapshot(service_type),
+        "category": service_type.category,
+        "scenario": service_type.scenario,
+        "community_id": service_type.community_id,
+        "enterprise_id": enterprise_id,
+        "requester_subject": identity.subject,
+        "requester_role": actor_role(identity),
+        "status": workflow.INITIAL.value,
+        "description": body.description,
+        "answers": cleaned,
+        "building_id": location.building_id if location else None,
+        "floor": location.floor if location else None,
+        "latitude": location.lat if location else None,
+        "longitude": location.lon if location else None,
+        "address": location.address if location else None,
+        "attachments": [attachment.model_dump(mode="json") for attachment in body.attachments],
+        "handler_kind": service_type.handler_kind,
+        "routed_partner_id": uuid.UUID(partners[0]) if partners else None,
+        "assignee_subject": None,
+        "acknowledge_due_at": deadline(
+            now, service_type.acknowledge_amount, DeadlineUnit(service_type.acknowledge_unit)
+        ),
+        "resolve_due_at": deadline(now, service_type.resolve_amount, DeadlineUnit(service_type.resolve_unit)),
+        "clock_started_at": now,
+        "acknowledged_at": None,
+        "resolved_at": None,
+        "closed_at": None,
+        "escalation_level": 0,
+        "reopen_count": 0,
+        "rating": None,
+        "rating_comment": None,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    await repository.insert_request(values)
+    await repository.insert_event(
+        {
+            "id": uuid.uuid4(),
+            "request_id": values["id"],
+            "kind": "transition",
+            "actor_subject": identity.subject,
+            "actor_role": values["requester_role"],
+            "action": "submit",
+            "from_status": None,
+            "to_status": workflow.INITIAL.value,
+            "body": None,
+            "internal": False,
+            "data": {},
+            "created_at": now,
+        }
+    )
+    await record(
+        repository.session,
+        "RequestSubmitted",
+        values["id"],
+        {
+            "request_id": str(values["id"]),
+            "type_id": str(service_type.id),
+            "type_code": service_type.code,
+            "type_version": service_type.version,
+            "category": service_type.category,
+            "scenario": service_type.scenario,
+            "community_id": str(service_type.community_id),
+            "enterprise_id": str(enterprise_id) if enterprise_id else None,
+            "handler_kind": service_type.handler_kind,
+            "routed_partner_id": partners[0] if partners else None,
+            "acknowledge_due_at": values["acknowledge_due_at"].isoformat(),
+            "resolve_due_at": values["resolve_due_at"].isoformat(),
+        },
+    )
+    similar = await repository.similar_recent(
+        request_id=values["id"],
+        type_id=service_type.id,
+        enterprise_id=enterprise_id,
+        requester=identity.subject,
+        description=body.description,
+        now=now,
+    )
+    read = to_read(_Values(values), identity, now)
+    duplicates = [
+        DuplicateHint(
+            id=row.id,
+            description=row.description,
+            status=row.status,
+            created_at=row.created_at,
+            similarity=row.similarity,
+        )
+        for row in similar
+    ]
+    return RequestCreated(**read.model_dump(), possible_duplicates=duplicates)
+
+
+async def load_visible(
+    repository: RequestRepository, identity: Identity, request_id: uuid.UUID, *, for_update: bool = False
+) -> ServiceRequest:
+    """The request if the caller may see it: 404 when missing, 403 when it is someone else's."""
+    row = await repository.get(request_id, for_update=for_update)
+    if row is None:
+        raise RequestNotFound()
+    if not identity.has(Role.platform_admin) and not actors_of(identity, row):
+        raise RequestNotVisible()
+    return row
+
+
+def _event(row: ServiceRequest, kind: str, actor: str, role: str, now: dt.datetime, **fields: Any) -> RequestEvent:
+    return RequestEvent(
+        id=uuid.uuid4(), request_id=row.id, kind=kind, actor_subject=actor, actor_role=role, created_at=now, **fields
+    )
+
+
+async def _move(
+    repository: RequestRepository,
+    row: ServiceRequest,
+    transition: workflow.Transition,
+    *,
+    actor: str,
+    role: str,
+    reason: str | None,
+    now: dt.datetime,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Apply one row of the transition table: status, clocks, history row and event, one transaction."""
+    source = Status(row.status)
+    target = transition.target
+    if source in workflow.PAUSES_CLOCK and row.paused_at is not None:
+        row.resolve_due_at = row.resolve_due_at + (now - row.paused_at)
+        row.paused_at = None
+    if target in workflow.PAUSES_CLOCK:
+        row.paused_at = now
+    if transition.action in workflow.ACKNOWLEDGING and row.acknowledged_at is None:
+        row.acknowledged_at = now
+    if target is Status.resolved:
+        row.resolved_at = now
+    if target in workflow.TERMINAL:
+        row.closed_at = now
+    if target is Status.reopened:
+        # rectification: a fresh 15-working-day clock, escalations start over
+        row.reopen_count += 1
+        row.resolved_at = None
+        row.clock_started_at = now
+        row.resolve_due_at = add_working_days(now, RECTIFICATION_WORKING_DAYS)
+        row.escalation_level = 0
+    row.status = target.value
+    row.updated_at = now
+    repository.add_event(
+        _event(
+            row,
+            "transition",
+            actor,
+            role,
+            now,
+            action=transition.action.value,
+            from_status=source.value,
+            to_status=target.value,
+            body=reason,
+            internal=False,
+            data=data or {},
+        )
+    )
+    await repository.flush()
+    await record(
+        repository.session,
+        "RequestTransitioned",
+        row.id,
+        {
+            "request_id": str(row.id),
+            "action": transition.action.value,
+            "from": source.value,
+            "to": target.value,
+            "actor_subject": actor,
+            "actor_role": role,
+            "reason": reason,
+            "community_id": str(row.community_id),
+            "routed_partner_id": str(row.routed_partner_id) if row.routed_partner_id else None,
+            "version": row.version,
+        },
+    )
+
+
+async def transition(
+    repository: RequestRepository,
+    identity: Identity,
+    request_id: uuid.UUID,
+    expected_version: int,
+    body: TransitionCreate,
+    now: dt.datetime,
+) -> ServiceRequest:
+    """Move a request along the transition table: 412 stale, 409 illegal (with allowed actions), 403 not yours."""
+    row = await load_visible(repository, identity, request_id, for_update=True)
+    check_version(expected_version, row.version)
+    actors = actors_of(identity, row)
+    status = Status(row.status)
+    rule = workflow.BY_ACTION[body.action]
+    allowed = workflow.available(status, actors)
+    if status not in rule.sources:
+        raise IllegalTransition(
+            Text(
+                f"状态 {status.value} 下不能执行 {body.action.value}", f"Cannot {body.action.value} from {status.value}"
+            ),
+            extra={"status_now": status.value, "allowed_actions": [action.value for action in allowed]},
+        )
+    if actors.isdisjoint(rule.actors):
+        raise ActionNotPermitted(extra={"allowed_actions": [action.value for action in allowed]})
+    reason = body.reason.strip() if body.reason else None
+    if rule.needs_reason and not reason:
+        raise ReasonRequired(errors=[{"detail": "required for this action", "pointer": "/reason"}])
+    if body.action is Action.assign:
+        row.assignee_subject = body.assignee_subject or identity.subject
+    await _move(repository, row, rule, actor=identity.subject, role=actor_role(identity), reason=reason, now=now)
+    return row
+
+
+async def comment(
+    repository: RequestRepository, identity: Identity, request_id: uuid.UUID, body: CommentCreate, now: dt.datetime
+) -> RequestEvent:
+    """Add a public comment, or an internal note (staff and handlers only)."""
+    row = await load_visible(repository, identity, request_id)
+    actors = actors_of(identity, row)
+    if body.internal and Actor.handler not in actors and not identity.has(Role.platform_admin):
+        raise Forbidden(Text("只有工作人员可以写内部备注", "Only staff and handlers may write internal notes"))
+    event = _event(
+        row, "comment", identity.subject, actor_role(identity), now, body=body.body, internal=body.internal, data={}
+    )
+    repository.add_event(event)
+    await repository.flush()
+    return event
+
+
+async def timeline(repository: RequestRepository, identity: Identity, request_id: uuid.UUID) -> list[RequestEvent]:
+    """History, comments, escalations and ratings in order; requesters never see internal notes."""
+    row = await load_visible(repository, identity, request_id)
+    sees_internal = identity.has(Role.platform_admin) or Actor.handler in actors_of(identity, row)
+    return await repository.timeline(row.id, include_internal=sees_internal)
+
+
+async def rate(
+    repository: RequestRepository, identity: Identity, request_id: uuid.UUID, body: RatingCreate, now: dt.datetime
+) -> ServiceRequest:
+    """The requester rates a resolved request: 1-2 reopens it for rectification, 3-5 closes it."""
+    row = await load_visible(repository, identity, request_id, for_update=True)
+    if Actor.requester not in actors_of(identity, row):
+        raise Forbidden(Text("只有申请人可以评价", "Only the requester may rate"))
+    if row.status != Status.resolved.value:
+        raise NotRateable(extra={"status_now": row.status})
+    reopen = body.score <= 2
+    row.rating = body.score
+    row.rating_comment = body.comment
+    row.rated_at = now
+    role = actor_role(identity)
+    repository.add_event(
+        _event(
+            row, "rating", identity.subject, role, now, body=body.comment, internal=False, data={"score": body.score}
+        )
+    )
+    rule = workflow.BY_ACTION[Action.reopen if reopen else Action.close]
+    reason = body.comment or ("评价不满意,重新整改" if reopen else None)
+    await _move(
+        repository, row, rule, actor=identity.subject, role=role, reason=reason, now=now, data={"rating": body.score}
+    )
+    await record(
+        repository.session,
+        "RequestRated",
+        row.id,
+        {"request_id": str(row.id), "score": body.score, "reopened": reopen, "community_id": str(row.community_id)},
+    )
+    return row
+
+
+def list_filters(
+    *,
+    status: Status | None,
+    category: str | None,
+    scenario: str | None,
+    type_id: uuid.UUID | None,
+    community_id: uuid.UUID | None,
+    overdue: bool | None,
+    created_from: dt.date | None,
+    created_to: dt.date | None,
+    now: dt.datetime,
+) -> list[ColumnElement[bool]]:
+    """WHERE clauses of the list's filters; dates are Shanghai business dates, `created_to` inclusive."""
+    filters: list[ColumnElement[bool]] = []
+    if status is not None:
+        filters.append(ServiceRequest.status == status.value)
+    if category is not None:
+        filters.append(ServiceRequest.category == category)
+    if scenario is not None:
+        filters.append(ServiceRequest.scenario == scenario)
+    if type_id is not None:
+        filters.append(ServiceRequest.type_id == type_id)
+    if community_id is not None:
+        filters.append(ServiceRequest.community_id == community_id)
+    if overdue is not None:
+        clause = overdue_clause(now)
+        filters.append(clause if overdue else ~clause)
+    if created_from is not None:
+        filters.append(ServiceRequest.created_at >= shanghai_midnight(created_from))
+    if created_to is not None:
+        filters.append(ServiceRequest.created_at < shanghai_midnight(created_to + dt.timedelta(days=1)))
+    return filters
+
+
+def shanghai_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=SHANGHAI)
+
+
+async def stats(
+    repository: RequestRepository, identity: Identity, community_id: uuid.UUID, start: dt.date, end: dt.date
+) -> RequestStats:
+    """Community figures for requests created from `start` to `end` (inclusive, Shanghai dates)."""
+    if not identity.staff_of(community_id):
+        raise Forbidden(Text("只能查看本社区的统计", "You may only see your own community's figures"))
+    figures = await repository.stats(
+        community_id, shanghai_midnight(start), shanghai_midnight(end + dt.timedelta(days=1))
+    )
+    return RequestStats.model_validate({"community_id": community_id, "from_date": start, "to_date": end, **figures})
+
+
+async def escalate_due(session: AsyncSession, now: dt.datetime, batch: int = 200) -> int:
+    """Escalate open requests at 1x and 3x their resolve deadline: timeline row and RequestOverdue event."""
+    repository = RequestRepository(session)
+    rows = await repository.due_for_escalation(now, batch)
+    for row in rows:
+        allowed = row.resolve_due_at - row.clock_started_at
+        reached = 2 if row.clock_started_at + allowed * 3 <= now else 1
+        for level in range(row.escalation_level + 1, reached + 1):
+            repository.add_event(
+                _event(
+                    row,
+                    "escalation",
+                    SYSTEM_SUBJECT,
+                    "system",
+                    now,
+                    body=None,
+                    internal=False,
+                    data={"level": level, "multiple": 3 if level == 2 else 1},
+                )
+            )
+            await record(
+                session,
+                "RequestOverdue",
+                row.id,
+                {
+                    "request_id": str(row.id),
+                    "level": level,
+                    "multiple": 3 if level == 2 else 1,
+                    "resolve_due_at": row.resolve_due_at.isoformat(),
+                    "community_id": str(row.community_id),
+                    "routed_partner_id": str(row.routed_partner_id) if row.routed_partner_id else None,
+                },
+            )
+        row.escalation_level = reached
+    await repository.flush()
+    return len(rows)
+
+
+async def close_unrated(session: AsyncSession, now: dt.datetime, batch: int = 200) -> int:
+    """Close resolved requests nobody rated within 7 days."""
+    repository = RequestRepository(session)
+    rows = await repository.unrated_since(now - AUTO_CLOSE_AFTER, batch)
+    rule = workflow.BY_ACTION[Action.close]
+    for row in rows:
+        await _move(repository, row, rule, actor=SYSTEM_SUBJECT, role="system", reason="7 天未评价自动关闭", now=now)
+    return len(rows)
