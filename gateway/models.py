@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from gateway.database import Base, platform_tables
+from gateway.partners.models import ApiKey, Partner
 
 metadata = Base.metadata
 
-__all__ = ["Base", "metadata", "platform_tables"]
+__all__ = ["ApiKey", "Base", "Partner", "metadata", "platform_tables"]

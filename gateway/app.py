@@ -1,0 +1,231 @@
+"""The gateway: a raw ASGI dispatcher in front of the four services (`gateway.app:create_app`).
+
+Its own paths (partners, auth, docs, health) go to a small FastAPI app; everything else is
+authenticated, rate limited and proxied by path prefix with one aiohttp session per process.
+A FastAPI route per proxied request would cost a third of the throughput (DESIGN.md §4).
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.middleware.cors import CORSMiddleware
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gateway.authn import Authenticator
+from gateway.breaker import CircuitBreaker
+from gateway.identity.router import router as identity_router
+from gateway.openapi import OpenApiMerger
+from gateway.operations import STATIC_DIR
+from gateway.operations import router as operations_router
+from gateway.partners.exceptions import PartnerNameTaken, TooManyActiveKeys
+from gateway.partners.router import router as partners_router
+from gateway.proxy import Upstream, forward, next_traceparent, strip_identity, upstream_headers
+from gateway.ratelimit import RateLimiter
+from gateway.routing import (
+    AUTHENTICATED_OWN_PREFIXES,
+    PUBLIC_OWN_PATHS,
+    UPSTREAM_PREFIXES,
+    two_segments,
+    unsafe_path,
+    upstream_for,
+)
+from gateway.settings import Settings
+from shared.app import document_roles
+from shared.auth import InternalTokenVerifier
+from shared.db import create_engine, create_sessionmaker
+from shared.errors import ConstraintProblem, NotFound, ProblemError, install_problem_handlers, problem_response
+from shared.i18n import Text, negotiate_language
+from shared.observability import RequestContextMiddleware, configure_logging
+
+CONSTRAINT_PROBLEMS = {
+    "uq_partner_name": ConstraintProblem(PartnerNameTaken, Text("合作方名称已存在", "Name taken"), "/name"),
+    "uq_api_key_active_slot": ConstraintProblem(
+        TooManyActiveKeys, Text("每个合作方最多两个有效密钥", "At most two active keys per partner")
+    ),
+}
+_ROUTE_LABELS = {
+    prefix: SimpleNamespace(path_format=prefix + "/*") for prefixes in UPSTREAM_PREFIXES.values() for prefix in prefixes
+}
+
+
+class PathNotFound(NotFound):
+    code = "ROUTE_NOT_FOUND"
+    title = Text("没有这个接口", "No such route")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+class Gateway:
+    """Owns the per-process resources (engine, aiohttp session, limiter) and routes each request."""
+
+    engine: AsyncEngine
+    http: aiohttp.ClientSession
+    limiter: RateLimiter
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.authenticator = Authenticator(settings)
+        self.own = self._own_app()
+        self.openapi = OpenApiMerger(self.own.openapi, settings.upstreams, settings.openapi_retry_seconds)
+        self.upstreams = {
+            name: Upstream(
+                name,
+                url,
+                CircuitBreaker(
+                    name,
+                    settings.breaker_failure_threshold,
+                    settings.breaker_open_seconds,
+                    on_recovered=lambda name=name: self.openapi.invalidate(name),  # type: ignore[misc]
+                ),
+            )
+            for name, url in settings.upstreams.items()
+        }
+
+    def _own_app(self) -> FastAPI:
+        app = FastAPI(
+            title="Gateway",
+            description="Partners, API keys and the caller's identity.",
+            version="0.1.0",
+            openapi_url=None,
+            docs_url=None,
+            redoc_url=None,
+        )
+        app.state.settings = self.settings
+        app.state.service_name = "gateway"
+        app.state.gateway = self
+        app.state.authenticator = self.authenticator
+        app.state.token_verifier = InternalTokenVerifier(self.settings.internal_token_secret.get_secret_value())
+        install_problem_handlers(app, CONSTRAINT_PROBLEMS)
+        app.include_router(operations_router)
+        app.include_router(identity_router)
+        app.include_router(partners_router)
+        app.mount("/docs/static", StaticFiles(directory=STATIC_DIR), name="docs-static")
+        document_roles(app)
+        return app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            try:
+                await self._http(scope, receive, send)
+            except ProblemError as error:
+                language = negotiate_language(_header(scope, b"accept-language"))
+                trace_id = (scope.get("state") or {}).get("trace_id")
+                await problem_response(error, language, trace_id)(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        else:  # websockets are not part of the public API
+            await receive()
+            await send({"type": "websocket.close", "code": 1008})
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        if path in PUBLIC_OWN_PATHS or path.startswith("/docs/static/"):
+            await self.own(scope, receive, send)
+            return
+        if unsafe_path(path):
+            raise PathNotFound()
+        prefix = two_segments(path)
+        if prefix in AUTHENTICATED_OWN_PREFIXES:
+            headers = strip_identity(scope["headers"])
+            authorization = _header(scope, b"authorization")
+            if authorization:
+                identity = await self.authenticator.authenticate(authorization)
+                await self.limiter.check(identity)
+                headers.append((b"x-platform-identity", self.authenticator.internal_token(identity).encode()))
+            scope["headers"] = headers
+            await self.own(scope, receive, send)
+            return
+        name = upstream_for(path)
+        upstream = self.upstreams.get(name) if name is not None else None
+        if upstream is None:  # includes /internal/*: never reachable from outside
+            raise PathNotFound()
+        scope["route"] = _ROUTE_LABELS[prefix]
+        identity = await self.authenticator.authenticate(_header(scope, b"authorization"))
+        await self.limiter.check(identity)
+        state = scope.get("state") or {}
+        trace_id = state.get("trace_id") or ""
+        forwarded = upstream_headers(
+            scope,
+            self.authenticator.internal_token(identity),
+            state.get("request_id") or "",
+            next_traceparent(scope, trace_id),
+        )
+        await forward(
+            self.http,
+            upstream,
+            scope,
+            receive,
+            send,
+            forwarded,
+            retries=self.settings.upstream_retries,
+            max_body=self.settings.max_body_bytes,
+        )
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        await receive()
+        try:
+            await self.startup()
+        except Exception as exc:
+            await send({"type": "lifespan.startup.failed", "message": repr(exc)})
+            return
+        await send({"type": "lifespan.startup.complete"})
+        await receive()
+        await self.shutdown()
+        await send({"type": "lifespan.shutdown.complete"})
+
+    async def startup(self) -> None:
+        """Create the engine, the one aiohttp session and the rate limiter of this process."""
+        settings = self.settings
+        self.engine = create_engine(settings.async_database_url, pool_size=5, max_overflow=5)
+        sessionmaker = create_sessionmaker(self.engine)
+        self.own.state.engine = self.engine
+        self.own.state.sessionmaker = sessionmaker
+        self.authenticator.sessionmaker = sessionmaker
+        self.http = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=512, keepalive_timeout=30, ttl_dns_cache=300),
+            timeout=aiohttp.ClientTimeout(
+                total=None,
+                connect=settings.upstream_connect_timeout_seconds,
+                sock_read=settings.upstream_timeout_seconds,
+            ),
+            auto_decompress=False,
+            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
+            cookie_jar=aiohttp.DummyCookieJar(),  # never keep one caller's cookies for another
+        )
+        self.limiter = RateLimiter(settings)
+
+    async def shutdown(self) -> None:
+        await self.http.close()
+        await self.engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> ASGIApp:
+    """`uvicorn gateway.app:create_app --factory`."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    gateway = Gateway(settings)
+    app: Any = gateway
+    if settings.cors_origins:
+        app = CORSMiddleware(
+            app,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "Accept-Language"],
+            expose_headers=["ETag", "Link", "Location", "Retry-After", "X-Request-ID", "Idempotent-Replayed"],
+            allow_credentials=settings.cors_allow_credentials,
+            max_age=600,
+        )
+    wrapped = RequestContextMiddleware(app, service="gateway", max_body=settings.max_body_bytes)
+    wrapped.gateway = gateway  # type: ignore[attr-defined]
+    return wrapped

@@ -1,0 +1,185 @@
+"""Who is calling: user JWTs (ES256/RS256) and partner API keys, both cached so the hot path is cheap.
+
+Verified JWTs are remembered until they expire. API keys are remembered for
+`api_key_cache_seconds`; a key revoked through this process is refused at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import time
+from collections.abc import Callable
+from typing import Any
+
+import jwt
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.partners import keys, repository
+from gateway.settings import Settings
+from shared.auth import Identity, Role, mint_internal_token
+from shared.errors import ServiceUnavailable, Unauthenticated
+from shared.i18n import Text
+
+_CACHE_LIMIT = 50_000
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="binjiang"'}
+
+
+class MissingCredentials(Unauthenticated):
+    code = "UNAUTHENTICATED"
+
+
+class InvalidToken(Unauthenticated):
+    code = "INVALID_TOKEN"
+    title = Text("访问令牌无效", "Invalid access token")
+
+
+class TokenExpired(Unauthenticated):
+    code = "TOKEN_EXPIRED"
+    title = Text("访问令牌已过期", "The access token has expired")
+
+
+class InvalidApiKey(Unauthenticated):
+    code = "INVALID_API_KEY"
+    title = Text("API 密钥无效或已吊销", "Invalid or revoked API key")
+
+
+def _bounded(cache: dict[Any, Any], now: float, expiry: Callable[[Any], float]) -> None:
+    if len(cache) >= _CACHE_LIMIT:
+        for key in [key for key, value in cache.items() if expiry(value) <= now]:
+            del cache[key]
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+
+
+class Authenticator:
+    """Turns an `Authorization` header into an `Identity`, and an identity into an internal token."""
+
+    def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession] | None = None) -> None:
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self._secret = settings.internal_token_secret.get_secret_value()
+        self._ttl = settings.internal_token_ttl_seconds
+        self._public_key: str | None = None
+        self._jwks: jwt.PyJWKClient | None = None
+        if settings.jwt_public_key_file is not None:
+            self._public_key = settings.jwt_public_key_file.read_text()
+        if settings.jwks_url:
+            self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=300)
+        self._tokens: dict[str, tuple[float, Identity]] = {}
+        self._api_keys: dict[str, tuple[float, bytes, Identity]] = {}
+        self._revoked: set[str] = set()
+        self._internal: dict[Identity, tuple[float, str]] = {}
+
+    async def authenticate(self, authorization: str | None) -> Identity:
+        """The verified identity; `Unauthenticated` (401) when missing, malformed, expired or revoked."""
+        if not authorization:
+            raise MissingCredentials(Text("缺少访问令牌", "Send `Authorization: Bearer <token>`"), headers=_CHALLENGE)
+        scheme, _, token = authorization.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise InvalidToken(Text("仅支持 Bearer 令牌", "Only Bearer tokens are accepted"), headers=_CHALLENGE)
+        if token.startswith(keys.PREFIX):
+            return await self._api_key(token)
+        return await self._jwt(token)
+
+    def internal_token(self, identity: Identity) -> str:
+        """The token forwarded to services; reused for the first half of its lifetime."""
+        now = time.time()
+        cached = self._internal.get(identity)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        token = mint_internal_token(identity, self._secret, self._ttl)
+        _bounded(self._internal, now, lambda value: value[0])
+        self._internal[identity] = (now + self._ttl / 2, token)
+        return token
+
+    def forget_api_key(self, key_id: str, *, revoked: bool) -> None:
+        """Drop a cached key; a key revoked here stays refused in this process without waiting."""
+        self._api_keys.pop(key_id, None)
+        if revoked:
+            if len(self._revoked) >= _CACHE_LIMIT:
+                self._revoked.clear()
+            self._revoked.add(key_id)
+
+    async def _jwt(self, token: str) -> Identity:
+        now = time.time()
+        cached = self._tokens.get(token)
+        if cached is not None:
+            if cached[0] > now:
+                return cached[1]
+            del self._tokens[token]
+        key = await self._signing_key(token)
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=self.settings.jwt_algorithms,
+                audience=self.settings.jwt_audience,
+                issuer=self.settings.jwt_issuer,
+                leeway=self.settings.jwt_leeway_seconds,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise TokenExpired(headers=_CHALLENGE) from exc
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(headers=_CHALLENGE) from exc
+        try:
+            identity = Identity.from_claims(claims)
+        except (ValueError, KeyError) as exc:
+            raise InvalidToken(Text("令牌声明不完整", "The token's claims are incomplete"), headers=_CHALLENGE) from exc
+        if not identity.roles or Role.service in identity.roles:
+            raise InvalidToken(Text("令牌角色无效", "The token carries no usable role"), headers=_CHALLENGE)
+        _bounded(self._tokens, now, lambda value: value[0])
+        self._tokens[token] = (float(claims["exp"]) + self.settings.jwt_leeway_seconds, identity)
+        return identity
+
+    async def _signing_key(self, token: str) -> Any:
+        if self._jwks is not None:
+            try:
+                # PyJWKClient fetches with urllib; keep that off the event loop. Keys are cached.
+                signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
+            except jwt.PyJWKClientConnectionError as exc:
+                raise ServiceUnavailable(Text("无法获取签名公钥", "The token issuer's keys are unreachable")) from exc
+            except jwt.PyJWTError as exc:
+                raise InvalidToken(headers=_CHALLENGE) from exc
+            return signing_key.key
+        if self._public_key is None:
+            raise InvalidToken(Text("网关未配置令牌公钥", "The gateway has no token key configured"))
+        return self._public_key
+
+    async def _api_key(self, token: str) -> Identity:
+        parsed = keys.parse(token)
+        if parsed is None:
+            raise InvalidApiKey(headers=_CHALLENGE)
+        key_id, secret = parsed
+        if key_id in self._revoked:
+            raise InvalidApiKey(headers=_CHALLENGE)
+        now = time.monotonic()
+        cached = self._api_keys.get(key_id)
+        if cached is None or cached[0] <= now:
+            cached = await self._load_api_key(key_id, now)
+        if cached is None or not hmac.compare_digest(cached[1], keys.digest(secret)):
+            raise InvalidApiKey(headers=_CHALLENGE)
+        return cached[2]
+
+    async def _load_api_key(self, key_id: str, now: float) -> tuple[float, bytes, Identity] | None:
+        if self.sessionmaker is None:
+            return None
+        async with self.sessionmaker() as session:
+            found = await repository.find_active_key(session, key_id)
+        if found is None:
+            self._api_keys.pop(key_id, None)
+            return None
+        key, partner = found
+        identity = Identity(
+            subject=f"partner:{partner.id}",
+            roles=frozenset({Role.partner}),
+            name=partner.name,
+            partner_id=partner.id,
+            partner_kind=partner.kind,
+        )
+        entry = (now + self.settings.api_key_cache_seconds, key.secret_sha256, identity)
+        _bounded(self._api_keys, now, lambda value: value[0])
+        self._api_keys[key_id] = entry
+        return entry

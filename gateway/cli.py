@@ -1,0 +1,144 @@
+"""`python -m gateway.cli`: dev tokens, partners and their API keys, the local signing keys."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.devkeys import ensure_dev_keys
+from gateway.settings import Settings
+from gateway.tokens import mint_user_token
+from shared.auth import Identity, Role
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_KEYS_DIR = ROOT / ".data" / "keys"
+T = TypeVar("T")
+
+app = typer.Typer(help="Gateway administration: dev tokens, partners, API keys.", no_args_is_help=True)
+partner_app = typer.Typer(help="Partners (banks, MCN agencies).", no_args_is_help=True)
+key_app = typer.Typer(help="Partner API keys.", no_args_is_help=True)
+app.add_typer(partner_app, name="partner")
+app.add_typer(key_app, name="key")
+
+
+def _database_url() -> str:
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    from tools.devdb import server_url  # the embedded PostgreSQL of `make run`
+
+    return server_url()
+
+
+def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one transaction, committed here (the CLI is its own unit of work)."""
+    from shared.db import create_engine, create_sessionmaker
+
+    async def run() -> T:
+        settings = Settings(database_url=_database_url())
+        engine = create_engine(settings.async_database_url, pool_size=1, max_overflow=0)
+        try:
+            async with create_sessionmaker(engine)() as session, session.begin():
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _print(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+@app.command()
+def keys(directory: Annotated[Path, typer.Option(help="Where the key pair lives")] = DEFAULT_KEYS_DIR) -> None:
+    """Create the local ES256 key pair for dev tokens unless it exists; print its paths."""
+    pair = ensure_dev_keys(directory)
+    _print({"private_key": str(pair.private_key), "public_key": str(pair.public_key)})
+
+
+@app.command()
+def token(
+    role: Annotated[list[Role], typer.Option("--role", "-r", help="Role (repeatable)")],
+    subject: Annotated[str | None, typer.Option(help="The `sub` claim; random when omitted")] = None,
+    name: Annotated[str | None, typer.Option(help="Display name")] = None,
+    community: Annotated[list[uuid.UUID] | None, typer.Option(help="Community id (repeatable)")] = None,
+    grid: Annotated[list[uuid.UUID] | None, typer.Option(help="Grid id (repeatable)")] = None,
+    enterprise: Annotated[uuid.UUID | None, typer.Option(help="Enterprise id")] = None,
+    partner: Annotated[uuid.UUID | None, typer.Option(help="Partner id")] = None,
+    partner_kind: Annotated[str | None, typer.Option(help="bank or mcn")] = None,
+    election: Annotated[list[uuid.UUID] | None, typer.Option(help="Election id (repeatable)")] = None,
+    ttl: Annotated[int, typer.Option(help="Lifetime in seconds")] = 3600,
+    key_dir: Annotated[Path, typer.Option(help="Directory of the dev key pair")] = DEFAULT_KEYS_DIR,
+) -> None:
+    """Mint a development JWT for any role and scopes (refused outside development and test)."""
+    settings = Settings()
+    if not settings.development:
+        typer.echo("refused: dev tokens exist only when PLATFORM_ENV is development or test", err=True)
+        raise typer.Exit(2)
+    if Role.service in role:
+        typer.echo("refused: `service` is not a user role", err=True)
+        raise typer.Exit(2)
+    identity = Identity.model_validate(
+        {
+            "subject": subject or f"dev-{uuid.uuid4().hex[:12]}",
+            "roles": role,
+            "name": name,
+            "community_ids": community or [],
+            "grid_ids": grid or [],
+            "enterprise_id": enterprise,
+            "partner_id": partner,
+            "partner_kind": partner_kind,
+            "election_ids": election or [],
+        }
+    )
+    pair = ensure_dev_keys(key_dir)
+    print(
+        mint_user_token(
+            identity, pair.private_key, ttl_seconds=ttl, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+        )
+    )
+
+
+@partner_app.command("create")
+def partner_create(
+    kind: Annotated[str, typer.Option(help="bank or mcn")],
+    name: Annotated[str, typer.Option(help="Partner name")],
+    contact: Annotated[str, typer.Option(help="Contact person, e-mail or phone")],
+) -> None:
+    """Register a partner."""
+    from gateway.partners import service
+    from gateway.partners.schemas import PartnerCreate
+
+    data = PartnerCreate.model_validate({"kind": kind, "name": name, "contact": contact})
+    created = _in_transaction(lambda session: service.create_partner(session, data))
+    _print(created.model_dump(mode="json"))
+
+
+@key_app.command("create")
+def key_create(partner_id: uuid.UUID) -> None:
+    """Issue an API key for a partner; the key is printed once."""
+    from gateway.partners import service
+
+    created = _in_transaction(lambda session: service.create_key(session, partner_id))
+    _print(created.model_dump(mode="json"))
+
+
+@key_app.command("revoke")
+def key_revoke(partner_id: uuid.UUID, key_id: str) -> None:
+    """Revoke a key (running gateways refuse it within GATEWAY_API_KEY_CACHE_SECONDS)."""
+    from gateway.partners import service
+
+    revoked = _in_transaction(lambda session: service.revoke_key(session, partner_id, key_id))
+    _print(revoked.model_dump(mode="json"))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""`/v1/auth`: what the gateway made of the caller's credentials."""

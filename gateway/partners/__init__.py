@@ -1,0 +1,1 @@
+"""Partners (banks, MCN agencies) and their API keys."""

@@ -1,0 +1,42 @@
+"""Request and response bodies of the partners API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PartnerKind = Literal["bank", "mcn"]
+
+
+class PartnerCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"kind": "bank", "name": "杭州银行滨江支行", "contact": "ops@bank.example"}]},
+    )
+
+    kind: PartnerKind = Field(description="`bank` (financing) or `mcn` (livestream marketing agency)")
+    name: str = Field(min_length=1, max_length=200)
+    contact: str = Field(min_length=1, max_length=500, description="Who to call about this integration")
+
+
+class ApiKeyOut(BaseModel):
+    key_id: str
+    prefix: str = Field(description="The non-secret start of the key, `bjp_<key_id>_`")
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    api_key: str = Field(description="The whole key; shown once, store it now: only its hash is kept")
+
+
+class PartnerOut(BaseModel):
+    id: uuid.UUID
+    kind: PartnerKind
+    name: str
+    contact: str
+    created_at: dt.datetime
+    active_keys: list[ApiKeyOut] = Field(default_factory=list)

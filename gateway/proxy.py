@@ -1,0 +1,263 @@
+"""The proxy hop: raw ASGI in, one shared aiohttp session out, bodies streamed both ways."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import structlog
+from prometheus_client import Counter
+from starlette.types import Receive, Scope, Send
+from yarl import URL
+
+from gateway.breaker import CircuitBreaker
+from shared.errors import PayloadTooLarge, ProblemError, ServiceUnavailable
+from shared.i18n import Text
+
+logger = structlog.get_logger("gateway.proxy")
+
+UPSTREAM_FAILURES = Counter("gateway_upstream_failures_total", "Upstream calls that failed", ["upstream", "reason"])
+
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"trailers",
+        b"transfer-encoding",
+        b"upgrade",
+    }
+)
+# Identity must come from the gateway only: whatever a client claims about itself is dropped.
+IDENTITY_HEADERS = frozenset(
+    {
+        b"x-platform-identity",
+        b"x-identity",
+        b"x-user",
+        b"x-user-id",
+        b"x-forwarded-user",
+        b"x-remote-user",
+        b"remote-user",
+        b"x-consumer-id",
+        b"x-consumer-username",
+        b"x-authenticated-userid",
+    }
+)
+DROPPED_REQUEST = HOP_BY_HOP | IDENTITY_HEADERS | {b"host", b"authorization", b"x-request-id", b"traceparent"}
+# uvicorn and the request-context middleware write these themselves.
+DROPPED_RESPONSE = HOP_BY_HOP | {b"date", b"server", b"x-request-id"}
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_BUFFER_LIMIT = 64 * 1024
+
+
+class UpstreamUnavailable(ServiceUnavailable):
+    code = "UPSTREAM_UNAVAILABLE"
+    title = Text("后端服务暂不可用", "The service behind this route is unavailable")
+
+
+class UpstreamTimeout(ProblemError):
+    status = 504
+    code = "UPSTREAM_TIMEOUT"
+    title = Text("后端服务响应超时", "The service behind this route did not answer in time")
+
+
+class Upstream:
+    """One service behind the gateway: its base URL and its breaker."""
+
+    def __init__(self, name: str, base_url: str, breaker: CircuitBreaker) -> None:
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self.breaker = breaker
+
+
+def strip_identity(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The client's headers without any identity header (for the gateway's own routes)."""
+    return [(name, value) for name, value in headers if name.lower() not in IDENTITY_HEADERS]
+
+
+def _connection_tokens(headers: list[tuple[bytes, bytes]]) -> frozenset[bytes]:
+    tokens: set[bytes] = set()
+    for name, value in headers:
+        if name == b"connection":
+            tokens.update(token.strip().lower() for token in value.split(b","))
+    return frozenset(tokens)
+
+
+def upstream_headers(scope: Scope, internal_token: str, request_id: str, traceparent: str) -> list[tuple[str, str]]:
+    """Forwarded request headers: hop-by-hop and identity headers removed, ours added."""
+    raw: list[tuple[bytes, bytes]] = scope["headers"]
+    extra_hop = _connection_tokens(raw)
+    headers = [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, value in raw
+        if name not in DROPPED_REQUEST and name not in extra_hop and not name.startswith(b"x-forwarded-")
+    ]
+    client = scope.get("client")
+    host = next((value for name, value in raw if name == b"host"), b"").decode("latin-1")
+    headers.append(("X-Platform-Identity", internal_token))
+    headers.append(("X-Request-ID", request_id))
+    headers.append(("traceparent", traceparent))
+    if client:
+        headers.append(("X-Forwarded-For", client[0]))
+    headers.append(("X-Forwarded-Proto", scope.get("scheme", "http")))
+    if host:
+        headers.append(("X-Forwarded-Host", host))
+    return headers
+
+
+def next_traceparent(scope: Scope, trace_id: str) -> str:
+    """A child span of the caller's trace (or of the trace the middleware started)."""
+    flags = "01"
+    for name, value in scope["headers"]:
+        if name == b"traceparent" and len(value) == 55:
+            flags = value[-2:].decode("latin-1")
+    return f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"
+
+
+class _BodyState:
+    too_large = False
+
+
+async def _read_small_body(receive: Receive, limit: int) -> bytes:
+    chunks = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise asyncio.CancelledError
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _stream_body(receive: Receive, limit: int, state: _BodyState) -> AsyncIterator[bytes]:
+    size = 0
+    more = True
+    while more:
+        try:
+            message = await receive()
+        except Exception:
+            state.too_large = True  # the request-context middleware refused the body
+            raise
+        if message["type"] == "http.disconnect":
+            return
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            state.too_large = True
+            raise _TooLarge
+        if chunk:
+            yield chunk
+        more = message.get("more_body", False)
+
+
+def _request_body(scope: Scope) -> tuple[bool, int | None]:
+    """(has a body, declared length)."""
+    length: int | None = None
+    chunked = False
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.isdigit():
+            length = int(value)
+        elif name == b"transfer-encoding":
+            chunked = True
+    if length is not None:
+        return length > 0, length
+    return chunked, None
+
+
+async def forward(
+    session: aiohttp.ClientSession,
+    upstream: Upstream,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    headers: list[tuple[str, str]],
+    *,
+    retries: int,
+    max_body: int,
+) -> None:
+    """Send the request to `upstream` and stream its answer back; raises a problem before any byte is sent."""
+    if not upstream.breaker.allow():
+        raise UpstreamUnavailable(
+            Text(f"{upstream.name} 暂不可用", f"{upstream.name} is unavailable; retry shortly"),
+            headers={"Retry-After": str(upstream.breaker.retry_after())},
+        )
+    method: str = scope["method"]
+    raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+    query: bytes = scope["query_string"]
+    target = upstream.base_url + raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+    url = URL(target, encoded=True)
+
+    has_body, declared = _request_body(scope)
+    body_state = _BodyState()
+    data: Any = None
+    if has_body:
+        if declared is not None and declared <= _BUFFER_LIMIT:
+            try:
+                data = await _read_small_body(receive, max_body)
+            except _TooLarge as exc:
+                raise PayloadTooLarge(Text("请求体不得超过 1 MiB", "Request bodies are limited to 1 MiB")) from exc
+        else:
+            data = _stream_body(receive, max_body, body_state)
+    attempts = 1 + (retries if method in IDEMPOTENT and not hasattr(data, "__aiter__") else 0)
+
+    response: aiohttp.ClientResponse | None = None
+    for attempt in range(attempts):
+        try:
+            response = await session.request(method, url, headers=headers, data=data, allow_redirects=False)
+            break
+        except TimeoutError as exc:
+            upstream.breaker.record_failure()
+            UPSTREAM_FAILURES.labels(upstream.name, "timeout").inc()
+            raise UpstreamTimeout() from exc
+        except aiohttp.ClientConnectionError as exc:
+            if body_state.too_large:
+                raise PayloadTooLarge(Text("请求体不得超过 1 MiB", "Request bodies are limited to 1 MiB")) from exc
+            if attempt + 1 < attempts:
+                continue
+            upstream.breaker.record_failure()
+            UPSTREAM_FAILURES.labels(upstream.name, "connection").inc()
+            logger.warning("upstream_unreachable", upstream=upstream.name, error_type=type(exc).__name__)
+            raise UpstreamUnavailable(
+                Text(f"{upstream.name} 无法连接", f"{upstream.name} cannot be reached"), headers={"Retry-After": "1"}
+            ) from exc
+        except aiohttp.ClientError as exc:
+            if body_state.too_large:
+                raise PayloadTooLarge(Text("请求体不得超过 1 MiB", "Request bodies are limited to 1 MiB")) from exc
+            upstream.breaker.record_failure()
+            UPSTREAM_FAILURES.labels(upstream.name, "protocol").inc()
+            raise UpstreamUnavailable() from exc
+        except _TooLarge as exc:
+            raise PayloadTooLarge(Text("请求体不得超过 1 MiB", "Request bodies are limited to 1 MiB")) from exc
+    assert response is not None
+    upstream.breaker.record_success()
+    async with response:
+        extra_hop = {token.strip().lower().encode() for token in response.headers.get("Connection", "").split(",")}
+        out = [
+            (name.lower(), value)
+            for name, value in response.raw_headers
+            if name.lower() not in DROPPED_RESPONSE and name.lower() not in extra_hop
+        ]
+        await send({"type": "http.response.start", "status": response.status, "headers": out})
+        if method == "HEAD":
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        async for chunk in response.content.iter_any():
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -1,0 +1,54 @@
+"""The public route table: which upstream owns which path prefix (DESIGN.md, "Public routes")."""
+
+from __future__ import annotations
+
+UPSTREAM_PREFIXES: dict[str, tuple[str, ...]] = {
+    "registry": ("/v1/communities", "/v1/buildings", "/v1/enterprises"),
+    "service-requests": (
+        "/v1/service-types",
+        "/v1/service-requests",
+        "/v1/activities",
+        "/v1/webhook-endpoints",
+        "/open311/v2",
+    ),
+    "elections": ("/v1/elections",),
+    "grid": (
+        "/v1/grids",
+        "/v1/grid-workers",
+        "/v1/inspections",
+        "/v1/hazards",
+        "/v1/grid-events",
+        "/v1/facilities",
+        "/v1/circles",
+    ),
+}
+# The gateway's own paths; the first set needs no credentials.
+PUBLIC_OWN_PATHS = frozenset({"/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/metrics"})
+AUTHENTICATED_OWN_PREFIXES = ("/v1/auth", "/v1/partners")
+
+# Every public prefix has exactly two segments, so one dict lookup routes a request.
+_BY_PREFIX = {prefix: name for name, prefixes in UPSTREAM_PREFIXES.items() for prefix in prefixes}
+
+
+def two_segments(path: str) -> str:
+    """`/v1/communities/x/y` -> `/v1/communities`."""
+    end = path.find("/", 1)
+    if end < 0:
+        return path
+    second = path.find("/", end + 1)
+    return path if second < 0 else path[:second]
+
+
+def upstream_for(path: str) -> str | None:
+    """The upstream that owns `path`, or None."""
+    return _BY_PREFIX.get(two_segments(path))
+
+
+def is_public_path(upstream: str, path: str) -> bool:
+    """Whether `path` of that upstream is part of the public API (used to filter OpenAPI)."""
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in UPSTREAM_PREFIXES.get(upstream, ()))
+
+
+def unsafe_path(path: str) -> bool:
+    """Dot segments would let a normaliser further down turn a public path into an internal one."""
+    return "/." in path or "\\" in path

@@ -1,0 +1,53 @@
+"""Settings of the gateway (env prefix `GATEWAY_`); `REDIS_URL` is read unprefixed as well."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import PlatformSettings
+
+DEFAULT_UPSTREAMS = {
+    "registry": "http://127.0.0.1:8101",
+    "service-requests": "http://127.0.0.1:8102",
+    "elections": "http://127.0.0.1:8103",
+    "grid": "http://127.0.0.1:8104",
+}
+DEV_ISSUER = "binjiang-platform-dev"
+AUDIENCE = "binjiang-platform"
+
+
+class Settings(PlatformSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    upstreams: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_UPSTREAMS))
+
+    jwt_public_key_file: Path | None = None
+    jwks_url: str | None = None
+    jwt_issuer: str = DEV_ISSUER
+    jwt_audience: str = AUDIENCE
+    jwt_algorithms: list[str] = Field(default_factory=lambda: ["ES256", "RS256"])
+    jwt_leeway_seconds: int = 10
+
+    api_key_cache_seconds: float = 5.0
+
+    upstream_connect_timeout_seconds: float = 2.0
+    upstream_timeout_seconds: float = 30.0
+    upstream_retries: int = 1
+    breaker_failure_threshold: int = 5
+    breaker_open_seconds: float = 5.0
+
+    rate_limit: str = "100/second;3000/minute"
+    partner_rate_limit: str = "20/second;600/minute"
+    redis_url: str | None = Field(default=None, validation_alias=AliasChoices("GATEWAY_REDIS_URL", "REDIS_URL"))
+
+    cors_origins: list[str] = Field(default_factory=list)
+    cors_allow_credentials: bool = False
+    max_body_bytes: int = 1024 * 1024
+    openapi_retry_seconds: float = 5.0
+
+    @property
+    def development(self) -> bool:
+        return self.environment in ("development", "test")
