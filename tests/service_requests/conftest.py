@@ -34,7 +34,9 @@ class World:
         )
 
     def employee(self, enterprise_id: uuid.UUID | None = None) -> Identity:
-        return identity(Role.employee, enterprise_id=enterprise_id or self.enterprise_id, community_ids=[self.community_id])
+        return identity(
+            Role.employee, enterprise_id=enterprise_id or self.enterprise_id, community_ids=[self.community_id]
+        )
 
     def partner(self, partner_id: uuid.UUID, kind: str = "bank") -> Identity:
         return identity(Role.partner, partner_id=partner_id, partner_kind=kind)
@@ -56,7 +58,14 @@ def type_body(community_id: uuid.UUID, **overrides: Any) -> dict[str, Any]:
         "scenario": "enterprise_service",
         "requester_roles": ["enterprise_rep", "employee"],
         "form": [
-            {"code": "amount", "label_zh": "金额", "label_en": "Amount", "datatype": "number", "required": True, "order": 1},
+            {
+                "code": "amount",
+                "label_zh": "金额",
+                "label_en": "Amount",
+                "datatype": "number",
+                "required": True,
+                "order": 1,
+            },
             {
                 "code": "purpose",
                 "label_zh": "用途",
@@ -80,7 +89,9 @@ def type_body(community_id: uuid.UUID, **overrides: Any) -> dict[str, Any]:
 
 
 async def create_type(client: httpx.AsyncClient, world: World, **overrides: Any) -> dict[str, Any]:
-    response = await client.post("/v1/service-types", json=type_body(world.community_id, **overrides), headers=auth(world.staff()))
+    response = await client.post(
+        "/v1/service-types", json=type_body(world.community_id, **overrides), headers=auth(world.staff())
+    )
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result

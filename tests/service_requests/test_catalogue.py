@@ -8,7 +8,9 @@ from tests.service_requests.conftest import World, create_type, submit, type_bod
 from tests.support.identities import auth
 
 
-async def test_staff_create_a_type_and_everyone_in_the_community_reads_it(requests_app: httpx.AsyncClient, world: World) -> None:
+async def test_staff_create_a_type_and_everyone_in_the_community_reads_it(
+    requests_app: httpx.AsyncClient, world: World
+) -> None:
     created = await create_type(requests_app, world)
     assert created["version"] == 1
     assert [attribute["code"] for attribute in created["form"]] == ["amount", "purpose"]
@@ -24,7 +26,9 @@ async def test_staff_create_a_type_and_everyone_in_the_community_reads_it(reques
     assert [item["id"] for item in listed.json()["items"]] == [created["id"]]
 
 
-async def test_staff_of_another_community_cannot_add_or_change_types(requests_app: httpx.AsyncClient, world: World) -> None:
+async def test_staff_of_another_community_cannot_add_or_change_types(
+    requests_app: httpx.AsyncClient, world: World
+) -> None:
     refused = await requests_app.post(
         "/v1/service-types", json=type_body(world.community_id), headers=auth(world.other_staff())
     )
@@ -73,7 +77,10 @@ async def test_changing_a_type_never_changes_requests_already_submitted(
 
     body = type_body(world.community_id, name_zh="新名称", name_en="New name")
     del body["community_id"], body["code"]
-    body["deadlines"] = {"acknowledge": {"amount": 1, "unit": "working_days"}, "resolve": {"amount": 30, "unit": "working_days"}}
+    body["deadlines"] = {
+        "acknowledge": {"amount": 1, "unit": "working_days"},
+        "resolve": {"amount": 30, "unit": "working_days"},
+    }
     missing = await requests_app.put(f"/v1/service-types/{created['id']}", json=body, headers=auth(world.staff()))
     assert missing.status_code == 428
     changed = await requests_app.put(
