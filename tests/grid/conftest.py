@@ -31,7 +31,9 @@ def build_grid_app(database_url: str, fake: FakeRegistry) -> FastAPI:
     from grid.app import create_app
     from grid.settings import Settings
 
-    settings = Settings(database_url=database_url, environment="test", registry_feed_enabled=False)
+    settings = Settings(
+        database_url=database_url, environment="test", registry_feed_enabled=False, supervision_sweep_enabled=False
+    )
     return create_app(settings, registry_transport=httpx.ASGITransport(app=fake.app()))
 
 

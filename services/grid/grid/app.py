@@ -10,6 +10,8 @@ from fastapi import FastAPI
 
 from grid.constraints import CONSTRAINT_PROBLEMS
 from grid.database import platform_tables
+from grid.events.router import router as events_router
+from grid.events.tasks import supervise_events
 from grid.grids.router import router as grids_router
 from grid.hazards.router import router as hazards_router
 from grid.inspections.router import router as inspections_router
@@ -44,10 +46,14 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
             stale_router,
             inspections_router,
             hazards_router,
+            events_router,
             event_feed_router(platform_tables.outbox_event),
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,
-        background_tasks=[consume_registry_feed] if settings.registry_feed_enabled else [],
+        background_tasks=[
+            *([consume_registry_feed] if settings.registry_feed_enabled else []),
+            *([supervise_events] if settings.supervision_sweep_enabled else []),
+        ],
     )
     service_lifespan = app.router.lifespan_context
 

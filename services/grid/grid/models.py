@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from grid.database import Base, platform_tables
+from grid.events import models as events_models
 from grid.grids import models as grids_models
 from grid.hazards import models as hazards_models
 from grid.inspections import models as inspections_models
@@ -12,6 +13,7 @@ metadata = Base.metadata
 
 __all__ = [
     "Base",
+    "events_models",
     "grids_models",
     "hazards_models",
     "inspections_models",

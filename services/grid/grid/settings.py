@@ -15,3 +15,5 @@ class Settings(PlatformSettings):
     # pull the registry's event feed in the background (tests drive it by hand)
     registry_feed_enabled: bool = True
     registry_feed_poll_seconds: float = 2.0
+    supervision_sweep_enabled: bool = True
+    supervision_sweep_seconds: float = 60.0

@@ -1,0 +1,113 @@
+"""`/v1/grid-events`: the report → accept → dispatch → handle → feedback → verify → close loop."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from grid.database import platform_tables
+from grid.events import service
+from grid.events.schemas import EventCreate, EventDetail, EventRead, EventStatus, EventTransition, SweepResult
+from grid.events.transitions import transition_table
+from shared.auth import CurrentIdentity, Role, allow
+from shared.concurrency import set_etag
+from shared.db import SessionDep
+from shared.errors import problem_responses
+from shared.idempotency import Idempotency
+from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+
+router = APIRouter(prefix="/v1/grid-events", tags=["grid events"])
+
+FIELD = (Role.platform_admin, Role.community_staff, Role.grid_worker)
+REPORTERS = (*FIELD, Role.enterprise_rep)
+
+
+@router.get("/transitions", summary="The event transition table as JSON", dependencies=[allow(*REPORTERS)])
+async def transitions() -> dict[str, Any]:
+    """Every action: the statuses it starts from, the status it leads to, and who may take it."""
+    return transition_table()
+
+
+@router.post(
+    "/supervision-sweep",
+    summary="Raise the supervision level of overdue events now",
+    dependencies=[allow(Role.platform_admin, Role.service)],
+)
+async def supervision_sweep(session: SessionDep) -> SweepResult:
+    """The same sweep the service runs every minute: yellow when overdue, red 48 h after the deadline."""
+    return SweepResult(raised=await service.raise_supervision(session))
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Report a grid event",
+    dependencies=[allow(*REPORTERS)],
+    responses=problem_responses(404, 422),
+)
+async def report_event(body: EventCreate, request: Request, session: SessionDep, identity: CurrentIdentity) -> Response:
+    """Starts as `reported`; enterprises report in their own community (channel `enterprise`)."""
+    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    if (replay := await idempotency.begin(body)) is not None:
+        return replay
+    event = await service.report_event(session, identity, body)
+    return await idempotency.complete(service.present(event), headers={"Location": f"/v1/grid-events/{event.id}"})
+
+
+@router.get("", summary="Grid events of a community", dependencies=[allow(*FIELD)], responses=problem_responses(400))
+async def list_events(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    identity: CurrentIdentity,
+    community_id: uuid.UUID,
+    status: EventStatus | None = None,
+    overdue: bool = False,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> Page[EventRead]:
+    """Newest first; grid workers see the events of their grids."""
+    after = None
+    if cursor:
+        raw = decode_cursor(cursor, 2)
+        after = (dt.datetime.fromisoformat(raw[0]), uuid.UUID(raw[1]))
+    events = await service.list_events(
+        session, identity, community_id, status=status, overdue=overdue, after=after, limit=limit + 1
+    )
+    last = events[limit - 1] if len(events) > limit else None
+    next_cursor = encode_cursor([last.created_at.isoformat(), last.id]) if last else None
+    link_next(request, response, next_cursor)
+    return Page(items=[service.present(e) for e in events[:limit]], next_cursor=next_cursor)
+
+
+@router.get(
+    "/{event_id}",
+    summary="One grid event with its history",
+    dependencies=[allow(*REPORTERS)],
+    responses=problem_responses(404),
+)
+async def get_event(
+    event_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity, response: Response
+) -> EventDetail:
+    """Staff, workers of its grid, its handler, or its reporter."""
+    event = await service.load_event(session, identity, event_id)
+    set_etag(response, event.version)
+    return await service.detail(session, event)
+
+
+@router.post(
+    "/{event_id}/transitions",
+    summary="Take an action on a grid event",
+    dependencies=[allow(*FIELD)],
+    responses=problem_responses(404, 409, 422),
+)
+async def transition_event(
+    event_id: uuid.UUID, body: EventTransition, session: SessionDep, identity: CurrentIdentity, response: Response
+) -> EventDetail:
+    """One action from `GET /v1/grid-events/transitions`; a wrong state is 409, a wrong role 403."""
+    event = await service.transition(session, identity, event_id, body)
+    set_etag(response, event.version)
+    return await service.detail(session, event)
