@@ -4,11 +4,38 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from registry.buildings.models import NO_OVERLAP
+from registry.buildings.router import router as buildings_router
+from registry.communities.router import internal_router as communities_internal_router
+from registry.communities.router import router as communities_router
 from registry.database import platform_tables
+from registry.enterprises.models import HEADCOUNT_UNIQUE, STATUS_NO_OVERLAP, USCC_UNIQUE
+from registry.enterprises.router import router as enterprises_router
 from registry.settings import Settings
 from shared.about import about_router
 from shared.app import create_service_app
+from shared.errors import Conflict, ConstraintProblem
+from shared.i18n import Text
 from shared.outbox import event_feed_router
+
+# Races the service checks cannot see end here, as 409 with the field they concern.
+CONSTRAINT_PROBLEMS = {
+    NO_OVERLAP: ConstraintProblem(
+        Conflict, Text("楼宇归属时段重叠", "The building's jurisdiction periods would overlap"), "/effective_on"
+    ),
+    USCC_UNIQUE: ConstraintProblem(
+        Conflict, Text("该统一社会信用代码已登记", "An enterprise with this USCC is already registered"), "/uscc"
+    ),
+    STATUS_NO_OVERLAP: ConstraintProblem(
+        Conflict, Text("企业状态时段重叠", "The enterprise's status periods would overlap"), "/effective_on"
+    ),
+    HEADCOUNT_UNIQUE: ConstraintProblem(
+        Conflict, Text("该日期的人数已登记", "Figures for that date are already recorded"), "/as_of"
+    ),
+    "uq_community_code": ConstraintProblem(
+        Conflict, Text("社区编码已被使用", "The community code is already used"), "/code"
+    ),
+}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -21,6 +48,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         routers=[
             about_router("/v1/communities", "communities"),
+            communities_router,
+            buildings_router,
+            communities_internal_router,
+            enterprises_router,
             event_feed_router(platform_tables.outbox_event),
         ],
+        constraint_problems=CONSTRAINT_PROBLEMS,
     )

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+from registry.buildings.models import Building, BuildingJurisdiction
+from registry.communities.models import Community
 from registry.database import Base, platform_tables
+from registry.enterprises.models import Enterprise, EnterpriseStatusPeriod, Headcount, Occupancy
 
 metadata = Base.metadata
 
-__all__ = ["Base", "metadata", "platform_tables"]
+__all__ = [
+    "Base",
+    "Building",
+    "BuildingJurisdiction",
+    "Community",
+    "Enterprise",
+    "EnterpriseStatusPeriod",
+    "Headcount",
+    "Occupancy",
+    "metadata",
+    "platform_tables",
+]

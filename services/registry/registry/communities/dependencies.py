@@ -1,0 +1,19 @@
+"""Typed query parameters of the communities routes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from registry.common import business_today
+
+
+async def as_of_date(
+    as_of: Annotated[dt.date | None, Query(description="Business date (Asia/Shanghai); today when absent")] = None,
+) -> dt.date:
+    return as_of or business_today()
+
+
+AsOf = Annotated[dt.date, Depends(as_of_date)]

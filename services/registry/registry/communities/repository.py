@@ -1,0 +1,144 @@
+"""SQL of the communities domain, including the dated roll, headcounts and statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import exists, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.buildings.models import BuildingJurisdiction
+from registry.communities.models import Community
+from shared.pagination import after_keyset
+
+
+async def get(session: AsyncSession, community_id: uuid.UUID) -> Community | None:
+    return await session.get(Community, community_id)
+
+
+async def by_code(session: AsyncSession, code: str) -> Community | None:
+    return (await session.execute(select(Community).where(Community.code == code))).scalar_one_or_none()
+
+
+async def listing(
+    session: AsyncSession, *, type_: str | None, street: str | None, limit: int, after: tuple[str, uuid.UUID] | None
+) -> list[Community]:
+    statement = select(Community).order_by(Community.code, Community.id).limit(limit)
+    if type_ is not None:
+        statement = statement.where(Community.type == type_)
+    if street is not None:
+        statement = statement.where(Community.street == street)
+    if after is not None:
+        statement = statement.where(
+            after_keyset([Community.code.expression, Community.id.expression], after, [False, False])
+        )
+    return list((await session.execute(statement)).scalars())
+
+
+async def add(session: AsyncSession, community: Community) -> Community:
+    session.add(community)
+    await session.flush()
+    return community
+
+
+async def delete(session: AsyncSession, community: Community) -> None:
+    await session.delete(community)
+    await session.flush()
+
+
+async def has_buildings_ever(session: AsyncSession, community_id: uuid.UUID) -> bool:
+    statement = select(exists().where(BuildingJurisdiction.community_id == community_id))
+    return bool(await session.scalar(statement))
+
+
+# Enterprises counted on a date: active that day and occupying a site in one of the
+# community's buildings that day. Shared by the roll, the headcounts and the statistics.
+_ON_DATE = """
+    buildings AS (
+        SELECT j.building_id FROM registry.building_jurisdiction j
+        WHERE j.community_id = :community_id AND j.during @> CAST(:as_of AS date)
+    ),
+    active AS (
+        SELECT s.enterprise_id FROM registry.enterprise_status_period s
+        WHERE s.status = 'active' AND s.during @> CAST(:as_of AS date)
+    ),
+    sites AS (
+        SELECT DISTINCT o.enterprise_id, o.building_id FROM registry.occupancy o
+        JOIN active a ON a.enterprise_id = o.enterprise_id
+        WHERE o.during @> CAST(:as_of AS date)
+    ),
+    site_count AS (
+        SELECT enterprise_id, count(*) AS buildings FROM sites GROUP BY enterprise_id
+    ),
+    latest AS (
+        SELECT DISTINCT ON (h.enterprise_id) h.enterprise_id, h.employees, h.average_age
+        FROM registry.headcount h JOIN site_count USING (enterprise_id)
+        WHERE h.as_of <= CAST(:as_of AS date)
+        ORDER BY h.enterprise_id, h.as_of DESC
+    ),
+    local_sites AS (
+        SELECT s.enterprise_id, s.building_id,
+               coalesce(l.employees, 0)::numeric / c.buildings AS employees_share,
+               l.average_age
+        FROM sites s
+        JOIN buildings b ON b.building_id = s.building_id
+        JOIN site_count c ON c.enterprise_id = s.enterprise_id
+        LEFT JOIN latest l ON l.enterprise_id = s.enterprise_id
+    )
+"""
+
+
+async def roll(session: AsyncSession, community_id: uuid.UUID, as_of: dt.date) -> list[Any]:
+    """Active enterprises with a site in the community on `as_of`, one row per USCC, by USCC."""
+    sql = text(f"""
+        WITH {_ON_DATE}
+        SELECT e.id AS enterprise_id, e.uscc, e.name,
+               CASE WHEN e.representative_valid_until IS NULL OR e.representative_valid_until >= :as_of
+                    THEN e.representative_user_subject END AS representative_subject
+        FROM registry.enterprise e
+        WHERE e.id IN (SELECT enterprise_id FROM local_sites)
+        ORDER BY e.uscc
+    """)
+    return list(await session.execute(sql, {"community_id": community_id, "as_of": as_of}))
+
+
+async def headcounts(session: AsyncSession, community_id: uuid.UUID, as_of: dt.date) -> list[Any]:
+    """Per building of the community on `as_of`: active enterprises there and their employees."""
+    sql = text(f"""
+        WITH {_ON_DATE}
+        SELECT b.building_id,
+               count(ls.enterprise_id) AS enterprises,
+               coalesce(round(sum(ls.employees_share)), 0)::bigint AS employees
+        FROM buildings b LEFT JOIN local_sites ls ON ls.building_id = b.building_id
+        GROUP BY b.building_id
+        ORDER BY b.building_id
+    """)
+    return list(await session.execute(sql, {"community_id": community_id, "as_of": as_of}))
+
+
+async def stats(session: AsyncSession, community_id: uuid.UUID, as_of: dt.date) -> Any:
+    """Buildings by kind, active enterprises, employees, weighted average age, enterprises by section."""
+    sql = text(f"""
+        WITH {_ON_DATE},
+        per_enterprise AS (
+            SELECT enterprise_id, sum(employees_share) AS employees, max(average_age) AS average_age
+            FROM local_sites GROUP BY enterprise_id
+        )
+        SELECT
+            (SELECT count(*) FROM buildings) AS buildings,
+            (SELECT coalesce(jsonb_object_agg(kind, n), '{{}}'::jsonb) FROM (
+                SELECT bd.kind, count(*) AS n FROM buildings b
+                JOIN registry.building bd ON bd.id = b.building_id GROUP BY bd.kind) k) AS buildings_by_kind,
+            (SELECT count(*) FROM per_enterprise) AS active_enterprises,
+            (SELECT coalesce(round(sum(employees)), 0)::bigint FROM per_enterprise) AS employees,
+            (SELECT round((sum(average_age * employees) / nullif(sum(employees)
+                          FILTER (WHERE average_age IS NOT NULL), 0))::numeric, 1)::float8
+             FROM per_enterprise) AS average_age,
+            (SELECT coalesce(jsonb_object_agg(industry_section, n), '{{}}'::jsonb) FROM (
+                SELECT e.industry_section, count(*) AS n FROM per_enterprise p
+                JOIN registry.enterprise e ON e.id = p.enterprise_id GROUP BY e.industry_section) s)
+                AS enterprises_by_industry_section
+    """)
+    return (await session.execute(sql, {"community_id": community_id, "as_of": as_of})).one()

@@ -1,0 +1,189 @@
+"""SQL of the enterprises domain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.buildings.models import BuildingJurisdiction
+from registry.common import period
+from registry.enterprises.models import Enterprise, EnterpriseStatusPeriod, Headcount, Occupancy
+from shared.pagination import after_keyset
+
+
+def like_fragment(fragment: str) -> str:
+    """`%fragment%` with LIKE's own characters escaped (backslash is PostgreSQL's default escape)."""
+    escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def get(session: AsyncSession, enterprise_id: uuid.UUID, *, for_update: bool = False) -> Enterprise | None:
+    statement = select(Enterprise).where(Enterprise.id == enterprise_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def existing_usccs(session: AsyncSession, usccs: Sequence[str]) -> set[str]:
+    rows = await session.execute(select(Enterprise.uscc).where(Enterprise.uscc.in_(usccs)))
+    return set(rows.scalars())
+
+
+async def communities_today(session: AsyncSession, enterprise_id: uuid.UUID, today: dt.date) -> list[uuid.UUID]:
+    """Communities in which the enterprise has a site today."""
+    rows = await session.execute(
+        select(BuildingJurisdiction.community_id)
+        .join(Occupancy, Occupancy.building_id == BuildingJurisdiction.building_id)
+        .where(
+            Occupancy.enterprise_id == enterprise_id,
+            Occupancy.during.contains(today),
+            BuildingJurisdiction.during.contains(today),
+        )
+        .distinct()
+        .order_by(BuildingJurisdiction.community_id)
+    )
+    return list(rows.scalars())
+
+
+async def search(
+    session: AsyncSession,
+    *,
+    today: dt.date,
+    name_fragment: str | None,
+    uscc: str | None,
+    industry_section: str | None,
+    industry_code: str | None,
+    status: str | None,
+    building_id: uuid.UUID | None,
+    community_id: uuid.UUID | None,
+    limit: int,
+    after: tuple[str, uuid.UUID] | None,
+) -> list[Enterprise]:
+    """Enterprises by (name, id); the name fragment uses the trigram index, also for 1-2 characters."""
+    statement = select(Enterprise).order_by(Enterprise.name, Enterprise.id).limit(limit)
+    if name_fragment:
+        statement = statement.where(Enterprise.name.like(like_fragment(name_fragment)))
+    if uscc is not None:
+        statement = statement.where(Enterprise.uscc == uscc)
+    if industry_section is not None:
+        statement = statement.where(Enterprise.industry_section == industry_section)
+    if industry_code is not None:
+        statement = statement.where(Enterprise.industry_code == industry_code)
+    if status is not None:
+        statement = statement.where(Enterprise.status == status)
+    if building_id is not None:
+        statement = statement.where(
+            exists().where(
+                Occupancy.enterprise_id == Enterprise.id,
+                Occupancy.building_id == building_id,
+                Occupancy.during.contains(today),
+            )
+        )
+    if community_id is not None:
+        statement = statement.where(
+            exists().where(
+                Occupancy.enterprise_id == Enterprise.id,
+                Occupancy.during.contains(today),
+                BuildingJurisdiction.building_id == Occupancy.building_id,
+                BuildingJurisdiction.community_id == community_id,
+                BuildingJurisdiction.during.contains(today),
+            )
+        )
+    if after is not None:
+        statement = statement.where(
+            after_keyset([Enterprise.name.expression, Enterprise.id.expression], after, [False, False])
+        )
+    return list((await session.execute(statement)).scalars())
+
+
+async def add(session: AsyncSession, enterprise: Enterprise) -> Enterprise:
+    session.add(enterprise)
+    await session.flush()
+    return enterprise
+
+
+async def add_all(session: AsyncSession, rows: Sequence[object]) -> None:
+    session.add_all(rows)
+    await session.flush()
+
+
+async def add_status_period(
+    session: AsyncSession, enterprise_id: uuid.UUID, status: str, valid_from: dt.date
+) -> EnterpriseStatusPeriod:
+    row = EnterpriseStatusPeriod(enterprise_id=enterprise_id, status=status, during=period(valid_from))
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def status_history(session: AsyncSession, enterprise_id: uuid.UUID) -> list[EnterpriseStatusPeriod]:
+    rows = await session.execute(
+        select(EnterpriseStatusPeriod)
+        .where(EnterpriseStatusPeriod.enterprise_id == enterprise_id)
+        .order_by(func.lower(EnterpriseStatusPeriod.during))
+    )
+    return list(rows.scalars())
+
+
+async def open_status(session: AsyncSession, enterprise_id: uuid.UUID) -> EnterpriseStatusPeriod | None:
+    rows = await session.execute(
+        select(EnterpriseStatusPeriod).where(
+            EnterpriseStatusPeriod.enterprise_id == enterprise_id, func.upper_inf(EnterpriseStatusPeriod.during)
+        )
+    )
+    return rows.scalar_one_or_none()
+
+
+async def close_open_status(session: AsyncSession, enterprise_id: uuid.UUID, end: dt.date) -> bool:
+    """End the open status period before `end`; False when a concurrent change got there first."""
+    result = await session.execute(
+        update(EnterpriseStatusPeriod)
+        .where(
+            EnterpriseStatusPeriod.enterprise_id == enterprise_id,
+            func.upper_inf(EnterpriseStatusPeriod.during),
+            func.lower(EnterpriseStatusPeriod.during) < end,
+        )
+        .values(during=func.daterange(func.lower(EnterpriseStatusPeriod.during), end, "[)"))
+        .returning(EnterpriseStatusPeriod.id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def occupancies(session: AsyncSession, enterprise_id: uuid.UUID) -> list[Occupancy]:
+    rows = await session.execute(
+        select(Occupancy).where(Occupancy.enterprise_id == enterprise_id).order_by(func.lower(Occupancy.during))
+    )
+    return list(rows.scalars())
+
+
+async def occupancy(
+    session: AsyncSession, enterprise_id: uuid.UUID, occupancy_id: uuid.UUID, *, for_update: bool = False
+) -> Occupancy | None:
+    statement = select(Occupancy).where(Occupancy.id == occupancy_id, Occupancy.enterprise_id == enterprise_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def add_occupancy(session: AsyncSession, occupancy: Occupancy) -> Occupancy:
+    session.add(occupancy)
+    await session.flush()
+    return occupancy
+
+
+async def headcounts(session: AsyncSession, enterprise_id: uuid.UUID) -> list[Headcount]:
+    rows = await session.execute(
+        select(Headcount).where(Headcount.enterprise_id == enterprise_id).order_by(Headcount.as_of.desc())
+    )
+    return list(rows.scalars())
+
+
+async def add_headcount(session: AsyncSession, headcount: Headcount) -> Headcount:
+    session.add(headcount)
+    await session.flush()
+    return headcount

@@ -1,0 +1,361 @@
+"""Rules of the enterprises domain: who may change what, dated status, sites, figures, privacy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.buildings import repository as buildings
+from registry.buildings.exceptions import BuildingNotFound
+from registry.common import business_today, date_iso, emit, period, require_staff
+from registry.enterprises import repository
+from registry.enterprises.exceptions import (
+    EnterpriseNotFound,
+    InvalidDates,
+    OccupancyNotFound,
+    StatusConflict,
+    UsccTaken,
+)
+from registry.enterprises.models import Enterprise, Headcount, Occupancy
+from registry.enterprises.schemas import (
+    EnterpriseCreate,
+    EnterpriseOut,
+    EnterpriseSummary,
+    EnterpriseUpdate,
+    HeadcountIn,
+    HeadcountList,
+    HeadcountOut,
+    OccupancyList,
+    OccupancyOut,
+    Representative,
+    RepresentativeIn,
+    SiteIn,
+    StatusChangeCreate,
+    StatusHistory,
+    StatusPeriod,
+)
+from shared.auth import Identity, Role
+from shared.concurrency import check_version
+from shared.errors import Forbidden, ValidationFailed
+from shared.i18n import Text
+
+CONTACT_FIELDS = frozenset({"contact_name", "contact_phone"})
+REQUIRED_FIELDS = frozenset({"name", "legal_representative", "industry_section"})
+PRIVATE_POINTERS = ["/contact_phone", "/representative/phone", "/representative/authorization_ref"]
+
+
+def sees_private(identity: Identity, community_ids: list[uuid.UUID]) -> bool:
+    """Phone numbers and document references: admins and staff of the enterprise's community."""
+    return Role.platform_admin in identity.roles or any(identity.staff_of(c) for c in community_ids)
+
+
+def to_out(enterprise: Enterprise, community_ids: list[uuid.UUID], identity: Identity) -> EnterpriseOut:
+    private = sees_private(identity, community_ids)
+    representative = None
+    if enterprise.representative_name is not None:
+        representative = Representative(
+            name=enterprise.representative_name,
+            phone=enterprise.representative_phone if private else None,
+            user_subject=enterprise.representative_user_subject,
+            authorization_ref=enterprise.representative_authorization_ref if private else None,
+            valid_until=enterprise.representative_valid_until,
+        )
+    return EnterpriseOut(
+        id=enterprise.id,
+        uscc=enterprise.uscc,
+        name=enterprise.name,
+        legal_representative=enterprise.legal_representative,
+        registered_address=enterprise.registered_address,
+        operating_address=enterprise.operating_address,
+        industry_section=enterprise.industry_section,
+        industry_code=enterprise.industry_code,
+        registered_capital=enterprise.registered_capital,
+        status=enterprise.status,
+        contact_name=enterprise.contact_name,
+        contact_phone=enterprise.contact_phone if private else None,
+        representative=representative,
+        community_ids=community_ids,
+        redacted=[] if private else PRIVATE_POINTERS,
+        version=enterprise.version,
+        created_at=enterprise.created_at,
+        updated_at=enterprise.updated_at,
+    )
+
+
+async def _load(session: AsyncSession, enterprise_id: uuid.UUID, *, for_update: bool = False) -> Enterprise:
+    enterprise = await repository.get(session, enterprise_id, for_update=for_update)
+    if enterprise is None:
+        raise EnterpriseNotFound()
+    return enterprise
+
+
+def _is_own_rep(identity: Identity, enterprise_id: uuid.UUID) -> bool:
+    return Role.enterprise_rep in identity.roles and identity.enterprise_id == enterprise_id
+
+
+def _require_writer(identity: Identity, enterprise_id: uuid.UUID, community_ids: list[uuid.UUID]) -> str:
+    """'staff' for admins and the enterprise's community staff, 'rep' for its own representative."""
+    if Role.platform_admin in identity.roles or any(identity.staff_of(c) for c in community_ids):
+        return "staff"
+    if _is_own_rep(identity, enterprise_id):
+        return "rep"
+    raise Forbidden(
+        Text("只能修改本社区或本企业的记录", "You may change your own community's or enterprise's records only")
+    )
+
+
+async def get(session: AsyncSession, identity: Identity, enterprise_id: uuid.UUID) -> EnterpriseOut:
+    """One enterprise; private fields only for its community's staff and admins."""
+    enterprise = await _load(session, enterprise_id)
+    return to_out(enterprise, await repository.communities_today(session, enterprise_id, business_today()), identity)
+
+
+async def search(session: AsyncSession, **filters: Any) -> list[EnterpriseSummary]:
+    """Enterprises matching every filter, by (name, id)."""
+    rows = await repository.search(session, today=business_today(), **filters)
+    return [EnterpriseSummary.model_validate(row) for row in rows]
+
+
+async def _site_community(session: AsyncSession, site: SiteIn, pointer: str) -> uuid.UUID:
+    """The community the site's building belongs to on the site's first day."""
+    if await buildings.get(session, site.building_id) is None:
+        raise BuildingNotFound(errors=[{"detail": "no such building", "pointer": f"{pointer}/building_id"}])
+    communities = await buildings.communities_on(session, [site.building_id], site.valid_from)
+    if site.building_id not in communities:
+        raise InvalidDates(
+            Text("该日期楼宇不属于任何社区", "The building belongs to no community on that date"),
+            errors=[{"detail": "building has no community on valid_from", "pointer": f"{pointer}/valid_from"}],
+        )
+    return communities[site.building_id]
+
+
+def occupancy_payload(occupancy: Occupancy, community_id: uuid.UUID) -> dict[str, Any]:
+    return {
+        "enterprise_id": str(occupancy.enterprise_id),
+        "building_id": str(occupancy.building_id),
+        "community_id": str(community_id),
+        "floor": occupancy.floor,
+        "unit": occupancy.unit,
+        "valid_from": date_iso(occupancy.during.lower),
+        "valid_to": date_iso(occupancy.during.upper),
+    }
+
+
+def representative_payload(enterprise: Enterprise) -> dict[str, Any]:
+    return {
+        "enterprise_id": str(enterprise.id),
+        "user_subject": enterprise.representative_user_subject,
+        "valid_until": date_iso(enterprise.representative_valid_until),
+    }
+
+
+def registered_payload(enterprise: Enterprise) -> dict[str, Any]:
+    return {"enterprise_id": str(enterprise.id), "uscc": enterprise.uscc, "name": enterprise.name}
+
+
+def _apply_representative(enterprise: Enterprise, body: RepresentativeIn | None) -> None:
+    enterprise.representative_name = body.name if body else None
+    enterprise.representative_phone = body.phone if body else None
+    enterprise.representative_user_subject = body.user_subject if body else None
+    enterprise.representative_authorization_ref = body.authorization_ref if body else None
+    enterprise.representative_valid_until = body.valid_until if body else None
+
+
+async def create(session: AsyncSession, identity: Identity, body: EnterpriseCreate) -> EnterpriseOut:
+    """Register an enterprise (active from `active_from`), optionally with its first site."""
+    site_community = await _site_community(session, body.site, "/site") if body.site else None
+    require_staff(identity, site_community)
+    if await repository.existing_usccs(session, [body.uscc]):
+        raise UsccTaken(errors=[{"detail": "already registered", "pointer": "/uscc"}])
+    fields = body.model_dump(exclude={"active_from", "site", "representative"})
+    enterprise = Enterprise(**fields, status="active")
+    _apply_representative(enterprise, body.representative)
+    await repository.add(session, enterprise)
+    await repository.add_status_period(session, enterprise.id, "active", body.active_from or business_today())
+    await emit(session, "EnterpriseRegistered", "enterprise", enterprise.id, registered_payload(enterprise))
+    if body.site is not None and site_community is not None:
+        await _start_site(session, enterprise.id, body.site, site_community)
+    if body.representative is not None:
+        await emit(session, "RepresentativeChanged", "enterprise", enterprise.id, representative_payload(enterprise))
+    community_ids = await repository.communities_today(session, enterprise.id, business_today())
+    return to_out(enterprise, community_ids, identity)
+
+
+async def update(
+    session: AsyncSession, identity: Identity, enterprise_id: uuid.UUID, expected_version: int, body: EnterpriseUpdate
+) -> EnterpriseOut:
+    """Change the fields sent; an enterprise's own representative may change only its contact."""
+    enterprise = await _load(session, enterprise_id)
+    community_ids = await repository.communities_today(session, enterprise_id, business_today())
+    writer = _require_writer(identity, enterprise_id, community_ids)
+    changes = body.model_dump(exclude_unset=True)
+    if writer == "rep" and not CONTACT_FIELDS.issuperset(changes):
+        raise Forbidden(
+            Text("企业代表只能修改联系人和联系电话", "An enterprise representative may change only the contact"),
+            errors=[{"detail": "not yours to change", "pointer": f"/{field}"} for field in sorted(changes)],
+        )
+    check_version(expected_version, enterprise.version)
+    for field, value in changes.items():
+        if value is None and field in REQUIRED_FIELDS:
+            raise ValidationFailed(errors=[{"detail": "may not be null", "pointer": f"/{field}"}])
+        setattr(enterprise, field, value)
+    await session.flush()
+    return to_out(enterprise, community_ids, identity)
+
+
+async def set_representative(
+    session: AsyncSession,
+    identity: Identity,
+    enterprise_id: uuid.UUID,
+    expected_version: int,
+    body: RepresentativeIn,
+) -> EnterpriseOut:
+    """Record who is authorised to act (and vote) for the enterprise."""
+    enterprise = await _load(session, enterprise_id)
+    community_ids = await repository.communities_today(session, enterprise_id, business_today())
+    _require_writer(identity, enterprise_id, community_ids)
+    check_version(expected_version, enterprise.version)
+    _apply_representative(enterprise, body)
+    enterprise.updated_at = dt.datetime.now(dt.UTC)
+    await session.flush()
+    await emit(session, "RepresentativeChanged", "enterprise", enterprise.id, representative_payload(enterprise))
+    return to_out(enterprise, community_ids, identity)
+
+
+async def change_status(
+    session: AsyncSession, identity: Identity, enterprise_id: uuid.UUID, body: StatusChangeCreate
+) -> StatusHistory:
+    """Close the open status period and open the new one from `effective_on`."""
+    enterprise = await _load(session, enterprise_id, for_update=True)
+    community_ids = await repository.communities_today(session, enterprise_id, business_today())
+    if _require_writer(identity, enterprise_id, community_ids) != "staff":
+        raise Forbidden(Text("企业代表不能变更企业状态", "An enterprise representative cannot change the status"))
+    if body.effective_on > business_today():
+        raise InvalidDates(errors=[{"detail": "may not be in the future", "pointer": "/effective_on"}])
+    current = await repository.open_status(session, enterprise_id)
+    if current is not None:
+        if current.status == body.status:
+            raise StatusConflict(Text("企业已是该状态", "The enterprise already has that status"))
+        started = current.during.lower
+        if started is not None and body.effective_on <= started:
+            raise StatusConflict(
+                errors=[{"detail": "must follow the current period's start", "pointer": "/effective_on"}]
+            )
+        if not await repository.close_open_status(session, enterprise_id, body.effective_on):
+            raise StatusConflict(Text("状态已被同时修改", "The status was changed concurrently"))
+    await repository.add_status_period(session, enterprise_id, body.status, body.effective_on)
+    enterprise.status = body.status
+    await session.flush()
+    await emit(
+        session,
+        "EnterpriseStatusChanged",
+        "enterprise",
+        enterprise_id,
+        {
+            "enterprise_id": str(enterprise_id),
+            "uscc": enterprise.uscc,
+            "status": body.status,
+            "effective_on": body.effective_on.isoformat(),
+        },
+    )
+    return await status_history(session, enterprise_id)
+
+
+async def status_history(session: AsyncSession, enterprise_id: uuid.UUID) -> StatusHistory:
+    await _load(session, enterprise_id)
+    rows = await repository.status_history(session, enterprise_id)
+    return StatusHistory(
+        enterprise_id=enterprise_id,
+        items=[StatusPeriod(status=row.status, valid_from=row.during.lower, valid_to=row.during.upper) for row in rows],
+    )
+
+
+def occupancy_out(row: Occupancy) -> OccupancyOut:
+    assert row.during.lower is not None
+    return OccupancyOut(
+        id=row.id,
+        enterprise_id=row.enterprise_id,
+        building_id=row.building_id,
+        floor=row.floor,
+        unit=row.unit,
+        valid_from=row.during.lower,
+        valid_to=row.during.upper,
+    )
+
+
+async def _start_site(
+    session: AsyncSession, enterprise_id: uuid.UUID, site: SiteIn, community_id: uuid.UUID
+) -> Occupancy:
+
+    occupancy = await repository.add_occupancy(
+        session,
+        Occupancy(
+            enterprise_id=enterprise_id,
+            building_id=site.building_id,
+            floor=site.floor,
+            unit=site.unit,
+            during=period(site.valid_from),
+        ),
+    )
+    await emit(session, "OccupancyStarted", "enterprise", enterprise_id, occupancy_payload(occupancy, community_id))
+    return occupancy
+
+
+async def add_occupancy(
+    session: AsyncSession, identity: Identity, enterprise_id: uuid.UUID, site: SiteIn
+) -> OccupancyOut:
+    """A new site; staff of the building's community (on its first day) or admins."""
+    await _load(session, enterprise_id, for_update=True)
+    community_id = await _site_community(session, site, "")
+    require_staff(identity, community_id)
+    return occupancy_out(await _start_site(session, enterprise_id, site, community_id))
+
+
+async def end_occupancy(
+    session: AsyncSession, identity: Identity, enterprise_id: uuid.UUID, occupancy_id: uuid.UUID, valid_to: dt.date
+) -> OccupancyOut:
+    """Record the first day the enterprise is no longer at the site."""
+    occupancy = await repository.occupancy(session, enterprise_id, occupancy_id, for_update=True)
+    if occupancy is None:
+        raise OccupancyNotFound()
+    started = occupancy.during.lower
+    assert started is not None
+    if occupancy.during.upper is not None or valid_to <= started:
+        raise InvalidDates(
+            errors=[{"detail": "site already ended, or valid_to not after its start", "pointer": "/valid_to"}]
+        )
+    last_day = valid_to - dt.timedelta(days=1)
+    communities = await buildings.communities_on(session, [occupancy.building_id], last_day)
+    community_id = communities.get(occupancy.building_id)
+    require_staff(identity, community_id)
+
+    occupancy.during = period(started, valid_to)
+    await session.flush()
+    assert community_id is not None
+    await emit(session, "OccupancyEnded", "enterprise", enterprise_id, occupancy_payload(occupancy, community_id))
+    return occupancy_out(occupancy)
+
+
+async def list_occupancies(session: AsyncSession, enterprise_id: uuid.UUID) -> OccupancyList:
+    await _load(session, enterprise_id)
+    return OccupancyList(items=[occupancy_out(row) for row in await repository.occupancies(session, enterprise_id)])
+
+
+async def add_headcount(
+    session: AsyncSession, identity: Identity, enterprise_id: uuid.UUID, body: HeadcountIn
+) -> HeadcountOut:
+    """Record the enterprise's figures for a date; its own representative may report them."""
+    await _load(session, enterprise_id)
+    community_ids = await repository.communities_today(session, enterprise_id, business_today())
+    _require_writer(identity, enterprise_id, community_ids)
+    row = await repository.add_headcount(session, Headcount(enterprise_id=enterprise_id, **body.model_dump()))
+    return HeadcountOut.model_validate(row)
+
+
+async def list_headcounts(session: AsyncSession, enterprise_id: uuid.UUID) -> HeadcountList:
+    await _load(session, enterprise_id)
+    rows = await repository.headcounts(session, enterprise_id)
+    return HeadcountList(items=[HeadcountOut.model_validate(row) for row in rows])

@@ -1,0 +1,74 @@
+"""Small async factories that build registry records through the API, as a user would."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from typing import Any
+
+import httpx
+
+from registry.enterprises.uscc import make_uscc
+from tests.support.identities import admin, auth
+
+_counter = itertools.count(1)
+
+
+async def community(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    number = next(_counter)
+    body = {
+        "code": f"T-{number:05d}-{uuid.uuid4().hex[:4].upper()}",
+        "name_zh": f"测试社区{number}",
+        "name_en": f"Test community {number}",
+        "type": "business_building",
+        "street": "长河街道",
+        **fields,
+    }
+    response = await client.post("/v1/communities", json=body, headers=auth(admin()))
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def building(
+    client: httpx.AsyncClient, community_id: str, valid_from: str = "2020-01-01", **fields: Any
+) -> dict[str, Any]:
+    body = {
+        "name": f"测试大厦{next(_counter)}",
+        "kind": "office_tower",
+        "address": "滨江区江南大道 1 号",
+        "community_id": community_id,
+        "valid_from": valid_from,
+        **fields,
+    }
+    response = await client.post("/v1/buildings", json=body, headers=auth(admin()))
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def uscc(seed: int | None = None) -> str:
+    """A valid USCC, unique per call unless `seed` is given."""
+    return make_uscc(seed if seed is not None else next(_counter) + uuid.uuid4().int % 10**8)
+
+
+async def enterprise(
+    client: httpx.AsyncClient, building_id: str | None = None, valid_from: str = "2021-01-01", **fields: Any
+) -> dict[str, Any]:
+    number = next(_counter)
+    body: dict[str, Any] = {
+        "uscc": uscc(),
+        "name": f"杭州测试科技有限公司{number}",
+        "legal_representative": "张三",
+        "industry_section": "I",
+        "industry_code": "6513",
+        "contact_name": "李四",
+        "contact_phone": "13800000000",
+        **fields,
+    }
+    if building_id is not None:
+        body["site"] = {"building_id": building_id, "floor": "8", "unit": "801", "valid_from": valid_from}
+    response = await client.post("/v1/enterprises", json=body, headers=auth(admin()))
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
