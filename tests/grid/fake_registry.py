@@ -44,11 +44,13 @@ class FakeRegistry:
     buildings: dict[uuid.UUID, FakeBuilding] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     calls: int = 0
+    feed_reads: list[int] = field(default_factory=list)
 
     def reset(self) -> None:
         self.communities.clear()
         self.buildings.clear()
         self.events.clear()
+        self.feed_reads.clear()
         self.calls = 0
 
     def community(self, code: str) -> uuid.UUID:
@@ -201,6 +203,7 @@ class FakeRegistry:
             after: int = 0, limit: int = 100, x_platform_identity: str | None = Header(None)
         ) -> dict[str, Any]:
             identify(x_platform_identity)
+            self.feed_reads.append(after)
             items = [event for event in self.events if event["seq"] > after][:limit]
             return {"items": items, "last_seq": items[-1]["seq"] if items else after}
 
