@@ -2,25 +2,62 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 from fastapi import FastAPI
 
 from elections.database import platform_tables
+from elections.election.exceptions import InvalidBallotChoices
+from elections.election.router import router as election_router
+from elections.registry_client import RegistryRoll, feed_consumer, registry_client
 from elections.settings import Settings
 from shared.about import about_router
 from shared.app import create_service_app
+from shared.errors import Conflict, ConstraintProblem
+from shared.i18n import Text
 from shared.outbox import event_feed_router
 
+CONSTRAINT_PROBLEMS = {
+    "uq_roll_entry_election_id_uscc": ConstraintProblem(
+        Conflict, Text("该统一社会信用代码已在名册中", "This USCC is already on the roll"), "/uscc"
+    ),
+    "pk_roll_entry": ConstraintProblem(Conflict, Text("该企业已在名册中", "The enterprise is already on the roll")),
+    "uq_candidate_election_id_ballot_number": ConstraintProblem(
+        Conflict, Text("候选人编号冲突,请重试", "Ballot numbers collided; retry")
+    ),
+    "uq_ballot_tracker": ConstraintProblem(InvalidBallotChoices, Text("追踪码冲突,请重试", "Tracker collision; retry")),
+}
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+
+def create_app(settings: Settings | None = None, registry_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     """Build the app; `uvicorn elections.app:create_app --factory` serves it."""
     settings = settings or Settings()
-    return create_service_app(
+    client = registry_client(settings, registry_transport)
+
+    async def registry_lifecycle(app: FastAPI) -> None:
+        """Owns the registry client: consumes the feed when enabled, closes the client at shutdown."""
+        try:
+            if settings.consume_registry_feed:
+                await feed_consumer(app, client, settings).run()
+            else:
+                await asyncio.Event().wait()
+        finally:
+            await client.aclose()
+
+    app = create_service_app(
         name="elections",
         title="Elections",
         description="Legal-entity elections of each community's governance committee.",
         settings=settings,
         routers=[
             about_router("/v1/elections", "elections"),
+            election_router,
             event_feed_router(platform_tables.outbox_event),
         ],
+        constraint_problems=CONSTRAINT_PROBLEMS,
+        background_tasks=[registry_lifecycle],
     )
+    app.state.registry_client = client
+    app.state.registry_roll = RegistryRoll(client, settings.internal_token_secret.get_secret_value())
+    return app

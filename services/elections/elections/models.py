@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from elections.database import Base, platform_tables
+from elections.election import models as election_models
 
 metadata = Base.metadata
 
-__all__ = ["Base", "metadata", "platform_tables"]
+__all__ = ["Base", "election_models", "metadata", "platform_tables"]

@@ -9,3 +9,13 @@ from shared.settings import PlatformSettings
 
 class Settings(PlatformSettings):
     model_config = SettingsConfigDict(env_prefix="ELECTIONS_", extra="ignore")
+
+    registry_url: str = "http://127.0.0.1:8101"
+    registry_feed_enabled: bool | None = None  # default: on, except in tests (they poll by hand)
+    registry_feed_poll_seconds: float = 1.0
+
+    @property
+    def consume_registry_feed(self) -> bool:
+        if self.registry_feed_enabled is None:
+            return self.environment != "test"
+        return self.registry_feed_enabled

@@ -1,0 +1,1 @@
+"""Elections: lifecycle, candidates, the frozen roll, ballots, the public log and certification."""

@@ -1,0 +1,366 @@
+"""`/v1/elections`: lifecycle, candidates, roll, ballots, trackers, lots, certification and the record."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from elections.database import platform_tables
+from elections.election import repository as repo
+from elections.election import service
+from elections.election.dependencies import RollFetcherDep
+from elections.election.models import Candidate, Election
+from elections.election.schemas import (
+    BallotIn,
+    CandidateCreate,
+    CandidateOut,
+    CertificationIn,
+    CertificationOut,
+    ElectionCreate,
+    ElectionOut,
+    LotIn,
+    ObjectionCreate,
+    ObjectionDecision,
+    ObjectionOut,
+    Receipt,
+    ReviewIn,
+    RollAmendment,
+    RollEntryOut,
+    RollOut,
+    TrackerOut,
+    TransitionIn,
+    Turnout,
+)
+from shared.auth import USER_ROLES, CurrentIdentity, Role, allow
+from shared.concurrency import set_etag
+from shared.db import SessionDep
+from shared.errors import problem_responses
+from shared.idempotency import Idempotency
+from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+
+router = APIRouter(prefix="/v1/elections", tags=["elections"])
+
+STAFF = (Role.platform_admin, Role.community_staff)
+WATCHERS = (Role.platform_admin, Role.community_staff, Role.election_observer)
+VIEWERS = (Role.platform_admin, Role.community_staff, Role.enterprise_rep, Role.employee, Role.election_observer)
+
+
+def _out(election: Election, response: Response | None = None) -> ElectionOut:
+    if response is not None:
+        set_etag(response, election.version)
+    return ElectionOut.model_validate(election)
+
+
+def _candidate(candidate: Candidate, nominators: int) -> CandidateOut:
+    out = CandidateOut.model_validate(candidate)
+    out.nominators = nominators
+    return out
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Create an election (draft); its rules are fixed and logged",
+    dependencies=[allow(*STAFF)],
+    responses=problem_responses(403, 409, 422),
+)
+async def create_election(
+    body: ElectionCreate, session: SessionDep, identity: CurrentIdentity, request: Request
+) -> Response:
+    """Create a draft election for a community; accepts `Idempotency-Key`."""
+    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    replay = await idempotency.begin(body)
+    if replay is not None:
+        return replay
+    election = await service.create_election(session, identity, body)
+    out = _out(election)
+    headers = {"Location": f"/v1/elections/{election.id}", "ETag": f'"v{election.version}"'}
+    return await idempotency.complete(out, status_code=201, headers=headers)
+
+
+@router.get("", summary="List elections", dependencies=[allow(*VIEWERS)], responses=problem_responses(400))
+async def list_elections(
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+    community_id: uuid.UUID | None = Query(None, description="Only this community's elections"),
+) -> Page[ElectionOut]:
+    """Newest first, keyset-paginated."""
+    after = tuple(decode_cursor(cursor, 2)) if cursor else None
+    rows = await repo.list_elections(session, community_id, after, limit + 1)  # type: ignore[arg-type]
+    items = [_out(e) for e in rows[:limit]]
+    next_cursor = (
+        encode_cursor([rows[limit - 1].created_at.isoformat(), rows[limit - 1].id]) if len(rows) > limit else None
+    )
+    link_next(request, response, next_cursor)
+    return Page[ElectionOut](items=items, next_cursor=next_cursor)
+
+
+@router.get("/{election_id}", summary="One election", dependencies=[allow(*VIEWERS)], responses=problem_responses(404))
+async def get_election(election_id: uuid.UUID, session: SessionDep, response: Response) -> ElectionOut:
+    """The election with its status, rules, roll fingerprint and current round."""
+    return _out(await service.load(session, election_id), response)
+
+
+@router.post(
+    "/{election_id}/transitions",
+    summary="Move the election to its next state (with the checks that step implies)",
+    dependencies=[allow(*STAFF)],
+    responses=problem_responses(403, 404, 409, 422, 503),
+)
+async def transition(
+    election_id: uuid.UUID,
+    body: TransitionIn,
+    session: SessionDep,
+    identity: CurrentIdentity,
+    fetch_roll: RollFetcherDep,
+    response: Response,
+) -> ElectionOut:
+    """`to` is the next state; `suspended` and `voided` need a `reason`."""
+    election = await service.transition(session, identity, election_id, body, fetch_roll)
+    return _out(election, response)
+
+
+@router.post(
+    "/{election_id}/reruns",
+    status_code=201,
+    summary="Create a re-run of a voided election",
+    dependencies=[allow(*STAFF)],
+    responses=problem_responses(403, 404, 409),
+)
+async def rerun(
+    election_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity, response: Response
+) -> ElectionOut:
+    """A new draft with the same rules, linked to the voided election."""
+    election = await service.rerun(session, identity, election_id)
+    response.headers["Location"] = f"/v1/elections/{election.id}"
+    return _out(election, response)
+
+
+@router.get(
+    "/{election_id}/candidates",
+    summary="Candidates and their review state",
+    dependencies=[allow(*VIEWERS)],
+    responses=problem_responses(404),
+)
+async def list_candidates(election_id: uuid.UUID, session: SessionDep) -> dict[str, list[CandidateOut]]:
+    """In ballot order once published."""
+    await service.load(session, election_id)
+    return {"items": [_candidate(c, n) for c, n in await repo.list_candidates(session, election_id)]}
+
+
+@router.post(
+    "/{election_id}/candidates",
+    status_code=201,
+    summary="Nominate a candidate (by your enterprise, or open a joint nomination)",
+    dependencies=[allow(Role.enterprise_rep)],
+    responses=problem_responses(403, 404, 409, 422),
+)
+async def nominate(
+    election_id: uuid.UUID, body: CandidateCreate, session: SessionDep, identity: CurrentIdentity
+) -> CandidateOut:
+    """One eligible enterprise's representative nominates; a joint nomination needs five enterprises."""
+    candidate = await service.nominate(session, identity, election_id, body)
+    return _candidate(candidate, 1)
+
+
+@router.post(
+    "/{election_id}/candidates/{candidate_id}/nominations",
+    summary="Join a joint nomination for your enterprise",
+    dependencies=[allow(Role.enterprise_rep)],
+    responses=problem_responses(403, 404, 409),
+)
+async def endorse(
+    election_id: uuid.UUID, candidate_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity
+) -> CandidateOut:
+    """Adds your enterprise to the nominators (once)."""
+    candidate, count = await service.endorse(session, identity, election_id, candidate_id)
+    return _candidate(candidate, count)
+
+
+@router.post(
+    "/{election_id}/candidates/{candidate_id}/reviews",
+    summary="Approve or reject a nomination, with a reason",
+    dependencies=[allow(*STAFF)],
+    responses=problem_responses(403, 404, 409, 422),
+)
+async def review(
+    election_id: uuid.UUID, candidate_id: uuid.UUID, body: ReviewIn, session: SessionDep, identity: CurrentIdentity
+) -> CandidateOut:
+    """Only during `candidate_review`."""
+    candidate, count = await service.review(session, identity, election_id, candidate_id, body)
+    return _candidate(candidate, count)
+
+
+@router.post(
+    "/{election_id}/candidates/{candidate_id}/objections",
+    status_code=201,
+    summary="Object to a published candidate",
+    dependencies=[allow(Role.platform_admin, Role.community_staff, Role.enterprise_rep, Role.employee)],
+    responses=problem_responses(403, 404, 409, 422),
+)
+async def object_to(
+    election_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    body: ObjectionCreate,
+    session: SessionDep,
+    identity: CurrentIdentity,
+) -> ObjectionOut:
+    """During the publication (公示) window only."""
+    return ObjectionOut.model_validate(await service.object_to(session, identity, election_id, candidate_id, body))
+
+
+@router.get(
+    "/{election_id}/objections",
+    summary="Objections and their decisions",
+    dependencies=[allow(*WATCHERS)],
+    responses=problem_responses(404),
+)
+async def list_objections(election_id: uuid.UUID, session: SessionDep) -> dict[str, list[ObjectionOut]]:
+    """Every objection filed, oldest first."""
+    await service.load(session, election_id)
+    return {"items": [ObjectionOut.model_validate(o) for o in await repo.list_objections(session, election_id)]}
+
+
+@router.post(
+    "/{election_id}/objections/{objection_id}/decisions",
+    summary="Uphold (the candidate is struck off) or dismiss an objection",
+    dependencies=[allow(*STAFF)],
+    responses=problem_responses(403, 404, 409, 422),
+)
+async def decide_objection(
+    election_id: uuid.UUID,
+    objection_id: uuid.UUID,
+    body: ObjectionDecision,
+    session: SessionDep,
+    identity: CurrentIdentity,
+) -> ObjectionOut:
+    """With a reason; logged."""
+    objection = await service.decide_objection(session, identity, election_id, objection_id, body)
+    return ObjectionOut.model_validate(objection)
+
+
+@router.get(
+    "/{election_id}/roll",
+    summary="The frozen roll and its fingerprint",
+    dependencies=[allow(*WATCHERS)],
+    responses=problem_responses(403, 404),
+)
+async def get_roll(election_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity) -> RollOut:
+    """Staff of the community and the election's observers."""
+    election, entries = await service.roll(session, identity, election_id)
+    return RollOut(
+        election_id=election.id,
+        as_of=election.record_date,
+        fingerprint=election.roll_fingerprint,
+        size=election.roll_size or 0,
+        items=[RollEntryOut.model_validate(e) for e in entries],
+    )
+
+
+@router.post(
+    "/{election_id}/roll/amendments",
+    summary="Amend the frozen roll with a reason (logged publicly)",
+    dependencies=[allow(*STAFF)],
+    responses=problem_responses(403, 404, 409, 422),
+)
+async def amend_roll(
+    election_id: uuid.UUID, body: RollAmendment, session: SessionDep, identity: CurrentIdentity, response: Response
+) -> ElectionOut:
+    """Between freezing and opening; never a silent edit."""
+    return _out(await service.amend_roll(session, identity, election_id, body), response)
+
+
+@router.post(
+    "/{election_id}/ballots",
+    status_code=201,
+    summary="Cast your enterprise's ballot (re-voting allowed; the last one counts)",
+    dependencies=[allow(Role.enterprise_rep)],
+    responses=problem_responses(403, 404, 409, 422),
+)
+async def cast(
+    election_id: uuid.UUID, body: BallotIn, session: SessionDep, identity: CurrentIdentity, request: Request
+) -> Response:
+    """Only the current authorised representative of an enterprise on the roll, while voting is open."""
+    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    replay = await idempotency.begin(body)
+    if replay is not None:
+        return replay
+    receipt: Receipt = await service.cast(session, identity, election_id, body)
+    return await idempotency.complete(receipt, status_code=201)
+
+
+@router.get(
+    "/{election_id}/turnout",
+    summary="Live turnout (never partial results)",
+    dependencies=[allow(*WATCHERS)],
+    responses=problem_responses(403, 404),
+)
+async def turnout(election_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity) -> Turnout:
+    """Ballots cast in the current round against the roll size."""
+    return Turnout.model_validate(await service.turnout(session, identity, election_id))
+
+
+@router.get(
+    "/{election_id}/trackers/{code}",
+    summary="Confirm your ballot was received and counted",
+    dependencies=[allow(*USER_ROLES)],
+    responses=problem_responses(404),
+)
+async def tracker(election_id: uuid.UUID, code: str, session: SessionDep) -> TrackerOut:
+    """A forged or unknown tracker is 404 `TRACKER_NOT_FOUND`."""
+    return TrackerOut.model_validate(await service.find_tracker(session, election_id, code))
+
+
+@router.post(
+    "/{election_id}/lots",
+    summary="Enter the public random values; the RFC 3797 lot is drawn and logged",
+    dependencies=[allow(*STAFF)],
+    responses=problem_responses(403, 404, 409, 422),
+)
+async def enter_lot(
+    election_id: uuid.UUID, body: LotIn, session: SessionDep, identity: CurrentIdentity, response: Response
+) -> ElectionOut:
+    """Only when the tally is waiting for a lot."""
+    return _out(await service.enter_lot(session, identity, election_id, body), response)
+
+
+@router.post(
+    "/{election_id}/certifications",
+    summary="Approve the result hash as one of the election's observers",
+    dependencies=[allow(Role.election_observer)],
+    responses=problem_responses(403, 404, 409, 422),
+)
+async def approve_result(
+    election_id: uuid.UUID, body: CertificationIn, session: SessionDep, identity: CurrentIdentity
+) -> CertificationOut:
+    """k approvals of the same hash let staff move the election to `certified`."""
+    return CertificationOut.model_validate(
+        await service.approve_result(session, identity, election_id, body.result_hash)
+    )
+
+
+@router.get(
+    "/{election_id}/result",
+    summary="Results JSON (after the tally)",
+    dependencies=[allow(*USER_ROLES)],
+    responses=problem_responses(404, 409),
+)
+async def get_result(election_id: uuid.UUID, session: SessionDep) -> dict[str, Any]:
+    """Per-candidate approvals, blanks, turnout, quorum, thresholds, run-offs, ties, method, versions."""
+    return await service.result(session, election_id)
+
+
+@router.get(
+    "/{election_id}/record",
+    summary="The whole public record, for `python -m elections.verify`",
+    dependencies=[allow(*USER_ROLES)],
+    responses=problem_responses(404),
+)
+async def get_record(election_id: uuid.UUID, session: SessionDep) -> dict[str, Any]:
+    """Rules, candidates, roll and fingerprint, the hash-chained log, closed rounds' ballots, the result."""
+    return await service.record(session, election_id)

@@ -1,0 +1,137 @@
+"""Elections fixtures: the service wired to a registry (the contract stand-in), and election builders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from shared.auth import Identity, Role
+from tests.elections.fake_registry import Enterprise, FakeRegistry
+from tests.support.identities import auth, identity, staff
+
+
+@pytest.fixture(scope="session")
+def registry() -> FakeRegistry:
+    return FakeRegistry()
+
+
+@pytest.fixture(scope="session")
+async def elections(database_url: str, registry: FakeRegistry) -> AsyncIterator[httpx.AsyncClient]:
+    from elections.app import create_app
+    from elections.settings import Settings
+
+    app = create_app(
+        Settings(database_url=database_url, environment="test", db_pool_size=40, db_max_overflow=80),
+        registry_transport=httpx.ASGITransport(app=registry.app()),
+    )
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://elections.test") as client:
+            client.app = manager.app  # type: ignore[attr-defined]
+            yield client
+
+
+def rep_of(enterprise: Enterprise, community_id: uuid.UUID) -> Identity:
+    """The enterprise's current representative, as the platform's issuer would describe them."""
+    return Identity(
+        subject=enterprise.representative_subject or "nobody",
+        roles=frozenset({Role.enterprise_rep}),
+        enterprise_id=enterprise.enterprise_id,
+        community_ids=frozenset({community_id}),
+    )
+
+
+def observer(election_id: uuid.UUID) -> Identity:
+    return identity(Role.election_observer, election_ids=[election_id])
+
+
+@dataclass
+class Setup:
+    election_id: uuid.UUID
+    community_id: uuid.UUID
+    staff: dict[str, str]
+    roll: list[Enterprise]
+    candidates: list[str]  # candidate ids in ballot order
+
+
+async def step(client: httpx.AsyncClient, setup: Setup, to: str, **extra: Any) -> httpx.Response:
+    return await client.post(
+        f"/v1/elections/{setup.election_id}/transitions", json={"to": to, **extra}, headers=setup.staff
+    )
+
+
+async def open_election(
+    client: httpx.AsyncClient,
+    registry: FakeRegistry,
+    *,
+    roll_size: int = 10,
+    candidates: int = 8,
+    rules: dict[str, Any] | None = None,
+) -> Setup:
+    """Draft → nomination → review → publication → roll frozen → voting open, through the API."""
+    community_id = uuid.uuid4()
+    roll = registry.add_community(community_id, roll_size)
+    staff_headers = auth(staff(community_id))
+    created = await client.post(
+        "/v1/elections",
+        json={
+            "community_id": str(community_id),
+            "title": "星光产业社区治理委员会选举",
+            "record_date": dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat(),
+            "rules": rules or {"seats": 7},
+            "objection_window_hours": 0,
+        },
+        headers=staff_headers,
+    )
+    assert created.status_code == 201, created.text
+    setup = Setup(uuid.UUID(created.json()["id"]), community_id, staff_headers, roll, [])
+    assert (await step(client, setup, "nomination")).status_code == 200
+    for n in range(candidates):
+        nominator = roll[n % len(roll)]
+        response = await client.post(
+            f"/v1/elections/{setup.election_id}/candidates",
+            json={"name": f"候选人{n:02d}", "kind": "single"},
+            headers=auth(rep_of(nominator, community_id)),
+        )
+        assert response.status_code == 201, response.text
+    assert (await step(client, setup, "candidate_review")).status_code == 200
+    listed = (await client.get(f"/v1/elections/{setup.election_id}/candidates", headers=staff_headers)).json()
+    for candidate in listed["items"]:
+        reviewed = await client.post(
+            f"/v1/elections/{setup.election_id}/candidates/{candidate['id']}/reviews",
+            json={"decision": "approve", "reason": "符合条件"},
+            headers=staff_headers,
+        )
+        assert reviewed.status_code == 200, reviewed.text
+    for to in ("candidates_published", "roll_frozen", "voting_open"):
+        response = await step(client, setup, to)
+        assert response.status_code == 200, response.text
+    listed = (await client.get(f"/v1/elections/{setup.election_id}/candidates", headers=staff_headers)).json()
+    setup.candidates = [c["id"] for c in listed["items"] if c["status"] == "approved"]
+    return setup
+
+
+async def cast(client: httpx.AsyncClient, setup: Setup, enterprise: Enterprise, choices: list[str]) -> httpx.Response:
+    return await client.post(
+        f"/v1/elections/{setup.election_id}/ballots",
+        json={"choices": choices},
+        headers=auth(rep_of(enterprise, setup.community_id)),
+    )
+
+
+async def close_and_tally(client: httpx.AsyncClient, setup: Setup, closing: str = "voting_closed") -> dict[str, Any]:
+    assert (await step(client, setup, closing)).status_code == 200
+    tallied = await step(client, setup, "tallied")
+    assert tallied.status_code == 200, tallied.text
+    result = await client.get(f"/v1/elections/{setup.election_id}/result", headers=setup.staff)
+    assert result.status_code == 200, result.text
+    body: dict[str, Any] = result.json()
+    return body

@@ -1,0 +1,104 @@
+"""A whole election through the API: nominate, review, publish, freeze, vote, close, tally, certify."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.elections.conftest import cast, close_and_tally, observer, open_election, step
+from tests.elections.fake_registry import FakeRegistry
+from tests.support.identities import auth
+
+
+async def test_a_full_election_from_draft_to_published(elections: httpx.AsyncClient, registry: FakeRegistry) -> None:
+    setup = await open_election(elections, registry, roll_size=10)
+    election = (await elections.get(f"/v1/elections/{setup.election_id}", headers=setup.staff)).json()
+    assert election["status"] == "voting_open" and election["roll_size"] == 10
+    assert len(election["roll_fingerprint"]) == 64
+    winners = setup.candidates[:7]
+    for enterprise in setup.roll[:8]:
+        response = await cast(elections, setup, enterprise, winners)
+        assert response.status_code == 201, response.text
+    blank = await cast(elections, setup, setup.roll[8], [])
+    assert blank.status_code == 201
+    # no partial results while voting is open, but turnout is live
+    hidden = await elections.get(f"/v1/elections/{setup.election_id}/result", headers=setup.staff)
+    assert hidden.status_code == 409
+    turnout = await elections.get(f"/v1/elections/{setup.election_id}/turnout", headers=setup.staff)
+    assert turnout.json()["ballots_cast"] == 9 and turnout.json()["turnout_percent"] == 90.0
+    result = await close_and_tally(elections, setup)
+    assert result["result"]["status"] == "complete"
+    assert result["result"]["turnout"] == 9
+    assert result["result"]["rounds"][0]["blanks"] == 1
+    assert {e["candidate_id"] for e in result["result"]["elected"]} == set(winners)
+    result_hash = result["result_hash"]
+    # certification needs 3 of 5 observers approving the same hash
+    too_early = await step(elections, setup, "certified")
+    assert too_early.status_code == 409 and too_early.json()["code"] == "TRANSITION_REFUSED"
+    for _ in range(3):
+        approved = await elections.post(
+            f"/v1/elections/{setup.election_id}/certifications",
+            json={"result_hash": result_hash},
+            headers=auth(observer(setup.election_id)),
+        )
+        assert approved.status_code == 200, approved.text
+    assert approved.json()["approvals"] == 3
+    assert (await step(elections, setup, "certified")).status_code == 200
+    assert (await step(elections, setup, "published")).status_code == 200
+    record = (await elections.get(f"/v1/elections/{setup.election_id}/record", headers=setup.staff)).json()
+    types = [entry["type"] for entry in record["log"]]
+    assert types[0] == "rules_fixed" and types[-1] == "published"
+    assert types.count("ballot_cast") == 9 and "certified" in types
+    assert sum(1 for b in record["ballots"] if b["counted"]) == 9
+
+
+async def test_steps_out_of_order_and_uncontested_lists_are_refused(
+    elections: httpx.AsyncClient, registry: FakeRegistry
+) -> None:
+    setup = await open_election(elections, registry, roll_size=6)
+    skipped = await step(elections, setup, "certified")
+    assert skipped.status_code == 409 and skipped.json()["code"] == "TRANSITION_REFUSED"
+    suspended = await step(elections, setup, "suspended")
+    assert suspended.status_code == 422  # a reason is required
+    assert (await step(elections, setup, "suspended", reason="台风停电")).status_code == 200
+    refused = await cast(elections, setup, setup.roll[0], [])
+    assert refused.status_code == 409 and refused.json()["code"] == "VOTING_CLOSED"
+    assert (await step(elections, setup, "voting_open", reason="恢复")).status_code == 200
+    assert (await cast(elections, setup, setup.roll[0], [])).status_code == 201
+    # seven approved candidates for seven seats is not a contested election
+    other = await elections.post(
+        "/v1/elections",
+        json={
+            "community_id": str(setup.community_id),
+            "title": "x",
+            "record_date": "2026-01-01",
+            "rules": {"seats": 7},
+        },
+        headers=setup.staff,
+    )
+    election_id = other.json()["id"]
+    for to in ("nomination",):
+        await elections.post(f"/v1/elections/{election_id}/transitions", json={"to": to}, headers=setup.staff)
+    for n in range(7):
+        rep = setup.roll[n % len(setup.roll)]
+        from tests.elections.conftest import rep_of
+
+        await elections.post(
+            f"/v1/elections/{election_id}/candidates",
+            json={"name": f"c{n}"},
+            headers=auth(rep_of(rep, setup.community_id)),
+        )
+    await elections.post(
+        f"/v1/elections/{election_id}/transitions", json={"to": "candidate_review"}, headers=setup.staff
+    )
+    listed = (await elections.get(f"/v1/elections/{election_id}/candidates", headers=setup.staff)).json()["items"]
+    for candidate in listed:
+        await elections.post(
+            f"/v1/elections/{election_id}/candidates/{candidate['id']}/reviews",
+            json={"decision": "approve", "reason": "ok"},
+            headers=setup.staff,
+        )
+    publish = await elections.post(
+        f"/v1/elections/{election_id}/transitions", json={"to": "candidates_published"}, headers=setup.staff
+    )
+    assert publish.status_code == 409
+    assert "8" in publish.json()["detail"]
