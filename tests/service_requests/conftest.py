@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,3 +113,20 @@ async def act(
         json={"action": action, **extra},
         headers={**auth(who), "If-Match": f'"v{version}"'},
     )
+
+
+async def feed_events(
+    client: httpx.AsyncClient, event_type: str, count: int, wait_seconds: float = 20.0
+) -> list[dict[str, Any]]:
+    """Events of one type from the feed, waiting until `count` have a feed position.
+
+    The feed positions an event only once every older transaction on the server has ended, and
+    other test runs share the server, so a fresh event may take a moment to appear.
+    """
+    deadline = asyncio.get_running_loop().time() + wait_seconds
+    while True:
+        feed = await client.get("/internal/events", params={"limit": 1000}, headers=auth(identity(Role.service)))
+        found = [event for event in feed.json()["items"] if event["type"] == event_type]
+        if len(found) >= count or asyncio.get_running_loop().time() > deadline:
+            return found
+        await asyncio.sleep(0.2)

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Float, Row, Table, and_, false, func, insert, literal, or_, select, true
+from sqlalchemy import ColumnElement, Float, Interval, Row, Table, and_, false, func, insert, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_requests.catalogue.models import ServiceType
@@ -128,14 +128,15 @@ class RequestRepository:
 
     async def due_for_escalation(self, now: dt.datetime, limit: int) -> list[ServiceRequest]:
         """Open requests whose next escalation (1x, then 3x the resolve deadline) has come, locked."""
-        allowed = ServiceRequest.resolve_due_at - ServiceRequest.clock_started_at
+        elapsed = (ServiceRequest.resolve_due_at - ServiceRequest.clock_started_at).self_group()
+        allowed = elapsed.op("*", return_type=Interval)(3)
         statement = (
             select(ServiceRequest)
             .where(
                 ServiceRequest.status.in_(_OPEN),
                 or_(
                     and_(ServiceRequest.escalation_level == 0, ServiceRequest.resolve_due_at <= now),
-                    and_(ServiceRequest.escalation_level == 1, ServiceRequest.clock_started_at + allowed * 3 <= now),
+                    and_(ServiceRequest.escalation_level == 1, ServiceRequest.clock_started_at + allowed <= now),
                 ),
             )
             .order_by(ServiceRequest.resolve_due_at)
