@@ -1,0 +1,146 @@
+"""Independent verifier: `python -m elections.verify RECORD.json`.
+
+Recomputes, from the exported public record alone, the hash chain of the log, the roll
+fingerprint, the counted ballots (last ballot counts) and the whole tally (with a votelib
+recount of every round), and compares them with what the record claims. Exit 0 when
+everything agrees, 1 on any mismatch, 2 when the file cannot be read.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from elections.counting.chain import digest, verify_chain
+from elections.counting.lot import SourceValue
+from elections.counting.rules import Rules
+from elections.counting.tally import CrossCheckFailed, InvalidBallot, evaluate, outcome_json
+from shared.jsonutil import canonical, loads
+
+
+def _fingerprint(items: Sequence[dict[str, Any]]) -> str:
+    ordered = sorted(
+        ({"enterprise_id": str(i["enterprise_id"]), "uscc": i["uscc"], "name": i["name"]} for i in items),
+        key=lambda item: item["uscc"],
+    )
+    return digest(ordered)
+
+
+def verify_record(record: dict[str, Any]) -> list[str]:
+    """Every discrepancy found in the record; an empty list means it verifies."""
+    problems: list[str] = []
+    log: list[dict[str, Any]] = record.get("log") or []
+    problems += [f"log entry {p.seq}: {p.detail}" for p in verify_chain(log)]
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for entry in log:
+        by_type.setdefault(entry["type"], []).append(entry["payload"])
+    if not by_type.get("rules_fixed"):
+        return [*problems, "the log does not start with the election's rules"]
+    raw_rules = dict(by_type["rules_fixed"][0]["rules"])
+    raw_rules.pop("objection_window_hours", None)
+    rules = Rules.model_validate(raw_rules)
+
+    roll = record.get("roll") or {}
+    frozen = by_type.get("roll_frozen", [])
+    roll_size = 0
+    if frozen:
+        items = {str(i["enterprise_id"]): i for i in roll.get("items", [])}
+        roll_size = int(frozen[0]["size"])
+        for amendment in reversed(by_type.get("roll_amended", [])):
+            entry = amendment["entry"]
+            if amendment["action"] == "add":
+                items.pop(str(entry["enterprise_id"]), None)
+            else:
+                items[str(entry["enterprise_id"])] = entry
+        for amendment in by_type.get("roll_amended", []):
+            roll_size += 1 if amendment["action"] == "add" else -1
+        if _fingerprint(list(items.values())) != frozen[0]["fingerprint"]:
+            problems.append("the published roll does not match the fingerprint frozen in the log")
+        if roll.get("fingerprint") != frozen[0]["fingerprint"]:
+            problems.append("the record's roll fingerprint differs from the log's")
+        if roll.get("size") != roll_size:
+            problems.append(f"the roll size {roll.get('size')} differs from the log's {roll_size}")
+
+    rounds_opened = by_type.get("voting_opened", [])
+    casts: dict[int, dict[str, list[str]]] = {}
+    superseded: dict[int, set[str]] = {}
+    for payload in by_type.get("ballot_cast", []):
+        casts.setdefault(int(payload["round_no"]), {})[payload["tracker"]] = list(payload["choices"])
+    for payload in by_type.get("ballot_superseded", []):
+        superseded.setdefault(int(payload["round_no"]), set()).add(payload["tracker"])
+    counted = {
+        n: {t: c for t, c in ballots.items() if t not in superseded.get(n, set())} for n, ballots in casts.items()
+    }
+    for closing in by_type.get("voting_closed", []):
+        n = int(closing["round_no"])
+        if len(counted.get(n, {})) != int(closing["ballots_cast"]):
+            problems.append(
+                f"round {n}: {len(counted.get(n, {}))} counted ballots in the log, {closing['ballots_cast']} announced"
+            )
+    published_ballots = record.get("ballots") or []
+    for n in {int(b["round_no"]) for b in published_ballots}:
+        listed = {b["tracker"]: list(b["choices"]) for b in published_ballots if b["round_no"] == n and b["counted"]}
+        if listed != counted.get(n, {}):
+            problems.append(f"round {n}: the published counted ballots differ from the log")
+
+    tallies = by_type.get("tally_computed", [])
+    if not tallies:
+        return problems
+    last = tallies[-1]
+    rounds_counted = int(last["round_no"])
+    if not rounds_opened:
+        return [*problems, "a tally without any round opened"]
+    candidates = list(rounds_opened[0]["candidates"])
+    lots: dict[int, Sequence[SourceValue]] = {
+        int(p["round_no"]): p["values"] for p in by_type.get("lot_values_entered", [])
+    }
+    ballots = [[frozenset(c) for c in counted.get(n, {}).values()] for n in range(1, rounds_counted + 1)]
+    try:
+        for k in range(2, min(rounds_counted, len(rounds_opened)) + 1):
+            before = evaluate(rules, candidates, roll_size, ballots[: k - 1], lots)
+            opened = {key: rounds_opened[k - 1][key] for key in ("kind", "candidates", "places", "threshold")}
+            if before.next_round is None or before.next_round.to_json() != opened:
+                problems.append(f"round {k} was not the round the rules called for")
+        outcome = evaluate(rules, candidates, roll_size, ballots, lots)
+    except (CrossCheckFailed, InvalidBallot, ValueError) as exc:
+        return [*problems, f"the count fails: {exc}"]
+    computed = outcome_json(outcome, roll_size)
+    if isinstance(record.get("result"), dict) and "libraries" in record["result"]:
+        # another votelib version may verify; the versions the service used stay part of the hash
+        computed["libraries"] = record["result"]["libraries"]
+    computed_hash = digest(computed)
+    if computed_hash != last["result_hash"]:
+        problems.append("the recomputed result's hash differs from the last tally in the log")
+    if record.get("result") is not None:
+        if canonical(record["result"]) != canonical(computed):
+            problems.append("the record's result differs from the recomputed result")
+        if record.get("result_hash") != computed_hash:
+            problems.append("the record's result hash differs from the recomputed one")
+    return problems
+
+
+def main(argv: Sequence[str]) -> int:
+    if len(argv) != 1:
+        sys.stderr.write("usage: python -m elections.verify RECORD.json\n")
+        return 2
+    try:
+        record = loads(Path(argv[0]).read_bytes())
+    except (OSError, ValueError) as exc:
+        sys.stderr.write(f"cannot read the record: {exc}\n")
+        return 2
+    problems = verify_record(record)
+    if problems:
+        sys.stdout.write("MISMATCH\n" + "".join(f"  - {p}\n" for p in problems))
+        return 1
+    log = record.get("log") or []
+    sys.stdout.write(
+        f"OK: {len(log)} log entries chained, roll fingerprint and tally recomputed (votelib agrees);"
+        f" result hash {record.get('result_hash')}\n"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
