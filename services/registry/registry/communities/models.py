@@ -11,7 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from registry.database import Base
 from shared.db import Timestamps, UUIDPrimaryKey, Versioned
 
-COMMUNITY_TYPES = ("tech_innovation", "cultural_creative", "smart_manufacturing", "business_building")
+# The four industrial types of the specification, and `residential` for ordinary communities such
+# as Zhongxing, from which industrial communities are carved out.
+COMMUNITY_TYPES = ("tech_innovation", "cultural_creative", "smart_manufacturing", "business_building", "residential")
 GENERATIONS = ("1.0", "2.0")
 
 

@@ -8,7 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-CommunityType = Literal["tech_innovation", "cultural_creative", "smart_manufacturing", "business_building"]
+CommunityType = Literal[
+    "tech_innovation", "cultural_creative", "smart_manufacturing", "business_building", "residential"
+]
 Generation = Literal["1.0", "2.0"]
 GovernanceKind = Literal[
     "party_branch",
