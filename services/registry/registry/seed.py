@@ -285,7 +285,7 @@ def _events(
     events: list[tuple[str, str, uuid.UUID, dict[str, Any]]] = []
     for row in jurisdiction:
         if row["during"].lower == FORMED_ON:
-            payload = {
+            payload: dict[str, Any] = {
                 "building_id": str(row["building_id"]),
                 "from_community_id": str(ZHONGXING_ID),
                 "to_community_id": str(XINGGUANG_ID),
@@ -333,13 +333,13 @@ async def load(connection: AsyncConnection) -> bool:
         return False
     building_rows, jurisdiction = buildings()
     tables = enterprises()
-    await connection.execute(insert(Community.__table__), communities())
-    await connection.execute(insert(Building.__table__), building_rows)
-    await connection.execute(insert(BuildingJurisdiction.__table__), jurisdiction)
-    await connection.execute(insert(Enterprise.__table__), tables["enterprise"])
-    await connection.execute(insert(EnterpriseStatusPeriod.__table__), tables["status"])
-    await connection.execute(insert(Occupancy.__table__), tables["occupancy"])
-    await connection.execute(insert(Headcount.__table__), tables["headcount"])
+    await connection.execute(insert(Community), communities())
+    await connection.execute(insert(Building), building_rows)
+    await connection.execute(insert(BuildingJurisdiction), jurisdiction)
+    await connection.execute(insert(Enterprise), tables["enterprise"])
+    await connection.execute(insert(EnterpriseStatusPeriod), tables["status"])
+    await connection.execute(insert(Occupancy), tables["occupancy"])
+    await connection.execute(insert(Headcount), tables["headcount"])
     await connection.execute(insert(platform_tables.outbox_event), _events(building_rows, jurisdiction, tables))
     return True
 
