@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 from fastapi import FastAPI
 
+from grid.circles.router import circles_router, facilities_router
 from grid.constraints import CONSTRAINT_PROBLEMS
 from grid.database import platform_tables
 from grid.events.router import router as events_router
@@ -47,6 +48,8 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
             inspections_router,
             hazards_router,
             events_router,
+            facilities_router,
+            circles_router,
             event_feed_router(platform_tables.outbox_event),
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,

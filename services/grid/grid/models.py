@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from grid.circles import models as circles_models
 from grid.database import Base, platform_tables
 from grid.events import models as events_models
 from grid.grids import models as grids_models
@@ -13,6 +14,7 @@ metadata = Base.metadata
 
 __all__ = [
     "Base",
+    "circles_models",
     "events_models",
     "grids_models",
     "hazards_models",

@@ -1,0 +1,170 @@
+"""N-minute circles: parameters per community, and coverage weighted by employees."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grid.access import require_staff
+from grid.circles.exceptions import FacilityNotFound
+from grid.circles.models import Facility
+from grid.circles.repository import CircleRepository
+from grid.circles.schemas import (
+    KINDS,
+    BuildingCoverage,
+    Circle,
+    CircleRead,
+    CircleUpdate,
+    CoverageMethod,
+    CoverageReport,
+    FacilityCreate,
+    FacilityKind,
+    FacilityUpdate,
+    KindCoverage,
+    NearestFacility,
+)
+from grid.registry.client import RegistryClient
+from shared.auth import Identity
+
+DEFAULT_MINUTES: dict[FacilityKind, int] = {"life": 15, "medical": 15, "fitness": 10, "reading": 10}
+DEFAULT_SPEED_KMH = 4.5
+DEFAULT_DETOUR = 1.3
+
+
+def walking_minutes(distance_m: float, circle: Circle) -> float:
+    """Straight-line metres → walking minutes: distance × detour factor ÷ speed."""
+    return distance_m * circle.detour_factor / (circle.walking_speed_kmh * 1000 / 60)
+
+
+async def create_facility(session: AsyncSession, identity: Identity, body: FacilityCreate) -> Facility:
+    require_staff(identity, body.community_id)
+    return await CircleRepository(session).add_facility(Facility(**body.model_dump()))
+
+
+async def load_facility(session: AsyncSession, facility_id: uuid.UUID, *, for_update: bool = False) -> Facility:
+    facility = await CircleRepository(session).facility(facility_id, for_update=for_update)
+    if facility is None:
+        raise FacilityNotFound()
+    return facility
+
+
+async def update_facility(
+    session: AsyncSession, identity: Identity, facility: Facility, body: FacilityUpdate
+) -> Facility:
+    require_staff(identity, facility.community_id)
+    for field, value in body.model_dump(exclude_unset=True).items():
+        if value is not None or field in ("sub_kind", "opening_hours"):
+            setattr(facility, field, value)
+    await session.flush()
+    return facility
+
+
+async def list_facilities(
+    session: AsyncSession, community_id: uuid.UUID, kind: str | None, after: tuple[str, uuid.UUID] | None, limit: int
+) -> Sequence[Facility]:
+    return await CircleRepository(session).facilities(community_id, kind, after, limit)
+
+
+async def circles(session: AsyncSession, community_id: uuid.UUID) -> list[CircleRead]:
+    """The community's four circles, defaults where it set nothing."""
+    saved = {s.kind: s for s in await CircleRepository(session).settings(community_id)}
+    result = []
+    for kind in KINDS:
+        setting = saved.get(kind)
+        circle = Circle(
+            kind=kind,
+            minutes=setting.minutes if setting else DEFAULT_MINUTES[kind],
+            walking_speed_kmh=setting.walking_speed_kmh if setting else DEFAULT_SPEED_KMH,
+            detour_factor=setting.detour_factor if setting else DEFAULT_DETOUR,
+        )
+        result.append(CircleRead(**circle.model_dump(), straight_line_reach_m=round(circle.reach_m, 1)))
+    return result
+
+
+async def save_circle(
+    session: AsyncSession, identity: Identity, community_id: uuid.UUID, kind: FacilityKind, body: CircleUpdate
+) -> list[CircleRead]:
+    require_staff(identity, community_id)
+    await CircleRepository(session).save_setting(
+        community_id, kind, body.minutes, body.walking_speed_kmh, body.detour_factor
+    )
+    return await circles(session, community_id)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+async def coverage(
+    session: AsyncSession, registry: RegistryClient, community_id: uuid.UUID, as_of: dt.date
+) -> CoverageReport:
+    """Per building the nearest facility of each kind; per circle the share of employees inside it."""
+    buildings = await registry.community_buildings(community_id, as_of)
+    headcounts = await registry.headcounts(community_id, as_of)
+    located = [b for b in buildings if b.location is not None]
+    repository = CircleRepository(session)
+    circle_list = await circles(session, community_id)
+    by_kind = {c.kind: c for c in circle_list}
+    nearest = await repository.nearest(
+        [(b.id, b.location.lat, b.location.lon) for b in located if b.location is not None], KINDS
+    )
+    found: dict[uuid.UUID, dict[FacilityKind, NearestFacility | None]] = {b.id: {} for b in located}
+    for row in nearest:
+        kind: FacilityKind = row.kind  # type: ignore[assignment]
+        if row.facility_id is None or row.distance_m is None or row.name is None:
+            found[row.building_id][kind] = None
+            continue
+        minutes = walking_minutes(row.distance_m, by_kind[kind])
+        found[row.building_id][kind] = NearestFacility(
+            facility_id=row.facility_id,
+            name=row.name,
+            distance_m=round(row.distance_m, 1),
+            minutes=round(minutes, 2),
+            inside=minutes <= by_kind[kind].minutes,
+        )
+    report_buildings = [
+        BuildingCoverage(
+            building_id=b.id,
+            name=b.name,
+            employees=headcounts[b.id].employees if b.id in headcounts else 0,
+            nearest={kind: found[b.id].get(kind) for kind in KINDS},
+        )
+        for b in located
+    ]
+    summary: dict[FacilityKind, KindCoverage] = {}
+    employees_total = sum(b.employees for b in report_buildings)
+    for kind in KINDS:
+        inside = [b for b in report_buildings if (n := b.nearest[kind]) is not None and n.inside]
+        employees_inside = sum(b.employees for b in inside)
+        inside_ids = {b.building_id for b in inside}
+        summary[kind] = KindCoverage(
+            buildings_total=len(report_buildings),
+            buildings_inside=len(inside),
+            employees_total=employees_total,
+            employees_inside=employees_inside,
+            share_by_employees=_share(employees_inside, employees_total),
+            share_by_buildings=_share(len(inside), len(report_buildings)),
+            outside_building_ids=[b.building_id for b in report_buildings if b.building_id not in inside_ids],
+        )
+    method = CoverageMethod(
+        distance="great-circle distance between WGS-84 points on a sphere "
+        "(PostgreSQL earthdistance: earth_distance(ll_to_earth(lat, lon), ...)); nearest facility of each kind "
+        "from every community",
+        earth_radius_m=await repository.earth_radius(),
+        minutes="distance_m × detour_factor ÷ (walking_speed_kmh × 1000 ÷ 60); inside when ≤ the circle's minutes",
+        weights="employees per building from the registry's headcounts on as_of; "
+        "share_by_employees = employees inside ÷ employees of located buildings",
+        facilities="every facility of the kind, whichever community registered it",
+        as_of=as_of,
+    )
+    return CoverageReport(
+        community_id=community_id,
+        method=method,
+        circles=circle_list,
+        coverage=summary,
+        buildings=report_buildings,
+        buildings_without_location=[b.id for b in buildings if b.location is None],
+    )
