@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_requests.catalogue.models import ServiceType
@@ -66,6 +67,6 @@ class Open311Repository:
                 RequestEvent.body.is_not(None),
             )
             .order_by(RequestEvent.request_id, RequestEvent.seq.desc())
-            .distinct(RequestEvent.request_id)
+            .ext(distinct_on(RequestEvent.request_id))
         )
         return {request_id: body or "" for request_id, body in (await self.session.execute(statement)).all()}
