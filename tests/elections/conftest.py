@@ -35,7 +35,7 @@ async def elections(database_url: str, registry: FakeRegistry) -> AsyncIterator[
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://elections.test") as client:
-            client.app = manager.app  # type: ignore[attr-defined]
+            client.fastapi_app = app  # type: ignore[attr-defined]
             yield client
 
 
