@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 from fastapi import FastAPI
 
+from grid.campaigns.router import router as campaigns_router
 from grid.circles.router import circles_router, facilities_router
 from grid.constraints import CONSTRAINT_PROBLEMS
 from grid.database import platform_tables
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
         settings=settings,
         routers=[
             about_router("/v1/grids", "grids"),
+            campaigns_router,  # before grids_router: `/v1/grids/campaigns` is not a grid id
             grids_router,
             duties_router,
             workers_router,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from grid.campaigns.exceptions import CheckInExists
 from grid.grids.exceptions import AssignmentOverlaps
 from grid.workers.exceptions import PrimaryWorkerTaken, UserSubjectTaken, WorkerAlreadyOnDuty
 from shared.errors import ConstraintProblem
@@ -23,6 +24,9 @@ CONSTRAINT_PROBLEMS: dict[str, ConstraintProblem] = {
         WorkerAlreadyOnDuty,
         Text("该网格员在此期间已在本网格值守", "The worker is already on duty here then"),
         "/worker_id",
+    ),
+    "uq_campaign_check_in_campaign_id_day_building_id": ConstraintProblem(
+        CheckInExists, Text("该楼宇当天已报到", "The building already checked in that day"), "/building_id"
     ),
     "uq_grid_worker_user_subject": ConstraintProblem(
         UserSubjectTaken, Text("该平台账号已关联其他网格员", "The account is linked to another worker"), "/user_subject"

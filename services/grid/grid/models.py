@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from grid.campaigns import models as campaigns_models
 from grid.circles import models as circles_models
 from grid.database import Base, platform_tables
 from grid.events import models as events_models
@@ -14,6 +15,7 @@ metadata = Base.metadata
 
 __all__ = [
     "Base",
+    "campaigns_models",
     "circles_models",
     "events_models",
     "grids_models",

@@ -135,6 +135,15 @@ class AssignmentRepository:
         )
         return (await self.session.scalars(statement.order_by(GridAssignment.building_id))).all()
 
+    async def covers(self, grid_id: uuid.UUID, building_id: uuid.UUID, day: dt.date) -> bool:
+        """Whether the building (or floors of it) belongs to the grid on `day`."""
+        statement = select(GridAssignment.id).where(
+            GridAssignment.grid_id == grid_id,
+            GridAssignment.building_id == building_id,
+            active_on(GridAssignment, day),  # type: ignore[arg-type]
+        )
+        return (await self.session.execute(statement.limit(1))).first() is not None
+
     async def assigned_buildings(self, community_id: uuid.UUID, as_of: dt.date) -> set[uuid.UUID]:
         statement = select(GridAssignment.building_id).where(
             GridAssignment.community_id == community_id,

@@ -1,0 +1,103 @@
+"""`/v1/grids/campaigns`: emergency check campaigns with daily building check-ins."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from fastapi import APIRouter, Response
+
+from grid.access import business_today
+from grid.campaigns import service
+from grid.campaigns.schemas import (
+    CampaignCreate,
+    CampaignDay,
+    CampaignEnd,
+    CampaignRead,
+    CheckInCreate,
+    CheckInRead,
+)
+from grid.registry.dependencies import RegistryDep
+from shared.auth import CurrentIdentity, Role, allow
+from shared.concurrency import set_etag
+from shared.db import SessionDep
+from shared.errors import problem_responses
+
+router = APIRouter(prefix="/v1/grids/campaigns", tags=["campaigns"])
+
+STAFF = (Role.platform_admin, Role.community_staff)
+FIELD = (*STAFF, Role.grid_worker)
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Start an emergency check campaign",
+    dependencies=[allow(*STAFF)],
+    responses=problem_responses(422),
+)
+async def start_campaign(body: CampaignCreate, session: SessionDep, identity: CurrentIdentity) -> CampaignRead:
+    """From `starts_on`, every building of the community checks in daily."""
+    return CampaignRead.model_validate(await service.create_campaign(session, identity, body))
+
+
+@router.get("", summary="A community's campaigns", dependencies=[allow(*FIELD)])
+async def list_campaigns(session: SessionDep, identity: CurrentIdentity, community_id: uuid.UUID) -> list[CampaignRead]:
+    """Newest first."""
+    return [CampaignRead.model_validate(c) for c in await service.list_campaigns(session, identity, community_id)]
+
+
+@router.get("/{campaign_id}", summary="One campaign", dependencies=[allow(*FIELD)], responses=problem_responses(404))
+async def get_campaign(
+    campaign_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity, response: Response
+) -> CampaignRead:
+    """The campaign, with its summary once ended."""
+    campaign = await service.load_campaign(session, identity, campaign_id)
+    set_etag(response, campaign.version)
+    return CampaignRead.model_validate(campaign)
+
+
+@router.post(
+    "/{campaign_id}/check-ins",
+    status_code=201,
+    summary="A building's daily check-in",
+    dependencies=[allow(*FIELD)],
+    responses=problem_responses(404, 409, 422),
+)
+async def check_in(
+    campaign_id: uuid.UUID, body: CheckInCreate, session: SessionDep, identity: CurrentIdentity
+) -> CheckInRead:
+    """People on site and issues found; one per building and day (a second one is 409)."""
+    return CheckInRead.model_validate(await service.check_in(session, identity, campaign_id, body))
+
+
+@router.get(
+    "/{campaign_id}/today",
+    summary="Which buildings have not reported today",
+    dependencies=[allow(*FIELD)],
+    responses=problem_responses(404, 503),
+)
+async def today(
+    campaign_id: uuid.UUID,
+    session: SessionDep,
+    identity: CurrentIdentity,
+    registry: RegistryDep,
+    day: dt.date | None = None,
+) -> CampaignDay:
+    """Buildings of the community (per the registry) without a check-in for `day` (default today)."""
+    campaign = await service.load_campaign(session, identity, campaign_id)
+    return await service.day_status(session, registry, identity, campaign, day or business_today())
+
+
+@router.post(
+    "/{campaign_id}/end",
+    summary="End a campaign with its summary",
+    dependencies=[allow(*STAFF)],
+    responses=problem_responses(404, 409, 422),
+)
+async def end_campaign(
+    campaign_id: uuid.UUID, body: CampaignEnd, session: SessionDep, identity: CurrentIdentity, registry: RegistryDep
+) -> CampaignRead:
+    """Per day: buildings expected, reported, people on site and issues; overall completion."""
+    campaign = await service.load_campaign(session, identity, campaign_id, for_update=True)
+    return CampaignRead.model_validate(await service.end_campaign(session, registry, identity, campaign, body))

@@ -1,0 +1,73 @@
+"""Bodies of emergency campaigns, check-ins and the daily status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CampaignKind = Literal["public_health", "safety", "weather", "other"]
+
+
+class CampaignCreate(BaseModel):
+    community_id: uuid.UUID
+    name: str = Field(min_length=1, max_length=200, examples=["流感季楼宇排查"])
+    kind: CampaignKind = "public_health"
+    starts_on: dt.date
+
+
+class CampaignEnd(BaseModel):
+    ends_on: dt.date = Field(description="Last day of the campaign (inclusive)")
+
+
+class CampaignRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    community_id: uuid.UUID
+    name: str
+    kind: CampaignKind
+    starts_on: dt.date
+    ends_on: dt.date | None
+    status: Literal["active", "ended"]
+    summary: dict[str, Any] | None
+    version: int
+
+
+class CheckInCreate(BaseModel):
+    building_id: uuid.UUID
+    grid_id: uuid.UUID
+    day: dt.date | None = Field(default=None, description="Default: today (Asia/Shanghai)")
+    people_on_site: int = Field(ge=0, le=1_000_000)
+    issues: str | None = Field(default=None, max_length=2000)
+
+
+class CheckInRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    campaign_id: uuid.UUID
+    building_id: uuid.UUID
+    day: dt.date
+    grid_id: uuid.UUID
+    people_on_site: int
+    issues: str | None
+    reported_by: str
+
+
+class MissingBuilding(BaseModel):
+    building_id: uuid.UUID
+    name: str
+    grid_ids: list[uuid.UUID] = Field(description="Grids the building (or floors of it) belongs to that day")
+
+
+class CampaignDay(BaseModel):
+    campaign_id: uuid.UUID
+    day: dt.date
+    buildings_total: int
+    reported: int
+    missing: list[MissingBuilding]
+    people_on_site: int
+    issues_reported: int

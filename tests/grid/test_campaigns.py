@@ -1,0 +1,62 @@
+"""A two-day emergency campaign: daily check-ins, who has not reported, and the closing summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import httpx
+
+from grid.access import business_today
+from tests.grid.conftest import staff_headers, worker_identity
+from tests.grid.fake_registry import FakeRegistry
+from tests.grid.helpers import assign, make_grid
+from tests.support.identities import auth
+
+
+async def test_a_two_day_campaign(grid: httpx.AsyncClient, registry: FakeRegistry) -> None:
+    community = registry.community("XG")
+    a, b, c = (registry.building(community, name) for name in "ABC")
+    north, south = await make_grid(grid, community, "北"), await make_grid(grid, community, "南")
+    for building, target in ((a, north), (b, north), (c, south)):
+        assert (await assign(grid, target["id"], building)).status_code == 201
+    officer = staff_headers(community)
+    north_worker = auth(worker_identity(north["id"]))
+    south_worker = auth(worker_identity(south["id"]))
+    today = business_today()
+    yesterday = today - dt.timedelta(days=1)
+
+    started = await grid.post(
+        "/v1/grids/campaigns",
+        json={"community_id": str(community), "name": "流感排查", "starts_on": yesterday.isoformat()},
+        headers=officer,
+    )
+    assert started.status_code == 201, started.text
+    base = f"/v1/grids/campaigns/{started.json()['id']}"
+
+    async def check_in(headers: dict[str, str], target: dict[str, str], building: object, day: dt.date) -> int:
+        body = {"building_id": str(building), "grid_id": target["id"], "day": day.isoformat(), "people_on_site": 120}
+        return (await grid.post(f"{base}/check-ins", json=body, headers=headers)).status_code
+
+    assert await check_in(north_worker, north, a, yesterday) == 201
+    assert await check_in(north_worker, north, b, yesterday) == 201
+    assert await check_in(north_worker, north, b, yesterday) == 409  # once per building and day
+    assert await check_in(north_worker, south, c, yesterday) == 403  # not their grid
+    day_one = (await grid.get(f"{base}/today", params={"day": yesterday.isoformat()}, headers=officer)).json()
+    assert [m["building_id"] for m in day_one["missing"]] == [str(c)]
+    assert day_one["missing"][0]["grid_ids"] == [south["id"]]
+
+    assert await check_in(north_worker, north, a, today) == 201
+    assert await check_in(south_worker, south, c, today) == 201
+    assert await check_in(south_worker, south, c, today + dt.timedelta(days=1)) == 422  # the future
+    day_two = (await grid.get(f"{base}/today", headers=officer)).json()
+    assert (day_two["buildings_total"], day_two["reported"]) == (3, 2)
+    assert [m["building_id"] for m in day_two["missing"]] == [str(b)]
+    mine = (await grid.get(f"{base}/today", headers=south_worker)).json()
+    assert (mine["buildings_total"], mine["missing"]) == (1, [])
+
+    ended = await grid.post(f"{base}/end", json={"ends_on": today.isoformat()}, headers=officer)
+    assert ended.status_code == 200, ended.text
+    summary = ended.json()["summary"]
+    assert [(d["expected"], d["reported"]) for d in summary["days"]] == [(3, 2), (3, 2)]
+    assert summary["completion"] == 0.6667
+    assert await check_in(north_worker, north, b, today) == 409  # the campaign is over
