@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.authn import Authenticator
 from gateway.breaker import CircuitBreaker
+from gateway.draining import DrainRefusedBody
 from gateway.identity.router import router as identity_router
 from gateway.openapi import OpenApiMerger
 from gateway.operations import STATIC_DIR
@@ -226,6 +227,6 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             allow_credentials=settings.cors_allow_credentials,
             max_age=600,
         )
-    wrapped = RequestContextMiddleware(app, service="gateway", max_body=settings.max_body_bytes)
+    wrapped = DrainRefusedBody(RequestContextMiddleware(app, service="gateway", max_body=settings.max_body_bytes))
     wrapped.gateway = gateway  # type: ignore[attr-defined]
     return wrapped

@@ -1,0 +1,155 @@
+"""Route table, breaker, OpenAPI merge, CORS, CLI: the gateway's parts, each as a user meets it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from gateway.app import create_app
+from gateway.breaker import CircuitBreaker
+from gateway.openapi import merge_documents
+from gateway.routing import UPSTREAM_PREFIXES, upstream_for
+from gateway.settings import Settings
+from shared.auth import Role
+from tests.gateway.conftest import InProcessGateway
+from tests.support.identities import minimal_identity
+
+DESIGN = Path("/work/shared/DESIGN.md")
+
+
+def test_every_public_prefix_of_the_design_routes_to_its_owner() -> None:
+    owners = {"registry": "registry", "service-requests": "service-requests", "elections": "elections", "grid": "grid"}
+    if DESIGN.exists():
+        table = re.findall(r"^\| (`/[^|]+) \| ([a-z-]+) \|$", DESIGN.read_text(), flags=re.M)
+        for prefixes, owner in table:
+            for prefix in re.findall(r"`([^`]+)`", prefixes):
+                if owner in owners:
+                    assert upstream_for(prefix + "/x") == owner, prefix
+    assert upstream_for("/v1/communities") == "registry"
+    assert upstream_for("/v1/communities-extra") is None
+    assert upstream_for("/internal/events") is None
+    assert sum(len(prefixes) for prefixes in UPSTREAM_PREFIXES.values()) == 16
+
+
+def test_breaker_opens_after_failures_and_lets_one_trial_through() -> None:
+    recovered: list[bool] = []
+    breaker = CircuitBreaker("test", failure_threshold=2, open_seconds=0.0, on_recovered=lambda: recovered.append(True))
+    breaker.record_failure()
+    assert breaker.allow()
+    breaker.record_failure()
+    assert str(breaker.state) == "open"
+    assert breaker.allow()  # open_seconds elapsed: one trial
+    assert str(breaker.state) == "half_open"
+    assert not breaker.allow()  # only one trial at a time
+    breaker.record_success()
+    assert str(breaker.state) == "closed" and recovered == [True]
+
+    slow = CircuitBreaker("slow", failure_threshold=1, open_seconds=60)
+    slow.record_failure()
+    assert not slow.allow() and slow.retry_after() > 1
+
+
+def test_merge_renames_conflicting_components_and_drops_non_public_paths() -> None:
+    def document(page_fields: list[str], paths: dict[str, object]) -> dict[str, object]:
+        return {
+            "openapi": "3.1.0",
+            "paths": paths,
+            "components": {
+                "schemas": {
+                    "Problem": {"type": "object"},
+                    "Page": {"type": "object", "properties": {name: {"type": "string"} for name in page_fields}},
+                }
+            },
+        }
+
+    ref = {
+        "get": {
+            "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}}}}
+        }
+    }
+    registry = document(["a"], {"/v1/communities/{id}": ref, "/internal/events": ref, "/healthz": ref})
+    grid = document(["b"], {"/v1/grids": ref, "/readyz": ref})
+    merged = merge_documents({"openapi": "3.1.0", "paths": {}}, {"registry": registry, "grid": grid}, unavailable=[])
+    assert set(merged["paths"]) == {"/v1/communities/{id}", "/v1/grids"}
+    schemas = merged["components"]["schemas"]
+    assert set(schemas) == {"Problem", "Page", "GridPage"}
+    grid_ref = merged["paths"]["/v1/grids"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert grid_ref == {"$ref": "#/components/schemas/GridPage"}
+    assert "b" in schemas["GridPage"]["properties"] and "a" in schemas["Page"]["properties"]
+
+
+async def test_a_dead_upstream_answers_503_problem_details_at_once(gateway: InProcessGateway) -> None:
+    headers = gateway.auth(minimal_identity(Role.employee))
+    codes = []
+    for _ in range(4):
+        answer = await gateway.client.get("/v1/elections/about", headers=headers)
+        assert answer.status_code == 503
+        assert answer.headers["content-type"] == "application/problem+json"
+        codes.append(answer.json()["code"])
+    assert set(codes) == {"UPSTREAM_UNAVAILABLE"}
+    metrics = await gateway.client.get("/metrics")
+    assert 'gateway_circuit_open{upstream="elections"} 1.0' in metrics.text
+
+
+async def test_openapi_names_the_upstreams_it_could_not_reach(gateway: InProcessGateway) -> None:
+    document = (await gateway.client.get("/openapi.json")).json()
+    assert sorted(document["x-unavailable-upstreams"]) == ["elections", "grid", "registry", "service-requests"]
+    assert "/v1/partners" in document["paths"]
+    ready = await gateway.client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["database"] == "ok"
+
+
+async def test_anonymous_and_unknown_paths(gateway: InProcessGateway) -> None:
+    anonymous = await gateway.client.get("/v1/grids")
+    assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"].startswith("Bearer")
+    unknown = await gateway.client.get("/v1/nothing-here", headers=gateway.auth(minimal_identity(Role.employee)))
+    assert unknown.status_code == 404 and unknown.json()["code"] == "ROUTE_NOT_FOUND"
+    english = await gateway.client.get("/v1/grids", headers={"Accept-Language": "en"})
+    assert english.json()["title"] == "Authentication required"
+    service_role = await gateway.client.get("/v1/grids", headers=gateway.auth(minimal_identity(Role.service)))
+    assert service_role.status_code == 401  # a user token may not claim to be a platform service
+
+
+async def test_cors_preflight_is_answered_for_configured_origins(database_url: str, gateway_keys: object) -> None:
+    settings = Settings(database_url=database_url, environment="test", cors_origins=["https://app.binjiang.example"])
+    app = create_app(settings)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+            allowed = await client.options(
+                "/v1/grids",
+                headers={"Origin": "https://app.binjiang.example", "Access-Control-Request-Method": "GET"},
+            )
+            other = await client.options(
+                "/v1/grids", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
+            )
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://app.binjiang.example"
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_cli_mints_tokens_only_in_development(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "gateway.cli", "token", "--role", "platform_admin", "--key-dir", str(tmp_path)]
+    minted = subprocess.run(command, capture_output=True, text=True, env={"PLATFORM_ENV": "development", "PATH": ""})
+    assert minted.returncode == 0, minted.stderr
+    assert minted.stdout.count(".") == 2
+    refused = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        env={"PLATFORM_ENV": "production", "PLATFORM_INTERNAL_SECRET": "p" * 40, "PATH": ""},
+    )
+    assert refused.returncode == 2 and "refused" in refused.stderr
+
+
+@pytest.mark.parametrize("command", [["--help"], ["partner", "--help"], ["key", "--help"]])
+def test_cli_explains_itself(command: list[str]) -> None:
+    answer = subprocess.run([sys.executable, "-m", "gateway.cli", *command], capture_output=True, text=True)
+    assert answer.returncode == 0 and "Usage" in answer.stdout
