@@ -21,6 +21,7 @@ from grid.inspections.router import stale_router
 from grid.registry.client import RegistryClient
 from grid.registry.feed import consume_registry_feed
 from grid.settings import Settings
+from grid.summary.router import router as summary_router
 from grid.workers.router import duties_router
 from grid.workers.router import router as workers_router
 from shared.about import about_router
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
             duties_router,
             workers_router,
             stale_router,
+            summary_router,
             inspections_router,
             hazards_router,
             events_router,

@@ -1,0 +1,31 @@
+"""`GET /v1/grids/{id}/summary`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter
+
+from grid.access import business_today
+from grid.grids.dependencies import ValidGrid
+from grid.registry.dependencies import RegistryDep
+from grid.summary.schemas import GridSummary
+from grid.summary.service import grid_summary
+from shared.auth import Role, allow
+from shared.db import SessionDep
+from shared.errors import problem_responses
+
+router = APIRouter(prefix="/v1/grids", tags=["grids"])
+
+
+@router.get(
+    "/{grid_id}/summary",
+    summary="A grid at a glance",
+    dependencies=[allow(Role.platform_admin, Role.community_staff, Role.grid_worker)],
+    responses=problem_responses(404, 503),
+)
+async def summary(
+    grid: ValidGrid, session: SessionDep, registry: RegistryDep, as_of: dt.date | None = None
+) -> GridSummary:
+    """Buildings, enterprises and employees, open hazards by level, overdue events, stale buildings, who is on duty."""
+    return await grid_summary(session, registry, grid, as_of or business_today())
