@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 from typing import Any
@@ -72,3 +73,18 @@ async def enterprise(
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
+
+
+async def events(
+    client: httpx.AsyncClient, event_type: str, count: int, wait_seconds: float = 15.0
+) -> list[dict[str, Any]]:
+    """Events of one type from the feed, waiting (the feed holds back events while older
+    transactions anywhere on the server are still running) until `count` have appeared."""
+    deadline = asyncio.get_running_loop().time() + wait_seconds
+    while True:
+        response = await client.get("/internal/events", params={"limit": 1000}, headers=auth(admin()))
+        assert response.status_code == 200, response.text
+        found = [event for event in response.json()["items"] if event["type"] == event_type]
+        if len(found) >= count or asyncio.get_running_loop().time() > deadline:
+            return found
+        await asyncio.sleep(0.1)
