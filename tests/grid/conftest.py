@@ -60,3 +60,28 @@ def worker_identity(*grid_ids: uuid.UUID, subject: str | None = None) -> Identit
 
 def staff_headers(community_id: uuid.UUID) -> dict[str, str]:
     return auth(staff(community_id))
+
+
+@pytest.fixture(scope="session")
+async def registry_service(database_url: str) -> AsyncIterator[FastAPI]:
+    """The real registry app, in-process, with its lifespan running."""
+    from registry.app import create_app
+    from registry.settings import Settings
+
+    app = create_app(Settings(database_url=database_url, environment="test"))
+    async with LifespanManager(app):
+        yield app
+
+
+@pytest.fixture(scope="session")
+async def grid_on_registry(database_url: str, registry_service: FastAPI) -> AsyncIterator[FastAPI]:
+    """A grid app whose registry client talks to the real registry app."""
+    from grid.app import create_app
+    from grid.settings import Settings
+
+    settings = Settings(
+        database_url=database_url, environment="test", registry_feed_enabled=False, supervision_sweep_enabled=False
+    )
+    app = create_app(settings, registry_transport=httpx.ASGITransport(app=registry_service))
+    async with LifespanManager(app):
+        yield app
