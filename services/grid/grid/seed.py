@@ -1,0 +1,205 @@
+"""Demo data for Xingguang: grids per tower group (and a floor micro-grid), workers, checklists, facilities.
+
+Building ids come from the registry's seed (stable uuid5 constants); everything here has stable
+ids too, and rows are inserted only when missing, so running the seed twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+
+from grid.circles.models import Facility
+from grid.grids.models import CommunitySetting, Grid, GridAssignment
+from grid.inspections.models import ChecklistTemplate
+from grid.workers.models import GridDuty, GridWorker
+from registry.seed import FORMED_ON, XINGGUANG_COMPLEX_ID, XINGGUANG_ID, XINGGUANG_TOWER_IDS
+from shared.settings import PlatformSettings
+
+NAMESPACE = uuid.UUID("0b6c5f0e-9d3a-4d8e-8a51-7c2f4b1e6a90")
+XINGGUANG_CODE = "BJ-CH-XG"
+TOWER_GROUPS = ("星耀城", "星光国际", "江南星座", "星汇中心", "钱江星座", "滨江商务中心")
+WORKERS = ("王芳", "李强", "张敏", "刘洋", "陈静", "杨磊", "赵丽")
+
+
+def stable_id(*parts: object) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, "/".join(str(part) for part in parts))
+
+
+def grid_id(number: int) -> uuid.UUID:
+    return stable_id("grid", "xingguang", number)
+
+
+MICRO_GRID_ID = stable_id("grid", "xingguang", 1, "low-floors")
+
+# (kind, sub_kind, name, lat, lon, opening hours): around the towers (30.2040-30.2088 N, 120.2060-120.2130 E)
+FACILITIES: tuple[tuple[str, str, str, float, float, str], ...] = (
+    ("life", "supermarket", "星光大道生活超市", 30.2079, 120.2110, "Mo-Su 08:00-22:00"),
+    ("life", "canteen", "星耀城职工食堂", 30.2043, 120.2064, "Mo-Fr 07:00-19:00"),
+    ("life", "convenience_store", "江南星座便利店", 30.2066, 120.2090, "24/7"),
+    ("life", "laundry", "星汇中心洗衣房", 30.2052, 120.2126, "Mo-Su 09:00-21:00"),
+    ("medical", "community_health_station", "星光社区卫生服务站", 30.2058, 120.2075, "Mo-Su 08:00-20:00"),
+    ("medical", "pharmacy", "滨江大药房星光店", 30.2085, 120.2128, "Mo-Su 08:00-22:00"),
+    ("fitness", "gym", "星光健身中心", 30.2046, 120.2101, "Mo-Su 06:00-23:00"),
+    ("fitness", "sports_court", "江边运动场", 30.2095, 120.2070, "Mo-Su 06:00-21:00"),
+    ("reading", "reading_room", "星光书房", 30.2041, 120.2061, "Tu-Su 09:00-21:00"),
+    ("reading", "library_branch", "滨江图书馆江南分馆", 30.2030, 120.2150, "Tu-Su 09:00-20:00"),
+)
+
+
+def _rows() -> dict[Table, list[dict[str, Any]]]:
+    grids: list[dict[str, Any]] = [
+        {
+            "id": grid_id(number),
+            "community_id": XINGGUANG_ID,
+            "code": f"{XINGGUANG_CODE}-{number:03d}",
+            "name": f"{group}网格",
+            "kind": "dedicated" if number == 1 else "basic",
+            "parent_id": None,
+            "child_sequence": 1 if number == 1 else 0,
+            "valid_from": FORMED_ON,
+        }
+        for number, group in enumerate(TOWER_GROUPS, start=1)
+    ]
+    grids.append(
+        {
+            "id": MICRO_GRID_ID,
+            "community_id": XINGGUANG_ID,
+            "code": f"{XINGGUANG_CODE}-001-01",
+            "name": "星耀城 1 幢 1-10 层微网格",
+            "kind": "dedicated",
+            "parent_id": grid_id(1),
+            "child_sequence": 0,
+            "valid_from": FORMED_ON,
+        }
+    )
+    assignments: list[dict[str, Any]] = []
+
+    def assign(grid: uuid.UUID, building: uuid.UUID, floors: tuple[int | None, int | None] = (None, None)) -> None:
+        assignments.append(
+            {
+                "id": stable_id("assignment", grid, building, floors),
+                "grid_id": grid,
+                "community_id": XINGGUANG_ID,
+                "building_id": building,
+                "floor_from": floors[0],
+                "floor_to": floors[1],
+                "valid_from": FORMED_ON,
+            }
+        )
+
+    for index, building in enumerate(XINGGUANG_TOWER_IDS):
+        if index == 0:
+            assign(MICRO_GRID_ID, building, (None, 10))
+            assign(grid_id(1), building, (11, None))
+        else:
+            assign(grid_id(index // 5 + 1), building)
+    assign(grid_id(1), XINGGUANG_COMPLEX_ID)
+
+    workers = [
+        {
+            "id": stable_id("worker", name),
+            "community_id": XINGGUANG_ID,
+            "name": name,
+            "phone": f"1380000{index:04d}",
+            "employment": "full_time" if index < 6 else "part_time",
+            "user_subject": f"demo-grid-worker-{index + 1}",
+        }
+        for index, name in enumerate(WORKERS)
+    ]
+    duties = [
+        {
+            "id": stable_id("duty", number),
+            "grid_id": grid_id(number),
+            "worker_id": stable_id("worker", WORKERS[number - 1]),
+            "role": "primary",
+            "valid_from": FORMED_ON,
+        }
+        for number in range(1, len(TOWER_GROUPS) + 1)
+    ]
+    duties.append(
+        {
+            "id": stable_id("duty", "micro"),
+            "grid_id": MICRO_GRID_ID,
+            "worker_id": stable_id("worker", WORKERS[6]),
+            "role": "primary",
+            "valid_from": FORMED_ON,
+        }
+    )
+    templates = [
+        {
+            "id": stable_id("template", category),
+            "community_id": None,
+            "name": name,
+            "category": category,
+            "items": [{"key": key, "question": question} for key, question in items],
+        }
+        for category, name, items in (
+            (
+                "fire_safety",
+                "消防安全检查",
+                (("exits_clear", "安全出口、疏散通道是否畅通"), ("extinguishers", "灭火器是否在有效期内")),
+            ),
+            ("electrical", "用电安全检查", (("no_overload", "是否存在私拉乱接、超负荷用电"),)),
+            (
+                "public_health",
+                "公共卫生检查",
+                (("ventilation", "公共区域通风是否良好"), ("cleaning", "消毒记录是否完整")),
+            ),
+        )
+    ]
+    facilities = [
+        {
+            "id": stable_id("facility", name),
+            "community_id": XINGGUANG_ID,
+            "kind": kind,
+            "sub_kind": sub_kind,
+            "name": name,
+            "lat": lat,
+            "lon": lon,
+            "opening_hours": hours,
+        }
+        for kind, sub_kind, name, lat, lon, hours in FACILITIES
+    ]
+    setting = [
+        {
+            "community_id": XINGGUANG_ID,
+            "community_code": XINGGUANG_CODE,
+            "grid_sequence": len(TOWER_GROUPS),
+            "patrol_interval_days": 30,
+        }
+    ]
+    return {
+        CommunitySetting.__table__: setting,  # type: ignore[dict-item]
+        Grid.__table__: grids,  # type: ignore[dict-item]
+        GridAssignment.__table__: assignments,  # type: ignore[dict-item]
+        GridWorker.__table__: workers,  # type: ignore[dict-item]
+        GridDuty.__table__: duties,  # type: ignore[dict-item]
+        ChecklistTemplate.__table__: templates,  # type: ignore[dict-item]
+        Facility.__table__: facilities,  # type: ignore[dict-item]
+    }
+
+
+async def load(connection: AsyncConnection) -> None:
+    """Insert what is missing, parents first (grids before micro-grids and assignments)."""
+    for table, rows in _rows().items():
+        for row in rows:
+            await connection.execute(insert(table).values(**row).on_conflict_do_nothing())
+
+
+async def seed(database_url: str) -> None:
+    """Load the grid service's demo data (idempotent)."""
+    engine = create_async_engine(PlatformSettings(database_url=database_url).async_database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('grid:seed'))")
+            await load(connection)
+    finally:
+        await engine.dispose()
+
+
+__all__ = ["FACILITIES", "seed", "stable_id"]
