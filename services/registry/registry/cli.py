@@ -7,6 +7,7 @@ nothing) directly against the database, for files too large for one HTTP request
 from __future__ import annotations
 
 import asyncio
+import uuid
 from pathlib import Path
 from typing import Annotated
 
@@ -35,13 +36,15 @@ async def _import(content: str, database_url: str | None) -> int:
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
         ) as progress:
             reading = progress.add_task("validating rows", total=None)
-            rows, errors = parse(content)
+            parsed = parse(content)
+            rows, errors = parsed.rows, parsed.errors
             progress.update(reading, total=len(rows) + len(errors), completed=len(rows) + len(errors))
+            communities: dict[uuid.UUID, uuid.UUID] = {}
             async with create_sessionmaker(engine)() as session, session.begin():
-                if rows:
-                    communities, more = await check(session, OPERATOR, rows)
+                if parsed.codes or rows:
+                    communities, more = await check(session, OPERATOR, parsed)
                     errors.extend(more)
-                if errors:
+                if errors or not rows:
                     raise ImportRejected(errors=sorted(errors, key=lambda item: item["row"]))
                 writing = progress.add_task("importing", total=len(rows))
                 stored = await store(session, rows, communities, lambda done: progress.advance(writing, done))

@@ -7,6 +7,7 @@ line numbers (the header is line 1), so an operator can find the row in a spread
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import uuid
@@ -23,7 +24,7 @@ from registry.enterprises import repository
 from registry.enterprises.exceptions import ImportRejected
 from registry.enterprises.models import Enterprise, EnterpriseStatusPeriod, Occupancy
 from registry.enterprises.schemas import EnterpriseFields, EnterpriseSummary, ImportResult
-from registry.enterprises.uscc import USCC
+from registry.enterprises.uscc import USCC, is_valid
 from shared.auth import Identity, Role
 from shared.i18n import Text
 
@@ -70,24 +71,33 @@ def _error(row: int, field: str | None, detail: str, code: str) -> dict[str, Any
     return item
 
 
-def parse(content: str) -> tuple[list[tuple[int, ImportRow]], list[dict[str, Any]]]:
+@dataclasses.dataclass
+class Parsed:
+    rows: list[tuple[int, ImportRow]] = dataclasses.field(default_factory=list)
+    errors: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    codes: list[tuple[int, str]] = dataclasses.field(default_factory=list)  # every well-formed USCC, good row or not
+
+
+def parse(content: str) -> Parsed:
     """Parse and validate every row on its own; returns the good rows and every error."""
     reader = csv.reader(io.StringIO(content))
     header = next(reader, None)
+    parsed = Parsed()
+    errors = parsed.errors
     if not header or not any(cell.strip() for cell in header):
-        return [], [_error(1, None, "the file is empty; the first line must name the columns", "EMPTY_FILE")]
+        errors.append(_error(1, None, "the file is empty; the first line must name the columns", "EMPTY_FILE"))
+        return parsed
     fields: list[str | None] = []
-    errors: list[dict[str, Any]] = []
     for cell in header:
-        field = LABELS.get(cell.strip().lstrip("\ufeff"))
-        if field is None and cell.strip():
+        name = LABELS.get(cell.strip().lstrip("\ufeff"))
+        if name is None and cell.strip():
             errors.append(_error(1, cell.strip()[:50], "unknown column", "UNKNOWN_COLUMN"))
-        fields.append(field)
-    missing = [field for field in REQUIRED if field not in fields]
-    errors.extend(_error(1, field, "required column is missing", "MISSING_COLUMN") for field in missing)
+        fields.append(name)
+    missing = [name for name in REQUIRED if name not in fields]
+    errors.extend(_error(1, name, "required column is missing", "MISSING_COLUMN") for name in missing)
     if errors:
-        return [], errors
-    rows: list[tuple[int, ImportRow]] = []
+        return parsed
+    rows = parsed.rows
     for line, cells in enumerate(reader, start=2):
         if not any(cell.strip() for cell in cells):
             continue
@@ -97,29 +107,35 @@ def parse(content: str) -> tuple[list[tuple[int, ImportRow]], list[dict[str, Any
         if len(cells) > len(fields):
             errors.append(_error(line, None, "more cells than columns", "TOO_MANY_CELLS"))
             continue
-        values = {field: cell.strip() for field, cell in zip(fields, cells, strict=False) if field and cell.strip()}
+        values = {name: cell.strip() for name, cell in zip(fields, cells, strict=False) if name and cell.strip()}
+        code = str(values.get("uscc", "")).upper()
+        if is_valid(code):
+            parsed.codes.append((line, code))
         try:
             rows.append((line, ImportRow.model_validate(values)))
         except ValidationError as exc:
             for item in exc.errors(include_input=False, include_url=False):
-                field = str(item["loc"][0]) if item["loc"] else None
-                errors.append(_error(line, field, item["msg"], item["type"].upper()))
-    return rows, errors
+                name = str(item["loc"][0]) if item["loc"] else None
+                errors.append(_error(line, name, item["msg"], item["type"].upper()))
+    return parsed
 
 
 async def check(
-    session: AsyncSession, identity: Identity, rows: list[tuple[int, ImportRow]]
+    session: AsyncSession, identity: Identity, parsed: Parsed
 ) -> tuple[dict[uuid.UUID, uuid.UUID], list[dict[str, Any]]]:
     """Checks that need the database: duplicates, buildings, and the caller's community scope."""
     errors: list[dict[str, Any]] = []
     first_line: dict[str, int] = {}
-    for line, row in rows:
-        if row.uscc in first_line:
-            errors.append(_error(line, "uscc", f"same USCC as row {first_line[row.uscc]}", "DUPLICATE_IN_FILE"))
+    for line, code in parsed.codes:
+        if code in first_line:
+            errors.append(_error(line, "uscc", f"same USCC as row {first_line[code]}", "DUPLICATE_IN_FILE"))
         else:
-            first_line[row.uscc] = line
-    taken = await repository.existing_usccs(session, list(first_line))
-    errors.extend(_error(line, "uscc", "already registered", "USCC_TAKEN") for line, row in rows if row.uscc in taken)
+            first_line[code] = line
+    taken = await repository.existing_usccs(session, list(first_line)) if first_line else set()
+    errors.extend(
+        _error(line, "uscc", "already registered", "USCC_TAKEN") for line, code in parsed.codes if code in taken
+    )
+    rows = parsed.rows
     today = business_today()
     building_ids = sorted({row.building_id for _, row in rows if row.building_id is not None})
     communities = await buildings.communities_on(session, building_ids, today) if building_ids else {}
@@ -215,10 +231,11 @@ async def import_csv(
     session: AsyncSession, identity: Identity, content: str, progress: Progress | None = None
 ) -> ImportResult:
     """Import every row, or raise `ImportRejected` listing every bad row; nothing is written then."""
-    rows, errors = parse(content)
+    parsed = parse(content)
+    rows, errors = parsed.rows, parsed.errors
     communities: dict[uuid.UUID, uuid.UUID] = {}
-    if rows:
-        communities, more = await check(session, identity, rows)
+    if parsed.codes or rows:
+        communities, more = await check(session, identity, parsed)
         errors.extend(more)
     if errors:
         errors.sort(key=lambda item: item["row"])
