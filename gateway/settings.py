@@ -48,6 +48,12 @@ class Settings(PlatformSettings):
     max_body_bytes: int = 1024 * 1024
     openapi_retry_seconds: float = 5.0
 
+    def refuse_default_secrets(self) -> None:
+        """Also refuse a production gateway that could verify no user token."""
+        super().refuse_default_secrets()
+        if self.environment == "production" and self.jwt_public_key_file is None and not self.jwks_url:
+            raise ValueError("set GATEWAY_JWT_PUBLIC_KEY_FILE or GATEWAY_JWKS_URL in production")
+
     @property
     def development(self) -> bool:
         return self.environment in ("development", "test")
