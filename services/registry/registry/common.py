@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import ColumnElement, insert, tuple_
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -87,3 +87,8 @@ async def emit_many(session: AsyncSession, events: Sequence[tuple[str, str, uuid
         for kind, aggregate, key, payload in events
     ]
     await session.execute(insert(platform_tables.outbox_event), rows)
+
+
+def after_row(columns: tuple[Any, Any], values: tuple[str, uuid.UUID]) -> ColumnElement[bool]:
+    """`(a, b) > (x, y)`: a row comparison the (a, b) btree index can start from, unlike the OR form."""
+    return tuple_(*columns) > tuple_(*values)

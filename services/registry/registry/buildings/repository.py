@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from registry.buildings.models import Building, BuildingJurisdiction
+from registry.common import after_row
 from registry.common import period as date_period
-from shared.pagination import after_keyset
 
 
 def community_on(building_id: Any, on: dt.date) -> ScalarSelect[uuid.UUID]:
@@ -72,9 +72,7 @@ async def in_community(
         .limit(limit)
     )
     if after is not None:
-        statement = statement.where(
-            after_keyset([Building.name.expression, Building.id.expression], after, [False, False])
-        )
+        statement = statement.where(after_row((Building.name, Building.id), after))
     return [(row[0], row[1]) for row in await session.execute(statement)]
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import exists, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.buildings.models import BuildingJurisdiction
+from registry.common import after_row
 from registry.communities.models import Community
-from shared.pagination import after_keyset
 
 
 async def get(session: AsyncSession, community_id: uuid.UUID) -> Community | None:
@@ -31,9 +31,7 @@ async def listing(
     if street is not None:
         statement = statement.where(Community.street == street)
     if after is not None:
-        statement = statement.where(
-            after_keyset([Community.code.expression, Community.id.expression], after, [False, False])
-        )
+        statement = statement.where(after_row((Community.code, Community.id), after))
     return list((await session.execute(statement)).scalars())
 
 

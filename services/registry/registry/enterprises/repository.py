@@ -10,9 +10,8 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.buildings.models import BuildingJurisdiction
-from registry.common import period
+from registry.common import after_row, period
 from registry.enterprises.models import Enterprise, EnterpriseStatusPeriod, Headcount, Occupancy
-from shared.pagination import after_keyset
 
 
 def like_fragment(fragment: str) -> str:
@@ -94,9 +93,7 @@ async def search(
             )
         )
     if after is not None:
-        statement = statement.where(
-            after_keyset([Enterprise.name.expression, Enterprise.id.expression], after, [False, False])
-        )
+        statement = statement.where(after_row((Enterprise.name, Enterprise.id), after))
     return list((await session.execute(statement)).scalars())
 
 

@@ -1,0 +1,223 @@
+"""Enterprise list and name-fragment search latency at 10,000 and at 1,000,000 enterprises.
+
+In one run, against a scratch database this scenario creates (and drops): generate 10,000
+enterprises in SQL, start the registry on loopback, measure p50/p95 of each query; grow the
+table to 1,000,000 and measure again. The 10,000-row run is the baseline; the target is a
+p95 growth of at most 1.5x. Requests are sequential on one keep-alive connection, so the
+figures are latencies, not throughput.
+
+    python -m bench registry [--requests=200] [--large=1000000]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import secrets
+import statistics
+import time
+import uuid
+from dataclasses import dataclass
+
+import aiohttp
+import asyncpg
+from alembic import command
+
+from bench.harness import PlatformProcess
+from shared.auth import IDENTITY_HEADER, Identity, Role, mint_internal_token
+from shared.pagination import encode_cursor
+from tools.devdb import server_url
+from tools.migrate import config
+
+SMALL = 10_000
+TARGET_GROWTH = 1.5
+WORDS = (
+    "星辰", "星河", "江南", "钱塘", "滨江", "云栖", "智汇", "数联", "芯动", "海创", "启明", "博远",
+    "明道", "远图", "锐思", "清源", "和光", "睿智", "万象", "众联", "汇通", "天成", "宏图", "嘉禾",
+    "鼎盛", "金石", "聚源", "卓越", "新锐", "灵犀", "青橙", "蓝海", "优品", "乐享", "恒信", "同创",
+)  # fmt: skip
+TRADES = (
+    "软件科技", "网络科技", "信息技术", "数据服务", "投资管理", "企业管理咨询", "工程技术", "设计",
+    "电子商务", "贸易", "文化传媒", "融资租赁", "教育科技", "房地产经纪", "建设工程",
+)  # fmt: skip
+SECTIONS = ("I", "I", "I", "I", "L", "L", "M", "M", "F", "F", "R", "J", "P", "K", "E")
+# (label, query string); `{cursor}` is replaced by a cursor at a random row of the table
+QUERIES = (
+    ("list, first page", "limit=20"),
+    ("list, random deep page", "limit=20&cursor={cursor}"),
+    ("search 1 char 星 (common)", "q=星&limit=20"),
+    ("search 2 chars 科技 (common)", "q=科技&limit=20"),
+    ("search 2 chars 传媒 (~7%)", "q=传媒&limit=20"),
+    ("search 4 chars 星河智汇 (~0.1%)", "q=星河智汇&limit=20"),
+    ("search 科技, deep page", "q=科技&limit=20&cursor={cursor}"),
+    ("search by industry section R", "industry_section=R&limit=20"),
+)
+
+
+def _array(values: tuple[str, ...]) -> str:
+    return "ARRAY[" + ", ".join(f"'{value}'" for value in values) + "]"
+
+
+GENERATE = f"""
+INSERT INTO registry.enterprise
+    (id, uscc, name, legal_representative, industry_section, industry_code, status, version, created_at, updated_at)
+SELECT gen_random_uuid(),
+       '9133' || lpad(g::text, 14, '0'),
+       '杭州' || w[1 + (hashint8(g * 3 + 1) & 2147483647) % {len(WORDS)}]
+              || w[1 + (hashint8(g * 3 + 2) & 2147483647) % {len(WORDS)}]
+              || t[1 + (hashint8(g * 3) & 2147483647) % {len(TRADES)}] || '有限公司',
+       '张三',
+       s[1 + (hashint8(g * 3) & 2147483647) % {len(TRADES)}],
+       '6513', 'active', 1, now(), now()
+FROM generate_series($1::bigint, $2::bigint) AS g,
+     (SELECT {_array(WORDS)} AS w, {_array(TRADES)} AS t, {_array(SECTIONS)} AS s) AS vocabulary
+"""
+
+
+@dataclass
+class Measured:
+    label: str
+    rows: int
+    latencies: list[float]
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def _option(argv: list[str], name: str, default: int) -> int:
+    for arg in argv:
+        if arg.startswith(f"--{name}="):
+            return int(arg.split("=", 1)[1])
+    return default
+
+
+def _dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def _grow(dsn: str, start: int, end: int) -> float:
+    """Insert rows `start..end` with the name indexes dropped and rebuilt (bulk-load practice)."""
+    began = time.perf_counter()
+    connection = await asyncpg.connect(dsn)
+    try:
+        indexes = await connection.fetch(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'registry' AND tablename = 'enterprise' "
+            "AND indexname LIKE 'ix_%'"
+        )
+        for index in indexes:
+            await connection.execute(f'DROP INDEX registry."{index["indexname"]}"')
+        await connection.execute("SET maintenance_work_mem = '256MB'")
+        step = 250_000
+        for low in range(start, end + 1, step):
+            await connection.execute(GENERATE, low, min(end, low + step - 1))
+        for index in indexes:
+            await connection.execute(index["indexdef"])
+        await connection.execute("VACUUM ANALYZE registry.enterprise")
+    finally:
+        await connection.close()
+    return time.perf_counter() - began
+
+
+async def _cursors(dsn: str, count: int, fragment: str | None) -> list[str]:
+    connection = await asyncpg.connect(dsn)
+    try:
+        where = "WHERE strpos(name, $2) > 0" if fragment else "WHERE $2::text IS NULL"
+        rows = await connection.fetch(
+            f"SELECT name, id FROM registry.enterprise TABLESAMPLE SYSTEM (5) {where} LIMIT $1", count, fragment
+        )
+    finally:
+        await connection.close()
+    return [encode_cursor([row["name"], row["id"]]) for row in rows] or [encode_cursor(["杭州", uuid.UUID(int=0)])]
+
+
+async def _measure(url: str, dsn: str, token: str, rows: int, requests: int) -> list[Measured]:
+    headers = {IDENTITY_HEADER: token}
+    results = []
+    deep = await _cursors(dsn, 200, None)
+    deep_search = await _cursors(dsn, 200, "科技")
+    rng = random.Random(7)
+    async with aiohttp.ClientSession(headers=headers) as session:
+        for label, query in QUERIES:
+            latencies = []
+            for attempt in range(requests + 10):  # 10 warm-up requests
+                cursor = rng.choice(deep_search if label.startswith("search") else deep)
+                began = time.perf_counter()
+                async with session.get(f"{url}/v1/enterprises?{query.format(cursor=cursor)}") as response:
+                    await response.read()
+                    if response.status != 200:
+                        raise RuntimeError(f"{label}: HTTP {response.status}")
+                if attempt >= 10:
+                    latencies.append(time.perf_counter() - began)
+            results.append(Measured(label, rows, latencies))
+    return results
+
+
+def _print(measured: list[Measured]) -> None:
+    for item in measured:
+        print(
+            f"  {item.label:<34} p50 {item.percentile(0.5) * 1000:7.2f} ms   p95 {item.percentile(0.95) * 1000:7.2f} ms"
+            f"   mean {statistics.fmean(item.latencies) * 1000:7.2f} ms",
+            flush=True,
+        )
+
+
+async def _run(url: str, dsn: str, process: PlatformProcess, token: str, large: int, requests: int) -> bool:
+    seconds = await _grow(dsn, 1, SMALL)
+    print(f"generated {SMALL:,} enterprises in {seconds:.1f} s", flush=True)
+    process.start()
+    small = await _measure(process.url, dsn, token, SMALL, requests)
+    print(f"\n{SMALL:,} enterprises (baseline):")
+    _print(small)
+    seconds = await _grow(dsn, SMALL + 1, large)
+    print(f"\ngrew to {large:,} enterprises in {seconds:.1f} s (indexes rebuilt, analysed)", flush=True)
+    big = await _measure(process.url, dsn, token, large, requests)
+    print(f"\n{large:,} enterprises:")
+    _print(big)
+    print(f"\np95 growth {SMALL:,} -> {large:,} (target <= {TARGET_GROWTH}x):")
+    ok = True
+    for before, after in zip(small, big, strict=True):
+        ratio = after.percentile(0.95) / before.percentile(0.95)
+        verdict = "ok" if ratio <= TARGET_GROWTH else "OVER TARGET"
+        ok = ok and ratio <= TARGET_GROWTH
+        print(f"  {before.label:<34} {ratio:5.2f}x  {verdict}")
+    return ok
+
+
+async def _admin(sql: str) -> None:
+    connection = await asyncpg.connect(_dsn(server_url("postgres")))
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+def main(argv: list[str]) -> None:
+    requests = _option(argv, "requests", 200)
+    large = _option(argv, "large", 1_000_000)
+    database = f"bench_registry_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{database}"'))
+    url = server_url(database)
+    secret = secrets.token_urlsafe(48)
+    token = mint_internal_token(
+        Identity(subject="bench", roles=frozenset({Role.platform_admin})), secret, ttl_seconds=3600
+    )
+    process = PlatformProcess(
+        "registry",
+        "registry.app:create_app",
+        {
+            **os.environ,
+            "DATABASE_URL": url,
+            "PLATFORM_INTERNAL_SECRET": secret,
+            "PLATFORM_ENV": "development",
+            "REGISTRY_LOG_LEVEL": "WARNING",
+        },
+    )
+    try:
+        command.upgrade(config("registry", url), "head")
+        ok = asyncio.run(_run(url, _dsn(url), process, token, large, requests))
+        print("\nresult:", "every p95 within target" if ok else "some p95 over target (see above)")
+    finally:
+        process.stop()
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
