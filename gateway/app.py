@@ -26,7 +26,7 @@ from gateway.operations import STATIC_DIR
 from gateway.operations import router as operations_router
 from gateway.partners.exceptions import PartnerNameTaken, TooManyActiveKeys
 from gateway.partners.router import router as partners_router
-from gateway.proxy import Upstream, forward, next_traceparent, strip_identity, upstream_headers
+from gateway.proxy import ClientDisconnected, Upstream, forward, next_traceparent, strip_identity, upstream_headers
 from gateway.ratelimit import RateLimiter
 from gateway.routing import (
     AUTHENTICATED_OWN_PREFIXES,
@@ -119,6 +119,8 @@ class Gateway:
         if scope["type"] == "http":
             try:
                 await self._http(scope, receive, send)
+            except ClientDisconnected:
+                return
             except ProblemError as error:
                 language = negotiate_language(_header(scope, b"accept-language"))
                 trace_id = (scope.get("state") or {}).get("trace_id")

@@ -37,6 +37,7 @@ class CircuitBreaker:
         self.failures = 0
         self._opened_at = 0.0
         self._trial_in_flight = False
+        self._trial_started = 0.0
         CIRCUIT_OPEN.labels(name).set(0)
 
     def allow(self) -> bool:
@@ -48,9 +49,12 @@ class CircuitBreaker:
                 return False
             self.state = State.half_open
             self._trial_in_flight = False
-        if self._trial_in_flight:
+        now = time.monotonic()
+        # A trial whose caller vanished never reports back; after a while another may try.
+        if self._trial_in_flight and now - self._trial_started < max(1.0, self.open_seconds):
             return False
         self._trial_in_flight = True
+        self._trial_started = now
         return True
 
     def retry_after(self) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from typing import Any
@@ -132,7 +131,7 @@ async def _read_small_body(receive: Receive, limit: int) -> bytes:
     while more:
         message = await receive()
         if message["type"] == "http.disconnect":
-            raise asyncio.CancelledError
+            raise ClientDisconnected
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
@@ -144,6 +143,10 @@ async def _read_small_body(receive: Receive, limit: int) -> bytes:
 
 class _TooLarge(Exception):
     pass
+
+
+class ClientDisconnected(Exception):
+    """The client went away before sending its whole body; there is nobody to answer."""
 
 
 async def _stream_body(receive: Receive, limit: int, state: _BodyState) -> AsyncIterator[bytes]:

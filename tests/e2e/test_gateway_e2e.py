@@ -224,3 +224,19 @@ async def test_docs_pages_load_their_assets_from_the_gateway(platform: RunningPl
             for asset in assets:
                 loaded = await client.get(asset)
                 assert loaded.status_code == 200 and len(loaded.content) > 1000, asset
+
+
+async def test_request_id_and_trace_context_reach_the_service(platform: RunningPlatform) -> None:
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    headers = platform.auth(admin()) | {
+        "X-Request-ID": "tour-42",
+        "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01",
+    }
+    async with platform.client() as client:
+        # A path the registry does not have: its own 404 Problem Details carries the trace it received.
+        missing = await client.get("/v1/communities/about/nothing", headers=headers)
+        fresh = await client.get("/v1/communities/about")
+    assert missing.status_code == 404
+    assert missing.json()["trace_id"] == trace_id
+    assert missing.headers["x-request-id"] == "tour-42"
+    assert len(fresh.headers["x-request-id"]) == 32
