@@ -246,7 +246,7 @@ async def submit(
     created = await requests_service.submit(
         requests_repository, identity, body, now, answers=_attributes(service_type.form, fields)
     )
-    return [{"service_request_id": str(created.id), "service_notice": None, "account_id": None}]
+    return [{"service_request_id": str(created["id"]), "service_notice": None, "account_id": None}]
 
 
 def check_format(format_: str) -> str:

@@ -7,7 +7,20 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Float, Interval, Row, Table, and_, false, func, insert, literal, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Interval,
+    Row,
+    Table,
+    and_,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_requests.catalogue.models import ServiceType
@@ -15,7 +28,6 @@ from service_requests.database import platform_tables
 from service_requests.requests.models import RequestEvent, ServiceRequest
 from service_requests.requests.workflow import OPEN_FOR_HANDLER, Status
 from shared.auth import Identity, Role
-from shared.outbox import record_event
 from shared.pagination import after_keyset
 
 REQUEST = cast(Table, ServiceRequest.__table__)
@@ -52,6 +64,52 @@ def visible_to(identity: Identity) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
+_SUBMIT = """
+WITH inserted AS (
+    INSERT INTO requests.service_request (
+        id, type_id, type_version, type_snapshot, category, scenario, community_id, enterprise_id,
+        requester_subject, requester_role, status, description, answers, building_id, floor, latitude,
+        longitude, address, attachments, handler_kind, routed_partner_id, acknowledge_due_at, resolve_due_at,
+        clock_started_at, escalation_level, reopen_count, version, created_at, updated_at
+    )
+    SELECT $1::uuid, $2::uuid, $3::int, $4::text::jsonb, $5::text, $6::text, $7::uuid, $8::uuid,
+        $9::text, $10::text, 'submitted', $11::text, $12::text::jsonb, $13::uuid, $14::int, $15::float8,
+        $16::float8, $17::text, $18::text::jsonb, $19::text, $20::uuid, $21::timestamptz, $22::timestamptz,
+        $23::timestamptz, 0, 0, 1, $23::timestamptz, $23::timestamptz
+    WHERE EXISTS (SELECT 1 FROM requests.service_type WHERE id = $2::uuid AND version = $3::int AND active)
+    RETURNING id
+), history AS (
+    INSERT INTO requests.request_event (
+        id, request_id, kind, actor_subject, actor_role, action, to_status, internal, data, created_at
+    )
+    SELECT $24::uuid, id, 'transition', $9::text, $10::text, 'submit', 'submitted', false, '{{}}'::jsonb,
+        $23::timestamptz
+    FROM inserted
+), event AS (
+    INSERT INTO requests.outbox_event (event_id, type, aggregate_type, aggregate_id, payload)
+    SELECT $25::uuid, 'RequestSubmitted', 'service_request', id, $26::text::jsonb FROM inserted
+)
+SELECT (SELECT count(*) FROM inserted)::int AS inserted, duplicate.*
+FROM (VALUES (1)) AS one (x)
+LEFT JOIN LATERAL (
+    SELECT r.id, r.description, r.status, r.created_at, similarity(r.description, $11::text) AS similarity
+    FROM requests.service_request AS r
+    WHERE r.type_id = $2::uuid AND {owner} AND r.created_at >= $27::timestamptz
+        AND similarity(r.description, $11::text) >= {threshold}
+    ORDER BY similarity DESC
+    LIMIT 5
+) AS duplicate ON true
+"""
+SUBMIT_BY_ENTERPRISE = _SUBMIT.format(owner="r.enterprise_id = $8::uuid", threshold=DUPLICATE_SIMILARITY)
+SUBMIT_BY_REQUESTER = _SUBMIT.format(owner="r.requester_subject = $9::text", threshold=DUPLICATE_SIMILARITY)
+SUBMIT_COLUMNS = (
+    "id", "type_id", "type_version", "type_snapshot", "category", "scenario", "community_id", "enterprise_id",
+    "requester_subject", "requester_role", "description", "answers", "building_id", "floor", "latitude",
+    "longitude", "address", "attachments", "handler_kind", "routed_partner_id", "acknowledge_due_at",
+    "resolve_due_at", "created_at", "history_id", "event_id", "event_payload", "duplicates_since",
+)  # fmt: skip
+
+
 class RequestRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -60,39 +118,19 @@ class RequestRepository:
         """The columns of a type a submission needs, in one Core query."""
         return (await self.session.execute(select(TYPE).where(TYPE.c.id == type_id))).first()
 
-    async def insert_request(self, values: dict[str, Any]) -> None:
-        await self.session.execute(insert(REQUEST).values(values))
+    async def submit(self, values: dict[str, Any]) -> tuple[bool, list[Any]]:
+        """Request, history row and outbox event in one statement, plus duplicate candidates.
 
-    async def insert_event(self, values: dict[str, Any]) -> None:
-        await self.session.execute(insert(EVENT).values(values))
-
-    async def similar_recent(
-        self,
-        *,
-        request_id: uuid.UUID,
-        type_id: uuid.UUID,
-        enterprise_id: uuid.UUID | None,
-        requester: str,
-        description: str,
-        now: dt.datetime,
-    ) -> list[Any]:
-        """Requests of the same type from the same enterprise (or requester) in the last 30 days, by similarity."""
-        similarity = func.similarity(REQUEST.c.description, description).label("similarity")
-        owner = REQUEST.c.enterprise_id == enterprise_id if enterprise_id else REQUEST.c.requester_subject == requester
-        statement = (
-            select(REQUEST.c.id, REQUEST.c.description, REQUEST.c.status, REQUEST.c.created_at, similarity)
-            .where(
-                owner,
-                REQUEST.c.type_id == type_id,
-                REQUEST.c.created_at >= now - DUPLICATE_WINDOW,
-                REQUEST.c.id != request_id,
-                similarity >= literal(DUPLICATE_SIMILARITY),
-            )
-            .order_by(similarity.desc())
-            .limit(5)
-        )
-        rows: list[Any] = list((await self.session.execute(statement)).all())
-        return rows
+        The hot path: one round trip on the session's own asyncpg connection (same transaction as an
+        Idempotency-Key claim). Nothing is written when the type changed since `type_version`.
+        """
+        connection = await self.session.connection()
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        statement = SUBMIT_BY_ENTERPRISE if values["enterprise_id"] is not None else SUBMIT_BY_REQUESTER
+        records = await driver.fetch(statement, *(values[column] for column in SUBMIT_COLUMNS))
+        inserted = bool(records and records[0]["inserted"])
+        return inserted, [record for record in records if record["id"] is not None]
 
     async def get(self, request_id: uuid.UUID, *, for_update: bool = False) -> ServiceRequest | None:
         statement = select(ServiceRequest).where(ServiceRequest.id == request_id)
@@ -213,6 +251,21 @@ class RequestRepository:
         }
 
 
+_INSERT_OUTBOX = insert(platform_tables.outbox_event)
+
+
 async def record(session: AsyncSession, event_type: str, request_id: uuid.UUID, payload: dict[str, Any]) -> None:
-    """Append a domain event about a request to the outbox, in the caller's transaction."""
-    await record_event(session, platform_tables.outbox_event, event_type, "service_request", request_id, payload)
+    """Append a domain event about a request to the outbox, in the caller's transaction.
+
+    The same row `shared.outbox.record_event` writes, as one precompiled statement (hot path).
+    """
+    await session.execute(
+        _INSERT_OUTBOX,
+        {
+            "event_id": uuid.uuid4(),
+            "type": event_type,
+            "aggregate_type": "service_request",
+            "aggregate_id": request_id,
+            "payload": payload,
+        },
+    )

@@ -55,7 +55,7 @@ async def submit_request(
     if (replay := await idempotency.begin(body)) is not None:
         return replay
     created = await service.submit(repository, identity, body, utcnow())
-    headers = {"Location": f"/v1/service-requests/{created.id}", "ETag": f'"v{created.version}"'}
+    headers = {"Location": f"/v1/service-requests/{created['id']}", "ETag": f'"v{created["version"]}"'}
     return await idempotency.complete(created, headers=headers)
 
 

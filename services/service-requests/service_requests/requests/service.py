@@ -21,13 +21,11 @@ from service_requests.requests.exceptions import (
 )
 from service_requests.requests.forms import validate_answers
 from service_requests.requests.models import RequestEvent, ServiceRequest
-from service_requests.requests.repository import RequestRepository, overdue_clause, record
+from service_requests.requests.repository import DUPLICATE_WINDOW, RequestRepository, overdue_clause, record
 from service_requests.requests.schemas import (
     CommentCreate,
-    DuplicateHint,
     RatingCreate,
     RequestCreate,
-    RequestCreated,
     RequestRead,
     RequestStats,
     TransitionCreate,
@@ -38,6 +36,7 @@ from shared.auth import Identity, Role
 from shared.concurrency import check_version
 from shared.errors import Forbidden
 from shared.i18n import Text
+from shared.jsonutil import dumps
 
 RECTIFICATION_WORKING_DAYS = 15
 AUTO_CLOSE_AFTER = dt.timedelta(days=7)
@@ -74,6 +73,10 @@ def is_overdue(row: Any, now: dt.datetime) -> bool:
 
 def to_read(row: Any, identity: Identity, now: dt.datetime) -> RequestRead:
     """The API view of a request row (ORM object or Core values), with the caller's next actions."""
+    return RequestRead.model_validate(read_fields(row, identity, now))
+
+
+def read_fields(row: Any, identity: Identity, now: dt.datetime) -> dict[str, Any]:
     snapshot = row.type_snapshot
     has_location = any(
         value is not None for value in (row.building_id, row.floor, row.latitude, row.longitude, row.address)
@@ -89,43 +92,41 @@ def to_read(row: Any, identity: Identity, now: dt.datetime) -> RequestRead:
         if has_location
         else None
     )
-    return RequestRead.model_validate(
-        {
-            "id": row.id,
-            "type_id": row.type_id,
-            "type_version": row.type_version,
-            "type_code": snapshot["code"],
-            "type_name_zh": snapshot["name_zh"],
-            "type_name_en": snapshot["name_en"],
-            "category": row.category,
-            "scenario": row.scenario,
-            "community_id": row.community_id,
-            "enterprise_id": row.enterprise_id,
-            "requester_subject": row.requester_subject,
-            "status": row.status,
-            "description": row.description,
-            "answers": row.answers,
-            "location": location,
-            "attachments": row.attachments,
-            "handler_kind": row.handler_kind,
-            "routed_partner_id": row.routed_partner_id,
-            "assignee_subject": row.assignee_subject,
-            "acknowledge_due_at": row.acknowledge_due_at,
-            "resolve_due_at": row.resolve_due_at,
-            "acknowledged_at": row.acknowledged_at,
-            "resolved_at": row.resolved_at,
-            "closed_at": row.closed_at,
-            "overdue": is_overdue(row, now),
-            "escalation_level": row.escalation_level,
-            "reopen_count": row.reopen_count,
-            "rating": row.rating,
-            "rating_comment": row.rating_comment,
-            "version": row.version,
-            "created_at": row.created_at,
-            "updated_at": row.updated_at,
-            "allowed_actions": workflow.available(Status(row.status), actors_of(identity, row)),
-        }
-    )
+    return {
+        "id": row.id,
+        "type_id": row.type_id,
+        "type_version": row.type_version,
+        "type_code": snapshot["code"],
+        "type_name_zh": snapshot["name_zh"],
+        "type_name_en": snapshot["name_en"],
+        "category": row.category,
+        "scenario": row.scenario,
+        "community_id": row.community_id,
+        "enterprise_id": row.enterprise_id,
+        "requester_subject": row.requester_subject,
+        "status": row.status,
+        "description": row.description,
+        "answers": row.answers,
+        "location": location,
+        "attachments": row.attachments,
+        "handler_kind": row.handler_kind,
+        "routed_partner_id": row.routed_partner_id,
+        "assignee_subject": row.assignee_subject,
+        "acknowledge_due_at": row.acknowledge_due_at,
+        "resolve_due_at": row.resolve_due_at,
+        "acknowledged_at": row.acknowledged_at,
+        "resolved_at": row.resolved_at,
+        "closed_at": row.closed_at,
+        "overdue": is_overdue(row, now),
+        "escalation_level": row.escalation_level,
+        "reopen_count": row.reopen_count,
+        "rating": row.rating,
+        "rating_comment": row.rating_comment,
+        "version": row.version,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "allowed_actions": workflow.available(Status(row.status), actors_of(identity, row)),
+    }
 
 
 class _Values:
@@ -150,40 +151,60 @@ def _type_snapshot(service_type: Any) -> dict[str, Any]:
     }
 
 
-async def submit(
-    repository: RequestRepository,
-    identity: Identity,
-    body: RequestCreate,
-    now: dt.datetime,
-    *,
-    answers: dict[str, Any] | None = None,
-) -> RequestCreated:
-    """File a request: checks the type, the caller's role and community, the answers; computes deadlines."""
-    service_type = await repository.service_type_row(body.type_id)
+# Service types by id, per process; a stale entry is harmless: the insert checks the version.
+_TYPE_CACHE: dict[uuid.UUID, Any] = {}
+_TYPE_CACHE_SIZE = 2048
+
+
+async def _service_type(repository: RequestRepository, type_id: uuid.UUID, *, fresh: bool) -> Any:
+    cached = None if fresh else _TYPE_CACHE.get(type_id)
+    if cached is not None:
+        return cached
+    row = await repository.service_type_row(type_id)
+    if row is not None:
+        if len(_TYPE_CACHE) >= _TYPE_CACHE_SIZE:
+            _TYPE_CACHE.clear()
+        _TYPE_CACHE[type_id] = row
+    return row
+
+
+def _plain_uuid(value: uuid.UUID) -> uuid.UUID:
+    """asyncpg's UUID subclass as a plain UUID (orjson serialises only the latter)."""
+    return value if type(value) is uuid.UUID else uuid.UUID(bytes=value.bytes)
+
+
+def _check_requester(service_type: Any, identity: Identity) -> uuid.UUID | None:
+    """The enterprise the request is filed for (None for a partner filing through Open311)."""
     if service_type is None or not service_type.active:
         raise ServiceTypeUnavailable(
             Text("服务事项不存在或已停用", "The service type does not exist or is inactive"),
             errors=[{"detail": "unknown or inactive service type", "pointer": "/type_id"}],
         )
     if identity.has(Role.partner):
-        enterprise_id = None  # a partner filing through Open311 files on its own account
-    else:
-        if identity.roles.isdisjoint(service_type.requester_roles):
-            raise Forbidden(Text("您的角色不能申请该服务", "Your role may not request this service"))
-        if service_type.community_id not in identity.community_ids or identity.enterprise_id is None:
-            raise Forbidden(Text("只能申请本企业所在社区的服务", "You may only request services of your own community"))
-        enterprise_id = identity.enterprise_id
-    cleaned = validate_answers(service_type.form, body.answers if answers is None else answers)
+        return None
+    if identity.roles.isdisjoint(service_type.requester_roles):
+        raise Forbidden(Text("您的角色不能申请该服务", "Your role may not request this service"))
+    if service_type.community_id not in identity.community_ids or identity.enterprise_id is None:
+        raise Forbidden(Text("只能申请本企业所在社区的服务", "You may only request services of your own community"))
+    return identity.enterprise_id
+
+
+def _submission(
+    service_type: Any, identity: Identity, body: RequestCreate, answers: dict[str, Any], now: dt.datetime
+) -> dict[str, Any]:
+    """Every column of the new request, computed from the type version it is filed under."""
+    enterprise_id = _check_requester(service_type, identity)
+    cleaned = validate_answers(service_type.form, answers)
     partners = service_type.handler_partner_ids
     location = body.location
-    values: dict[str, Any] = {
+    return {
         "id": uuid.uuid4(),
-        "type_id": service_type.id,
+        "type_id": _plain_uuid(service_type.id),
         "type_version": service_type.version,
         "type_snapshot": _type_snapshot(service_type),
         "category": service_type.category,
         "scenario": service_type.scenario,
-        "community_id": service_type.community_id,
+        "community_id": _plain_uuid(service_type.community_id),
         "enterprise_id": enterprise_id,
         "requester_subject": identity.subject,
         "requester_role": actor_role(identity),
@@ -215,62 +236,66 @@ async def submit(
         "created_at": now,
         "updated_at": now,
     }
-    await repository.insert_request(values)
-    await repository.insert_event(
-        {
-            "id": uuid.uuid4(),
-            "request_id": values["id"],
-            "kind": "transition",
-            "actor_subject": identity.subject,
-            "actor_role": values["requester_role"],
-            "action": "submit",
-            "from_status": None,
-            "to_status": workflow.INITIAL.value,
-            "body": None,
-            "internal": False,
-            "data": {},
-            "created_at": now,
+
+
+def _submitted_payload(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "request_id": values["id"],
+        "type_id": values["type_id"],
+        "type_code": values["type_snapshot"]["code"],
+        "type_version": values["type_version"],
+        "category": values["category"],
+        "scenario": values["scenario"],
+        "community_id": values["community_id"],
+        "enterprise_id": values["enterprise_id"],
+        "handler_kind": values["handler_kind"],
+        "routed_partner_id": values["routed_partner_id"],
+        "acknowledge_due_at": values["acknowledge_due_at"],
+        "resolve_due_at": values["resolve_due_at"],
+    }
+
+
+async def submit(
+    repository: RequestRepository,
+    identity: Identity,
+    body: RequestCreate,
+    now: dt.datetime,
+    *,
+    answers: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """File a request: checks the type, the caller's role and community, the answers; computes deadlines.
+
+    Returns the `RequestCreated` document as plain data (the hot path skips a second validation).
+    """
+    for fresh in (False, True):
+        service_type = await _service_type(repository, body.type_id, fresh=fresh)
+        values = _submission(service_type, identity, body, body.answers if answers is None else answers, now)
+        row = {
+            **values,
+            "type_snapshot": dumps(values["type_snapshot"]).decode(),
+            "answers": dumps(values["answers"]).decode(),
+            "attachments": dumps(values["attachments"]).decode(),
+            "history_id": uuid.uuid4(),
+            "event_id": uuid.uuid4(),
+            "event_payload": dumps(_submitted_payload(values)).decode(),
+            "duplicates_since": now - DUPLICATE_WINDOW,
         }
-    )
-    await record(
-        repository.session,
-        "RequestSubmitted",
-        values["id"],
-        {
-            "request_id": str(values["id"]),
-            "type_id": str(service_type.id),
-            "type_code": service_type.code,
-            "type_version": service_type.version,
-            "category": service_type.category,
-            "scenario": service_type.scenario,
-            "community_id": str(service_type.community_id),
-            "enterprise_id": str(enterprise_id) if enterprise_id else None,
-            "handler_kind": service_type.handler_kind,
-            "routed_partner_id": partners[0] if partners else None,
-            "acknowledge_due_at": values["acknowledge_due_at"].isoformat(),
-            "resolve_due_at": values["resolve_due_at"].isoformat(),
-        },
-    )
-    similar = await repository.similar_recent(
-        request_id=values["id"],
-        type_id=service_type.id,
-        enterprise_id=enterprise_id,
-        requester=identity.subject,
-        description=body.description,
-        now=now,
-    )
-    read = to_read(_Values(values), identity, now)
+        inserted, similar = await repository.submit(row)
+        if inserted:
+            break
+    else:  # the type changed twice while we filed: treat it as unavailable rather than loop
+        raise ServiceTypeUnavailable(Text("服务事项正在变更,请重试", "The service type is changing; please retry"))
     duplicates = [
-        DuplicateHint(
-            id=row.id,
-            description=row.description,
-            status=row.status,
-            created_at=row.created_at,
-            similarity=row.similarity,
-        )
-        for row in similar
+        {
+            "id": str(record["id"]),
+            "description": record["description"],
+            "status": record["status"],
+            "created_at": record["created_at"],
+            "similarity": record["similarity"],
+        }
+        for record in similar
     ]
-    return RequestCreated(**read.model_dump(), possible_duplicates=duplicates)
+    return {**read_fields(_Values(values), identity, now), "possible_duplicates": duplicates}
 
 
 async def load_visible(

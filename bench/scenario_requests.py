@@ -1,0 +1,265 @@
+"""Creating service requests through the gateway versus a FastAPI endpoint doing one raw asyncpg insert.
+
+All processes run in this one run on loopback against a scratch database: the baseline app (one
+`INSERT` per POST), the service-requests service and the gateway in front of it (real ES256 user
+tokens). Each is driven with the same POST load at 64 connections; ratios are against the baseline.
+Target: gateway path >= 0.5x the baseline's throughput, p99 < 150 ms.
+
+    python -m bench requests [--seconds=15] [--connections=64]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import secrets
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+from fastapi import FastAPI, Request, Response
+
+from bench.harness import FACTORIES, LoadResult, PlatformProcess, platform_env
+from gateway.devkeys import ensure_dev_keys
+from gateway.tokens import mint_user_token
+from shared.auth import Identity, Role, mint_internal_token
+from tools.devdb import server_url
+from tools.migrate import upgrade_all
+
+BASELINE_TABLE = "bench_baseline_request"
+ENTERPRISES = 400
+TARGET_RATIO = 0.5
+TARGET_P99 = 0.150
+
+
+def create_baseline_app() -> FastAPI:
+    """The baseline: parse the JSON body and insert one row with a raw asyncpg pool."""
+    dsn = os.environ["BENCH_ASYNCPG_DSN"]
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pool = await asyncpg.create_pool(dsn, min_size=10, max_size=20)
+        yield
+        await app.state.pool.close()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/v1/service-requests", status_code=201)
+    async def create(request: Request) -> Response:
+        body = await request.json()
+        request_id = uuid.uuid4()
+        async with app.state.pool.acquire() as connection:
+            await connection.execute(
+                f"INSERT INTO {BASELINE_TABLE} (id, type_id, description, answers) VALUES ($1, $2, $3, $4)",
+                request_id,
+                uuid.UUID(body["type_id"]),
+                body["description"],
+                json.dumps(body.get("answers", {})),
+            )
+        return Response(json.dumps({"id": str(request_id)}), 201, media_type="application/json")
+
+    return app
+
+
+async def post_load(
+    url: str,
+    bodies: Sequence[bytes],
+    headers: Sequence[Mapping[str, str]],
+    *,
+    concurrency: int,
+    duration: float,
+    warmup: float = 2.0,
+    max_requests: int = 200_000,
+) -> LoadResult:
+    """POST JSON bodies round-robin from `concurrency` workers for `duration` seconds after a warm-up."""
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    errors = 0
+    counted = 0
+    turn = itertools.count()
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker(until: float, record: bool) -> None:
+            nonlocal errors, counted
+            while time.perf_counter() < until and counted < max_requests:
+                index = next(turn)
+                started = time.perf_counter()
+                try:
+                    async with session.post(
+                        url,
+                        data=bodies[index % len(bodies)],
+                        headers={**headers[index % len(headers)], "Content-Type": "application/json"},
+                    ) as response:
+                        await response.read()
+                        status = response.status
+                except aiohttp.ClientError:
+                    status = 0
+                if record:
+                    counted += 1
+                    latencies.append(time.perf_counter() - started)
+                    statuses[status] = statuses.get(status, 0) + 1
+                    if status != 201:
+                        errors += 1
+
+        warm_until = time.perf_counter() + warmup
+        await asyncio.gather(*(worker(warm_until, False) for _ in range(concurrency)))
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(started + duration, True) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return LoadResult(counted, errors, elapsed, latencies, statuses)
+
+
+async def _prepare_database(dsn: str, community_id: uuid.UUID) -> uuid.UUID:
+    """The baseline's table and one service type, straight into the scratch database."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(
+            f"CREATE TABLE {BASELINE_TABLE} (id uuid PRIMARY KEY, type_id uuid NOT NULL, "
+            "description text NOT NULL, answers jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
+        )
+        type_id = uuid.uuid4()
+        form = [
+            {
+                "code": "amount",
+                "label_zh": "金额",
+                "label_en": "Amount",
+                "datatype": "number",
+                "required": True,
+                "order": 1,
+            }
+        ]
+        await connection.execute(
+            "INSERT INTO requests.service_type (id, community_id, code, name_zh, name_en, category, scenario, "
+            "requester_roles, form, handler_kind, acknowledge_amount, acknowledge_unit, resolve_amount, resolve_unit) "
+            "VALUES ($1, $2, 'bench', '融资咨询', 'Financing', 'enterprise', 'enterprise_service', "
+            "'[\"employee\", \"enterprise_rep\"]', $3, 'community_staff', 4, 'working_hours', 5, 'working_days')",
+            type_id,
+            community_id,
+            json.dumps(form),
+        )
+        return type_id
+    finally:
+        await connection.close()
+
+
+def _report(name: str, result: LoadResult, baseline: LoadResult | None) -> str:
+    ratio = f"{result.throughput / baseline.throughput:5.2f}x" if baseline and baseline.throughput else "  1.00x"
+    return (
+        f"{name:<34} {result.throughput:8.0f} req/s {ratio}  p50 {result.percentile(0.5) * 1000:6.1f} ms  "
+        f"p99 {result.percentile(0.99) * 1000:6.1f} ms  errors {result.errors}/{result.requests} "
+        f"{dict(result.statuses)}"
+    )
+
+
+def _option(argv: list[str], name: str, default: float) -> float:
+    for arg in argv:
+        if arg.startswith(f"--{name}="):
+            return float(arg.split("=", 1)[1])
+    return default
+
+
+def main(argv: list[str]) -> None:
+    seconds = _option(argv, "seconds", 15.0)
+    connections = int(_option(argv, "connections", 64))
+    database = f"bench_requests_{uuid.uuid4().hex[:10]}"
+    admin_dsn = server_url("postgres").replace("postgresql+asyncpg://", "postgresql://")
+    asyncio.run(_run_sql(admin_dsn, f'CREATE DATABASE "{database}"'))
+    url = server_url(database)
+    processes: list[PlatformProcess] = []
+    try:
+        upgrade_all(url)
+        community_id = uuid.uuid4()
+        type_id = asyncio.run(_prepare_database(url, community_id))
+        keys = ensure_dev_keys(Path(tempfile.mkdtemp(prefix="bench-keys-")))
+        secret = secrets.token_urlsafe(48)
+        base_env = platform_env(url, secret=secret, public_key=keys.public_key, extra={"BENCH_ASYNCPG_DSN": url})
+        baseline = PlatformProcess("baseline", "bench.scenario_requests:create_baseline_app", base_env)
+        service_env = {**base_env, "REQUESTS_JOB_INTERVAL_SECONDS": "0"}
+        service = PlatformProcess("service-requests", FACTORIES["service-requests"], service_env)
+        processes += [baseline, service]
+        baseline.start()
+        service.start()
+        gateway_env = platform_env(
+            url,
+            secret=secret,
+            public_key=keys.public_key,
+            upstreams={"service-requests": service.url},
+            extra={"GATEWAY_RATE_LIMIT": "1000000/second", "GATEWAY_PARTNER_RATE_LIMIT": "1000000/second"},
+        )
+        gateway = PlatformProcess("gateway", FACTORIES["gateway"], gateway_env)
+        processes.append(gateway)
+        gateway.start()
+
+        people = [
+            Identity(
+                subject=f"bench-employee-{index}",
+                roles=frozenset({Role.employee}),
+                enterprise_id=uuid.uuid4(),
+                community_ids=frozenset({community_id}),
+            )
+            for index in range(ENTERPRISES)
+        ]
+        bodies = [
+            json.dumps(
+                {
+                    "type_id": str(type_id),
+                    "description": f"第 {index} 号楼企业申请贷款贴息政策咨询",
+                    "answers": {"amount": index},
+                }
+            ).encode()
+            for index in range(97)
+        ]
+        user_headers = [{"Authorization": f"Bearer {mint_user_token(who, keys.private_key)}"} for who in people]
+        internal_headers = [
+            {"X-Platform-Identity": mint_internal_token(who, secret, ttl_seconds=3600)} for who in people
+        ]
+
+        print(f"POST /v1/service-requests, {connections} connections, {seconds:.0f} s each (after 2 s warm-up)")
+        base = asyncio.run(
+            post_load(f"{baseline.url}/v1/service-requests", bodies, [{}], concurrency=connections, duration=seconds)
+        )
+        print(_report("baseline (FastAPI + 1 asyncpg INSERT)", base, None), flush=True)
+        direct = asyncio.run(
+            post_load(
+                f"{service.url}/v1/service-requests",
+                bodies,
+                internal_headers,
+                concurrency=connections,
+                duration=seconds,
+            )
+        )
+        print(_report("service direct (internal token)", direct, base), flush=True)
+        through = asyncio.run(
+            post_load(
+                f"{gateway.url}/v1/service-requests", bodies, user_headers, concurrency=connections, duration=seconds
+            )
+        )
+        print(_report("through the gateway (ES256 JWT)", through, base), flush=True)
+        ratio = through.throughput / base.throughput if base.throughput else 0.0
+        verdict = "met" if ratio >= TARGET_RATIO and through.percentile(0.99) < TARGET_P99 else "NOT met"
+        print(f"target (>= {TARGET_RATIO}x, p99 < {TARGET_P99 * 1000:.0f} ms through the gateway): {verdict}")
+    finally:
+        for process in reversed(processes):
+            process.stop()
+        asyncio.run(_run_sql(admin_dsn, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
+async def _run_sql(dsn: str, sql: str) -> Any:
+    connection = await asyncpg.connect(dsn)
+    try:
+        return await connection.execute(sql)
+    finally:
+        await connection.close()
