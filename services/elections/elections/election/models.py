@@ -141,7 +141,8 @@ class Ballot(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     serial: Mapped[int] = mapped_column(BigInteger, Identity(always=True), unique=True)
-    election_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("election.id"), index=True)
+    # No foreign key to `election`: its check would KEY SHARE-lock the one hot election row per cast.
+    election_id: Mapped[uuid.UUID] = mapped_column(index=True)
     round_no: Mapped[int] = mapped_column(Integer)
     choices: Mapped[list[Any]] = mapped_column()
     tracker: Mapped[str] = mapped_column(String(64), unique=True)
@@ -154,7 +155,7 @@ class CurrentBallot(Base):
 
     __tablename__ = "current_ballot"
 
-    election_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("election.id"), primary_key=True)
+    election_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # no FK: see `Ballot.election_id`
     round_no: Mapped[int] = mapped_column(Integer, primary_key=True)
     voter_link: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
     ballot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ballot.id"), unique=True)

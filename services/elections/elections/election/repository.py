@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from elections.election.models import (
     Objection,
     RollEntry,
 )
+from shared.jsonutil import dumps
 
 ballot_table = cast(Table, Ballot.__table__)
 current_table = cast(Table, CurrentBallot.__table__)
@@ -202,30 +204,32 @@ class CastContext:
     representative_subject: str | None
 
 
-async def cast_context(session: AsyncSession, election_id: uuid.UUID, enterprise_id: uuid.UUID) -> CastContext | None:
-    """Election state, key and roll entry in one query; KEY SHARE so closing waits for casts in flight."""
-    election = Election.__table__
-    secret = ElectionSecret.__table__
-    roll = RollEntry.__table__
-    query = (
-        select(
-            election.c.status,
-            election.c.current_round,
-            election.c.round_spec,
-            secret.c.link_key,
-            roll.c.enterprise_id,
-            roll.c.entitled,
-            roll.c.representative_subject,
+def _lock_key(*parts: object) -> int:
+    """A signed 64-bit advisory lock key for these parts."""
+    material = ":".join(str(part) for part in parts).encode()
+    return int.from_bytes(hashlib.sha256(material).digest()[:8], "big", signed=True)
+
+
+async def lock_out_casts(session: AsyncSession, election_id: uuid.UUID) -> None:
+    """Wait for every cast in flight and keep new ones out until this transaction ends."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(:election)"), {"election": _lock_key("cast", election_id)})
+
+
+async def lock_for_cast(session: AsyncSession, election_id: uuid.UUID, enterprise_id: uuid.UUID) -> CastContext | None:
+    """Shared lock on the election's casting (closing takes it exclusively, so it waits for casts in
+    flight) and the voter's own lock (their casts replace each other in serial order), then the
+    election state, key and roll entry read after both: one round trip (`elections.lock_for_cast`)."""
+    row = (
+        await session.execute(
+            text("SELECT * FROM elections.lock_for_cast(:election, :enterprise, :election_lock, :voter_lock)"),
+            {
+                "election": election_id,
+                "enterprise": enterprise_id,
+                "election_lock": _lock_key("cast", election_id),
+                "voter_lock": _lock_key("voter", election_id, enterprise_id),
+            },
         )
-        .select_from(
-            election.outerjoin(secret, secret.c.election_id == election.c.id).outerjoin(
-                roll, (roll.c.election_id == election.c.id) & (roll.c.enterprise_id == enterprise_id)
-            )
-        )
-        .where(election.c.id == election_id)
-        .with_for_update(key_share=True, read=True, of=election)
-    )
-    row = (await session.execute(query)).first()
+    ).first()
     if row is None:
         return None
     return CastContext(
@@ -233,29 +237,27 @@ async def cast_context(session: AsyncSession, election_id: uuid.UUID, enterprise
         round_no=row.current_round,
         round_spec=row.round_spec,
         link_key=row.link_key,
-        on_roll=row.enterprise_id is not None,
-        entitled=bool(row.entitled),
+        on_roll=row.on_roll,
+        entitled=row.entitled,
         representative_subject=row.representative_subject,
     )
 
 
-async def lock_voter(session: AsyncSession, voter_link: bytes) -> None:
-    """Serialise the casts of one voter, so the serial order is the order they replace each other."""
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(:key)"), {"key": int.from_bytes(voter_link[:8], "big", signed=True)}
+_CAST_SQL = text(f"""
+    WITH previous AS (
+        SELECT ballot_id FROM {current_table.schema}.current_ballot
+        WHERE election_id = :election_id AND round_no = :round_no AND voter_link = :voter_link
+    ), new_ballot AS (
+        INSERT INTO {ballot_table.schema}.ballot (id, election_id, round_no, choices, tracker, replaces_ballot_id)
+        VALUES (:id, :election_id, :round_no, CAST(:choices AS jsonb), :tracker, (SELECT ballot_id FROM previous))
+        RETURNING id, serial, cast_at, replaces_ballot_id
+    ), counted AS (
+        INSERT INTO {current_table.schema}.current_ballot (election_id, round_no, voter_link, ballot_id)
+        SELECT :election_id, :round_no, :voter_link, id FROM new_ballot
+        ON CONFLICT (election_id, round_no, voter_link) DO UPDATE SET ballot_id = excluded.ballot_id
     )
-
-
-async def current_ballot_id(
-    session: AsyncSession, election_id: uuid.UUID, round_no: int, voter_link: bytes
-) -> uuid.UUID | None:
-    return await session.scalar(
-        select(current_table.c.ballot_id).where(
-            current_table.c.election_id == election_id,
-            current_table.c.round_no == round_no,
-            current_table.c.voter_link == voter_link,
-        )
-    )
+    SELECT serial, cast_at, replaces_ballot_id IS NOT NULL AS replaced FROM new_ballot
+""")
 
 
 async def insert_ballot(
@@ -266,30 +268,18 @@ async def insert_ballot(
     round_no: int,
     choices: list[str],
     tracker: str,
-    replaces: uuid.UUID | None,
     voter_link: bytes,
 ) -> Row[Any]:
-    """Insert the ballot and make it the voter's counted one (upsert on the HMAC link)."""
-    row = (
-        await session.execute(
-            insert(ballot_table)
-            .values(
-                id=ballot_id,
-                election_id=election_id,
-                round_no=round_no,
-                choices=choices,
-                tracker=tracker,
-                replaces_ballot_id=replaces,
-            )
-            .returning(ballot_table.c.serial, ballot_table.c.cast_at)
-        )
-    ).one()
-    await session.execute(
-        pg_insert(current_table)
-        .values(election_id=election_id, round_no=round_no, voter_link=voter_link, ballot_id=ballot_id)
-        .on_conflict_do_update(index_elements=["election_id", "round_no", "voter_link"], set_={"ballot_id": ballot_id})
-    )
-    return row
+    """Insert the ballot, replacing the voter's counted one (upsert on the HMAC link), in one statement."""
+    params = {
+        "id": ballot_id,
+        "election_id": election_id,
+        "round_no": round_no,
+        "choices": dumps(choices).decode(),
+        "tracker": tracker,
+        "voter_link": voter_link,
+    }
+    return (await session.execute(_CAST_SQL, params)).one()
 
 
 async def voter_has_ballot(session: AsyncSession, election_id: uuid.UUID, voter_link: bytes) -> bool:

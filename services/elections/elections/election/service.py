@@ -164,7 +164,11 @@ def _entry(election_id: uuid.UUID, seq: int, event_type: str, payload: dict[str,
 
 
 async def chain_pending_ballots(session: AsyncSession, election: Election) -> None:
-    """Log every ballot cast since the last append: `ballot_cast`, then `ballot_superseded` if it replaced one."""
+    """Log every ballot cast since the last append: `ballot_cast`, then `ballot_superseded` if it replaced one.
+
+    Casts are locked out first: a cast still in flight may hold a lower serial than one committed.
+    """
+    await repo.lock_out_casts(session, election.id)
     pending = await repo.unlogged_ballots(session, election.id, election.logged_ballot_serial)
     if not pending:
         return
@@ -352,7 +356,7 @@ async def _open_round(session: AsyncSession, election: Election, spec: RoundSpec
 
 
 async def _close_round(session: AsyncSession, election: Election, _: RollFetcher) -> None:
-    # The election row lock (held) waits for every cast in flight: they take KEY SHARE on it.
+    await repo.lock_out_casts(session, election.id)  # waits for every cast in flight
     cast = await repo.ballots_cast(session, election.id, election.current_round)
     await append(session, election, "voting_closed", {"round_no": election.current_round, "ballots_cast": cast})
 
@@ -679,7 +683,7 @@ async def cast(session: AsyncSession, identity: Identity, election_id: uuid.UUID
     """Cast (or re-cast) the enterprise's ballot; the last one of the round counts."""
     if identity.enterprise_id is None:
         raise NotOnRoll()
-    context = await repo.cast_context(session, election_id, identity.enterprise_id)
+    context = await repo.lock_for_cast(session, election_id, identity.enterprise_id)
     if context is None:
         raise ElectionNotFound()
     if context.status not in OPEN_FOR_VOTING or context.round_spec is None or context.link_key is None:
@@ -701,8 +705,6 @@ async def cast(session: AsyncSession, identity: Identity, election_id: uuid.UUID
             errors=[{"detail": "unknown candidate or too many choices", "pointer": "/choices"}],
         )
     link = voter_link(context.link_key, election_id, context.round_no, identity.enterprise_id)
-    await repo.lock_voter(session, link)
-    previous = await repo.current_ballot_id(session, election_id, context.round_no, link)
     nonce = secrets.token_hex(16)
     tracker = tracker_of(election_id, context.round_no, choices, nonce)
     row = await repo.insert_ballot(
@@ -712,7 +714,6 @@ async def cast(session: AsyncSession, identity: Identity, election_id: uuid.UUID
         round_no=context.round_no,
         choices=choices,
         tracker=tracker,
-        replaces=previous,
         voter_link=link,
     )
     return Receipt(
@@ -722,7 +723,7 @@ async def cast(session: AsyncSession, identity: Identity, election_id: uuid.UUID
         nonce=nonce,
         serial=row.serial,
         cast_at=row.cast_at,
-        replaced_previous=previous is not None,
+        replaced_previous=row.replaced,
     )
 
 
