@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
+import asyncpg
 from sqlalchemy import Row, Table, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from elections.election.models import (
     Ballot,
@@ -215,53 +217,61 @@ async def lock_out_casts(session: AsyncSession, election_id: uuid.UUID) -> None:
     await session.execute(text("SELECT pg_advisory_xact_lock(:election)"), {"election": _lock_key("cast", election_id)})
 
 
-async def lock_for_cast(session: AsyncSession, election_id: uuid.UUID, enterprise_id: uuid.UUID) -> CastContext | None:
+@asynccontextmanager
+async def cast_transaction(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection in a transaction, committed on exit: the hot path skips the ORM session."""
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        driver: asyncpg.Connection = raw.driver_connection
+        async with driver.transaction():
+            yield driver
+
+
+async def lock_for_cast(
+    connection: asyncpg.Connection, election_id: uuid.UUID, enterprise_id: uuid.UUID
+) -> CastContext | None:
     """Shared lock on the election's casting (closing takes it exclusively, so it waits for casts in
     flight) and the voter's own lock (their casts replace each other in serial order), then the
     election state, key and roll entry read after both: one round trip (`elections.lock_for_cast`)."""
-    row = (
-        await session.execute(
-            text("SELECT * FROM elections.lock_for_cast(:election, :enterprise, :election_lock, :voter_lock)"),
-            {
-                "election": election_id,
-                "enterprise": enterprise_id,
-                "election_lock": _lock_key("cast", election_id),
-                "voter_lock": _lock_key("voter", election_id, enterprise_id),
-            },
-        )
-    ).first()
+    row = await connection.fetchrow(
+        "SELECT * FROM elections.lock_for_cast($1, $2, $3, $4)",
+        election_id,
+        enterprise_id,
+        _lock_key("cast", election_id),
+        _lock_key("voter", election_id, enterprise_id),
+    )
     if row is None:
         return None
     return CastContext(
-        status=row.status,
-        round_no=row.current_round,
-        round_spec=row.round_spec,
-        link_key=row.link_key,
-        on_roll=row.on_roll,
-        entitled=row.entitled,
-        representative_subject=row.representative_subject,
+        status=row["status"],
+        round_no=row["current_round"],
+        round_spec=row["round_spec"],
+        link_key=row["link_key"],
+        on_roll=row["on_roll"],
+        entitled=row["entitled"],
+        representative_subject=row["representative_subject"],
     )
 
 
-_CAST_SQL = text(f"""
+_CAST_SQL = """
     WITH previous AS (
-        SELECT ballot_id FROM {current_table.schema}.current_ballot
-        WHERE election_id = :election_id AND round_no = :round_no AND voter_link = :voter_link
+        SELECT ballot_id FROM elections.current_ballot
+        WHERE election_id = $2 AND round_no = $3 AND voter_link = $6
     ), new_ballot AS (
-        INSERT INTO {ballot_table.schema}.ballot (id, election_id, round_no, choices, tracker, replaces_ballot_id)
-        VALUES (:id, :election_id, :round_no, CAST(:choices AS jsonb), :tracker, (SELECT ballot_id FROM previous))
+        INSERT INTO elections.ballot (id, election_id, round_no, choices, tracker, replaces_ballot_id)
+        VALUES ($1, $2, $3, $4::jsonb, $5, (SELECT ballot_id FROM previous))
         RETURNING id, serial, cast_at, replaces_ballot_id
     ), counted AS (
-        INSERT INTO {current_table.schema}.current_ballot (election_id, round_no, voter_link, ballot_id)
-        SELECT :election_id, :round_no, :voter_link, id FROM new_ballot
+        INSERT INTO elections.current_ballot (election_id, round_no, voter_link, ballot_id)
+        SELECT $2, $3, $6, id FROM new_ballot
         ON CONFLICT (election_id, round_no, voter_link) DO UPDATE SET ballot_id = excluded.ballot_id
     )
     SELECT serial, cast_at, replaces_ballot_id IS NOT NULL AS replaced FROM new_ballot
-""")
+"""
 
 
 async def insert_ballot(
-    session: AsyncSession,
+    connection: asyncpg.Connection,
     *,
     ballot_id: uuid.UUID,
     election_id: uuid.UUID,
@@ -269,17 +279,12 @@ async def insert_ballot(
     choices: list[str],
     tracker: str,
     voter_link: bytes,
-) -> Row[Any]:
+) -> asyncpg.Record:
     """Insert the ballot, replacing the voter's counted one (upsert on the HMAC link), in one statement."""
-    params = {
-        "id": ballot_id,
-        "election_id": election_id,
-        "round_no": round_no,
-        "choices": dumps(choices).decode(),
-        "tracker": tracker,
-        "voter_link": voter_link,
-    }
-    return (await session.execute(_CAST_SQL, params)).one()
+    row: asyncpg.Record = await connection.fetchrow(
+        _CAST_SQL, ballot_id, election_id, round_no, dumps(choices).decode(), tracker, voter_link
+    )
+    return row
 
 
 async def voter_has_ballot(session: AsyncSession, election_id: uuid.UUID, voter_link: bytes) -> bool:

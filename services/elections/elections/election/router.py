@@ -282,16 +282,12 @@ async def amend_roll(
     dependencies=[allow(Role.enterprise_rep)],
     responses=problem_responses(403, 404, 409, 422),
 )
-async def cast(
-    election_id: uuid.UUID, body: BallotIn, session: SessionDep, identity: CurrentIdentity, request: Request
-) -> Response:
-    """Only the current authorised representative of an enterprise on the roll, while voting is open."""
-    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
-    replay = await idempotency.begin(body)
-    if replay is not None:
-        return replay
-    receipt: Receipt = await service.cast(session, identity, election_id, body)
-    return await idempotency.complete(receipt, status_code=201)
+async def cast(election_id: uuid.UUID, body: BallotIn, identity: CurrentIdentity, request: Request) -> Receipt:
+    """Only the current authorised representative of an enterprise on the roll, while voting is open.
+
+    A retry after a lost response simply casts again: the last ballot counts, its receipt is the one to keep.
+    """
+    return await service.cast(request.app.state.engine, identity, election_id, body)
 
 
 @router.get(

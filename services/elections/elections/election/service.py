@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from elections.counting.chain import GENESIS, digest, entry_hash, verify_chain
 from elections.counting.lot import SourceValue
@@ -679,51 +679,55 @@ async def roll(
 # -- casting ----------------------------------------------------------------------------------
 
 
-async def cast(session: AsyncSession, identity: Identity, election_id: uuid.UUID, body: BallotIn) -> Receipt:
-    """Cast (or re-cast) the enterprise's ballot; the last one of the round counts."""
+async def cast(engine: AsyncEngine, identity: Identity, election_id: uuid.UUID, body: BallotIn) -> Receipt:
+    """Cast (or re-cast) the enterprise's ballot; the last one of the round counts.
+
+    The hot path: two statements on a pooled connection, committed here before the response.
+    """
     if identity.enterprise_id is None:
         raise NotOnRoll()
-    context = await repo.lock_for_cast(session, election_id, identity.enterprise_id)
-    if context is None:
-        raise ElectionNotFound()
-    if context.status not in OPEN_FOR_VOTING or context.round_spec is None or context.link_key is None:
-        raise VotingClosed()
-    if not context.on_roll:
-        raise NotOnRoll()
-    if not context.entitled:
-        raise EntitlementLost()
-    if context.representative_subject is None or context.representative_subject != identity.subject:
-        raise NotCurrentRepresentative()
-    choices = sorted(str(choice) for choice in body.choices)
-    allowed = set(context.round_spec["candidates"])
-    if not set(choices) <= allowed or len(choices) > int(context.round_spec["places"]):
-        raise InvalidBallotChoices(
-            Text(
-                f"最多选择 {context.round_spec['places']} 名本轮候选人",
-                f"Choose at most {context.round_spec['places']} of this round's candidates",
-            ),
-            errors=[{"detail": "unknown candidate or too many choices", "pointer": "/choices"}],
+    async with repo.cast_transaction(engine) as connection:
+        context = await repo.lock_for_cast(connection, election_id, identity.enterprise_id)
+        if context is None:
+            raise ElectionNotFound()
+        if context.status not in OPEN_FOR_VOTING or context.round_spec is None or context.link_key is None:
+            raise VotingClosed()
+        if not context.on_roll:
+            raise NotOnRoll()
+        if not context.entitled:
+            raise EntitlementLost()
+        if context.representative_subject is None or context.representative_subject != identity.subject:
+            raise NotCurrentRepresentative()
+        choices = sorted(str(choice) for choice in body.choices)
+        allowed = set(context.round_spec["candidates"])
+        if not set(choices) <= allowed or len(choices) > int(context.round_spec["places"]):
+            raise InvalidBallotChoices(
+                Text(
+                    f"最多选择 {context.round_spec['places']} 名本轮候选人",
+                    f"Choose at most {context.round_spec['places']} of this round's candidates",
+                ),
+                errors=[{"detail": "unknown candidate or too many choices", "pointer": "/choices"}],
+            )
+        link = voter_link(context.link_key, election_id, context.round_no, identity.enterprise_id)
+        nonce = secrets.token_hex(16)
+        tracker = tracker_of(election_id, context.round_no, choices, nonce)
+        row = await repo.insert_ballot(
+            connection,
+            ballot_id=uuid.uuid4(),
+            election_id=election_id,
+            round_no=context.round_no,
+            choices=choices,
+            tracker=tracker,
+            voter_link=link,
         )
-    link = voter_link(context.link_key, election_id, context.round_no, identity.enterprise_id)
-    nonce = secrets.token_hex(16)
-    tracker = tracker_of(election_id, context.round_no, choices, nonce)
-    row = await repo.insert_ballot(
-        session,
-        ballot_id=uuid.uuid4(),
-        election_id=election_id,
-        round_no=context.round_no,
-        choices=choices,
-        tracker=tracker,
-        voter_link=link,
-    )
     return Receipt(
         election_id=election_id,
         round_no=context.round_no,
         tracker=tracker,
         nonce=nonce,
-        serial=row.serial,
-        cast_at=row.cast_at,
-        replaced_previous=row.replaced,
+        serial=row["serial"],
+        cast_at=row["cast_at"],
+        replaced_previous=row["replaced"],
     )
 
 
