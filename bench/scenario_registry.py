@@ -50,6 +50,8 @@ QUERIES = (
     ("search 2 chars 科技 (common)", "q=科技&limit=20"),
     ("search 2 chars 传媒 (~7%)", "q=传媒&limit=20"),
     ("search 4 chars 星河智汇 (~0.1%)", "q=星河智汇&limit=20"),
+    ("search 2 chars 萧宏 (no match)", "q=萧宏&limit=20"),
+    ("search 1 char 鑫 (no match)", "q=鑫&limit=20"),
     ("search 科技, deep page", "q=科技&limit=20&cursor={cursor}"),
     ("search by industry section R", "industry_section=R&limit=20"),
 )

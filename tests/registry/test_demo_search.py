@@ -64,15 +64,18 @@ async def test_search_pages_stay_stable_while_enterprises_are_added(
     ids = [item_id for _, item_id in seen]
     assert len(ids) == len(set(ids)), "no enterprise is shown twice"
     assert before <= set(ids), "no enterprise that existed before the walk is skipped"
-    assert seen == sorted(seen), "pages follow (name, id) order"
+    assert ids == sorted(ids, key=uuid.UUID), "fragment searches page by id"
+    assert all("科技" in name for name, _ in seen)
 
 
 async def test_one_and_two_character_fragments_match(registry_app: httpx.AsyncClient, demo: None) -> None:
-    for fragment in ("星", "传媒", "萧宏"):
+    for fragment in ("星", "传媒", "萧宏", "萧宏建设"):
         response = await registry_app.get(f"/v1/enterprises?q={fragment}&limit=100", headers=auth(admin()))
         assert response.status_code == 200
         names = [item["name"] for item in response.json()["items"]]
         assert names and all(fragment in name for name in names)
+    nothing = await registry_app.get("/v1/enterprises?q=鑫", headers=auth(admin()))
+    assert nothing.status_code == 200 and nothing.json()["items"] == []
     percent = await registry_app.get("/v1/enterprises?q=%25", headers=auth(admin()))
     assert percent.json()["items"] == []  # LIKE wildcards in the fragment are literal
 

@@ -17,6 +17,7 @@ STATUSES = ("active", "moved_out", "deregistered")
 USCC_UNIQUE = "uq_enterprise_uscc"
 STATUS_NO_OVERLAP = "ex_enterprise_status_no_overlap"
 HEADCOUNT_UNIQUE = "uq_headcount_enterprise_id_as_of"
+NAME_GRAMS = "registry.enterprise_name_grams"
 
 
 class Enterprise(UUIDPrimaryKey, Timestamps, Versioned, Base):
@@ -29,6 +30,8 @@ class Enterprise(UUIDPrimaryKey, Timestamps, Versioned, Base):
         Index("ix_enterprise_name_id", "name", "id"),
         Index("ix_enterprise_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
         Index("ix_enterprise_industry_section_name_id", "industry_section", "name", "id"),
+        # 1-2 character fragments (trigrams cannot index them); the function is created by the migration
+        Index("ix_enterprise_name_grams", text(f"{NAME_GRAMS}(name::text)"), postgresql_using="gin"),
     )
 
     uscc: Mapped[str] = mapped_column(String(18))

@@ -6,7 +6,8 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import ColumnElement, Text, exists, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.buildings.models import BuildingJurisdiction
@@ -18,6 +19,20 @@ def like_fragment(fragment: str) -> str:
     """`%fragment%` with LIKE's own characters escaped (backslash is PostgreSQL's default escape)."""
     escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def name_filter(fragment: str) -> list[ColumnElement[bool]]:
+    """Conditions for names containing `fragment`, each backed by an index.
+
+    Three characters or more: LIKE on the trigram index. One or two (most Chinese searches),
+    where trigrams cannot help: the gram index, with LIKE as the cheap per-row check. Matches
+    are paged by id, not name, so a page costs the same wherever the matches sit in name order.
+    """
+    conditions: list[ColumnElement[bool]] = [Enterprise.name.like(like_fragment(fragment))]
+    if len(fragment) <= 2:
+        grams = func.registry.enterprise_name_grams(Enterprise.name, type_=ARRAY(Text))
+        conditions.append(grams.contains([fragment]))
+    return conditions
 
 
 async def get(session: AsyncSession, enterprise_id: uuid.UUID, *, for_update: bool = False) -> Enterprise | None:
@@ -62,10 +77,12 @@ async def search(
     limit: int,
     after: tuple[str, uuid.UUID] | None,
 ) -> list[Enterprise]:
-    """Enterprises by (name, id); the name fragment uses the trigram index, also for 1-2 characters."""
-    statement = select(Enterprise).order_by(Enterprise.name, Enterprise.id).limit(limit)
+    """Enterprises by (name, id), or by id when searching a name fragment (see `name_filter`)."""
+    by_id = bool(name_fragment)
+    order = (Enterprise.id,) if by_id else (Enterprise.name, Enterprise.id)
+    statement = select(Enterprise).order_by(*order).limit(limit)
     if name_fragment:
-        statement = statement.where(Enterprise.name.like(like_fragment(name_fragment)))
+        statement = statement.where(*name_filter(name_fragment))
     if uscc is not None:
         statement = statement.where(Enterprise.uscc == uscc)
     if industry_section is not None:
@@ -93,7 +110,9 @@ async def search(
             )
         )
     if after is not None:
-        statement = statement.where(after_row((Enterprise.name, Enterprise.id), after))
+        statement = statement.where(
+            Enterprise.id > after[1] if by_id else after_row((Enterprise.name, Enterprise.id), after)
+        )
     return list((await session.execute(statement)).scalars())
 
 
