@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from service_requests.activities.router import router as activities_router
 from service_requests.catalogue.router import router as catalogue_router
 from service_requests.database import platform_tables
+from service_requests.hot_path import hot_path_pool
 from service_requests.jobs import periodic_jobs
 from service_requests.open311.router import install_open311_errors
 from service_requests.open311.router import router as open311_router
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             event_feed_router(platform_tables.outbox_event),
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,
-        background_tasks=[periodic_jobs],
+        background_tasks=[periodic_jobs, hot_path_pool],
     )
     install_open311_errors(app)
     return app

@@ -11,3 +11,4 @@ class Settings(PlatformSettings):
     model_config = SettingsConfigDict(env_prefix="REQUESTS_", extra="ignore")
 
     job_interval_seconds: float = 60.0  # escalation and auto-close pass; 0 turns the job off
+    hot_path_pool_size: int = 10  # raw asyncpg connections for submissions without Idempotency-Key; 0 = none

@@ -42,7 +42,10 @@ class ServiceRequest(UUIDPrimaryKey, Timestamps, Versioned, Base):
         Index("ix_service_request_created", "created_at", "id"),
     )
 
-    type_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service_type.id"), nullable=False)
+    # No foreign key on purpose: every submission would take a KEY SHARE lock on the same hot
+    # service_type row (MultiXact contention). Types are never deleted, and the submission
+    # statement inserts only when the type exists, is active and has the expected version.
+    type_id: Mapped[uuid.UUID] = mapped_column(nullable=False)
     type_version: Mapped[int] = mapped_column(Integer, nullable=False)
     type_snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     category: Mapped[str] = mapped_column(String(20), nullable=False)

@@ -118,17 +118,23 @@ class RequestRepository:
         """The columns of a type a submission needs, in one Core query."""
         return (await self.session.execute(select(TYPE).where(TYPE.c.id == type_id))).first()
 
-    async def submit(self, values: dict[str, Any]) -> tuple[bool, list[Any]]:
+    async def submit(self, values: dict[str, Any], pool: Any = None) -> tuple[bool, list[Any]]:
         """Request, history row and outbox event in one statement, plus duplicate candidates.
 
-        The hot path: one round trip on the session's own asyncpg connection (same transaction as an
-        Idempotency-Key claim). Nothing is written when the type changed since `type_version`.
+        The hot path: one round trip, on `pool` (autocommitted) or on the session's own asyncpg
+        connection (in the transaction of an Idempotency-Key claim). Nothing is written when the
+        type changed since `type_version`.
         """
-        connection = await self.session.connection()
-        raw = await connection.get_raw_connection()
-        driver: Any = raw.driver_connection
         statement = SUBMIT_BY_ENTERPRISE if values["enterprise_id"] is not None else SUBMIT_BY_REQUESTER
-        records = await driver.fetch(statement, *(values[column] for column in SUBMIT_COLUMNS))
+        arguments = [values[column] for column in SUBMIT_COLUMNS]
+        if pool is not None:
+            async with pool.acquire() as pooled:
+                records = await pooled.fetch(statement, *arguments)
+        else:
+            connection = await self.session.connection()
+            raw = await connection.get_raw_connection()
+            driver: Any = raw.driver_connection
+            records = await driver.fetch(statement, *arguments)
         inserted = bool(records and records[0]["inserted"])
         return inserted, [record for record in records if record["id"] is not None]
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from service_requests.catalogue.schemas import Category, Scenario
 from service_requests.database import platform_tables
+from service_requests.hot_path import pool_of
 from service_requests.requests import service
 from service_requests.requests.dependencies import RequestRepositoryDep
 from service_requests.requests.schemas import (
@@ -54,7 +55,8 @@ async def submit_request(
     idempotency = Idempotency(repository.session, platform_tables.idempotency_key, request, identity)
     if (replay := await idempotency.begin(body)) is not None:
         return replay
-    created = await service.submit(repository, identity, body, utcnow())
+    pool = None if idempotency.key is not None else pool_of(request)  # a key needs the session's transaction
+    created = await service.submit(repository, identity, body, utcnow(), pool=pool)
     headers = {"Location": f"/v1/service-requests/{created['id']}", "ETag": f'"v{created["version"]}"'}
     return await idempotency.complete(created, headers=headers)
 

@@ -262,6 +262,7 @@ async def submit(
     now: dt.datetime,
     *,
     answers: dict[str, Any] | None = None,
+    pool: Any = None,
 ) -> dict[str, Any]:
     """File a request: checks the type, the caller's role and community, the answers; computes deadlines.
 
@@ -280,7 +281,7 @@ async def submit(
             "event_payload": dumps(_submitted_payload(values)).decode(),
             "duplicates_since": now - DUPLICATE_WINDOW,
         }
-        inserted, similar = await repository.submit(row)
+        inserted, similar = await repository.submit(row, pool)
         if inserted:
             break
     else:  # the type changed twice while we filed: treat it as unavailable rather than loop
