@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 from collections.abc import AsyncIterator
@@ -240,3 +241,22 @@ async def test_request_id_and_trace_context_reach_the_service(platform: RunningP
     assert missing.json()["trace_id"] == trace_id
     assert missing.headers["x-request-id"] == "tour-42"
     assert len(fresh.headers["x-request-id"]) == 32
+
+
+async def test_request_bodies_reach_the_service_whole_whether_sized_or_streamed(platform: RunningPlatform) -> None:
+    body = json.dumps({"community_id": "not-a-uuid", "name": "北区网格" * 6000, "valid_from": "2024-01-01"}).encode()
+    assert 64 * 1024 < len(body) < 1024 * 1024  # above the gateway's buffering threshold: streamed
+
+    async def chunked() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 10_000):
+            yield body[start : start + 10_000]
+
+    headers = platform.auth(admin()) | {"Content-Type": "application/json"}
+    async with platform.client() as client:
+        sized = await client.post("/v1/grids", content=body, headers=headers)
+        streamed = await client.post("/v1/grids", content=chunked(), headers=headers)
+    for answer in (sized, streamed):
+        # The grid service parsed the whole JSON document and found exactly the one bad field.
+        assert answer.status_code == 422, answer.text
+        pointers = [error.get("pointer") for error in answer.json()["errors"]]
+        assert "/community_id" in pointers
