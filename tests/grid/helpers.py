@@ -10,7 +10,10 @@ import httpx
 
 from tests.support.identities import admin, auth
 
-ADMIN = auth(admin())
+
+def admin_headers() -> dict[str, str]:
+    """A platform admin's identity header, freshly minted (internal tokens live 60 s)."""
+    return auth(admin())
 
 
 async def make_grid(
@@ -25,7 +28,7 @@ async def make_grid(
     body: dict[str, Any] = {"community_id": str(community_id), "name": name, "valid_from": valid_from.isoformat()}
     if parent_id is not None:
         body["parent_id"] = str(parent_id)
-    response = await client.post("/v1/grids", json=body, headers=headers or ADMIN)
+    response = await client.post("/v1/grids", json=body, headers=headers or admin_headers())
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
@@ -48,14 +51,14 @@ async def assign(
         "valid_from": valid_from.isoformat(),
         "valid_to": valid_to.isoformat() if valid_to else None,
     }
-    return await client.post(f"/v1/grids/{grid_id}/assignments", json=body, headers=headers or ADMIN)
+    return await client.post(f"/v1/grids/{grid_id}/assignments", json=body, headers=headers or admin_headers())
 
 
 async def make_worker(
     client: httpx.AsyncClient, community_id: uuid.UUID, name: str = "王芳", subject: str | None = None
 ) -> dict[str, Any]:
     body = {"community_id": str(community_id), "name": name, "phone": "13800000000", "user_subject": subject}
-    response = await client.post("/v1/grid-workers", json=body, headers=ADMIN)
+    response = await client.post("/v1/grid-workers", json=body, headers=admin_headers())
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result

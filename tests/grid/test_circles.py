@@ -10,7 +10,7 @@ import pytest
 
 from tests.grid.conftest import staff_headers
 from tests.grid.fake_registry import FakeRegistry
-from tests.grid.helpers import ADMIN
+from tests.grid.helpers import admin_headers
 from tests.support.identities import auth, employee
 
 # On one meridian the great-circle distance is R·Δφ, with R = 6,378,168 m (earthdistance's earth()):
@@ -23,7 +23,7 @@ from tests.support.identities import auth, employee
 
 async def _facility(grid: httpx.AsyncClient, community: uuid.UUID, kind: str, lat: float) -> dict[str, Any]:
     body = {"community_id": str(community), "kind": kind, "name": f"{kind} {lat}", "lat": lat, "lon": 120.2}
-    response = await grid.post("/v1/facilities", json=body, headers=ADMIN)
+    response = await grid.post("/v1/facilities", json=body, headers=admin_headers())
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
@@ -39,7 +39,7 @@ async def test_coverage_matches_a_hand_computation(grid: httpx.AsyncClient, regi
     medical = await _facility(grid, community, "medical", 30.2100)
     await _facility(grid, community, "fitness", 30.2050)
 
-    response = await grid.get("/v1/circles/coverage", params={"community_id": str(community)}, headers=ADMIN)
+    response = await grid.get("/v1/circles/coverage", params={"community_id": str(community)}, headers=admin_headers())
     assert response.status_code == 200, response.text
     report = response.json()
     assert report["method"]["earth_radius_m"] == 6378168
@@ -79,7 +79,9 @@ async def test_coverage_matches_a_hand_computation(grid: httpx.AsyncClient, regi
         headers=staff_headers(community),
     )
     assert tighter.status_code == 200
-    again = (await grid.get("/v1/circles/coverage", params={"community_id": str(community)}, headers=ADMIN)).json()
+    again = (
+        await grid.get("/v1/circles/coverage", params={"community_id": str(community)}, headers=admin_headers())
+    ).json()
     assert again["coverage"]["fitness"]["share_by_employees"] == 0.0  # 9.65 min > 9
 
 
@@ -92,11 +94,11 @@ async def test_facilities_are_readable_by_employees_and_managed_by_staff(
     listed = await grid.get("/v1/facilities", params={"community_id": str(community)}, headers=reader)
     assert [f["id"] for f in listed.json()["items"]] == [created["id"]]
     path = f"/v1/facilities/{created['id']}"
-    assert (await grid.patch(path, json={"name": "书屋"}, headers=ADMIN)).status_code == 428
+    assert (await grid.patch(path, json={"name": "书屋"}, headers=admin_headers())).status_code == 428
     other_staff = staff_headers(registry.community("IOT"))
     refused = await grid.patch(path, json={"name": "书屋"}, headers={**other_staff, "If-Match": '"v1"'})
     assert refused.status_code == 403
-    renamed = await grid.patch(path, json={"name": "书屋"}, headers={**ADMIN, "If-Match": '"v1"'})
+    renamed = await grid.patch(path, json={"name": "书屋"}, headers={**admin_headers(), "If-Match": '"v1"'})
     assert renamed.status_code == 200 and renamed.headers["ETag"] == '"v2"'
-    stale = await grid.patch(path, json={"name": "x"}, headers={**ADMIN, "If-Match": '"v1"'})
+    stale = await grid.patch(path, json={"name": "x"}, headers={**admin_headers(), "If-Match": '"v1"'})
     assert stale.status_code == 412

@@ -12,7 +12,7 @@ import httpx
 
 from tests.grid.conftest import staff_headers, worker_identity
 from tests.grid.fake_registry import FakeRegistry
-from tests.grid.helpers import ADMIN, make_grid, make_worker
+from tests.grid.helpers import admin_headers, make_grid, make_worker
 from tests.support.database import asyncpg_dsn
 from tests.support.identities import auth, enterprise_rep
 
@@ -141,7 +141,7 @@ async def test_overdue_events_are_supervised_and_extensions_are_decided(
     await grid.post(path, json=dispatch, headers=officer)
 
     await _move_deadline(event_id, hours_ago=1)
-    assert (await grid.post("/v1/grid-events/supervision-sweep", headers=ADMIN)).json() == {"raised": 1}
+    assert (await grid.post("/v1/grid-events/supervision-sweep", headers=admin_headers())).json() == {"raised": 1}
     yellow = (await grid.get(f"/v1/grid-events/{event_id}", headers=officer)).json()
     assert (yellow["supervision_level"], yellow["overdue"]) == ("yellow", True)
     overdue = await grid.get(
@@ -150,8 +150,8 @@ async def test_overdue_events_are_supervised_and_extensions_are_decided(
     assert [e["id"] for e in overdue.json()["items"]] == [event_id]
 
     await _move_deadline(event_id, hours_ago=49)
-    assert (await grid.post("/v1/grid-events/supervision-sweep", headers=ADMIN)).json() == {"raised": 1}
-    assert (await grid.post("/v1/grid-events/supervision-sweep", headers=ADMIN)).json() == {"raised": 0}
+    assert (await grid.post("/v1/grid-events/supervision-sweep", headers=admin_headers())).json() == {"raised": 1}
+    assert (await grid.post("/v1/grid-events/supervision-sweep", headers=admin_headers())).json() == {"raised": 0}
 
     asked = await grid.post(path, json={"action": "request_extension", "requested_deadline": _in(48)}, headers=handler)
     assert asked.status_code == 200 and asked.json()["extension_requested_until"] is not None

@@ -9,7 +9,7 @@ import httpx
 
 from tests.grid.conftest import staff_headers, worker_identity
 from tests.grid.fake_registry import FakeRegistry
-from tests.grid.helpers import ADMIN, assign, make_grid, make_worker
+from tests.grid.helpers import admin_headers, assign, make_grid, make_worker
 from tests.support.identities import auth
 
 
@@ -23,14 +23,14 @@ async def test_codes_follow_the_community_and_are_never_reused(grid: httpx.Async
     retired = await grid.post(
         f"/v1/grids/{second['id']}/retirement",
         json={"retired_on": "2025-01-01", "successor_ids": [first["id"]]},
-        headers=ADMIN,
+        headers=admin_headers(),
     )
     assert retired.status_code == 200, retired.text
     assert retired.json()["retired"] is True and retired.json()["successor_ids"] == [first["id"]]
 
     third = await make_grid(grid, xingguang, "三号网格")
     assert third["code"] == "XG-003"  # XG-002 stays with the retired grid for good
-    listed = (await grid.get("/v1/grids", params={"community_id": str(xingguang)}, headers=ADMIN)).json()
+    listed = (await grid.get("/v1/grids", params={"community_id": str(xingguang)}, headers=admin_headers())).json()
     assert [g["code"] for g in listed["items"]] == ["XG-001", "XG-001-01", "XG-003"]
 
 
@@ -58,9 +58,9 @@ async def test_assignments_of_floor_ranges_never_overlap(grid: httpx.AsyncClient
     whole = await assign(grid, high["id"], tower)
     assert whole.status_code == 409  # the whole building overlaps both floor ranges
 
-    ended = (await grid.get(f"/v1/grids/{low['id']}/assignments", headers=ADMIN)).json()[0]
+    ended = (await grid.get(f"/v1/grids/{low['id']}/assignments", headers=admin_headers())).json()[0]
     close = await grid.post(
-        f"/v1/grids/{low['id']}/assignments/{ended['id']}/end", json={"ended_on": "2025-01-01"}, headers=ADMIN
+        f"/v1/grids/{low['id']}/assignments/{ended['id']}/end", json={"ended_on": "2025-01-01"}, headers=admin_headers()
     )
     assert close.status_code == 200
     later = await assign(grid, high["id"], tower, floors=(1, 10), valid_from=dt.date(2025, 1, 1))
@@ -81,7 +81,7 @@ async def test_two_concurrent_overlapping_assignments_one_wins(grid: httpx.Async
         await grid.post(
             f"/v1/grids/{winner['grid_id']}/assignments/{winner['id']}/end",
             json={"ended_on": "2024-01-02"},
-            headers=ADMIN,
+            headers=admin_headers(),
         )
         # the next round starts where this one ended
         tower = registry.building(community)
@@ -126,24 +126,24 @@ async def test_one_primary_worker_per_grid_plus_deputies(grid: httpx.AsyncClient
     wang, li, zhao = [await make_worker(grid, community, name) for name in ("王芳", "李强", "赵敏")]
     path = f"/v1/grids/{target['id']}/duties"
     primary = {"worker_id": wang["id"], "role": "primary", "valid_from": "2024-01-01"}
-    assert (await grid.post(path, json=primary, headers=ADMIN)).status_code == 201
+    assert (await grid.post(path, json=primary, headers=admin_headers())).status_code == 201
     second = {"worker_id": li["id"], "role": "primary", "valid_from": "2024-03-01"}
-    taken = await grid.post(path, json=second, headers=ADMIN)
+    taken = await grid.post(path, json=second, headers=admin_headers())
     assert taken.status_code == 409 and taken.json()["code"] == "PRIMARY_WORKER_TAKEN"
     for deputy in (li, zhao):
         body = {"worker_id": deputy["id"], "role": "deputy", "valid_from": "2024-03-01"}
-        assert (await grid.post(path, json=body, headers=ADMIN)).status_code == 201
+        assert (await grid.post(path, json=body, headers=admin_headers())).status_code == 201
 
-    roster = (await grid.get(path, params={"as_of": "2024-06-01"}, headers=ADMIN)).json()
+    roster = (await grid.get(path, params={"as_of": "2024-06-01"}, headers=admin_headers())).json()
     assert sorted(d["role"] for d in roster) == ["deputy", "deputy", "primary"]
 
     duty_id = next(d["id"] for d in roster if d["role"] == "primary")
-    ended = await grid.post(f"{path}/{duty_id}/end", json={"ended_on": "2024-06-01"}, headers=ADMIN)
+    ended = await grid.post(f"{path}/{duty_id}/end", json={"ended_on": "2024-06-01"}, headers=admin_headers())
     assert ended.status_code == 200
     second["valid_from"] = "2024-06-01"
     second["worker_id"] = zhao["id"]
-    assert (await grid.post(path, json=second, headers=ADMIN)).status_code == 409  # zhao is already a deputy
-    history = (await grid.get(f"/v1/grid-workers/{wang['id']}/duties", headers=ADMIN)).json()
+    assert (await grid.post(path, json=second, headers=admin_headers())).status_code == 409  # zhao is already a deputy
+    history = (await grid.get(f"/v1/grid-workers/{wang['id']}/duties", headers=admin_headers())).json()
     assert [(d["valid_from"], d["valid_to"]) for d in history] == [("2024-01-01", "2024-06-01")]
 
 

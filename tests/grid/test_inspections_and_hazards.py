@@ -9,7 +9,7 @@ import httpx
 
 from tests.grid.conftest import staff_headers, worker_identity
 from tests.grid.fake_registry import FakeRegistry
-from tests.grid.helpers import ADMIN, assign, make_grid, make_worker
+from tests.grid.helpers import admin_headers, assign, make_grid, make_worker
 from tests.support.identities import auth
 
 
@@ -22,7 +22,7 @@ async def _template(grid: httpx.AsyncClient) -> dict[str, Any]:
             {"key": "extinguishers", "question": "灭火器"},
         ],
     }
-    response = await grid.post("/v1/inspections/templates", json=body, headers=ADMIN)
+    response = await grid.post("/v1/inspections/templates", json=body, headers=admin_headers())
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
@@ -73,14 +73,16 @@ async def test_stale_buildings_are_those_not_visited_within_the_interval(
     for building in (fresh, old, never):
         await assign(grid, target["id"], building)
     settings = await grid.put(
-        f"/v1/grids/communities/{community}/settings", json={"patrol_interval_days": 14}, headers=ADMIN
+        f"/v1/grids/communities/{community}/settings", json={"patrol_interval_days": 14}, headers=admin_headers()
     )
     assert settings.status_code == 200
     for building, day in ((fresh, "2024-05-20"), (old, "2024-05-01")):
         visit = {"grid_id": target["id"], "building_id": str(building), "visited_on": day}
-        assert (await grid.post("/v1/inspections", json=visit, headers=ADMIN)).status_code == 201
+        assert (await grid.post("/v1/inspections", json=visit, headers=admin_headers())).status_code == 201
 
-    stale = await grid.get(f"/v1/grids/{target['id']}/stale-buildings", params={"as_of": "2024-05-25"}, headers=ADMIN)
+    stale = await grid.get(
+        f"/v1/grids/{target['id']}/stale-buildings", params={"as_of": "2024-05-25"}, headers=admin_headers()
+    )
     assert stale.status_code == 200
     found = {item["building_id"]: item for item in stale.json()["items"]}
     assert set(found) == {str(old), str(never)}

@@ -10,7 +10,7 @@ import httpx
 from asgi_lifespan import LifespanManager
 
 from tests.grid.fake_registry import FakeRegistry
-from tests.grid.helpers import ADMIN, assign, make_grid
+from tests.grid.helpers import admin_headers, assign, make_grid
 
 
 def _grid_process(database_url: str, registry: FakeRegistry) -> LifespanManager:
@@ -46,7 +46,7 @@ async def test_transfer_ends_the_assignment_and_the_cursor_survives_a_restart(
         assert (await assign(grid, old_grid["id"], building, floors=(1, 5))).status_code == 201
 
     async def assignment_end(building: str) -> str | None:
-        rows = (await grid.get(f"/v1/grids/{old_grid['id']}/assignments", headers=ADMIN)).json()
+        rows = (await grid.get(f"/v1/grids/{old_grid['id']}/assignments", headers=admin_headers())).json()
         ends: list[str | None] = [row["valid_to"] for row in rows if row["building_id"] == building]
         return ends[0]
 
@@ -59,7 +59,7 @@ async def test_transfer_ends_the_assignment_and_the_cursor_survives_a_restart(
     unassigned = await grid.get(
         "/v1/grids/unassigned-buildings",
         params={"community_id": str(xingguang), "as_of": "2024-08-01"},
-        headers=ADMIN,
+        headers=admin_headers(),
     )
     assert [item["building_id"] for item in unassigned.json()["items"]] == [str(first)]
 

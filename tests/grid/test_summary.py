@@ -8,7 +8,7 @@ import httpx
 
 from tests.grid.conftest import worker_identity
 from tests.grid.fake_registry import FakeRegistry
-from tests.grid.helpers import ADMIN, assign, make_grid, make_worker
+from tests.grid.helpers import admin_headers, assign, make_grid, make_worker
 from tests.grid.test_events import _move_deadline
 from tests.support.identities import auth
 
@@ -24,7 +24,9 @@ async def test_summary_of_a_grid(grid: httpx.AsyncClient, registry: FakeRegistry
     primary, deputy = await make_worker(grid, community, "王芳"), await make_worker(grid, community, "李强")
     for worker, role in ((primary, "primary"), (deputy, "deputy")):
         duty = {"worker_id": worker["id"], "role": role, "valid_from": "2024-01-01"}
-        assert (await grid.post(f"/v1/grids/{target['id']}/duties", json=duty, headers=ADMIN)).status_code == 201
+        assert (
+            await grid.post(f"/v1/grids/{target['id']}/duties", json=duty, headers=admin_headers())
+        ).status_code == 201
     for level in ("general", "major", "major"):
         hazard = {
             "grid_id": target["id"],
@@ -33,17 +35,17 @@ async def test_summary_of_a_grid(grid: httpx.AsyncClient, registry: FakeRegistry
             "description": "x",
             "deadline": "2030-01-01",
         }
-        assert (await grid.post("/v1/hazards", json=hazard, headers=ADMIN)).status_code == 201
+        assert (await grid.post("/v1/hazards", json=hazard, headers=admin_headers())).status_code == 201
     event = await grid.post(
         "/v1/grid-events",
         json={"community_id": str(community), "grid_id": target["id"], "category": "x", "title": "x"},
-        headers=ADMIN,
+        headers=admin_headers(),
     )
     path = f"/v1/grid-events/{event.json()['id']}/transitions"
-    await grid.post(path, json={"action": "accept"}, headers=ADMIN)
+    await grid.post(path, json={"action": "accept"}, headers=admin_headers())
     deadline = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
     dispatch = {"action": "dispatch", "handler": {"type": "department", "name": "城管"}, "deadline": deadline}
-    assert (await grid.post(path, json=dispatch, headers=ADMIN)).status_code == 200
+    assert (await grid.post(path, json=dispatch, headers=admin_headers())).status_code == 200
     await _move_deadline(event.json()["id"], hours_ago=2)
 
     response = await grid.get(f"/v1/grids/{target['id']}/summary", headers=auth(worker_identity(target["id"])))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -9,14 +10,12 @@ import httpx
 from fastapi import FastAPI
 
 from grid.registry.feed import registry_feed_consumer
-from tests.support.identities import admin, auth
-
-ADMIN = auth(admin())
+from tests.grid.helpers import admin_headers
 
 
 async def _community(registry: httpx.AsyncClient, code: str) -> uuid.UUID:
     body = {"code": code, "name_zh": code, "name_en": code, "type": "business_building", "street": "长河街道"}
-    response = await registry.post("/v1/communities", json=body, headers=ADMIN)
+    response = await registry.post("/v1/communities", json=body, headers=admin_headers())
     assert response.status_code == 201, response.text
     return uuid.UUID(response.json()["id"])
 
@@ -39,14 +38,14 @@ async def test_assignment_follows_the_real_registry_and_its_feed(
                 "community_id": str(zhongxing),
                 "valid_from": "2015-01-01",
             },
-            headers=ADMIN,
+            headers=admin_headers(),
         )
         assert building.status_code == 201, building.text
         building_id = building.json()["id"]
 
         async def make(community: uuid.UUID) -> dict[str, Any]:
             body = {"community_id": str(community), "name": "网格", "valid_from": "2015-01-01"}
-            response = await grid.post("/v1/grids", json=body, headers=ADMIN)
+            response = await grid.post("/v1/grids", json=body, headers=admin_headers())
             assert response.status_code == 201, response.text
             result: dict[str, Any] = response.json()
             return result
@@ -54,32 +53,43 @@ async def test_assignment_follows_the_real_registry_and_its_feed(
         old, new = await make(zhongxing), await make(xingguang)
         assert old["code"] == "ZX-T-001"
         body = {"building_id": building_id, "floor_from": 1, "floor_to": 10, "valid_from": "2020-01-01"}
-        assert (await grid.post(f"/v1/grids/{old['id']}/assignments", json=body, headers=ADMIN)).status_code == 201
-        wrong = await grid.post(f"/v1/grids/{new['id']}/assignments", json=body, headers=ADMIN)
+        assert (
+            await grid.post(f"/v1/grids/{old['id']}/assignments", json=body, headers=admin_headers())
+        ).status_code == 201
+        wrong = await grid.post(f"/v1/grids/{new['id']}/assignments", json=body, headers=admin_headers())
         assert wrong.status_code == 422 and wrong.json()["code"] == "BUILDING_OUTSIDE_COMMUNITY"
 
         transfer = {"to_community_id": str(xingguang), "effective_on": "2025-03-01", "reason": "星光产业社区成立"}
-        moved = await registry.post(f"/v1/buildings/{building_id}/transfers", json=transfer, headers=ADMIN)
+        moved = await registry.post(f"/v1/buildings/{building_id}/transfers", json=transfer, headers=admin_headers())
         assert moved.status_code == 201, moved.text
 
+        # The registry's feed shows an event only once every older transaction on the server has
+        # ended (other test runs share the server), so poll until it has been handled.
         consumer = registry_feed_consumer(grid_on_registry)
-        while await consumer.poll_once():
-            pass
-        rows = (await grid.get(f"/v1/grids/{old['id']}/assignments", headers=ADMIN)).json()
+        for _ in range(300):
+            await consumer.poll_once()
+            rows = (await grid.get(f"/v1/grids/{old['id']}/assignments", headers=admin_headers())).json()
+            if rows[0]["valid_to"] is not None:
+                break
+            await asyncio.sleep(0.1)
         assert [(r["valid_from"], r["valid_to"], r["end_reason"]) for r in rows] == [
             ("2020-01-01", "2025-03-01", "building transferred")
         ]
         unassigned = await grid.get(
             "/v1/grids/unassigned-buildings",
             params={"community_id": str(xingguang), "as_of": "2025-04-01"},
-            headers=ADMIN,
+            headers=admin_headers(),
         )
         assert [item["building_id"] for item in unassigned.json()["items"]] == [building_id]
         later = {**body, "valid_from": "2025-03-01"}
-        assert (await grid.post(f"/v1/grids/{new['id']}/assignments", json=later, headers=ADMIN)).status_code == 201
+        assert (
+            await grid.post(f"/v1/grids/{new['id']}/assignments", json=later, headers=admin_headers())
+        ).status_code == 201
 
         report = await grid.get(
-            "/v1/circles/coverage", params={"community_id": str(xingguang), "as_of": "2025-04-01"}, headers=ADMIN
+            "/v1/circles/coverage",
+            params={"community_id": str(xingguang), "as_of": "2025-04-01"},
+            headers=admin_headers(),
         )
         assert report.status_code == 200, report.text
         assert [b["building_id"] for b in report.json()["buildings"]] == [building_id]
