@@ -196,7 +196,8 @@ class Gateway:
         self.own.state.sessionmaker = sessionmaker
         self.authenticator.sessionmaker = sessionmaker
         self.http = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=512, keepalive_timeout=30, ttl_dns_cache=300),
+            # Below uvicorn's 5 s keep-alive, so an idle connection is dropped here before the service drops it.
+            connector=aiohttp.TCPConnector(limit=512, keepalive_timeout=4, ttl_dns_cache=300),
             timeout=aiohttp.ClientTimeout(
                 total=None,
                 connect=settings.upstream_connect_timeout_seconds,

@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.devkeys import ensure_dev_keys
 from gateway.settings import Settings
 from gateway.tokens import mint_user_token
 from shared.auth import Identity, Role
+from shared.errors import ProblemError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KEYS_DIR = ROOT / ".data" / "keys"
@@ -50,7 +52,14 @@ def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         finally:
             await engine.dispose()
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except ProblemError as error:
+        typer.echo(f"{error.code}: {error}", err=True)
+        raise typer.Exit(1) from error
+    except IntegrityError as error:
+        typer.echo(f"refused by the database: {getattr(error.orig, 'constraint_name', None) or error.orig}", err=True)
+        raise typer.Exit(1) from error
 
 
 def _print(value: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -153,3 +154,29 @@ def test_cli_mints_tokens_only_in_development(tmp_path: Path) -> None:
 def test_cli_explains_itself(command: list[str]) -> None:
     answer = subprocess.run([sys.executable, "-m", "gateway.cli", *command], capture_output=True, text=True)
     assert answer.returncode == 0 and "Usage" in answer.stdout
+
+
+def test_cli_manages_partners_and_keys(database_url: str) -> None:
+    env = {"DATABASE_URL": database_url, "PLATFORM_ENV": "test", "PATH": ""}
+
+    def cli(*arguments: str) -> dict[str, object]:
+        done = subprocess.run(
+            [sys.executable, "-m", "gateway.cli", *arguments], capture_output=True, text=True, env=env, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        answer: dict[str, object] = json.loads(done.stdout)
+        return answer
+
+    partner = cli("partner", "create", "--kind", "mcn", "--name", "星光直播", "--contact", "13800000000")
+    key = cli("key", "create", str(partner["id"]))
+    assert str(key["api_key"]).startswith(f"bjp_{key['key_id']}_")
+    revoked = cli("key", "revoke", str(partner["id"]), str(key["key_id"]))
+    assert revoked["revoked_at"] is not None
+    again = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "key", "revoke", str(partner["id"]), str(key["key_id"])],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert again.returncode == 1 and "API_KEY_NOT_FOUND" in again.stderr
