@@ -160,3 +160,17 @@ async def test_grid_workers_see_only_their_grids_and_no_phone_numbers(
     assert [g["id"] for g in listed["items"]] == [mine["id"]]
     own = (await grid.get(f"/v1/grid-workers/{worker['id']}", headers=me)).json()
     assert own["phone"] is None and worker["phone"] == "13800000000"
+
+
+async def test_concurrent_renames_with_the_same_version_one_wins(
+    grid: httpx.AsyncClient, registry: FakeRegistry
+) -> None:
+    community = registry.community("XG")
+    target = await make_grid(grid, community)
+    path = f"/v1/grids/{target['id']}"
+    assert (await grid.patch(path, json={"name": "x"}, headers=admin_headers())).status_code == 428
+    results = await asyncio.gather(
+        *(grid.patch(path, json={"name": f"名 {n}"}, headers={**admin_headers(), "If-Match": '"v1"'}) for n in range(4))
+    )
+    assert sorted(r.status_code for r in results) == [200, 412, 412, 412]
+    assert (await grid.get(path, headers=admin_headers())).headers["ETag"] == '"v2"'

@@ -153,13 +153,14 @@ async def get_grid(grid: ValidGrid, session: SessionDep, response: Response) -> 
 )
 async def update_grid(
     body: GridUpdate,
-    grid: ValidGrid,
+    grid_id: uuid.UUID,
     expected: IfMatch,
     session: SessionDep,
     identity: CurrentIdentity,
     response: Response,
 ) -> GridRead:
     """Change name or kind; needs `If-Match`. The code never changes."""
+    grid = await service.load_grid(session, identity, grid_id, for_update=True)
     check_version(expected, grid.version)
     grid = await service.update_grid(session, identity, grid, body)
     set_etag(response, grid.version)
@@ -174,9 +175,10 @@ async def update_grid(
     responses=problem_responses(404, 409, 422),
 )
 async def retire_grid(
-    body: GridRetirement, grid: ValidGrid, session: SessionDep, identity: CurrentIdentity
+    body: GridRetirement, grid_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity
 ) -> GridRead:
     """From `retired_on` the grid no longer exists, its assignments end, and its successors are recorded."""
+    grid = await service.load_grid(session, identity, grid_id, for_update=True)
     grid = await service.retire_grid(session, identity, grid, body)
     (read,) = await service.read_grids(session, [grid])
     return read
