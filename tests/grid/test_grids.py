@@ -174,3 +174,42 @@ async def test_concurrent_renames_with_the_same_version_one_wins(
     )
     assert sorted(r.status_code for r in results) == [200, 412, 412, 412]
     assert (await grid.get(path, headers=admin_headers())).headers["ETag"] == '"v2"'
+
+
+async def test_a_retried_create_replays_and_does_not_burn_a_code(
+    grid: httpx.AsyncClient, registry: FakeRegistry
+) -> None:
+    community = registry.community("XG")
+    body = {"community_id": str(community), "name": "一号", "valid_from": "2024-01-01"}
+    headers = {**admin_headers(), "Idempotency-Key": "create-grid-1"}
+    first = await grid.post("/v1/grids", json=body, headers=headers)
+    again = await grid.post("/v1/grids", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert (await make_grid(grid, community))["code"] == "XG-002"
+
+
+async def test_retiring_a_grid_ends_its_assignments_and_checks_successors(
+    grid: httpx.AsyncClient, registry: FakeRegistry
+) -> None:
+    community, elsewhere = registry.community("XG"), registry.community("IOT")
+    tower = registry.building(community)
+    old, new, foreign = (
+        await make_grid(grid, community),
+        await make_grid(grid, community),
+        await make_grid(grid, elsewhere),
+    )
+    await assign(grid, old["id"], tower)
+    path = f"/v1/grids/{old['id']}/retirement"
+    refused = await grid.post(
+        path, json={"retired_on": "2025-01-01", "successor_ids": [foreign["id"]]}, headers=admin_headers()
+    )
+    assert refused.status_code == 422 and refused.json()["code"] == "INVALID_SUCCESSOR"
+    retired = await grid.post(
+        path, json={"retired_on": "2025-01-01", "successor_ids": [new["id"]]}, headers=admin_headers()
+    )
+    assert retired.status_code == 200
+    rows = (await grid.get(f"/v1/grids/{old['id']}/assignments", headers=admin_headers())).json()
+    assert [(r["valid_to"], r["end_reason"]) for r in rows] == [("2025-01-01", "grid retired")]
+    assert (await assign(grid, new["id"], tower, valid_from=dt.date(2025, 1, 1))).status_code == 201
+    assert (await assign(grid, old["id"], tower, valid_from=dt.date(2025, 1, 1))).status_code == 409  # retired
