@@ -218,12 +218,13 @@ async def object_to(
     "/{election_id}/objections",
     summary="Objections and their decisions",
     dependencies=[allow(*WATCHERS)],
-    responses=problem_responses(404),
+    responses=problem_responses(403, 404),
 )
-async def list_objections(election_id: uuid.UUID, session: SessionDep) -> dict[str, list[ObjectionOut]]:
-    """Every objection filed, oldest first."""
-    await service.load(session, election_id)
-    return {"items": [ObjectionOut.model_validate(o) for o in await repo.list_objections(session, election_id)]}
+async def list_objections(
+    election_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity
+) -> dict[str, list[ObjectionOut]]:
+    """Every objection filed, oldest first (staff of the community, the election's observers)."""
+    return {"items": [ObjectionOut.model_validate(o) for o in await service.objections(session, identity, election_id)]}
 
 
 @router.post(

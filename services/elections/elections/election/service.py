@@ -667,6 +667,14 @@ async def amend_roll(
     return election
 
 
+async def objections(session: AsyncSession, identity: Identity, election_id: uuid.UUID) -> Sequence[Objection]:
+    """Staff of the community and the election's observers see every objection and its decision."""
+    election = await load(session, election_id)
+    if not can_watch(identity, election):
+        raise NotStaffOfCommunity()
+    return await repo.list_objections(session, election.id)
+
+
 async def roll(
     session: AsyncSession, identity: Identity, election_id: uuid.UUID
 ) -> tuple[Election, Sequence[RollEntry]]:
