@@ -4,7 +4,8 @@ Starts the registry and the gateway as uvicorn processes on loopback, drives
 `GET /v1/communities/about` with a bounded aiohttp load generator, first directly with an
 internal token, then through the gateway with a user JWT (authentication and rate limiting
 on, limits set high enough not to trigger). Prints throughput, p50/p99, the gateway/direct
-ratio and the gateway's CPU time per request. Options: `--duration=S`, `--concurrency=N`.
+ratio and the gateway's CPU time per request.
+Options: `--duration=S` (per round and side), `--rounds=N`, `--concurrency=N`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,20 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _combined(results: list[LoadResult]) -> LoadResult:
+    statuses: dict[int, int] = {}
+    for result in results:
+        for status, count in result.statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+    return LoadResult(
+        requests=sum(result.requests for result in results),
+        errors=sum(result.errors for result in results),
+        seconds=sum(result.seconds for result in results),
+        latencies=[latency for result in results for latency in result.latencies],
+        statuses=statuses,
+    )
+
+
 def _line(label: str, result: LoadResult) -> str:
     return (
         f"{label:<28} {result.throughput:>9.0f} req/s   p50 {result.percentile(0.5) * 1000:6.2f} ms"
@@ -49,7 +64,8 @@ def _line(label: str, result: LoadResult) -> str:
 def main(argv: list[str]) -> None:
     from tools.devdb import server_url, stop_embedded
 
-    duration = _option(argv, "duration", 10.0)
+    duration = _option(argv, "duration", 5.0)
+    rounds = int(_option(argv, "rounds", 3))
     concurrency = int(_option(argv, "concurrency", 32))
     database_url = server_url()
     keys = ensure_dev_keys(Path(tempfile.mkdtemp(prefix="bench-keys-")))
@@ -75,29 +91,39 @@ def main(argv: list[str]) -> None:
         internal = {IDENTITY_HEADER: mint_internal_token(who, secret, ttl_seconds=3600)}
         user = {"Authorization": "Bearer " + mint_user_token(who, keys.private_key, ttl_seconds=3600)}
         print(
-            f"GET {PATH}, {concurrency} connections, {duration:.0f} s each (after 2 s warm-up), 1 uvicorn worker each"
+            f"GET {PATH}, {concurrency} connections, {rounds} rounds of {duration:.0f} s per side "
+            "(each after a 1 s warm-up), direct and gateway alternating, 1 uvicorn worker each"
         )
+        direct_rounds: list[LoadResult] = []
+        proxied_rounds: list[LoadResult] = []
+        service_cpu = {"direct": 0.0, "proxied": 0.0}
+        gateway_cpu = 0.0
+        for _ in range(rounds):
+            # Alternating short rounds: a neighbour's load on this shared machine hits both sides alike.
+            before = _cpu_seconds(registry.pid)
+            direct_rounds.append(
+                uvloop.run(drive_load(registry.url + PATH, internal, concurrency=concurrency, duration=duration))
+            )
+            service_cpu["direct"] += _cpu_seconds(registry.pid) - before
+            before, gateway_before = _cpu_seconds(registry.pid), _cpu_seconds(gateway.pid)
+            proxied_rounds.append(
+                uvloop.run(drive_load(gateway.url + PATH, user, concurrency=concurrency, duration=duration))
+            )
+            service_cpu["proxied"] += _cpu_seconds(registry.pid) - before
+            gateway_cpu += _cpu_seconds(gateway.pid) - gateway_before
 
-        service_before = _cpu_seconds(registry.pid)
-        direct = uvloop.run(
-            drive_load(registry.url + PATH, internal, concurrency=concurrency, duration=duration, warmup=2)
-        )
-        service_direct = (_cpu_seconds(registry.pid) - service_before) / max(1, direct.requests)
-
-        gateway_before = _cpu_seconds(gateway.pid)
-        service_before = _cpu_seconds(registry.pid)
-        proxied = uvloop.run(drive_load(gateway.url + PATH, user, concurrency=concurrency, duration=duration, warmup=2))
-        gateway_cpu = (_cpu_seconds(gateway.pid) - gateway_before) / max(1, proxied.requests)
-        service_proxied = (_cpu_seconds(registry.pid) - service_before) / max(1, proxied.requests)
-
+        direct, proxied = _combined(direct_rounds), _combined(proxied_rounds)
+        ratios = sorted(p.throughput / d.throughput for d, p in zip(direct_rounds, proxied_rounds, strict=True))
         ratio = proxied.throughput / direct.throughput if direct.throughput else 0.0
         print(_line("direct (internal token)", direct))
         print(_line("through gateway (JWT)", proxied))
         verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
         print(f"gateway/direct throughput    {ratio:.2f}x   (target >= {TARGET_RATIO}x: {verdict})")
-        print(f"gateway CPU per request      {gateway_cpu * 1e6:.0f} us")
+        print(f"  per round                  {', '.join(f'{value:.2f}x' for value in ratios)}")
+        print(f"gateway CPU per request      {gateway_cpu / max(1, proxied.requests) * 1e6:.0f} us")
         print(
-            f"service CPU per request      {service_direct * 1e6:.0f} us direct, {service_proxied * 1e6:.0f} us proxied"
+            f"service CPU per request      {service_cpu['direct'] / max(1, direct.requests) * 1e6:.0f} us direct, "
+            f"{service_cpu['proxied'] / max(1, proxied.requests) * 1e6:.0f} us proxied"
         )
         if direct.errors or proxied.errors:
             print(f"non-200 answers: direct {direct.statuses}, gateway {proxied.statuses}")

@@ -261,6 +261,10 @@ async def forward(
         if method == "HEAD":
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
+        length = response.content_length
+        if length is not None and length <= _BUFFER_LIMIT:  # small and sized: one write instead of two
+            await send({"type": "http.response.body", "body": await response.read(), "more_body": False})
+            return
         async for chunk in response.content.iter_any():
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
