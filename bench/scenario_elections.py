@@ -31,7 +31,7 @@ import asyncpg
 import httpx
 from fastapi import FastAPI, Request, Response
 
-from bench.harness import FACTORIES, PlatformProcess, platform_env
+from bench.harness import FACTORIES, LoadResult, PlatformProcess, platform_env
 from bench.scenario_requests import _option, _report, _run_sql, post_load
 from elections.counting.rules import Rules
 from elections.counting.tally import evaluate
@@ -174,6 +174,29 @@ async def _top_up(
         await connection.close()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _measure(
+    url: str,
+    bodies: list[bytes],
+    headers: list[dict[str, str]],
+    process: PlatformProcess,
+    gateway: PlatformProcess | None,
+    connections: int,
+    seconds: float,
+) -> tuple[LoadResult, tuple[float, float]]:
+    """A 2 s warm-up, then the measured load with the CPU the service (and gateway) spent on it."""
+    asyncio.run(post_load(url, bodies, headers, concurrency=connections, duration=2.0, warmup=0.0))
+    before = (_cpu_seconds(process.pid), _cpu_seconds(gateway.pid) if gateway else 0.0)
+    result = asyncio.run(post_load(url, bodies, headers, concurrency=connections, duration=seconds, warmup=0.0))
+    after = (_cpu_seconds(process.pid), _cpu_seconds(gateway.pid) if gateway else 0.0)
+    return result, (after[0] - before[0], after[1] - before[1])
+
+
 def _bodies(candidates: list[str], count: int) -> list[bytes]:
     generator = random.Random(3797)
     return [dumps({"choices": generator.sample(candidates, generator.randint(0, 7))}) for _ in range(count)]
@@ -228,16 +251,31 @@ def main(argv: list[str]) -> None:
             f"POST {path.replace(str(election_id), '{id}')}: roll of {roll_size:,} enterprises, "
             f"{connections} connections, {seconds:.0f} s each (after 2 s warm-up)"
         )
-        base = asyncio.run(post_load(f"{baseline.url}{path}", bodies, [{}], concurrency=connections, duration=seconds))
+        base, base_cpu = _measure(f"{baseline.url}{path}", bodies, [{}], baseline, None, connections, seconds)
         print(_report("baseline (FastAPI + 1 asyncpg INSERT)", base, None), flush=True)
-        direct = asyncio.run(
-            post_load(f"{service.url}{path}", bodies, internal_headers, concurrency=connections, duration=seconds)
+        direct, direct_cpu = _measure(
+            f"{service.url}{path}", bodies, internal_headers, service, None, connections, seconds
         )
         print(_report("elections direct (internal token)", direct, base), flush=True)
-        through = asyncio.run(
-            post_load(f"{gateway.url}{path}", bodies, user_headers, concurrency=connections, duration=seconds)
+        through, through_cpu = _measure(
+            f"{gateway.url}{path}", bodies, user_headers, service, gateway, connections, seconds
         )
         print(_report("through the gateway (ES256 JWT)", through, base), flush=True)
+        # CPU per request is steadier than throughput on a shared machine
+        per_request = [
+            1000 * cpu / max(result.requests, 1)
+            for cpu, result in (
+                (base_cpu[0], base),
+                (direct_cpu[0], direct),
+                (through_cpu[0], through),
+                (through_cpu[1], through),
+            )
+        ]
+        print(
+            f"CPU per request: baseline app {per_request[0]:.2f} ms; elections service {per_request[1]:.2f} ms direct,"
+            f" {per_request[2]:.2f} ms behind the gateway; gateway {per_request[3]:.2f} ms",
+            flush=True,
+        )
         ratio = through.throughput / base.throughput if base.throughput else 0.0
         verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
         print(f"target (>= {TARGET_RATIO}x the baseline through the gateway): {verdict} ({ratio:.2f}x)")
