@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 
-from tests.elections.conftest import cast, close_and_tally, observer, open_election, step
+from tests.elections.conftest import cast, close_and_tally, observer, open_election, rep_of, step
 from tests.elections.fake_registry import FakeRegistry
-from tests.support.identities import auth
+from tests.support.identities import auth, staff
 
 
 async def test_a_full_election_from_draft_to_published(elections: httpx.AsyncClient, registry: FakeRegistry) -> None:
@@ -80,8 +82,6 @@ async def test_steps_out_of_order_and_uncontested_lists_are_refused(
         await elections.post(f"/v1/elections/{election_id}/transitions", json={"to": to}, headers=setup.staff)
     for n in range(7):
         rep = setup.roll[n % len(setup.roll)]
-        from tests.elections.conftest import rep_of
-
         await elections.post(
             f"/v1/elections/{election_id}/candidates",
             json={"name": f"c{n}"},
@@ -102,3 +102,30 @@ async def test_steps_out_of_order_and_uncontested_lists_are_refused(
     )
     assert publish.status_code == 409
     assert "8" in publish.json()["detail"]
+
+
+async def test_elections_are_listed_newest_first_with_keyset_cursors(elections: httpx.AsyncClient) -> None:
+    community_id = uuid.uuid4()
+    headers = auth(staff(community_id))
+    created = []
+    for n in range(3):
+        response = await elections.post(
+            "/v1/elections",
+            json={"community_id": str(community_id), "title": f"第{n}届", "record_date": "2026-12-01"},
+            headers=headers,
+        )
+        created.append(response.json()["id"])
+    first = await elections.get(
+        "/v1/elections", params={"community_id": str(community_id), "limit": 2}, headers=headers
+    )
+    assert [e["id"] for e in first.json()["items"]] == created[::-1][:2]
+    assert 'rel="next"' in first.headers["link"]
+    second = await elections.get(
+        "/v1/elections",
+        params={"community_id": str(community_id), "limit": 2, "cursor": first.json()["next_cursor"]},
+        headers=headers,
+    )
+    assert [e["id"] for e in second.json()["items"]] == [created[0]]
+    assert second.json().get("next_cursor") is None
+    broken = await elections.get("/v1/elections", params={"cursor": "not-a-cursor"}, headers=headers)
+    assert broken.status_code == 400 and broken.json()["code"] == "INVALID_CURSOR"
