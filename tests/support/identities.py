@@ -32,8 +32,11 @@ def employee(enterprise_id: uuid.UUID) -> Identity:
 
 
 def auth(who: Identity, secret: str = TEST_SECRET) -> dict[str, str]:
-    """Headers carrying `who` as the gateway would forward it."""
-    return {IDENTITY_HEADER: mint_internal_token(who, secret)}
+    """Headers carrying `who` as the gateway would forward it.
+
+    An hour's lifetime: modules build headers at import, and a full run takes minutes.
+    """
+    return {IDENTITY_HEADER: mint_internal_token(who, secret, ttl_seconds=3600)}
 
 
 def minimal_identity(role: Role) -> Identity:
