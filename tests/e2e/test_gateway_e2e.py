@@ -63,9 +63,13 @@ async def test_a_valid_token_with_the_wrong_role_gets_403(platform: RunningPlatf
     async with platform.client() as client:
         refused = await client.get("/v1/partners", headers=platform.auth(minimal_identity(Role.community_staff)))
         allowed = await client.get("/v1/partners", headers=platform.auth(admin()))
+        # A service's route refuses the role the gateway forwarded (grid staff route, employee caller).
+        by_service = await client.post("/v1/grids", json={}, headers=platform.auth(minimal_identity(Role.employee)))
     assert refused.status_code == 403
     assert refused.json()["code"] == "FORBIDDEN"
     assert allowed.status_code == 200
+    assert by_service.status_code == 403
+    assert by_service.json()["code"] == "FORBIDDEN"
 
 
 async def test_identity_headers_sent_by_a_client_are_ignored(platform: RunningPlatform) -> None:
