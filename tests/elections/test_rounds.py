@@ -95,6 +95,18 @@ async def test_a_tie_at_the_seat_boundary_is_revoted_then_drawn_by_public_lot(
     record = (await elections.get(f"/v1/elections/{setup.election_id}/record", headers=setup.staff)).json()
     assert verify_record(record) == []
     assert [e["type"] for e in record["log"]].count("voting_opened") == 2
+    resolved = [e["payload"] for e in record["log"] if e["type"] == "tie_resolved"]
+    assert resolved == [
+        {
+            "round_no": 2,
+            "tied": [setup.candidates[4], setup.candidates[5]],
+            "places": 1,
+            "by": "lot (RFC 3797)",
+            "seed": "3.11.17.24.28.31./331250./",
+            "steps": lot["steps"],
+            "elected": lot["selected"],
+        }
+    ]
 
 
 async def test_unfilled_seats_go_to_a_runoff_by_plurality_with_a_third(

@@ -384,6 +384,15 @@ async def _tally(session: AsyncSession, election: Election) -> None:
         "tally_computed",
         {"round_no": election.current_round, "status": outcome.status, "result_hash": election.result_hash},
     )
+    last = outcome.rounds[-1] if outcome.rounds else None
+    if last is not None and last.spec.kind == "tie_revote" and outcome.status != "needs_lot":
+        lot = next((lot for lot in outcome.lots if lot.round_no == last.round_no), None)
+        decided = {"round_no": last.round_no, "tied": list(last.spec.candidates), "places": last.spec.places}
+        if lot is None:
+            await append(session, election, "tie_resolved", decided | {"by": "revote", "elected": list(last.elected)})
+        else:
+            resolution = {"by": "lot (RFC 3797)", "seed": lot.seed, "steps": lot.steps, "elected": list(lot.selected)}
+            await append(session, election, "tie_resolved", decided | resolution)
 
 
 async def _to_runoff(session: AsyncSession, election: Election, _: RollFetcher) -> None:
