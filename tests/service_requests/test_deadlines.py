@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from service_requests.app import create_app
 from service_requests.requests.service import close_unrated, escalate_due
+from service_requests.settings import Settings
 from service_requests.working_calendar import SHANGHAI, DeadlineUnit, add_working_days, add_working_hours, deadline
 from shared.db import create_engine, create_sessionmaker
 from shared.settings import PlatformSettings
@@ -128,3 +132,32 @@ async def test_the_overdue_filter_finds_late_requests(
     assert overdue.json()["items"][0]["overdue"] is True
     fine = await requests_app.get("/v1/service-requests", params={"overdue": "false"}, headers=auth(staff))
     assert [item["id"] for item in fine.json()["items"]] == [on_time["id"]]
+
+
+async def test_the_periodic_job_runs_in_the_background(
+    database_url: str, world: World, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    app = create_app(Settings(database_url=database_url, environment="test", job_interval_seconds=0.1))
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service.test") as client:
+            service_type = await create_type(client, world)
+            created = (await submit(client, world.employee(), service_type["id"])).json()
+            async with sessionmaker() as session, session.begin():
+                await session.execute(
+                    text(
+                        "UPDATE requests.service_request SET clock_started_at = now() - interval '2 days', "
+                        "resolve_due_at = now() - interval '1 day' WHERE id = :id"
+                    ),
+                    {"id": created["id"]},
+                )
+            levels: list[int] = []
+            for _ in range(100):
+                await asyncio.sleep(0.1)
+                timeline = await client.get(
+                    f"/v1/service-requests/{created['id']}/timeline", headers=auth(world.staff())
+                )
+                levels = [item["data"]["level"] for item in timeline.json()["items"] if item["kind"] == "escalation"]
+                if levels:
+                    break
+            assert levels == [1]
