@@ -125,3 +125,12 @@ async def test_a_revoked_key_is_refused_at_once_by_this_process(gateway: InProce
     await gateway.client.delete(f"/v1/partners/{partner['id']}/api-keys/{issued['key_id']}", headers=headers)
     refused = await gateway.client.get("/v1/communities/about", headers=as_partner)
     assert refused.status_code == 401 and refused.json()["code"] == "INVALID_API_KEY"
+
+
+async def test_the_demo_seed_is_idempotent(gateway: InProcessGateway, database_url: str) -> None:
+    from gateway.seed import DEMO_PARTNERS, seed
+
+    await seed(database_url)
+    await seed(database_url)
+    listed = await gateway.client.get("/v1/partners", headers=gateway.auth(admin()))
+    assert sorted(item["name"] for item in listed.json()["items"]) == sorted(name for _, name, _ in DEMO_PARTNERS)
