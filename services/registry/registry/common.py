@@ -39,14 +39,6 @@ def require_staff(identity: Identity, community_id: uuid.UUID | None) -> None:
         raise Forbidden(Text("只能管理本社区的数据", "You may change records of your own community only"))
 
 
-def require_staff_of_any(identity: Identity, community_ids: set[uuid.UUID]) -> None:
-    """Platform admins, or staff of at least one of these communities."""
-    if Role.platform_admin in identity.roles:
-        return
-    if not any(identity.staff_of(community_id) for community_id in community_ids):
-        raise Forbidden(Text("只能管理本社区的数据", "You may change records of your own community only"))
-
-
 def period(valid_from: dt.date, valid_to: dt.date | None = None) -> Range[dt.date]:
     """A half-open date range `[valid_from, valid_to)`; `None` means still open."""
     return Range(valid_from, valid_to, bounds="[)")
