@@ -24,6 +24,8 @@ from typing import IO
 
 import aiohttp
 
+from tools.topology import REGISTRY_CONSUMERS
+
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 FACTORIES = {
@@ -137,6 +139,11 @@ class PlatformProcess:
             return "(no log)"
 
 
+def registry_urls(registry_url: str) -> dict[str, str]:
+    """Tell every service that reads the registry where it is."""
+    return {f"{prefix}_REGISTRY_URL": registry_url for prefix in REGISTRY_CONSUMERS}
+
+
 def platform_env(
     database_url: str,
     *,
@@ -159,6 +166,8 @@ def platform_env(
         env[f"{prefix}_LOG_LEVEL"] = "WARNING"
     if upstreams is not None:
         env["GATEWAY_UPSTREAMS"] = json.dumps(dict(upstreams))
+        if "registry" in upstreams:
+            env.update(registry_urls(upstreams["registry"]))
     env.update(extra or {})
     return env
 

@@ -19,7 +19,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.authn import Authenticator
 from gateway.breaker import CircuitBreaker
-from gateway.draining import DrainRefusedBody
 from gateway.identity.router import router as identity_router
 from gateway.openapi import OpenApiMerger
 from gateway.operations import STATIC_DIR
@@ -40,6 +39,7 @@ from gateway.settings import Settings
 from shared.app import document_roles
 from shared.auth import InternalTokenVerifier
 from shared.db import create_engine, create_sessionmaker
+from shared.draining import DrainRefusedBody
 from shared.errors import ConstraintProblem, NotFound, ProblemError, install_problem_handlers, problem_response
 from shared.i18n import Text, negotiate_language
 from shared.observability import RequestContextMiddleware, configure_logging

@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 
 from shared.auth import InternalTokenVerifier, route_roles
 from shared.db import create_engine, create_sessionmaker
+from shared.draining import DrainRefusedBody
 from shared.errors import ConstraintProblem, install_problem_handlers, problem_responses
 from shared.health import router as health_router
 from shared.observability import RequestContextMiddleware, configure_logging
@@ -91,6 +92,7 @@ def create_service_app(
         app.include_router(router)
     document_roles(app)
     app.add_middleware(RequestContextMiddleware, service=name)
+    app.add_middleware(DrainRefusedBody)  # outermost: clients see the 413, not a reset
     return app
 
 

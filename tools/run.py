@@ -16,7 +16,7 @@ import urllib.request
 
 from tools.devdb import ROOT, server_url, stop_embedded
 from tools.migrate import upgrade_all
-from tools.topology import GATEWAY, SERVICES, Process
+from tools.topology import GATEWAY, REGISTRY, REGISTRY_CONSUMERS, SERVICES, Process
 
 SEED_MODULES = ("registry.seed", "service_requests.seed", "elections.seed", "grid.seed", "gateway.seed")
 KEYS_DIR = ROOT / ".data" / "keys"
@@ -46,6 +46,7 @@ def platform_environment(database_url: str) -> dict[str, str]:
         PLATFORM_ENV=os.environ.get("PLATFORM_ENV", "development"),
         PLATFORM_INTERNAL_SECRET=os.environ.get("PLATFORM_INTERNAL_SECRET") or secrets.token_urlsafe(48),
         GATEWAY_UPSTREAMS=json.dumps({process.name: process.url for process in SERVICES}),
+        **{f"{prefix}_REGISTRY_URL": REGISTRY.url for prefix in REGISTRY_CONSUMERS},
         GATEWAY_JWT_PUBLIC_KEY_FILE=os.environ.get("GATEWAY_JWT_PUBLIC_KEY_FILE", str(keys.public_key)),
         PYTHONUNBUFFERED="1",
     )

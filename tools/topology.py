@@ -42,10 +42,14 @@ class Process:
         ]
 
 
+REGISTRY = Process("registry", "registry.app:create_app", 8101)
 SERVICES = (
-    Process("registry", "registry.app:create_app", 8101),
+    REGISTRY,
     Process("service-requests", "service_requests.app:create_app", 8102),
     Process("elections", "elections.app:create_app", 8103),
     Process("grid", "grid.app:create_app", 8104),
 )
 GATEWAY = Process("gateway", "gateway.app:create_app", 8000)
+
+# Services that call the registry read its URL from `<PREFIX>_REGISTRY_URL`.
+REGISTRY_CONSUMERS = ("ELECTIONS", "GRID")
