@@ -9,7 +9,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, literal, or_, tuple_
 
 from shared.errors import InvalidCursor
 from shared.i18n import Text
@@ -57,7 +57,14 @@ def decode_cursor(cursor: str, size: int) -> list[str]:
 def after_keyset(
     columns: Sequence[ColumnElement[Any]], values: Sequence[Any], descending: Sequence[bool]
 ) -> ColumnElement[bool]:
-    """The WHERE clause selecting rows strictly after `values` in the given column order."""
+    """The WHERE clause selecting rows strictly after `values` in the given column order.
+
+    With one direction for every key it is a row comparison, which an index on the keys can seek to.
+    """
+    if len(set(descending)) == 1:
+        keys = tuple_(*columns)
+        after = tuple_(*(literal(value, type_=column.type) for column, value in zip(columns, values, strict=True)))
+        return keys < after if descending[0] else keys > after
     clauses: list[ColumnElement[bool]] = []
     for index, column in enumerate(columns):
         equal_prefix = [columns[i] == values[i] for i in range(index)]
