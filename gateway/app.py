@@ -17,6 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway import open311
 from gateway.authn import Authenticator
 from gateway.breaker import CircuitBreaker
 from gateway.identity.router import router as identity_router
@@ -154,7 +155,10 @@ class Gateway:
         if upstream is None:  # includes /internal/*: never reachable from outside
             raise PathNotFound()
         scope["route"] = _ROUTE_LABELS[prefix]
-        identity = await self.authenticator.authenticate(_header(scope, b"authorization"))
+        authorization = _header(scope, b"authorization")
+        if authorization is None and path.startswith(open311.PREFIX):
+            authorization, receive = await open311.take_api_key(scope, receive, self.settings.max_body_bytes)
+        identity = await self.authenticator.authenticate(authorization)
         await self.limiter.check(identity)
         state = scope.get("state") or {}
         trace_id = state.get("trace_id") or ""
