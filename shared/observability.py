@@ -25,6 +25,8 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 _SENSITIVE = re.compile(r"(phone|password|secret|token|authorization|api_key|id_number|signature|cookie)", re.I)
 
+_QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics", "/internal/events"})
+
 HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests handled", ["service", "method", "route", "status"])
 HTTP_DURATION = Histogram(
     "http_request_duration_seconds",
@@ -131,13 +133,9 @@ class RequestContextMiddleware:
             route = route_template(scope)
             HTTP_REQUESTS.labels(self.service, scope["method"], route, str(status)).inc()
             HTTP_DURATION.labels(self.service, scope["method"], route).observe(elapsed)
-            self.logger.info(
-                "request",
-                method=scope["method"],
-                route=route,
-                status=status,
-                duration_ms=round(elapsed * 1000, 2),
-            )
+            # Probes and feed polls arrive every second; log them only when they fail.
+            log = self.logger.debug if route in _QUIET_ROUTES and status < 400 else self.logger.info
+            log("request", method=scope["method"], route=route, status=status, duration_ms=round(elapsed * 1000, 2))
             structlog.contextvars.clear_contextvars()
 
     async def _too_large(
