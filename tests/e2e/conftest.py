@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.harness import FACTORIES, SERVICE_NAMES, PlatformProcess, platform_env
+from bench.harness import FACTORIES, SERVICE_NAMES, PlatformProcess, platform_env, registry_urls
 from gateway.devkeys import ensure_dev_keys
 from gateway.tokens import mint_user_token
 from shared.auth import Identity
@@ -69,6 +69,7 @@ def platform(database_url: str) -> Iterator[RunningPlatform]:
     secret = secrets.token_urlsafe(48)
     base = platform_env(database_url, secret=secret, public_key=keys.public_key)
     services = {name: PlatformProcess(name, FACTORIES[name], base) for name in SERVICE_NAMES}
+    base.update(registry_urls(services["registry"].url))  # ports are known once the processes exist
     gateway_env = platform_env(
         database_url,
         secret=secret,
