@@ -31,8 +31,17 @@ import asyncpg
 import httpx
 from fastapi import FastAPI, Request, Response
 
-from bench.harness import FACTORIES, LoadResult, PlatformProcess, platform_env
-from bench.scenario_requests import _option, _report, _run_sql, post_load
+from bench.harness import (
+    FACTORIES,
+    LoadResult,
+    PlatformProcess,
+    cpu_seconds,
+    option,
+    platform_env,
+    post_load,
+    report_line,
+    run_sql,
+)
 from elections.counting.rules import Rules
 from elections.counting.tally import evaluate
 from elections.election.service import voter_link
@@ -174,12 +183,6 @@ async def _top_up(
         await connection.close()
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _measure(
     url: str,
     bodies: list[bytes],
@@ -191,9 +194,9 @@ def _measure(
 ) -> tuple[LoadResult, tuple[float, float]]:
     """A 2 s warm-up, then the measured load with the CPU the service (and gateway) spent on it."""
     asyncio.run(post_load(url, bodies, headers, concurrency=connections, duration=2.0, warmup=0.0))
-    before = (_cpu_seconds(process.pid), _cpu_seconds(gateway.pid) if gateway else 0.0)
+    before = (cpu_seconds(process.pid), cpu_seconds(gateway.pid) if gateway else 0.0)
     result = asyncio.run(post_load(url, bodies, headers, concurrency=connections, duration=seconds, warmup=0.0))
-    after = (_cpu_seconds(process.pid), _cpu_seconds(gateway.pid) if gateway else 0.0)
+    after = (cpu_seconds(process.pid), cpu_seconds(gateway.pid) if gateway else 0.0)
     return result, (after[0] - before[0], after[1] - before[1])
 
 
@@ -212,12 +215,12 @@ def _in_process_tally(candidates: list[str], ballots: int) -> float:
 
 
 def main(argv: list[str]) -> None:
-    seconds = _option(argv, "seconds", 15.0)
-    connections = int(_option(argv, "connections", 64))
-    roll_size = int(_option(argv, "roll", 10_000))
+    seconds = option(argv, "seconds", 15.0)
+    connections = int(option(argv, "connections", 64))
+    roll_size = int(option(argv, "roll", 10_000))
     database = f"bench_elections_{uuid.uuid4().hex[:10]}"
     admin_dsn = server_url("postgres").replace("postgresql+asyncpg://", "postgresql://")
-    asyncio.run(_run_sql(admin_dsn, f'CREATE DATABASE "{database}"'))
+    asyncio.run(run_sql(admin_dsn, f'CREATE DATABASE "{database}"'))
     url = server_url(database)
     processes: list[PlatformProcess] = []
     try:
@@ -252,15 +255,15 @@ def main(argv: list[str]) -> None:
             f"{connections} connections, {seconds:.0f} s each (after 2 s warm-up)"
         )
         base, base_cpu = _measure(f"{baseline.url}{path}", bodies, [{}], baseline, None, connections, seconds)
-        print(_report("baseline (FastAPI + 1 asyncpg INSERT)", base, None), flush=True)
+        print(report_line("baseline (FastAPI + 1 asyncpg INSERT)", base, None), flush=True)
         direct, direct_cpu = _measure(
             f"{service.url}{path}", bodies, internal_headers, service, None, connections, seconds
         )
-        print(_report("elections direct (internal token)", direct, base), flush=True)
+        print(report_line("elections direct (internal token)", direct, base), flush=True)
         through, through_cpu = _measure(
             f"{gateway.url}{path}", bodies, user_headers, service, gateway, connections, seconds
         )
-        print(_report("through the gateway (ES256 JWT)", through, base), flush=True)
+        print(report_line("through the gateway (ES256 JWT)", through, base), flush=True)
         # CPU per request is steadier than throughput on a shared machine
         per_request = [
             1000 * cpu / max(result.requests, 1)
@@ -289,7 +292,7 @@ def main(argv: list[str]) -> None:
     finally:
         for process in reversed(processes):
             process.stop()
-        asyncio.run(_run_sql(admin_dsn, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        asyncio.run(run_sql(admin_dsn, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
 
 
 async def _close_and_tally(

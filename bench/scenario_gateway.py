@@ -10,7 +10,6 @@ Options: `--duration=S` (per round and side), `--rounds=N`, `--concurrency=N`.
 
 from __future__ import annotations
 
-import os
 import secrets
 import tempfile
 import uuid
@@ -18,40 +17,22 @@ from pathlib import Path
 
 import uvloop
 
-from bench.harness import FACTORIES, LoadResult, PlatformProcess, drive_load, platform_env
+from bench.harness import (
+    FACTORIES,
+    LoadResult,
+    PlatformProcess,
+    cpu_seconds,
+    drive_load,
+    merge_results,
+    option,
+    platform_env,
+)
 from gateway.devkeys import ensure_dev_keys
 from gateway.tokens import mint_user_token
 from shared.auth import IDENTITY_HEADER, Identity, Role, mint_internal_token
 
 PATH = "/v1/communities/about"
 TARGET_RATIO = 0.6
-
-
-def _option(argv: list[str], name: str, default: float) -> float:
-    for argument in argv:
-        if argument.startswith(f"--{name}="):
-            return float(argument.split("=", 1)[1])
-    return default
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _combined(results: list[LoadResult]) -> LoadResult:
-    statuses: dict[int, int] = {}
-    for result in results:
-        for status, count in result.statuses.items():
-            statuses[status] = statuses.get(status, 0) + count
-    return LoadResult(
-        requests=sum(result.requests for result in results),
-        errors=sum(result.errors for result in results),
-        seconds=sum(result.seconds for result in results),
-        latencies=[latency for result in results for latency in result.latencies],
-        statuses=statuses,
-    )
 
 
 def _line(label: str, result: LoadResult) -> str:
@@ -64,9 +45,9 @@ def _line(label: str, result: LoadResult) -> str:
 def main(argv: list[str]) -> None:
     from tools.devdb import server_url, stop_embedded
 
-    duration = _option(argv, "duration", 5.0)
-    rounds = int(_option(argv, "rounds", 3))
-    concurrency = int(_option(argv, "concurrency", 32))
+    duration = option(argv, "duration", 5.0)
+    rounds = int(option(argv, "rounds", 3))
+    concurrency = int(option(argv, "concurrency", 32))
     database_url = server_url()
     keys = ensure_dev_keys(Path(tempfile.mkdtemp(prefix="bench-keys-")))
     secret = secrets.token_urlsafe(48)
@@ -100,19 +81,19 @@ def main(argv: list[str]) -> None:
         gateway_cpu = 0.0
         for _ in range(rounds):
             # Alternating short rounds: a neighbour's load on this shared machine hits both sides alike.
-            before = _cpu_seconds(registry.pid)
+            before = cpu_seconds(registry.pid)
             direct_rounds.append(
                 uvloop.run(drive_load(registry.url + PATH, internal, concurrency=concurrency, duration=duration))
             )
-            service_cpu["direct"] += _cpu_seconds(registry.pid) - before
-            before, gateway_before = _cpu_seconds(registry.pid), _cpu_seconds(gateway.pid)
+            service_cpu["direct"] += cpu_seconds(registry.pid) - before
+            before, gateway_before = cpu_seconds(registry.pid), cpu_seconds(gateway.pid)
             proxied_rounds.append(
                 uvloop.run(drive_load(gateway.url + PATH, user, concurrency=concurrency, duration=duration))
             )
-            service_cpu["proxied"] += _cpu_seconds(registry.pid) - before
-            gateway_cpu += _cpu_seconds(gateway.pid) - gateway_before
+            service_cpu["proxied"] += cpu_seconds(registry.pid) - before
+            gateway_cpu += cpu_seconds(gateway.pid) - gateway_before
 
-        direct, proxied = _combined(direct_rounds), _combined(proxied_rounds)
+        direct, proxied = merge_results(direct_rounds), merge_results(proxied_rounds)
         ratios = sorted(p.throughput / d.throughput for d, p in zip(direct_rounds, proxied_rounds, strict=True))
         ratio = proxied.throughput / direct.throughput if direct.throughput else 0.0
         print(_line("direct (internal token)", direct))

@@ -24,25 +24,15 @@ import httpx
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
+from bench.harness import option
 from shared.auth import Identity, Role, mint_internal_token
 from shared.settings import DEVELOPMENT_INTERNAL_SECRET
-from tools.devdb import server_url, to_async_url
+from tools.devdb import asyncpg_dsn, server_url
 from tools.migrate import upgrade_all
 
 KINDS = ("life", "medical", "fitness", "reading")
 EARTH_RADIUS_M = 6378168.0  # earthdistance's earth()
 CENTER = (30.2050, 120.2100)
-
-
-def _option(argv: list[str], name: str, default: str) -> str:
-    for arg in argv:
-        if arg.startswith(f"--{name}="):
-            return arg.split("=", 1)[1]
-    return default
-
-
-def _dsn(url: str) -> str:
-    return to_async_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 def _point(rng: random.Random, spread_deg: float) -> tuple[float, float]:
@@ -79,7 +69,7 @@ def registry_app(communities: dict[uuid.UUID, list[dict[str, Any]]]) -> FastAPI:
 
 
 async def _prepare(url: str, facilities: list[tuple[Any, ...]]) -> None:
-    connection = await asyncpg.connect(_dsn(url))
+    connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await connection.copy_records_to_table(
             "facility",
@@ -197,20 +187,20 @@ async def _run(url: str, facility_count: int, sizes: list[int], repeat: int) -> 
 
 
 def main(argv: list[str]) -> None:
-    facility_count = int(_option(argv, "facilities", "2000"))
-    sizes = sorted(int(n) for n in _option(argv, "sizes", "100,250,500,1000").split(","))
-    repeat = int(_option(argv, "repeat", "3"))
+    facility_count = int(option(argv, "facilities", "2000"))
+    sizes = sorted(int(n) for n in option(argv, "sizes", "100,250,500,1000").split(","))
+    repeat = int(option(argv, "repeat", "3"))
     name = f"bench_grid_{uuid.uuid4().hex[:8]}"
 
     async def create() -> None:
-        connection = await asyncpg.connect(_dsn(server_url("postgres")))
+        connection = await asyncpg.connect(asyncpg_dsn(server_url("postgres")))
         try:
             await connection.execute(f'CREATE DATABASE "{name}"')
         finally:
             await connection.close()
 
     async def drop() -> None:
-        connection = await asyncpg.connect(_dsn(server_url("postgres")))
+        connection = await asyncpg.connect(asyncpg_dsn(server_url("postgres")))
         try:
             await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:

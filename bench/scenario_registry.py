@@ -24,10 +24,10 @@ import aiohttp
 import asyncpg
 from alembic import command
 
-from bench.harness import PlatformProcess
+from bench.harness import PlatformProcess, option
 from shared.auth import IDENTITY_HEADER, Identity, Role, mint_internal_token
 from shared.pagination import encode_cursor
-from tools.devdb import server_url
+from tools.devdb import asyncpg_dsn, server_url
 from tools.migrate import config
 
 SMALL = 10_000
@@ -86,17 +86,6 @@ class Measured:
     def percentile(self, fraction: float) -> float:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-def _option(argv: list[str], name: str, default: int) -> int:
-    for arg in argv:
-        if arg.startswith(f"--{name}="):
-            return int(arg.split("=", 1)[1])
-    return default
-
-
-def _dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 async def _grow(dsn: str, start: int, end: int) -> float:
@@ -188,7 +177,7 @@ async def _run(url: str, dsn: str, process: PlatformProcess, token: str, large: 
 
 
 async def _admin(sql: str) -> None:
-    connection = await asyncpg.connect(_dsn(server_url("postgres")))
+    connection = await asyncpg.connect(asyncpg_dsn(server_url("postgres")))
     try:
         await connection.execute(sql)
     finally:
@@ -196,8 +185,8 @@ async def _admin(sql: str) -> None:
 
 
 def main(argv: list[str]) -> None:
-    requests = _option(argv, "requests", 200)
-    large = _option(argv, "large", 1_000_000)
+    requests = option(argv, "requests", 200)
+    large = option(argv, "large", 1_000_000)
     database = f"bench_registry_{uuid.uuid4().hex[:10]}"
     asyncio.run(_admin(f'CREATE DATABASE "{database}"'))
     url = server_url(database)
@@ -218,7 +207,7 @@ def main(argv: list[str]) -> None:
     )
     try:
         command.upgrade(config("registry", url), "head")
-        ok = asyncio.run(_run(url, _dsn(url), process, token, large, requests))
+        ok = asyncio.run(_run(url, asyncpg_dsn(url), process, token, large, requests))
         print("\nresult:", "every p95 within target" if ok else "some p95 over target (see above)")
     finally:
         process.stop()

@@ -11,23 +11,29 @@ Target: gateway path >= 0.5x the baseline's throughput, p99 < 150 ms.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import os
 import secrets
 import tempfile
-import time
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
-import aiohttp
 import asyncpg
 from fastapi import FastAPI, Request, Response
 
-from bench.harness import FACTORIES, LoadResult, PlatformProcess, platform_env
+from bench.harness import (
+    FACTORIES,
+    LoadResult,
+    PlatformProcess,
+    merge_results,
+    option,
+    platform_env,
+    post_load,
+    report_line,
+    run_sql,
+)
 from gateway.devkeys import ensure_dev_keys
 from gateway.tokens import mint_user_token
 from shared.auth import Identity, Role, mint_internal_token
@@ -74,55 +80,6 @@ def create_baseline_app() -> FastAPI:
     return app
 
 
-async def post_load(
-    url: str,
-    bodies: Sequence[bytes],
-    headers: Sequence[Mapping[str, str]],
-    *,
-    concurrency: int,
-    duration: float,
-    warmup: float = 2.0,
-    max_requests: int = 200_000,
-) -> LoadResult:
-    """POST JSON bodies round-robin from `concurrency` workers for `duration` seconds after a warm-up."""
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    errors = 0
-    counted = 0
-    turn = itertools.count()
-    async with aiohttp.ClientSession(connector=connector) as session:
-
-        async def worker(until: float, record: bool) -> None:
-            nonlocal errors, counted
-            while time.perf_counter() < until and counted < max_requests:
-                index = next(turn)
-                started = time.perf_counter()
-                try:
-                    async with session.post(
-                        url,
-                        data=bodies[index % len(bodies)],
-                        headers={**headers[index % len(headers)], "Content-Type": "application/json"},
-                    ) as response:
-                        await response.read()
-                        status = response.status
-                except aiohttp.ClientError:
-                    status = 0
-                if record:
-                    counted += 1
-                    latencies.append(time.perf_counter() - started)
-                    statuses[status] = statuses.get(status, 0) + 1
-                    if status != 201:
-                        errors += 1
-
-        warm_until = time.perf_counter() + warmup
-        await asyncio.gather(*(worker(warm_until, False) for _ in range(concurrency)))
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(started + duration, True) for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    return LoadResult(counted, errors, elapsed, latencies, statuses)
-
-
 async def _prepare_database(dsn: str, community_id: uuid.UUID) -> uuid.UUID:
     """The baseline's table and one service type, straight into the scratch database."""
     connection = await asyncpg.connect(dsn)
@@ -156,42 +113,12 @@ async def _prepare_database(dsn: str, community_id: uuid.UUID) -> uuid.UUID:
         await connection.close()
 
 
-def _merge(parts: list[LoadResult]) -> LoadResult:
-    statuses: dict[int, int] = {}
-    for part in parts:
-        for status, count in part.statuses.items():
-            statuses[status] = statuses.get(status, 0) + count
-    return LoadResult(
-        requests=sum(part.requests for part in parts),
-        errors=sum(part.errors for part in parts),
-        seconds=sum(part.seconds for part in parts),
-        latencies=[latency for part in parts for latency in part.latencies],
-        statuses=statuses,
-    )
-
-
-def _report(name: str, result: LoadResult, baseline: LoadResult | None) -> str:
-    ratio = f"{result.throughput / baseline.throughput:5.2f}x" if baseline and baseline.throughput else "  1.00x"
-    return (
-        f"{name:<34} {result.throughput:8.0f} req/s {ratio}  p50 {result.percentile(0.5) * 1000:6.1f} ms  "
-        f"p99 {result.percentile(0.99) * 1000:6.1f} ms  errors {result.errors}/{result.requests} "
-        f"{dict(result.statuses)}"
-    )
-
-
-def _option(argv: list[str], name: str, default: float) -> float:
-    for arg in argv:
-        if arg.startswith(f"--{name}="):
-            return float(arg.split("=", 1)[1])
-    return default
-
-
 def main(argv: list[str]) -> None:
-    seconds = _option(argv, "seconds", 15.0)
-    connections = int(_option(argv, "connections", 64))
+    seconds = option(argv, "seconds", 15.0)
+    connections = int(option(argv, "connections", 64))
     database = f"bench_requests_{uuid.uuid4().hex[:10]}"
     admin_dsn = server_url("postgres").replace("postgresql+asyncpg://", "postgresql://")
-    asyncio.run(_run_sql(admin_dsn, f'CREATE DATABASE "{database}"'))
+    asyncio.run(run_sql(admin_dsn, f'CREATE DATABASE "{database}"'))
     url = server_url(database)
     processes: list[PlatformProcess] = []
     try:
@@ -258,22 +185,14 @@ def main(argv: list[str]) -> None:
                 results[name].append(
                     asyncio.run(post_load(target, bodies, headers, concurrency=connections, duration=slice_seconds))
                 )
-        merged = {name: _merge(parts) for name, parts in results.items()}
+        merged = {name: merge_results(parts) for name, parts in results.items()}
         base, _, through = merged.values()
         for name, result in merged.items():
-            print(_report(name, result, None if result is base else base), flush=True)
+            print(report_line(name, result, None if result is base else base), flush=True)
         ratio = through.throughput / base.throughput if base.throughput else 0.0
         verdict = "met" if ratio >= TARGET_RATIO and through.percentile(0.99) < TARGET_P99 else "NOT met"
         print(f"target (>= {TARGET_RATIO}x, p99 < {TARGET_P99 * 1000:.0f} ms through the gateway): {verdict}")
     finally:
         for process in reversed(processes):
             process.stop()
-        asyncio.run(_run_sql(admin_dsn, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-
-
-async def _run_sql(dsn: str, sql: str) -> Any:
-    connection = await asyncpg.connect(dsn)
-    try:
-        return await connection.execute(sql)
-    finally:
-        await connection.close()
+        asyncio.run(run_sql(admin_dsn, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))

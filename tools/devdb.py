@@ -36,6 +36,11 @@ def to_async_url(url: str) -> str:
     raise ValueError("DATABASE_URL must be a postgresql:// URL")
 
 
+def asyncpg_dsn(url: str) -> str:
+    """A libpq or SQLAlchemy URL as the plain DSN asyncpg takes."""
+    return to_async_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
 def server_url(database: str | None = None) -> str:
     """Return a libpq URL for the platform's cluster, starting the embedded one if needed."""
     configured = os.environ.get("DATABASE_URL")

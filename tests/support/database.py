@@ -7,14 +7,11 @@ import uuid
 import asyncpg
 
 from shared.settings import PlatformSettings
-from tools.devdb import server_url, to_async_url
+from tools.devdb import asyncpg_dsn as asyncpg_dsn  # re-exported: tests import it from here
+from tools.devdb import server_url
 from tools.migrate import upgrade_all
 
 PLATFORM_SCHEMAS = ("gateway", "registry", "requests", "elections", "grid")
-
-
-def asyncpg_dsn(url: str) -> str:
-    return to_async_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 async def create_test_database() -> str:
