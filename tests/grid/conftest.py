@@ -1,4 +1,4 @@
-"""Grid fixtures: the grid app in-process, talking to an in-memory registry that follows the contract."""
+"""Grid fixtures: the grid app in-process, talking to the real registry app in-process."""
 
 from __future__ import annotations
 
@@ -11,38 +11,64 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from shared.auth import Identity, Role
-from tests.grid.fake_registry import FakeRegistry
+from tests.grid.registry_data import RegistryData
 from tests.support.identities import auth, identity, staff
 
 
 @pytest.fixture(scope="session")
-def fake_registry_state() -> FakeRegistry:
-    return FakeRegistry()
+async def registry_service(database_url: str) -> AsyncIterator[FastAPI]:
+    """The real registry app, in-process, with its lifespan running."""
+    from registry.app import create_app
+    from registry.settings import Settings
+
+    app = create_app(Settings(database_url=database_url, environment="test"))
+    async with LifespanManager(app):
+        yield app
+
+
+@pytest.fixture(scope="session")
+async def registry_client(registry_service: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=registry_service)
+    async with httpx.AsyncClient(transport=transport, base_url="http://registry.test") as client:
+        yield client
 
 
 @pytest.fixture
-def registry(fake_registry_state: FakeRegistry) -> FakeRegistry:
-    """The registry's data for this test (emptied before each test)."""
-    fake_registry_state.reset()
-    return fake_registry_state
+def registry(registry_client: httpx.AsyncClient) -> RegistryData:
+    """Builds this test's registry data through the registry's API (all tables are emptied after each test)."""
+    return RegistryData(registry_client)
 
 
-def build_grid_app(database_url: str, fake: FakeRegistry) -> FastAPI:
+def build_grid_app(
+    database_url: str, registry_transport: httpx.AsyncBaseTransport, feed_poll_seconds: float | None = None
+) -> FastAPI:
+    """A grid app whose registry client uses `registry_transport` (the real registry app in-process); with
+    `feed_poll_seconds` its background consumer polls the registry's feed that often, otherwise the feed is off."""
     from grid.app import create_app
     from grid.settings import Settings
 
     settings = Settings(
-        database_url=database_url, environment="test", registry_feed_enabled=False, supervision_sweep_enabled=False
+        database_url=database_url,
+        environment="test",
+        registry_feed_enabled=feed_poll_seconds is not None,
+        registry_feed_poll_seconds=feed_poll_seconds or 2.0,
+        supervision_sweep_enabled=False,
     )
-    return create_app(settings, registry_transport=httpx.ASGITransport(app=fake.app()))
+    return create_app(settings, registry_transport=registry_transport)
 
 
 @pytest.fixture(scope="session")
-async def grid_service(database_url: str, fake_registry_state: FakeRegistry) -> AsyncIterator[FastAPI]:
+async def grid_service(database_url: str, registry_service: FastAPI) -> AsyncIterator[FastAPI]:
     """The grid app with its lifespan running (so tests can reach its state, e.g. the feed consumer)."""
-    app = build_grid_app(database_url, fake_registry_state)
+    app = build_grid_app(database_url, httpx.ASGITransport(app=registry_service))
     async with LifespanManager(app):
         yield app
+
+
+@pytest.fixture(scope="session")
+def grid_on_registry(grid_service: FastAPI) -> FastAPI:
+    """The same grid app, by the name the real-registry tests have always used."""
+    return grid_service
 
 
 @pytest.fixture(scope="session")
@@ -60,28 +86,3 @@ def worker_identity(*grid_ids: uuid.UUID, subject: str | None = None) -> Identit
 
 def staff_headers(community_id: uuid.UUID) -> dict[str, str]:
     return auth(staff(community_id))
-
-
-@pytest.fixture(scope="session")
-async def registry_service(database_url: str) -> AsyncIterator[FastAPI]:
-    """The real registry app, in-process, with its lifespan running."""
-    from registry.app import create_app
-    from registry.settings import Settings
-
-    app = create_app(Settings(database_url=database_url, environment="test"))
-    async with LifespanManager(app):
-        yield app
-
-
-@pytest.fixture(scope="session")
-async def grid_on_registry(database_url: str, registry_service: FastAPI) -> AsyncIterator[FastAPI]:
-    """A grid app whose registry client talks to the real registry app."""
-    from grid.app import create_app
-    from grid.settings import Settings
-
-    settings = Settings(
-        database_url=database_url, environment="test", registry_feed_enabled=False, supervision_sweep_enabled=False
-    )
-    app = create_app(settings, registry_transport=httpx.ASGITransport(app=registry_service))
-    async with LifespanManager(app):
-        yield app

@@ -8,14 +8,14 @@ import httpx
 
 from grid.access import business_today
 from tests.grid.conftest import staff_headers, worker_identity
-from tests.grid.fake_registry import FakeRegistry
 from tests.grid.helpers import assign, make_grid
+from tests.grid.registry_data import RegistryData
 from tests.support.identities import auth
 
 
-async def test_a_two_day_campaign(grid: httpx.AsyncClient, registry: FakeRegistry) -> None:
-    community = registry.community("XG")
-    a, b, c = (registry.building(community, name) for name in "ABC")
+async def test_a_two_day_campaign(grid: httpx.AsyncClient, registry: RegistryData) -> None:
+    community = await registry.community("XG")
+    a, b, c = [await registry.building(community, name) for name in "ABC"]
     north, south = await make_grid(grid, community, "北"), await make_grid(grid, community, "南")
     for building, target in ((a, north), (b, north), (c, south)):
         assert (await assign(grid, target["id"], building)).status_code == 201

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from tests.grid.conftest import staff_headers
-from tests.grid.fake_registry import FakeRegistry
 from tests.grid.helpers import admin_headers
+from tests.grid.registry_data import RegistryData
 from tests.support.identities import auth, employee
 
 # On one meridian the great-circle distance is R·Δφ, with R = 6,378,168 m (earthdistance's earth()):
@@ -29,11 +29,11 @@ async def _facility(grid: httpx.AsyncClient, community: uuid.UUID, kind: str, la
     return result
 
 
-async def test_coverage_matches_a_hand_computation(grid: httpx.AsyncClient, registry: FakeRegistry) -> None:
-    community = registry.community("XG")
-    b1 = registry.building(community, "B1", lat=30.2000, lon=120.2, employees=300)
-    b2 = registry.building(community, "B2", lat=30.2100, lon=120.2, employees=100)
-    no_location = registry.building(community, "B3", employees=50)
+async def test_coverage_matches_a_hand_computation(grid: httpx.AsyncClient, registry: RegistryData) -> None:
+    community = await registry.community("XG")
+    b1 = await registry.building(community, "B1", lat=30.2000, lon=120.2, employees=300)
+    b2 = await registry.building(community, "B2", lat=30.2100, lon=120.2, employees=100)
+    no_location = await registry.building(community, "B3", employees=50)
     life = await _facility(grid, community, "life", 30.2060)
     await _facility(grid, community, "life", 30.2500)  # farther from both: never the nearest
     medical = await _facility(grid, community, "medical", 30.2100)
@@ -86,16 +86,16 @@ async def test_coverage_matches_a_hand_computation(grid: httpx.AsyncClient, regi
 
 
 async def test_facilities_are_readable_by_employees_and_managed_by_staff(
-    grid: httpx.AsyncClient, registry: FakeRegistry
+    grid: httpx.AsyncClient, registry: RegistryData
 ) -> None:
-    community = registry.community("XG")
+    community = await registry.community("XG")
     created = await _facility(grid, community, "reading", 30.21)
     reader = auth(employee(uuid.uuid4()))
     listed = await grid.get("/v1/facilities", params={"community_id": str(community)}, headers=reader)
     assert [f["id"] for f in listed.json()["items"]] == [created["id"]]
     path = f"/v1/facilities/{created['id']}"
     assert (await grid.patch(path, json={"name": "书屋"}, headers=admin_headers())).status_code == 428
-    other_staff = staff_headers(registry.community("IOT"))
+    other_staff = staff_headers(await registry.community("IOT"))
     refused = await grid.patch(path, json={"name": "书屋"}, headers={**other_staff, "If-Match": '"v1"'})
     assert refused.status_code == 403
     renamed = await grid.patch(path, json={"name": "书屋"}, headers={**admin_headers(), "If-Match": '"v1"'})

@@ -11,8 +11,8 @@ import asyncpg
 import httpx
 
 from tests.grid.conftest import staff_headers, worker_identity
-from tests.grid.fake_registry import FakeRegistry
 from tests.grid.helpers import admin_headers, make_grid, make_worker
+from tests.grid.registry_data import RegistryData
 from tests.support.database import asyncpg_dsn
 from tests.support.identities import auth, enterprise_rep
 
@@ -34,15 +34,15 @@ async def _move_deadline(event_id: str, hours_ago: float) -> None:
         await connection.close()
 
 
-async def _setup(grid: httpx.AsyncClient, registry: FakeRegistry) -> tuple[uuid.UUID, dict[str, Any], dict[str, Any]]:
-    community = registry.community("XG")
+async def _setup(grid: httpx.AsyncClient, registry: RegistryData) -> tuple[uuid.UUID, dict[str, Any], dict[str, Any]]:
+    community = await registry.community("XG")
     target = await make_grid(grid, community)
     worker = await make_worker(grid, community, subject=f"worker-{uuid.uuid4().hex[:6]}")
     return community, target, worker
 
 
 async def test_an_event_runs_the_whole_loop_including_a_send_back(
-    grid: httpx.AsyncClient, registry: FakeRegistry
+    grid: httpx.AsyncClient, registry: RegistryData
 ) -> None:
     community, target, worker = await _setup(grid, registry)
     officer = staff_headers(community)
@@ -98,7 +98,7 @@ async def test_an_event_runs_the_whole_loop_including_a_send_back(
 
 
 async def test_only_the_handler_handles_and_escalated_events_leave_the_grid(
-    grid: httpx.AsyncClient, registry: FakeRegistry
+    grid: httpx.AsyncClient, registry: RegistryData
 ) -> None:
     community, target, worker = await _setup(grid, registry)
     other = await make_worker(grid, community, "李强", subject="other-worker")
@@ -119,12 +119,12 @@ async def test_only_the_handler_handles_and_escalated_events_leave_the_grid(
 
     outsider = auth(worker_identity(uuid.uuid4()))
     assert (await grid.get(f"/v1/grid-events/{created.json()['id']}", headers=outsider)).status_code == 403
-    elsewhere = staff_headers(registry.community("IOT"))
+    elsewhere = staff_headers(await registry.community("IOT"))
     assert (await grid.post(path, json={"action": "decline"}, headers=elsewhere)).status_code == 403
 
 
 async def test_overdue_events_are_supervised_and_extensions_are_decided(
-    grid: httpx.AsyncClient, registry: FakeRegistry
+    grid: httpx.AsyncClient, registry: RegistryData
 ) -> None:
     community, target, worker = await _setup(grid, registry)
     officer = staff_headers(community)
@@ -166,9 +166,9 @@ async def test_overdue_events_are_supervised_and_extensions_are_decided(
 
 
 async def test_enterprises_report_in_their_community_and_the_table_is_published(
-    grid: httpx.AsyncClient, registry: FakeRegistry
+    grid: httpx.AsyncClient, registry: RegistryData
 ) -> None:
-    community = registry.community("XG")
+    community = await registry.community("XG")
     rep = enterprise_rep(uuid.uuid4()).model_copy(update={"community_ids": frozenset({community})})
     body = {"community_id": str(community), "category": "service", "title": "电梯故障", "source_channel": "hotline"}
     reported = await grid.post("/v1/grid-events", json=body, headers=auth(rep))

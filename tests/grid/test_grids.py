@@ -8,13 +8,13 @@ import datetime as dt
 import httpx
 
 from tests.grid.conftest import staff_headers, worker_identity
-from tests.grid.fake_registry import FakeRegistry
 from tests.grid.helpers import admin_headers, assign, make_grid, make_worker
+from tests.grid.registry_data import RegistryData
 from tests.support.identities import auth
 
 
-async def test_codes_follow_the_community_and_are_never_reused(grid: httpx.AsyncClient, registry: FakeRegistry) -> None:
-    xingguang = registry.community("XG")
+async def test_codes_follow_the_community_and_are_never_reused(grid: httpx.AsyncClient, registry: RegistryData) -> None:
+    xingguang = await registry.community("XG")
     first = await make_grid(grid, xingguang, "一号网格")
     second = await make_grid(grid, xingguang, "二号网格")
     micro = await make_grid(grid, xingguang, "1 号楼 1-10 层", parent_id=first["id"])
@@ -34,8 +34,8 @@ async def test_codes_follow_the_community_and_are_never_reused(grid: httpx.Async
     assert [g["code"] for g in listed["items"]] == ["XG-001", "XG-001-01", "XG-003"]
 
 
-async def test_staff_manage_only_their_own_community(grid: httpx.AsyncClient, registry: FakeRegistry) -> None:
-    mine, theirs = registry.community("XG"), registry.community("IOT")
+async def test_staff_manage_only_their_own_community(grid: httpx.AsyncClient, registry: RegistryData) -> None:
+    mine, theirs = await registry.community("XG"), await registry.community("IOT")
     body = {"community_id": str(theirs), "name": "x", "valid_from": "2024-01-01"}
     refused = await grid.post("/v1/grids", json=body, headers=staff_headers(mine))
     assert refused.status_code == 403
@@ -44,9 +44,9 @@ async def test_staff_manage_only_their_own_community(grid: httpx.AsyncClient, re
     assert (await grid.get(f"/v1/grids/{other['id']}", headers=staff_headers(theirs))).status_code == 200
 
 
-async def test_assignments_of_floor_ranges_never_overlap(grid: httpx.AsyncClient, registry: FakeRegistry) -> None:
-    community = registry.community("XG")
-    tower = registry.building(community, "1 号楼")
+async def test_assignments_of_floor_ranges_never_overlap(grid: httpx.AsyncClient, registry: RegistryData) -> None:
+    community = await registry.community("XG")
+    tower = await registry.building(community, "1 号楼")
     low, high = await make_grid(grid, community, "低区"), await make_grid(grid, community, "高区")
 
     assert (await assign(grid, low["id"], tower, floors=(1, 10))).status_code == 201
@@ -67,9 +67,9 @@ async def test_assignments_of_floor_ranges_never_overlap(grid: httpx.AsyncClient
     assert later.status_code == 201, later.text  # the floors are free again from the end date
 
 
-async def test_two_concurrent_overlapping_assignments_one_wins(grid: httpx.AsyncClient, registry: FakeRegistry) -> None:
-    community = registry.community("XG")
-    tower = registry.building(community)
+async def test_two_concurrent_overlapping_assignments_one_wins(grid: httpx.AsyncClient, registry: RegistryData) -> None:
+    community = await registry.community("XG")
+    tower = await registry.building(community)
     grids = [await make_grid(grid, community, f"网格 {n}") for n in range(2)]
     for _ in range(5):
         results = await asyncio.gather(
@@ -84,15 +84,15 @@ async def test_two_concurrent_overlapping_assignments_one_wins(grid: httpx.Async
             headers=admin_headers(),
         )
         # the next round starts where this one ended
-        tower = registry.building(community)
+        tower = await registry.building(community)
 
 
 async def test_a_building_joins_only_grids_of_its_community_on_those_dates(
-    grid: httpx.AsyncClient, registry: FakeRegistry
+    grid: httpx.AsyncClient, registry: RegistryData
 ) -> None:
-    zhongxing, xingguang = registry.community("ZX"), registry.community("XG")
-    tower = registry.building(zhongxing, since=dt.date(2015, 1, 1))
-    registry.transfer(tower, xingguang, dt.date(2024, 7, 1))
+    zhongxing, xingguang = await registry.community("ZX"), await registry.community("XG")
+    tower = await registry.building(zhongxing, since=dt.date(2015, 1, 1))
+    await registry.transfer(tower, xingguang, dt.date(2024, 7, 1))
     target = await make_grid(grid, xingguang)
 
     early = await assign(grid, target["id"], tower, valid_from=dt.date(2024, 1, 1))
@@ -106,9 +106,9 @@ async def test_a_building_joins_only_grids_of_its_community_on_those_dates(
     assert open_ended.status_code == 422
 
 
-async def test_unassigned_buildings_are_listed(grid: httpx.AsyncClient, registry: FakeRegistry) -> None:
-    community = registry.community("XG")
-    covered, bare = registry.building(community, "A"), registry.building(community, "B")
+async def test_unassigned_buildings_are_listed(grid: httpx.AsyncClient, registry: RegistryData) -> None:
+    community = await registry.community("XG")
+    covered, bare = await registry.building(community, "A"), await registry.building(community, "B")
     target = await make_grid(grid, community)
     await assign(grid, target["id"], covered, floors=(1, 3))
     listed = await grid.get(
@@ -120,8 +120,8 @@ async def test_unassigned_buildings_are_listed(grid: httpx.AsyncClient, registry
     assert [item["building_id"] for item in listed.json()["items"]] == [str(bare)]
 
 
-async def test_one_primary_worker_per_grid_plus_deputies(grid: httpx.AsyncClient, registry: FakeRegistry) -> None:
-    community = registry.community("XG")
+async def test_one_primary_worker_per_grid_plus_deputies(grid: httpx.AsyncClient, registry: RegistryData) -> None:
+    community = await registry.community("XG")
     target = await make_grid(grid, community)
     wang, li, zhao = [await make_worker(grid, community, name) for name in ("王芳", "李强", "赵敏")]
     path = f"/v1/grids/{target['id']}/duties"
@@ -148,9 +148,9 @@ async def test_one_primary_worker_per_grid_plus_deputies(grid: httpx.AsyncClient
 
 
 async def test_grid_workers_see_only_their_grids_and_no_phone_numbers(
-    grid: httpx.AsyncClient, registry: FakeRegistry
+    grid: httpx.AsyncClient, registry: RegistryData
 ) -> None:
-    community = registry.community("XG")
+    community = await registry.community("XG")
     mine, other = await make_grid(grid, community, "mine"), await make_grid(grid, community, "other")
     worker = await make_worker(grid, community, subject="worker-account-1")
     me = auth(worker_identity(mine["id"], subject="worker-account-1"))
@@ -163,9 +163,9 @@ async def test_grid_workers_see_only_their_grids_and_no_phone_numbers(
 
 
 async def test_concurrent_renames_with_the_same_version_one_wins(
-    grid: httpx.AsyncClient, registry: FakeRegistry
+    grid: httpx.AsyncClient, registry: RegistryData
 ) -> None:
-    community = registry.community("XG")
+    community = await registry.community("XG")
     target = await make_grid(grid, community)
     path = f"/v1/grids/{target['id']}"
     assert (await grid.patch(path, json={"name": "x"}, headers=admin_headers())).status_code == 428
@@ -177,9 +177,9 @@ async def test_concurrent_renames_with_the_same_version_one_wins(
 
 
 async def test_a_retried_create_replays_and_does_not_burn_a_code(
-    grid: httpx.AsyncClient, registry: FakeRegistry
+    grid: httpx.AsyncClient, registry: RegistryData
 ) -> None:
-    community = registry.community("XG")
+    community = await registry.community("XG")
     body = {"community_id": str(community), "name": "一号", "valid_from": "2024-01-01"}
     headers = {**admin_headers(), "Idempotency-Key": "create-grid-1"}
     first = await grid.post("/v1/grids", json=body, headers=headers)
@@ -190,10 +190,10 @@ async def test_a_retried_create_replays_and_does_not_burn_a_code(
 
 
 async def test_retiring_a_grid_ends_its_assignments_and_checks_successors(
-    grid: httpx.AsyncClient, registry: FakeRegistry
+    grid: httpx.AsyncClient, registry: RegistryData
 ) -> None:
-    community, elsewhere = registry.community("XG"), registry.community("IOT")
-    tower = registry.building(community)
+    community, elsewhere = await registry.community("XG"), await registry.community("IOT")
+    tower = await registry.building(community)
     old, new, foreign = (
         await make_grid(grid, community),
         await make_grid(grid, community),

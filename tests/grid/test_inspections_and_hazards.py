@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 
 from tests.grid.conftest import staff_headers, worker_identity
-from tests.grid.fake_registry import FakeRegistry
 from tests.grid.helpers import admin_headers, assign, make_grid, make_worker
+from tests.grid.registry_data import RegistryData
 from tests.support.identities import auth
 
 
@@ -29,10 +29,10 @@ async def _template(grid: httpx.AsyncClient) -> dict[str, Any]:
 
 
 async def test_a_worker_inspects_buildings_of_their_grid_and_findings_become_hazards(
-    grid: httpx.AsyncClient, registry: FakeRegistry
+    grid: httpx.AsyncClient, registry: RegistryData
 ) -> None:
-    community = registry.community("XG")
-    tower, elsewhere = registry.building(community, "1 号楼"), registry.building(community, "2 号楼")
+    community = await registry.community("XG")
+    tower, elsewhere = await registry.building(community, "1 号楼"), await registry.building(community, "2 号楼")
     mine = await make_grid(grid, community)
     await assign(grid, mine["id"], tower)
     await make_worker(grid, community, subject="worker-7")
@@ -65,10 +65,10 @@ async def test_a_worker_inspects_buildings_of_their_grid_and_findings_become_haz
 
 
 async def test_stale_buildings_are_those_not_visited_within_the_interval(
-    grid: httpx.AsyncClient, registry: FakeRegistry
+    grid: httpx.AsyncClient, registry: RegistryData
 ) -> None:
-    community = registry.community("XG")
-    fresh, old, never = (registry.building(community, name) for name in "ABC")
+    community = await registry.community("XG")
+    fresh, old, never = [await registry.building(community, name) for name in "ABC"]
     target = await make_grid(grid, community)
     for building in (fresh, old, never):
         await assign(grid, target["id"], building)
@@ -90,10 +90,10 @@ async def test_stale_buildings_are_those_not_visited_within_the_interval(
 
 
 async def test_hazard_lifecycle_with_send_back_and_full_history(
-    grid: httpx.AsyncClient, registry: FakeRegistry
+    grid: httpx.AsyncClient, registry: RegistryData
 ) -> None:
-    community = registry.community("XG")
-    tower = registry.building(community)
+    community = await registry.community("XG")
+    tower = await registry.building(community)
     mine = await make_grid(grid, community)
     worker = auth(worker_identity(mine["id"]))
     officer = staff_headers(community)

@@ -1,4 +1,7 @@
-"""The registry feed: a transferred building leaves its grid on the transfer date; the cursor survives restarts."""
+"""The registry feed: a transferred building leaves its grid on the transfer date; the cursor survives restarts.
+
+The grid processes poll the real registry app's feed in-process; the transport only notes where each read starts.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +11,30 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
 
-from tests.grid.fake_registry import FakeRegistry
+from tests.grid.conftest import build_grid_app
 from tests.grid.helpers import admin_headers, assign, make_grid
+from tests.grid.registry_data import RegistryData
+from tests.registry.factories import enterprise
 
 
-def _grid_process(database_url: str, registry: FakeRegistry) -> LifespanManager:
+class FeedReadsTransport(httpx.ASGITransport):
+    """The registry app in-process, remembering the `after` of every feed read."""
+
+    def __init__(self, app: FastAPI) -> None:
+        super().__init__(app=app)
+        self.feed_reads: list[int] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/internal/events":
+            self.feed_reads.append(int(request.url.params.get("after", "0")))
+        return await super().handle_async_request(request)
+
+
+def _grid_process(database_url: str, transport: FeedReadsTransport) -> LifespanManager:
     """A whole grid service process, with its background feed consumer polling fast."""
-    from grid.app import create_app
-    from grid.settings import Settings
-
-    settings = Settings(
-        database_url=database_url,
-        environment="test",
-        registry_feed_poll_seconds=0.02,
-        supervision_sweep_enabled=False,
-    )
-    return LifespanManager(create_app(settings, registry_transport=httpx.ASGITransport(app=registry.app())))
+    return LifespanManager(build_grid_app(database_url, transport, feed_poll_seconds=0.02))
 
 
 async def _eventually(check: Callable[[], Awaitable[bool]], seconds: float = 5.0) -> None:
@@ -37,10 +47,11 @@ async def _eventually(check: Callable[[], Awaitable[bool]], seconds: float = 5.0
 
 
 async def test_transfer_ends_the_assignment_and_the_cursor_survives_a_restart(
-    grid: httpx.AsyncClient, registry: FakeRegistry, database_url: str
+    grid: httpx.AsyncClient, registry: RegistryData, registry_service: FastAPI, database_url: str
 ) -> None:
-    zhongxing, xingguang = registry.community("ZX"), registry.community("XG")
-    first, second = registry.building(zhongxing, "A"), registry.building(zhongxing, "B")
+    transport = FeedReadsTransport(registry_service)
+    zhongxing, xingguang = await registry.community("ZX"), await registry.community("XG")
+    first, second = await registry.building(zhongxing, "A"), await registry.building(zhongxing, "B")
     old_grid = await make_grid(grid, zhongxing)
     for building in (first, second):
         assert (await assign(grid, old_grid["id"], building, floors=(1, 5))).status_code == 201
@@ -50,9 +61,9 @@ async def test_transfer_ends_the_assignment_and_the_cursor_survives_a_restart(
         ends: list[str | None] = [row["valid_to"] for row in rows if row["building_id"] == building]
         return ends[0]
 
-    registry.add_other_event()
-    registry.transfer(first, xingguang, dt.date(2024, 7, 1))
-    async with _grid_process(database_url, registry):
+    await enterprise(registry.client)  # an event the grid does not act on
+    first_seq = await registry.transfer(first, xingguang, dt.date(2024, 7, 1))
+    async with _grid_process(database_url, transport):
         await _eventually(lambda: _equals(assignment_end(str(first)), "2024-07-01"))
     assert await assignment_end(str(second)) is None
 
@@ -63,12 +74,12 @@ async def test_transfer_ends_the_assignment_and_the_cursor_survives_a_restart(
     )
     assert [item["building_id"] for item in unassigned.json()["items"]] == [str(first)]
 
-    # the process is gone; a transfer happens meanwhile; a new process resumes after event 2
-    registry.transfer(second, xingguang, dt.date(2024, 9, 1))
-    registry.feed_reads.clear()
-    async with _grid_process(database_url, registry):
+    # the process is gone; a transfer happens meanwhile; a new process resumes after the first transfer
+    await registry.transfer(second, xingguang, dt.date(2024, 9, 1))
+    transport.feed_reads.clear()
+    async with _grid_process(database_url, transport):
         await _eventually(lambda: _equals(assignment_end(str(second)), "2024-09-01"))
-    assert registry.feed_reads[0] == 2
+    assert transport.feed_reads[0] == first_seq
     assert await assignment_end(str(first)) == "2024-07-01"
 
 

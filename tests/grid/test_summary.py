@@ -7,17 +7,17 @@ import datetime as dt
 import httpx
 
 from tests.grid.conftest import worker_identity
-from tests.grid.fake_registry import FakeRegistry
 from tests.grid.helpers import admin_headers, assign, make_grid, make_worker
+from tests.grid.registry_data import RegistryData
 from tests.grid.test_events import _move_deadline
 from tests.support.identities import auth
 
 
-async def test_summary_of_a_grid(grid: httpx.AsyncClient, registry: FakeRegistry) -> None:
-    community = registry.community("XG")
-    tower = registry.building(community, "A", employees=200, enterprises=5)
-    shared = registry.building(community, "B", employees=100, enterprises=3)
-    registry.building(community, "C", employees=999, enterprises=9)  # in no grid
+async def test_summary_of_a_grid(grid: httpx.AsyncClient, registry: RegistryData) -> None:
+    community = await registry.community("XG")
+    tower = await registry.building(community, "A", employees=200, enterprises=5)
+    shared = await registry.building(community, "B", employees=100, enterprises=3)
+    await registry.building(community, "C", employees=999, enterprises=9)  # in no grid
     target = await make_grid(grid, community)
     await assign(grid, target["id"], tower)
     await assign(grid, target["id"], shared, floors=(1, 5))
