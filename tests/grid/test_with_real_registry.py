@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -11,37 +12,18 @@ from fastapi import FastAPI
 
 from grid.registry.feed import registry_feed_consumer
 from tests.grid.helpers import admin_headers
-
-
-async def _community(registry: httpx.AsyncClient, code: str) -> uuid.UUID:
-    body = {"code": code, "name_zh": code, "name_en": code, "type": "business_building", "street": "长河街道"}
-    response = await registry.post("/v1/communities", json=body, headers=admin_headers())
-    assert response.status_code == 201, response.text
-    return uuid.UUID(response.json()["id"])
+from tests.grid.registry_data import RegistryData
 
 
 async def test_assignment_follows_the_real_registry_and_its_feed(
-    grid_on_registry: FastAPI, registry_service: FastAPI
+    grid_on_registry: FastAPI, registry: RegistryData
 ) -> None:
-    registry = httpx.AsyncClient(transport=httpx.ASGITransport(app=registry_service), base_url="http://registry.test")
     grid = httpx.AsyncClient(transport=httpx.ASGITransport(app=grid_on_registry), base_url="http://grid.test")
-    async with registry, grid:
-        zhongxing, xingguang = await _community(registry, "ZX-T"), await _community(registry, "XG-T")
-        building = await registry.post(
-            "/v1/buildings",
-            json={
-                "name": "星耀城 1 幢",
-                "kind": "office_tower",
-                "address": "江南大道",
-                "location": {"lat": 30.2040, "lon": 120.2060},
-                "floors": 30,
-                "community_id": str(zhongxing),
-                "valid_from": "2015-01-01",
-            },
-            headers=admin_headers(),
+    async with grid:
+        zhongxing, xingguang = await registry.community("ZX-T"), await registry.community("XG-T")
+        building_id = str(
+            await registry.building(zhongxing, "星耀城 1 幢", since=dt.date(2015, 1, 1), lat=30.2040, lon=120.2060)
         )
-        assert building.status_code == 201, building.text
-        building_id = building.json()["id"]
 
         async def make(community: uuid.UUID) -> dict[str, Any]:
             body = {"community_id": str(community), "name": "网格", "valid_from": "2015-01-01"}
@@ -60,7 +42,9 @@ async def test_assignment_follows_the_real_registry_and_its_feed(
         assert wrong.status_code == 422 and wrong.json()["code"] == "BUILDING_OUTSIDE_COMMUNITY"
 
         transfer = {"to_community_id": str(xingguang), "effective_on": "2025-03-01", "reason": "星光产业社区成立"}
-        moved = await registry.post(f"/v1/buildings/{building_id}/transfers", json=transfer, headers=admin_headers())
+        moved = await registry.client.post(
+            f"/v1/buildings/{building_id}/transfers", json=transfer, headers=admin_headers()
+        )
         assert moved.status_code == 201, moved.text
 
         # The registry's feed shows an event only once every older transaction on the server has
