@@ -1,4 +1,4 @@
-"""Elections fixtures: the service wired to a registry (the contract stand-in), and election builders."""
+"""Elections fixtures: the service wired to the real registry app in-process, and election builders."""
 
 from __future__ import annotations
 
@@ -12,25 +12,48 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
 
+from elections.registry_client import feed_consumer
 from shared.auth import Identity, Role
-from tests.elections.fake_registry import Enterprise, FakeRegistry
+from tests.elections.registry_data import Enterprise, RegistryData
 from tests.support.identities import auth, identity, staff
 
 
 @pytest.fixture(scope="session")
-def registry() -> FakeRegistry:
-    return FakeRegistry()
+async def registry_service(database_url: str) -> AsyncIterator[FastAPI]:
+    """The real registry app, in-process, with its lifespan running."""
+    from registry.app import create_app
+    from registry.settings import Settings
+
+    app = create_app(Settings(database_url=database_url, environment="test"))
+    async with LifespanManager(app):
+        yield app
 
 
 @pytest.fixture(scope="session")
-async def elections(database_url: str, registry: FakeRegistry) -> AsyncIterator[httpx.AsyncClient]:
+async def registry_client(registry_service: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=registry_service)
+    async with httpx.AsyncClient(transport=transport, base_url="http://registry.test") as client:
+        yield client
+
+
+@pytest.fixture
+def registry(registry_client: httpx.AsyncClient) -> RegistryData:
+    """Builds this test's registry data through the registry's API (all tables are emptied after each test)."""
+    return RegistryData(registry_client)
+
+
+@pytest.fixture(scope="session")
+async def elections(database_url: str, registry_service: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """The elections app, its registry client reaching the real registry app through `httpx.ASGITransport`
+    (its background feed consumer is off in tests: `poll_registry` drains the feed by hand)."""
     from elections.app import create_app
     from elections.settings import Settings
 
     app = create_app(
         Settings(database_url=database_url, environment="test", db_pool_size=40, db_max_overflow=80),
-        registry_transport=httpx.ASGITransport(app=registry.app()),
+        registry_transport=httpx.ASGITransport(app=registry_service),
     )
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
@@ -70,15 +93,14 @@ async def step(client: httpx.AsyncClient, setup: Setup, to: str, **extra: Any) -
 
 async def open_election(
     client: httpx.AsyncClient,
-    registry: FakeRegistry,
+    registry: RegistryData,
     *,
     roll_size: int = 10,
     candidates: int = 8,
     rules: dict[str, Any] | None = None,
 ) -> Setup:
     """Draft → nomination → review → publication → roll frozen → voting open, through the API."""
-    community_id = uuid.uuid4()
-    roll = registry.add_community(community_id, roll_size)
+    community_id, roll = await registry.community(roll_size)
     staff_headers = auth(staff(community_id))
     created = await client.post(
         "/v1/elections",
@@ -117,6 +139,19 @@ async def open_election(
     listed = (await client.get(f"/v1/elections/{setup.election_id}/candidates", headers=staff_headers)).json()
     setup.candidates = [c["id"] for c in listed["items"] if c["status"] == "approved"]
     return setup
+
+
+async def poll_registry(elections: httpx.AsyncClient, registry_service: FastAPI) -> None:
+    """Let the elections app consume everything the real registry's feed shows now, as its consumer would."""
+    from elections.settings import Settings
+
+    app = elections.fastapi_app  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=registry_service), base_url="http://registry.test"
+    ) as client:
+        consumer = feed_consumer(app, client, Settings(environment="test"))
+        while await consumer.poll_once():
+            pass
 
 
 async def cast(client: httpx.AsyncClient, setup: Setup, enterprise: Enterprise, choices: list[str]) -> httpx.Response:

@@ -8,13 +8,12 @@ import httpx
 
 from elections.verify import verify_record
 from tests.elections.conftest import Setup, rep_of, step
-from tests.elections.fake_registry import FakeRegistry
+from tests.elections.registry_data import RegistryData
 from tests.support.identities import auth, staff
 
 
-async def draft(client: httpx.AsyncClient, registry: FakeRegistry, roll_size: int = 12) -> Setup:
-    community_id = uuid.uuid4()
-    roll = registry.add_community(community_id, roll_size)
+async def draft(client: httpx.AsyncClient, registry: RegistryData, roll_size: int = 12) -> Setup:
+    community_id, roll = await registry.community(roll_size)
     headers = auth(staff(community_id))
     created = await client.post(
         "/v1/elections",
@@ -51,7 +50,7 @@ async def review(client: httpx.AsyncClient, setup: Setup, candidate_id: str, dec
     )
 
 
-async def test_a_joint_nomination_needs_five_enterprises(elections: httpx.AsyncClient, registry: FakeRegistry) -> None:
+async def test_a_joint_nomination_needs_five_enterprises(elections: httpx.AsyncClient, registry: RegistryData) -> None:
     setup = await draft(elections, registry)
     joint = await nominate(elections, setup, 0, "联名候选人", kind="joint")
     for n in (1, 2, 3):
@@ -83,7 +82,7 @@ async def test_a_joint_nomination_needs_five_enterprises(elections: httpx.AsyncC
 
 
 async def test_objections_are_decided_before_the_roll_is_frozen(
-    elections: httpx.AsyncClient, registry: FakeRegistry
+    elections: httpx.AsyncClient, registry: RegistryData
 ) -> None:
     setup = await draft(elections, registry)
     joint = await nominate(elections, setup, 0, "联名", kind="joint")

@@ -9,16 +9,16 @@ from collections import defaultdict
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from elections.election.service import tracker_of
-from elections.registry_client import feed_consumer
-from tests.elections.conftest import cast, open_election, rep_of, step
-from tests.elections.fake_registry import Enterprise, FakeRegistry
+from tests.elections.conftest import cast, open_election, poll_registry, rep_of, step
+from tests.elections.registry_data import Enterprise, RegistryData
 from tests.support.identities import auth, enterprise_rep
 
 
 async def test_500_concurrent_casts_by_100_enterprises_count_exactly_each_last_ballot(
-    elections: httpx.AsyncClient, registry: FakeRegistry
+    elections: httpx.AsyncClient, registry: RegistryData
 ) -> None:
     setup = await open_election(elections, registry, roll_size=100)
     generator = random.Random(7)
@@ -54,19 +54,9 @@ async def test_500_concurrent_casts_by_100_enterprises_count_exactly_each_last_b
             assert found.json()["state"] == ("counted" if is_last else "superseded")
 
 
-async def poll_registry(elections: httpx.AsyncClient, registry: FakeRegistry) -> None:
-    from elections.settings import Settings
-
-    app = elections.fastapi_app  # type: ignore[attr-defined]
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=registry.app()), base_url="http://registry"
-    ) as client:
-        consumer = feed_consumer(app, client, Settings(environment="test"))
-        while await consumer.poll_once():
-            pass
-
-
-async def test_refusals_are_clear_problem_details(elections: httpx.AsyncClient, registry: FakeRegistry) -> None:
+async def test_refusals_are_clear_problem_details(
+    elections: httpx.AsyncClient, registry: RegistryData, registry_service: FastAPI
+) -> None:
     setup = await open_election(elections, registry, roll_size=6)
     # a representative of an enterprise not on the roll
     outsider = Enterprise(uuid.uuid4(), "91330108OUTSIDER01", "外来企业", "rep-outsider")
@@ -82,15 +72,11 @@ async def test_refusals_are_clear_problem_details(elections: httpx.AsyncClient, 
     assert impostor.status_code == 403 and impostor.json()["code"] == "NOT_CURRENT_REPRESENTATIVE"
     # a replaced representative: the registry's RepresentativeChanged event moves the right to cast
     replaced = setup.roll[1]
-    old = Enterprise(replaced.enterprise_id, replaced.uscc, replaced.name, replaced.representative_subject)
-    new = Enterprise(replaced.enterprise_id, replaced.uscc, replaced.name, "rep-new-" + uuid.uuid4().hex[:8])
+    old = replaced
     assert (await cast(elections, setup, old, [])).status_code == 201
-    registry.publish(
-        "RepresentativeChanged",
-        replaced.enterprise_id,
-        {"enterprise_id": str(replaced.enterprise_id), "user_subject": new.representative_subject, "valid_until": None},
-    )
-    await poll_registry(elections, registry)
+    new = await registry.replace_representative(replaced)
+    await registry.wait_for_event("RepresentativeChanged", new, user_subject=new.representative_subject)
+    await poll_registry(elections, registry_service)
     stale = await cast(elections, setup, old, setup.candidates[:1])
     assert stale.status_code == 403 and stale.json()["code"] == "NOT_CURRENT_REPRESENTATIVE"
     assert (await cast(elections, setup, new, setup.candidates[:1])).status_code == 201
@@ -101,17 +87,10 @@ async def test_refusals_are_clear_problem_details(elections: httpx.AsyncClient, 
     voted, silent = setup.roll[3], setup.roll[4]
     voted_receipt = (await cast(elections, setup, voted, setup.candidates[:2])).json()
     for enterprise in (voted, silent):
-        registry.publish(
-            "EnterpriseStatusChanged",
-            enterprise.enterprise_id,
-            {
-                "enterprise_id": str(enterprise.enterprise_id),
-                "uscc": enterprise.uscc,
-                "status": "deregistered",
-                "effective_on": "2026-11-26",
-            },
-        )
-    await poll_registry(elections, registry)
+        await registry.deregister(enterprise)
+    for enterprise in (voted, silent):
+        await registry.wait_for_event("EnterpriseStatusChanged", enterprise, status="deregistered")
+    await poll_registry(elections, registry_service)
     lost = await cast(elections, setup, silent, [])
     assert lost.status_code == 403 and lost.json()["code"] == "ENTITLEMENT_LOST"
     # a cast after close
@@ -130,7 +109,7 @@ async def test_refusals_are_clear_problem_details(elections: httpx.AsyncClient, 
 
 
 async def test_observers_see_turnout_only_for_their_election(
-    elections: httpx.AsyncClient, registry: FakeRegistry
+    elections: httpx.AsyncClient, registry: RegistryData
 ) -> None:
     from tests.elections.conftest import observer
 

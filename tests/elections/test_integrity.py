@@ -15,11 +15,11 @@ import pytest
 
 from elections.verify import verify_record
 from tests.elections.conftest import Setup, cast, close_and_tally, observer, open_election, step
-from tests.elections.fake_registry import FakeRegistry
+from tests.elections.registry_data import RegistryData
 from tests.support.identities import auth
 
 
-async def finished_election(client: httpx.AsyncClient, registry: FakeRegistry) -> tuple[Setup, dict[str, Any]]:
+async def finished_election(client: httpx.AsyncClient, registry: RegistryData) -> tuple[Setup, dict[str, Any]]:
     setup = await open_election(client, registry, roll_size=9)
     for n, enterprise in enumerate(setup.roll[:7]):
         assert (await cast(client, setup, enterprise, setup.candidates[n % 2 : n % 2 + 7])).status_code == 201
@@ -54,7 +54,7 @@ def _dsn(url: str) -> str:
 
 
 async def test_the_exported_record_verifies_with_the_independent_verifier(
-    elections: httpx.AsyncClient, registry: FakeRegistry, tmp_path: Path
+    elections: httpx.AsyncClient, registry: RegistryData, tmp_path: Path
 ) -> None:
     _, record = await finished_election(elections, registry)
     assert verify_record(record) == []
@@ -65,7 +65,7 @@ async def test_the_exported_record_verifies_with_the_independent_verifier(
 
 
 async def test_the_database_refuses_to_change_or_delete_log_rows(
-    elections: httpx.AsyncClient, registry: FakeRegistry, database_url: str
+    elections: httpx.AsyncClient, registry: RegistryData, database_url: str
 ) -> None:
     setup, _ = await finished_election(elections, registry)
     connection = await asyncpg.connect(_dsn(database_url))
@@ -82,7 +82,7 @@ async def test_the_database_refuses_to_change_or_delete_log_rows(
 
 @pytest.mark.parametrize("tamper", ["edit_ballot", "delete_row", "rehash_edit"])
 async def test_tampering_with_a_log_row_in_sql_is_detected_by_the_verifier(
-    elections: httpx.AsyncClient, registry: FakeRegistry, database_url: str, tmp_path: Path, tamper: str
+    elections: httpx.AsyncClient, registry: RegistryData, database_url: str, tmp_path: Path, tamper: str
 ) -> None:
     setup, _ = await finished_election(elections, registry)
     connection = await asyncpg.connect(_dsn(database_url))
@@ -131,7 +131,7 @@ async def test_tampering_with_a_log_row_in_sql_is_detected_by_the_verifier(
 
 
 async def test_a_tampered_tally_in_the_record_is_detected(
-    elections: httpx.AsyncClient, registry: FakeRegistry, tmp_path: Path
+    elections: httpx.AsyncClient, registry: RegistryData, tmp_path: Path
 ) -> None:
     _, record = await finished_election(elections, registry)
     first = record["result"]["rounds"][0]

@@ -7,11 +7,11 @@ import uuid
 import httpx
 
 from tests.elections.conftest import cast, close_and_tally, observer, open_election, rep_of, step
-from tests.elections.fake_registry import FakeRegistry
+from tests.elections.registry_data import RegistryData
 from tests.support.identities import auth, staff
 
 
-async def test_a_full_election_from_draft_to_published(elections: httpx.AsyncClient, registry: FakeRegistry) -> None:
+async def test_a_full_election_from_draft_to_published(elections: httpx.AsyncClient, registry: RegistryData) -> None:
     setup = await open_election(elections, registry, roll_size=10)
     election = (await elections.get(f"/v1/elections/{setup.election_id}", headers=setup.staff)).json()
     assert election["status"] == "voting_open" and election["roll_size"] == 10
@@ -54,7 +54,7 @@ async def test_a_full_election_from_draft_to_published(elections: httpx.AsyncCli
 
 
 async def test_steps_out_of_order_and_uncontested_lists_are_refused(
-    elections: httpx.AsyncClient, registry: FakeRegistry
+    elections: httpx.AsyncClient, registry: RegistryData
 ) -> None:
     setup = await open_election(elections, registry, roll_size=6)
     skipped = await step(elections, setup, "certified")

@@ -10,7 +10,7 @@ import httpx
 
 from elections.verify import verify_record
 from tests.elections.conftest import Setup, cast, close_and_tally, observer, open_election, step
-from tests.elections.fake_registry import FakeRegistry
+from tests.elections.registry_data import RegistryData
 from tests.support.identities import auth
 
 FIVE_SEATS = {"seats": 5}
@@ -37,7 +37,7 @@ async def certify(client: httpx.AsyncClient, setup: Setup, result_hash: str) -> 
 
 
 async def test_failed_quorum_voids_the_election_and_a_rerun_can_be_created(
-    elections: httpx.AsyncClient, registry: FakeRegistry
+    elections: httpx.AsyncClient, registry: RegistryData
 ) -> None:
     setup = await open_election(elections, registry, roll_size=10, candidates=6, rules=FIVE_SEATS)
     await vote(elections, setup, [(5, [0, 1, 2, 3, 4])])  # 5 of 10 is not more than half
@@ -54,7 +54,7 @@ async def test_failed_quorum_voids_the_election_and_a_rerun_can_be_created(
 
 
 async def test_a_tie_at_the_seat_boundary_is_revoted_then_drawn_by_public_lot(
-    elections: httpx.AsyncClient, registry: FakeRegistry
+    elections: httpx.AsyncClient, registry: RegistryData
 ) -> None:
     setup = await open_election(elections, registry, roll_size=12, candidates=6, rules=FIVE_SEATS)
     # candidates 0-3 on 11 of 11; 4 and 5 both on 6 of 11 (over half): tied for the fifth seat
@@ -110,7 +110,7 @@ async def test_a_tie_at_the_seat_boundary_is_revoted_then_drawn_by_public_lot(
 
 
 async def test_unfilled_seats_go_to_a_runoff_by_plurality_with_a_third(
-    elections: httpx.AsyncClient, registry: FakeRegistry
+    elections: httpx.AsyncClient, registry: RegistryData
 ) -> None:
     setup = await open_election(elections, registry, roll_size=12, candidates=7, rules=FIVE_SEATS)
     # 0-2 on 6 of 11 (elected); 3-5 on 5 of 11 and 6 on 1: two seats open
