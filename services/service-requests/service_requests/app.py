@@ -13,6 +13,8 @@ from service_requests.open311.router import install_open311_errors
 from service_requests.open311.router import router as open311_router
 from service_requests.requests.router import router as requests_router
 from service_requests.settings import Settings
+from service_requests.webhooks.dispatch import webhook_dispatch
+from service_requests.webhooks.router import router as webhooks_router
 from shared.about import about_router
 from shared.app import create_service_app
 from shared.errors import Conflict, ConstraintProblem
@@ -45,10 +47,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             requests_router,
             activities_router,
             open311_router,
+            webhooks_router,
             event_feed_router(platform_tables.outbox_event),
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,
-        background_tasks=[periodic_jobs, hot_path_pool],
+        background_tasks=[periodic_jobs, hot_path_pool, webhook_dispatch],
     )
     install_open311_errors(app)
     return app

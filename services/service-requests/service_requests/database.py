@@ -8,6 +8,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from shared.db import TYPE_ANNOTATION_MAP, service_metadata
 from shared.platform_tables import define_platform_tables
+from shared.webhooks import define_webhook_tables
 
 SCHEMA = "requests"
 
@@ -18,3 +19,4 @@ class Base(DeclarativeBase):
 
 
 platform_tables = define_platform_tables(Base.metadata)
+webhook_tables = define_webhook_tables(Base.metadata)

@@ -1,0 +1,1 @@
+"""`/v1/webhook-endpoints`: partners' Standard Webhooks endpoints, their messages and attempts."""
