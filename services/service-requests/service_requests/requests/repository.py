@@ -24,11 +24,12 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_requests.catalogue.models import ServiceType
-from service_requests.database import platform_tables
+from service_requests.database import platform_tables, webhook_tables
 from service_requests.requests.models import RequestEvent, ServiceRequest
 from service_requests.requests.workflow import OPEN_FOR_HANDLER, Status
 from shared.auth import Identity, Role
 from shared.pagination import after_keyset
+from shared.webhooks import enqueue
 
 REQUEST = cast(Table, ServiceRequest.__table__)
 EVENT = cast(Table, RequestEvent.__table__)
@@ -143,6 +144,19 @@ class RequestRepository:
         if for_update:
             statement = statement.with_for_update()
         return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def notify_partner(
+        self, partner_id: uuid.UUID, event_type: str, data: dict[str, Any], occurred_at: dt.datetime
+    ) -> int:
+        """Queue a webhook message to each of the partner's endpoints, in this transaction."""
+        return await enqueue(
+            self.session,
+            webhook_tables,
+            owner_id=partner_id,
+            event_type=event_type,
+            data=data,
+            occurred_at=occurred_at,
+        )
 
     def add_event(self, event: RequestEvent) -> None:
         self.session.add(event)

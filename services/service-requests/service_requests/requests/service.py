@@ -281,11 +281,29 @@ async def submit(
             "event_payload": dumps(_submitted_payload(values)).decode(),
             "duplicates_since": now - DUPLICATE_WINDOW,
         }
-        inserted, similar = await repository.submit(row, pool)
+        # a routed request notifies its partner in the same transaction, so never on the autocommit pool
+        routed = values["routed_partner_id"] is not None
+        inserted, similar = await repository.submit(row, None if routed else pool)
         if inserted:
             break
     else:  # the type changed twice while we filed: treat it as unavailable rather than loop
         raise ServiceTypeUnavailable(Text("服务事项正在变更,请重试", "The service type is changing; please retry"))
+    if values["routed_partner_id"] is not None:
+        await repository.notify_partner(
+            values["routed_partner_id"],
+            "RequestRouted",
+            {
+                "request_id": str(values["id"]),
+                "type_code": values["type_snapshot"]["code"],
+                "category": values["category"],
+                "community_id": str(values["community_id"]),
+                "status": values["status"],
+                "version": values["version"],
+                "acknowledge_due_at": values["acknowledge_due_at"].isoformat(),
+                "resolve_due_at": values["resolve_due_at"].isoformat(),
+            },
+            now,
+        )
     duplicates = [
         {
             "id": str(record["id"]),
@@ -384,6 +402,21 @@ async def _move(
             "version": row.version,
         },
     )
+    if row.routed_partner_id is not None:
+        await repository.notify_partner(
+            row.routed_partner_id,
+            "RequestTransitioned",
+            {
+                "request_id": str(row.id),
+                "action": transition.action.value,
+                "from": source.value,
+                "to": target.value,
+                "actor_role": role,
+                "reason": reason,
+                "version": row.version,
+            },
+            now,
+        )
 
 
 async def transition(
@@ -432,6 +465,13 @@ async def comment(
     )
     repository.add_event(event)
     await repository.flush()
+    if row.routed_partner_id is not None and not body.internal:
+        await repository.notify_partner(
+            row.routed_partner_id,
+            "RequestCommented",
+            {"request_id": str(row.id), "author_role": actor_role(identity), "body": body.body},
+            now,
+        )
     return event
 
 

@@ -1,0 +1,125 @@
+"""Changes to a request routed to a partner reach that partner's endpoint as verified Standard Webhooks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from aiohttp import web
+from standardwebhooks import Webhook
+
+from tests.service_requests.conftest import World, act, create_type, submit
+from tests.support.identities import auth
+
+
+class Partner:
+    """A receiving partner that verifies every delivery and processes each webhook-id once."""
+
+    def __init__(self) -> None:
+        self.secret = ""
+        self.events: dict[str, dict[str, Any]] = {}
+        self.bad_signatures = 0
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        try:
+            payload = Webhook(self.secret).verify(body, dict(request.headers))
+        except Exception:
+            self.bad_signatures += 1
+            return web.Response(status=401)
+        self.events.setdefault(request.headers["webhook-id"], payload)
+        return web.Response(status=204)
+
+    def types(self) -> list[str]:
+        return [event["type"] for event in sorted(self.events.values(), key=lambda event: event["timestamp"])]
+
+
+@pytest.fixture
+async def listening() -> AsyncIterator[tuple[Partner, str]]:
+    receiver = Partner()
+    app = web.Application()
+    app.router.add_post("/hook", receiver.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield receiver, f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+    finally:
+        await runner.cleanup()
+
+
+async def wait_for(receiver: Partner, count: int) -> None:
+    for _ in range(200):
+        if len(receiver.events) >= count:
+            return
+        await asyncio.sleep(0.05)
+
+
+async def test_routing_transitions_and_comments_reach_only_the_routed_partner(
+    partner_requests_app: httpx.AsyncClient, listening: tuple[Partner, str]
+) -> None:
+    receiver, url = listening
+    client = partner_requests_app
+    world = World()
+    bank_id, other_bank_id = uuid.uuid4(), uuid.uuid4()
+    bank, other_bank = world.partner(bank_id), world.partner(other_bank_id)
+    endpoint = await client.post("/v1/webhook-endpoints", json={"url": url}, headers=auth(bank))
+    assert endpoint.status_code == 201
+    receiver.secret = endpoint.json()["secret"]
+    stranger = await client.post("/v1/webhook-endpoints", json={"url": url + "?other"}, headers=auth(other_bank))
+    assert stranger.status_code == 201
+
+    service_type = await create_type(client, world, handler={"kind": "bank", "partner_ids": [str(bank_id)]})
+    created = await submit(client, world.rep(), service_type["id"], description="需要流动资金贷款")
+    assert created.status_code == 201, created.text
+    request_id = created.json()["id"]
+
+    accepted = await act(client, bank, request_id, "accept", 1)
+    assert accepted.status_code == 200, accepted.text
+    commented = await client.post(
+        f"/v1/service-requests/{request_id}/comments",
+        json={"body": "请补充近三个月流水"},
+        headers=auth(world.rep()),
+    )
+    assert commented.status_code == 201, commented.text
+    internal = await client.post(
+        f"/v1/service-requests/{request_id}/comments",
+        json={"body": "内部:该企业有欠税记录", "internal": True},
+        headers=auth(world.staff()),
+    )
+    assert internal.status_code == 201, internal.text
+
+    await wait_for(receiver, 3)
+    await asyncio.sleep(0.5)  # a wrongly queued internal note would arrive by now
+    assert receiver.bad_signatures == 0, "the other partner's endpoint must never be called with our secret"
+    assert receiver.types() == ["RequestRouted", "RequestTransitioned", "RequestCommented"]
+    routed, moved, commented_event = sorted(receiver.events.values(), key=lambda event: event["timestamp"])
+    assert routed["data"]["request_id"] == request_id
+    assert "description" not in routed["data"] and "answers" not in routed["data"]
+    assert (moved["data"]["action"], moved["data"]["to"]) == ("accept", "accepted")
+    assert commented_event["data"]["body"] == "请补充近三个月流水"
+    assert "欠税" not in json.dumps([event["data"] for event in receiver.events.values()], ensure_ascii=False)
+
+    others = await client.get(f"/v1/webhook-endpoints/{stranger.json()['id']}/messages", headers=auth(other_bank))
+    assert others.json() == []
+
+
+async def test_a_community_handled_request_sends_no_webhook(
+    partner_requests_app: httpx.AsyncClient, listening: tuple[Partner, str]
+) -> None:
+    receiver, url = listening
+    world = World()
+    bank = world.partner(uuid.uuid4())
+    endpoint = await partner_requests_app.post("/v1/webhook-endpoints", json={"url": url}, headers=auth(bank))
+    receiver.secret = endpoint.json()["secret"]
+    service_type = await create_type(partner_requests_app, world)
+    created = await submit(partner_requests_app, world.rep(), service_type["id"])
+    assert created.status_code == 201
+    await asyncio.sleep(1.0)
+    assert receiver.events == {}
