@@ -123,3 +123,32 @@ async def test_a_community_handled_request_sends_no_webhook(
     assert created.status_code == 201
     await asyncio.sleep(1.0)
     assert receiver.events == {}
+
+
+async def test_the_enterprise_chooses_a_bank_only_with_consent(
+    partner_requests_app: httpx.AsyncClient,
+) -> None:
+    client = partner_requests_app
+    world = World()
+    first_bank, chosen_bank = uuid.uuid4(), uuid.uuid4()
+    handler = {"kind": "bank", "partner_ids": [str(first_bank), str(chosen_bank)]}
+    service_type = await create_type(client, world, handler=handler)
+
+    refused = await submit(client, world.rep(), service_type["id"], partner_id=str(chosen_bank))
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "SHARE_CONSENT_REQUIRED"
+    assert refused.json()["errors"][0]["pointer"] == "/share_consent"
+
+    unknown = await submit(client, world.rep(), service_type["id"], partner_id=str(uuid.uuid4()), share_consent=True)
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["pointer"] == "/partner_id"
+
+    chosen = await submit(client, world.rep(), service_type["id"], partner_id=str(chosen_bank), share_consent=True)
+    assert chosen.status_code == 201, chosen.text
+    assert chosen.json()["routed_partner_id"] == str(chosen_bank)
+    seen_by_chosen = await client.get("/v1/service-requests", headers=auth(world.partner(chosen_bank)))
+    assert [item["id"] for item in seen_by_chosen.json()["items"]] == [chosen.json()["id"]]
+    seen_by_first = await client.get("/v1/service-requests", headers=auth(world.partner(first_bank)))
+    assert seen_by_first.json()["items"] == []
+    other = await client.get(f"/v1/service-requests/{chosen.json()['id']}", headers=auth(world.partner(first_bank)))
+    assert other.status_code in (403, 404)

@@ -44,3 +44,13 @@ class ReasonRequired(ValidationFailed):
 class NotRateable(Conflict):
     code = "NOT_RATEABLE"
     title = Text("只有已办结的请求可以评价", "Only a resolved request can be rated")
+
+
+class PartnerNotOffered(ValidationFailed):
+    code = "PARTNER_NOT_OFFERED"
+    title = Text("该服务事项不能由所选合作方办理", "The chosen partner does not handle this service type")
+
+
+class ConsentRequired(ValidationFailed):
+    code = "SHARE_CONSENT_REQUIRED"
+    title = Text("选择合作方办理须同意共享信息", "Choosing a partner requires consent to share the request")

@@ -44,6 +44,13 @@ class RequestCreate(BaseModel):
     answers: dict[str, Any] = Field(default_factory=dict)
     location: Location | None = None
     attachments: list[Attachment] = Field(default_factory=list, max_length=20)
+    partner_id: uuid.UUID | None = Field(
+        default=None, description="For a bank/MCN service type: which of its partners should handle the request"
+    )
+    share_consent: bool = Field(
+        default=False,
+        description="The requester agrees to share the request with the chosen partner; required with `partner_id`",
+    )
 
 
 class DuplicateHint(BaseModel):

@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service_requests.requests import workflow
 from service_requests.requests.exceptions import (
     ActionNotPermitted,
+    ConsentRequired,
     IllegalTransition,
     NotRateable,
+    PartnerNotOffered,
     ReasonRequired,
     RequestNotFound,
     RequestNotVisible,
@@ -195,7 +197,14 @@ def _submission(
     """Every column of the new request, computed from the type version it is filed under."""
     enterprise_id = _check_requester(service_type, identity)
     cleaned = validate_answers(service_type.form, answers)
-    partners = service_type.handler_partner_ids
+    partners = [str(partner) for partner in service_type.handler_partner_ids]
+    routed_partner_id = uuid.UUID(partners[0]) if partners else None
+    if body.partner_id is not None:
+        if str(body.partner_id) not in partners:
+            raise PartnerNotOffered(errors=[{"detail": "not one of the type's partners", "pointer": "/partner_id"}])
+        if not body.share_consent:
+            raise ConsentRequired(errors=[{"detail": "must be true to choose a partner", "pointer": "/share_consent"}])
+        routed_partner_id = body.partner_id
     location = body.location
     return {
         "id": uuid.uuid4(),
@@ -218,7 +227,8 @@ def _submission(
         "address": location.address if location else None,
         "attachments": [attachment.model_dump(mode="json") for attachment in body.attachments],
         "handler_kind": service_type.handler_kind,
-        "routed_partner_id": uuid.UUID(partners[0]) if partners else None,
+        "routed_partner_id": routed_partner_id,
+        "share_consent": body.share_consent,  # recorded in the RequestSubmitted event
         "assignee_subject": None,
         "acknowledge_due_at": deadline(
             now, service_type.acknowledge_amount, DeadlineUnit(service_type.acknowledge_unit)
@@ -250,6 +260,7 @@ def _submitted_payload(values: dict[str, Any]) -> dict[str, Any]:
         "enterprise_id": values["enterprise_id"],
         "handler_kind": values["handler_kind"],
         "routed_partner_id": values["routed_partner_id"],
+        "share_consent": values["share_consent"],
         "acknowledge_due_at": values["acknowledge_due_at"],
         "resolve_due_at": values["resolve_due_at"],
     }
