@@ -152,3 +152,30 @@ async def test_the_enterprise_chooses_a_bank_only_with_consent(
     assert seen_by_first.json()["items"] == []
     other = await client.get(f"/v1/service-requests/{chosen.json()['id']}", headers=auth(world.partner(first_bank)))
     assert other.status_code in (403, 404)
+
+
+async def test_a_declining_bank_hands_the_request_back_to_staff_and_loses_sight_of_it(
+    partner_requests_app: httpx.AsyncClient,
+) -> None:
+    client = partner_requests_app
+    world = World()
+    bank_id = uuid.uuid4()
+    bank, stranger = world.partner(bank_id), world.partner(uuid.uuid4())
+    service_type = await create_type(client, world, handler={"kind": "bank", "partner_ids": [str(bank_id)]})
+    created = (await submit(client, world.rep(), service_type["id"])).json()
+
+    assert (await act(client, stranger, created["id"], "decline", 1, reason="不是我们的")).status_code in (403, 404)
+    assert (await act(client, world.staff(), created["id"], "decline", 1, reason="x")).status_code == 403
+    without_reason = await act(client, bank, created["id"], "decline", 1)
+    assert without_reason.status_code == 422
+    declined = await act(client, bank, created["id"], "decline", 1, reason="超出授信范围")
+    assert declined.status_code == 200, declined.text
+    assert declined.json()["status"] == "submitted"
+    assert declined.json()["routed_partner_id"] is None
+
+    assert (await client.get(f"/v1/service-requests/{created['id']}", headers=auth(bank))).status_code in (403, 404)
+    assert (await client.get("/v1/service-requests", headers=auth(bank))).json()["items"] == []
+    staff_view = await client.get(f"/v1/service-requests/{created['id']}", headers=auth(world.staff()))
+    assert staff_view.json()["status"] == "submitted"
+    accepted = await act(client, world.staff(), created["id"], "accept", int(staff_view.headers["etag"][2:-1]))
+    assert accepted.status_code == 200, accepted.text

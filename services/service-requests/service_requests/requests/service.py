@@ -56,7 +56,7 @@ def actors_of(identity: Identity, row: Any) -> frozenset[Actor]:
     if identity.staff_of(row.community_id):
         actors.update((Actor.staff, Actor.handler))
     if identity.has(Role.partner) and identity.partner_id is not None and identity.partner_id == row.routed_partner_id:
-        actors.add(Actor.handler)
+        actors.update((Actor.handler, Actor.partner))
     same_enterprise = (
         identity.has(Role.enterprise_rep)
         and row.enterprise_id is not None
@@ -459,6 +459,9 @@ async def transition(
         raise ReasonRequired(errors=[{"detail": "required for this action", "pointer": "/reason"}])
     if body.action is Action.assign:
         row.assignee_subject = body.assignee_subject or identity.subject
+    if body.action is Action.decline:  # back to community staff for rerouting; the partner no longer sees it
+        row.routed_partner_id = None
+        row.handler_kind = "community_staff"
     await _move(repository, row, rule, actor=identity.subject, role=actor_role(identity), reason=reason, now=now)
     return row
 

@@ -27,6 +27,7 @@ class Status(StrEnum):
 
 class Actor(StrEnum):
     handler = "handler"
+    partner = "partner"  # the partner the request is routed to (it is also a handler)
     staff = "staff"
     requester = "requester"
     system = "system"
@@ -34,6 +35,7 @@ class Actor(StrEnum):
 
 class Action(StrEnum):
     accept = "accept"
+    decline = "decline"
     reject = "reject"
     assign = "assign"
     start = "start"
@@ -63,6 +65,8 @@ def _row(
 S, A = Status, Actor
 TRANSITIONS: tuple[Transition, ...] = (
     _row(Action.accept, (S.submitted,), S.accepted, (A.handler,)),
+    # the routed partner hands the request back to community staff for rerouting
+    _row(Action.decline, (S.submitted, S.accepted), S.submitted, (A.partner,), needs_reason=True),
     _row(Action.reject, (S.submitted, S.accepted), S.rejected, (A.handler,), needs_reason=True),
     _row(Action.assign, (S.accepted, S.reopened), S.assigned, (A.staff,)),
     _row(Action.start, (S.assigned, S.reopened), S.in_progress, (A.handler,)),
