@@ -56,7 +56,9 @@ async def requests_app(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     from service_requests.app import create_app
     from service_requests.settings import Settings
 
-    async for client in _client(create_app(Settings(database_url=database_url, environment="test"))):
+    # Webhook delivery is tested with dispatchers the tests start themselves (tests/partners).
+    settings = Settings(database_url=database_url, environment="test", webhook_dispatcher_enabled=False)
+    async for client in _client(create_app(settings)):
         yield client
 
 

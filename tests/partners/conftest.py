@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 
@@ -12,10 +11,6 @@ from asgi_lifespan import LifespanManager
 
 from shared.auth import Identity, Role
 from tests.support.identities import identity
-
-# The shared `requests_app` fixture would run a second dispatcher that refuses loopback URLs and so
-# fails deliveries meant for this package's receivers; only `partner_requests_app` dispatches.
-os.environ.setdefault("REQUESTS_WEBHOOK_DISPATCHER_ENABLED", "false")
 
 
 def partner(kind: str = "bank", partner_id: uuid.UUID | None = None) -> Identity:
