@@ -70,6 +70,9 @@ def platform(database_url: str) -> Iterator[RunningPlatform]:
     base = platform_env(database_url, secret=secret, public_key=keys.public_key)
     services = {name: PlatformProcess(name, FACTORIES[name], base) for name in SERVICE_NAMES}
     base.update(registry_urls(services["registry"].url))  # ports are known once the processes exist
+    # These processes share the test database with in-process webhook tests for the whole session;
+    # their own dispatcher would take those tests' messages.
+    base["REQUESTS_WEBHOOK_DISPATCHER_ENABLED"] = "false"
     gateway_env = platform_env(
         database_url,
         secret=secret,
