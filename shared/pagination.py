@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query, Request, Response
@@ -52,6 +52,21 @@ def decode_cursor(cursor: str, size: int) -> list[str]:
             errors=[{"detail": "cursor does not match the sort", "parameter": "cursor"}],
         )
     return values
+
+
+def decode_keyset(cursor: str | None, *parsers: Callable[[str], Any]) -> tuple[Any, ...] | None:
+    """Decode a cursor into typed sort-key values, one parser per key (`dt.datetime.fromisoformat`,
+    `uuid.UUID`, ...); 400 INVALID_CURSOR when a value does not parse, so a tampered cursor is never a 500."""
+    if cursor is None:
+        return None
+    raw = decode_cursor(cursor, len(parsers))
+    try:
+        return tuple(parse(value) for parse, value in zip(parsers, raw, strict=True))
+    except ValueError as exc:
+        raise InvalidCursor(
+            Text("游标无法解析", "The cursor cannot be decoded"),
+            errors=[{"detail": "malformed cursor", "parameter": "cursor"}],
+        ) from exc
 
 
 def after_keyset(

@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.database import platform_tables
 from shared.auth import EVERY_ROLE, Identity, Role
-from shared.errors import Forbidden, InvalidCursor
+from shared.errors import Forbidden
 from shared.i18n import Text
 from shared.outbox import record_event
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import decode_keyset, encode_cursor
 
 BUSINESS_ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -57,13 +57,7 @@ async def emit(
 
 def text_id_cursor(cursor: str | None) -> tuple[str, uuid.UUID] | None:
     """Decode a `(text, id)` keyset cursor; 400 INVALID_CURSOR when it is not one of ours."""
-    if cursor is None:
-        return None
-    text_value, id_value = decode_cursor(cursor, 2)
-    try:
-        return text_value, uuid.UUID(id_value)
-    except ValueError as exc:
-        raise InvalidCursor(errors=[{"detail": "malformed cursor", "parameter": "cursor"}]) from exc
+    return decode_keyset(cursor, str, uuid.UUID)
 
 
 def page_cursor(has_more: bool, last: tuple[Any, ...] | None) -> str | None:

@@ -41,7 +41,7 @@ async def get_election(session: AsyncSession, election_id: uuid.UUID, *, for_upd
 
 
 async def list_elections(
-    session: AsyncSession, community_id: uuid.UUID | None, after: tuple[str, str] | None, limit: int
+    session: AsyncSession, community_id: uuid.UUID | None, after: tuple[Any, ...] | None, limit: int
 ) -> Sequence[Election]:
     query = select(Election).order_by(Election.created_at.desc(), Election.id.desc()).limit(limit)
     if community_id is not None:

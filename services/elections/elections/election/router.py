@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -38,7 +39,7 @@ from shared.concurrency import set_etag
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
 
 router = APIRouter(prefix="/v1/elections", tags=["elections"])
 
@@ -90,8 +91,8 @@ async def list_elections(
     community_id: uuid.UUID | None = Query(None, description="Only this community's elections"),
 ) -> Page[ElectionOut]:
     """Newest first, keyset-paginated."""
-    after = tuple(decode_cursor(cursor, 2)) if cursor else None
-    rows = await repo.list_elections(session, community_id, after, limit + 1)  # type: ignore[arg-type]
+    after = decode_keyset(cursor, dt.datetime.fromisoformat, uuid.UUID)
+    rows = await repo.list_elections(session, community_id, after, limit + 1)
     items = [_out(e) for e in rows[:limit]]
     next_cursor = (
         encode_cursor([rows[limit - 1].created_at.isoformat(), rows[limit - 1].id]) if len(rows) > limit else None

@@ -25,7 +25,7 @@ from shared.concurrency import IfMatch, check_version, set_etag
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
 
 facilities_router = APIRouter(prefix="/v1/facilities", tags=["facilities"])
 circles_router = APIRouter(prefix="/v1/circles", tags=["circles"])
@@ -61,10 +61,7 @@ async def list_facilities(
     cursor: Cursor = None,
 ) -> Page[FacilityRead]:
     """Ordered by name."""
-    after = None
-    if cursor:
-        raw = decode_cursor(cursor, 2)
-        after = (raw[0], uuid.UUID(raw[1]))
+    after = decode_keyset(cursor, str, uuid.UUID)
     rows = await service.list_facilities(session, community_id, kind, after, limit + 1)
     last = rows[limit - 1] if len(rows) > limit else None
     next_cursor = encode_cursor([last.name, last.id]) if last else None

@@ -17,7 +17,7 @@ from shared.concurrency import set_etag
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
 
 router = APIRouter(prefix="/v1/grid-events", tags=["grid events"])
 
@@ -70,10 +70,7 @@ async def list_events(
     cursor: Cursor = None,
 ) -> Page[EventRead]:
     """Newest first; grid workers see the events of their grids."""
-    after = None
-    if cursor:
-        raw = decode_cursor(cursor, 2)
-        after = (dt.datetime.fromisoformat(raw[0]), uuid.UUID(raw[1]))
+    after = decode_keyset(cursor, dt.datetime.fromisoformat, uuid.UUID)
     events = await service.list_events(
         session, identity, community_id, status=status, overdue=overdue, after=after, limit=limit + 1
     )

@@ -15,7 +15,7 @@ from shared.concurrency import set_etag
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
 
 router = APIRouter(prefix="/v1/hazards", tags=["hazards"])
 
@@ -64,10 +64,7 @@ async def list_hazards(
     cursor: Cursor = None,
 ) -> Page[HazardRead]:
     """Newest first; `overdue=true` keeps those past their deadline and not rectified."""
-    after = None
-    if cursor:
-        raw = decode_cursor(cursor, 2)
-        after = (dt.datetime.fromisoformat(raw[0]), uuid.UUID(raw[1]))
+    after = decode_keyset(cursor, dt.datetime.fromisoformat, uuid.UUID)
     hazards = await service.list_hazards(
         session, identity, community_id, status=status, overdue=overdue, after=after, limit=limit + 1
     )

@@ -17,7 +17,7 @@ from shared.auth import CurrentIdentity, Role, allow
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
 
 router = APIRouter(prefix="/v1/inspections", tags=["inspections"])
 stale_router = APIRouter(prefix="/v1/grids", tags=["inspections"])
@@ -75,10 +75,7 @@ async def list_inspections(
     cursor: Cursor = None,
 ) -> Page[InspectionRead]:
     """Newest visit first."""
-    after = None
-    if cursor:
-        raw = decode_cursor(cursor, 2)
-        after = (dt.date.fromisoformat(raw[0]), uuid.UUID(raw[1]))
+    after = decode_keyset(cursor, dt.date.fromisoformat, uuid.UUID)
     rows = await service.list_inspections(session, identity, grid_id, building_id, after, limit + 1)
     last = rows[limit - 1] if len(rows) > limit else None
     next_cursor = encode_cursor([last.visited_on.isoformat(), last.id]) if last else None

@@ -16,7 +16,7 @@ from shared.auth import CurrentIdentity, Role, allow
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
 
 router = APIRouter(prefix="/v1/grid-workers", tags=["grid workers"])
 duties_router = APIRouter(prefix="/v1/grids", tags=["grid workers"])
@@ -56,10 +56,8 @@ async def list_workers(
     cursor: Cursor = None,
 ) -> Page[WorkerRead]:
     """Workers ordered by name."""
-    after = decode_cursor(cursor, 2) if cursor else None
-    workers = await service.list_workers(
-        session, identity, community_id, (after[0], after[1]) if after else None, limit + 1
-    )
+    after = decode_keyset(cursor, str, uuid.UUID)
+    workers = await service.list_workers(session, identity, community_id, after, limit + 1)
     next_cursor = encode_cursor([workers[limit - 1].name, workers[limit - 1].id]) if len(workers) > limit else None
     link_next(request, response, next_cursor)
     return Page(items=[service.present_worker(identity, w) for w in workers[:limit]], next_cursor=next_cursor)

@@ -14,9 +14,8 @@ from service_requests.activities.schemas import ActivityCreate, ActivityRead, En
 from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import set_etag
 from shared.db import utcnow
-from shared.errors import InvalidRequest, problem_responses
-from shared.i18n import Text
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+from shared.errors import problem_responses
+from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
 
 router = APIRouter(prefix="/v1/activities", tags=["activities"])
 
@@ -52,15 +51,7 @@ async def list_activities(
     cursor: Cursor = None,
 ) -> Page[ActivityRead]:
     """Activities of the caller's communities, soonest first."""
-    after = None
-    if cursor:
-        raw = decode_cursor(cursor, 2)
-        try:
-            after = [dt.datetime.fromisoformat(raw[0]), uuid.UUID(raw[1])]
-        except ValueError as exc:
-            raise InvalidRequest(
-                Text("游标无效", "Invalid cursor"), errors=[{"detail": "bad", "parameter": "cursor"}]
-            ) from exc
+    after = decode_keyset(cursor, dt.datetime.fromisoformat, uuid.UUID)
     scope = None if identity.has(Role.platform_admin) else list(identity.community_ids)
     rows = await repository.page(community_ids=scope, after=after, limit=limit + 1)
     next_cursor = None

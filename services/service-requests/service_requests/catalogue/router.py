@@ -19,7 +19,7 @@ from service_requests.catalogue.schemas import (
 from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import IfMatch, set_etag
 from shared.errors import problem_responses
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
 
 router = APIRouter(prefix="/v1/service-types", tags=["service-types"])
 
@@ -57,7 +57,7 @@ async def list_service_types(
     cursor: Cursor = None,
 ) -> Page[ServiceTypeRead]:
     """Service types ordered by code, filtered by community, category, scenario and active flag."""
-    after = decode_cursor(cursor, 2) if cursor else None
+    after = decode_keyset(cursor, str, uuid.UUID)
     rows = await repository.page(
         community_id=community_id,
         category=category.value if category else None,

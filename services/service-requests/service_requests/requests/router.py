@@ -31,7 +31,7 @@ from shared.db import utcnow
 from shared.errors import InvalidRequest, problem_responses
 from shared.i18n import Text
 from shared.idempotency import Idempotency
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
 
 router = APIRouter(prefix="/v1/service-requests", tags=["service-requests"])
 
@@ -92,15 +92,7 @@ async def list_requests(
         created_to=created_to,
         now=now,
     )
-    after = None
-    if cursor:
-        raw = decode_cursor(cursor, 2)
-        try:
-            after = [dt.datetime.fromisoformat(raw[0]), uuid.UUID(raw[1])]
-        except ValueError as exc:
-            raise InvalidRequest(
-                Text("游标无效", "Invalid cursor"), errors=[{"detail": "bad", "parameter": "cursor"}]
-            ) from exc
+    after = decode_keyset(cursor, dt.datetime.fromisoformat, uuid.UUID)
     rows = await repository.page(identity, filters=filters, after=after, limit=limit + 1)
     next_cursor = None
     if len(rows) > limit:
