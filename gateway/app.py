@@ -7,6 +7,8 @@ A FastAPI route per proxied request would cost a third of the throughput (DESIGN
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from types import SimpleNamespace
 from typing import Any
 
@@ -18,13 +20,16 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import open311
-from gateway.authn import Authenticator
+from gateway.authn import Authenticator, SignatureRefused
+from gateway.bodies import read_body, replay
 from gateway.breaker import CircuitBreaker
+from gateway.database import request_nonce
 from gateway.identity.router import router as identity_router
+from gateway.message_signatures import PartnerSigningKey, SignatureRejected, SqlNonceStore, verify_signed_request
 from gateway.openapi import OpenApiMerger
 from gateway.operations import STATIC_DIR
 from gateway.operations import router as operations_router
-from gateway.partners.exceptions import PartnerNameTaken, TooManyActiveKeys
+from gateway.partners.exceptions import PartnerNameTaken, SigningKeyIdTaken, TooManyActiveKeys
 from gateway.partners.router import router as partners_router
 from gateway.proxy import ClientDisconnected, Upstream, forward, next_traceparent, strip_identity, upstream_headers
 from gateway.ratelimit import RateLimiter
@@ -47,6 +52,9 @@ from shared.observability import RequestContextMiddleware, configure_logging
 
 CONSTRAINT_PROBLEMS = {
     "uq_partner_name": ConstraintProblem(PartnerNameTaken, Text("合作方名称已存在", "Name taken"), "/name"),
+    "uq_partner_signing_key_id": ConstraintProblem(
+        SigningKeyIdTaken, Text("签名密钥标识已被使用", "Signing key id taken"), "/key_id"
+    ),
     "uq_api_key_active_slot": ConstraintProblem(
         TooManyActiveKeys, Text("每个合作方最多两个有效密钥", "At most two active keys per partner")
     ),
@@ -74,6 +82,7 @@ class Gateway:
     engine: AsyncEngine
     http: aiohttp.ClientSession
     limiter: RateLimiter
+    nonces: SqlNonceStore
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -144,8 +153,10 @@ class Gateway:
             headers = strip_identity(scope["headers"])
             authorization = _header(scope, b"authorization")
             if authorization:
-                identity = await self.authenticator.authenticate(authorization)
+                identity, signing_key = await self.authenticator.credentials(authorization)
                 await self.limiter.check(identity)
+                if signing_key is not None:
+                    receive = await self._verified_body(scope, receive, signing_key)
                 headers.append((b"x-platform-identity", self.authenticator.internal_token(identity).encode()))
             scope["headers"] = headers
             await self.own(scope, receive, send)
@@ -156,10 +167,19 @@ class Gateway:
             raise PathNotFound()
         scope["route"] = _ROUTE_LABELS[prefix]
         authorization = _header(scope, b"authorization")
+        key_in_parameters = False
         if authorization is None and path.startswith(open311.PREFIX):
             authorization, receive = await open311.take_api_key(scope, receive, self.settings.max_body_bytes)
-        identity = await self.authenticator.authenticate(authorization)
+            key_in_parameters = authorization is not None
+        identity, signing_key = await self.authenticator.credentials(authorization)
         await self.limiter.check(identity)
+        if signing_key is not None:
+            if key_in_parameters:  # removing `api_key` changed the signed query or body
+                raise SignatureRefused(
+                    Text("签名请求须在 Authorization 头中携带密钥", "Signed requests send the key in `Authorization`"),
+                    extra={"reason": "signature_needs_authorization_header"},
+                )
+            receive = await self._verified_body(scope, receive, signing_key)
         state = scope.get("state") or {}
         trace_id = state.get("trace_id") or ""
         forwarded = upstream_headers(
@@ -178,6 +198,31 @@ class Gateway:
             retries=self.settings.upstream_retries,
             max_body=self.settings.max_body_bytes,
         )
+
+    async def _verified_body(self, scope: Scope, receive: Receive, key: PartnerSigningKey) -> Receive:
+        """Check the RFC 9421 signature, Content-Digest and nonce of a partner that must sign; 401 otherwise."""
+        body = await read_body(receive, self.settings.max_body_bytes)
+        host = _header(scope, b"host") or "gateway"
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        query = scope["query_string"]
+        url = f"{scope['scheme']}://{host}{raw_path.decode('latin-1')}" + (
+            f"?{query.decode('latin-1')}" if query else ""
+        )
+        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]]
+        try:
+            await verify_signed_request(
+                method=scope["method"], url=url, headers=headers, body=body, key=key, nonces=self.nonces
+            )
+        except SignatureRejected as rejected:
+            raise SignatureRefused(rejected.detail, extra={"reason": rejected.code}) from rejected
+        return replay(body)
+
+    async def _purge_nonces(self) -> None:
+        """Forget nonces too old to be replayed (a stale signature is refused before its nonce is read)."""
+        while True:
+            await asyncio.sleep(self.settings.nonce_purge_seconds)
+            with contextlib.suppress(Exception):  # the next round retries; claims never depend on purging
+                await self.nonces.purge()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         await receive()
@@ -212,8 +257,13 @@ class Gateway:
             cookie_jar=aiohttp.DummyCookieJar(),  # never keep one caller's cookies for another
         )
         self.limiter = RateLimiter(settings)
+        self.nonces = SqlNonceStore(self.engine, request_nonce)
+        self._purger = asyncio.create_task(self._purge_nonces(), name="gateway-nonce-purge")
 
     async def shutdown(self) -> None:
+        self._purger.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._purger
         await self.http.close()
         await self.engine.dispose()
 

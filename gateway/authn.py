@@ -9,13 +9,16 @@ from __future__ import annotations
 import asyncio
 import hmac
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import jwt
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway.message_signatures import PartnerSigningKey
 from gateway.partners import keys, repository
+from gateway.partners.models import Partner
 from gateway.settings import Settings
 from shared.auth import Identity, Role, mint_internal_token
 from shared.errors import ServiceUnavailable, Unauthenticated
@@ -44,6 +47,13 @@ class InvalidApiKey(Unauthenticated):
     title = Text("API 密钥无效或已吊销", "Invalid or revoked API key")
 
 
+class SignatureRefused(Unauthenticated):
+    """A partner that must sign sent a request without a valid RFC 9421 signature; `reason` says why."""
+
+    code = "SIGNATURE_REJECTED"
+    title = Text("请求签名无效", "The request signature was not accepted")
+
+
 def _bounded(cache: dict[Any, Any], now: float, expiry: Callable[[Any], float]) -> None:
     if len(cache) >= _CACHE_LIMIT:
         for key in [key for key, value in cache.items() if expiry(value) <= now]:
@@ -67,12 +77,18 @@ class Authenticator:
         if settings.jwks_url:
             self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=300)
         self._tokens: dict[str, tuple[float, Identity]] = {}
-        self._api_keys: dict[str, tuple[float, bytes, Identity]] = {}
+        # key id -> (cached until, sha256 of the secret, identity, signing key when the partner must sign)
+        self._api_keys: dict[str, tuple[float, bytes, Identity, PartnerSigningKey | None]] = {}
         self._revoked: set[str] = set()
         self._internal: dict[Identity, tuple[float, str]] = {}
 
     async def authenticate(self, authorization: str | None) -> Identity:
         """The verified identity; `Unauthenticated` (401) when missing, malformed, expired or revoked."""
+        identity, _ = await self.credentials(authorization)
+        return identity
+
+    async def credentials(self, authorization: str | None) -> tuple[Identity, PartnerSigningKey | None]:
+        """The verified identity and, for a partner that must sign its requests, the key to check them with."""
         if not authorization:
             raise MissingCredentials(Text("缺少访问令牌", "Send `Authorization: Bearer <token>`"), headers=_CHALLENGE)
         scheme, _, token = authorization.partition(" ")
@@ -81,7 +97,7 @@ class Authenticator:
             raise InvalidToken(Text("仅支持 Bearer 令牌", "Only Bearer tokens are accepted"), headers=_CHALLENGE)
         if token.startswith(keys.PREFIX):
             return await self._api_key(token)
-        return await self._jwt(token)
+        return await self._jwt(token), None
 
     def internal_token(self, identity: Identity) -> str:
         """The token forwarded to services; reused for the first half of its lifetime."""
@@ -93,6 +109,11 @@ class Authenticator:
         _bounded(self._internal, now, lambda value: value[0])
         self._internal[identity] = (now + self._ttl / 2, token)
         return token
+
+    def forget_partner(self, partner_id: uuid.UUID) -> None:
+        """Drop the cached keys of a partner whose settings changed; the next request reloads them."""
+        for key_id in [key_id for key_id, entry in self._api_keys.items() if entry[2].partner_id == partner_id]:
+            del self._api_keys[key_id]
 
     def forget_api_key(self, key_id: str, *, revoked: bool) -> None:
         """Drop a cached key; a key revoked here stays refused in this process without waiting."""
@@ -148,7 +169,7 @@ class Authenticator:
             raise InvalidToken(Text("网关未配置令牌公钥", "The gateway has no token key configured"))
         return self._public_key
 
-    async def _api_key(self, token: str) -> Identity:
+    async def _api_key(self, token: str) -> tuple[Identity, PartnerSigningKey | None]:
         parsed = keys.parse(token)
         if parsed is None:
             raise InvalidApiKey(headers=_CHALLENGE)
@@ -161,9 +182,11 @@ class Authenticator:
             cached = await self._load_api_key(key_id, now)
         if cached is None or not hmac.compare_digest(cached[1], keys.digest(secret)):
             raise InvalidApiKey(headers=_CHALLENGE)
-        return cached[2]
+        return cached[2], cached[3]
 
-    async def _load_api_key(self, key_id: str, now: float) -> tuple[float, bytes, Identity] | None:
+    async def _load_api_key(
+        self, key_id: str, now: float
+    ) -> tuple[float, bytes, Identity, PartnerSigningKey | None] | None:
         if self.sessionmaker is None:
             return None
         async with self.sessionmaker() as session:
@@ -179,7 +202,13 @@ class Authenticator:
             partner_id=partner.id,
             partner_kind=partner.kind,
         )
-        entry = (now + self.settings.api_key_cache_seconds, key.secret_sha256, identity)
+        entry = (now + self.settings.api_key_cache_seconds, key.secret_sha256, identity, _required_signing_key(partner))
         _bounded(self._api_keys, now, lambda value: value[0])
         self._api_keys[key_id] = entry
         return entry
+
+
+def _required_signing_key(partner: Partner) -> PartnerSigningKey | None:
+    if not partner.require_signatures or partner.signing_key_id is None or partner.signing_public_key is None:
+        return None
+    return PartnerSigningKey(partner.signing_key_id, "ed25519", partner.signing_public_key.encode())

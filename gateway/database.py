@@ -1,4 +1,4 @@
-"""The gateway schema: partners and their API keys, plus the platform tables."""
+"""The gateway schema: partners and their API keys, nonces of signed requests, the platform tables."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import DeclarativeBase
 
+from gateway.nonces import define_request_nonce_table
 from shared.db import TYPE_ANNOTATION_MAP, service_metadata
 from shared.platform_tables import define_platform_tables
 
@@ -18,3 +19,4 @@ class Base(DeclarativeBase):
 
 
 platform_tables = define_platform_tables(Base.metadata)
+request_nonce = define_request_nonce_table(Base.metadata)

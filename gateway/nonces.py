@@ -1,6 +1,6 @@
 """Nonces of accepted signed partner requests; UNIQUE (key_id, nonce) makes a replay impossible.
 
-Not yet imported by `gateway/models.py` and not yet migrated: see docs/partners.md.
+`gateway.database.request_nonce` is this table in the gateway's schema.
 """
 
 from __future__ import annotations

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode
 
-from starlette.types import Message, Receive, Scope
+from starlette.types import Receive, Scope
 
+from gateway.bodies import read_body, replay
 from gateway.partners import keys
-from shared.errors import PayloadTooLarge
-from shared.i18n import Text
 
 PREFIX = "/open311/"
 _FORM = b"application/x-www-form-urlencoded"
@@ -21,22 +20,6 @@ _FORM = b"application/x-www-form-urlencoded"
 def _without_api_key(pairs: list[tuple[str, str]]) -> tuple[str | None, list[tuple[str, str]]]:
     key = next((value for name, value in pairs if name == "api_key"), None)
     return key, [(name, value) for name, value in pairs if name != "api_key"]
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size, more = 0, True
-    while more:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(Text("请求体不得超过 1 MiB", "Request bodies are limited to 1 MiB"))
-        chunks.append(chunk)
-        more = message.get("more_body", False)
-    return b"".join(chunks)
 
 
 async def take_api_key(scope: Scope, receive: Receive, max_body: int) -> tuple[str | None, Receive]:
@@ -48,7 +31,7 @@ async def take_api_key(scope: Scope, receive: Receive, max_body: int) -> tuple[s
     headers: list[tuple[bytes, bytes]] = scope["headers"]
     content_type = next((value for name, value in headers if name == b"content-type"), b"")
     if scope["method"] == "POST" and content_type.split(b";")[0].strip().lower() == _FORM:
-        body = await _read_body(receive, max_body)
+        body = await read_body(receive, max_body)
         fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
         body_key, kept = _without_api_key(fields)
         if body_key is not None:
@@ -57,20 +40,7 @@ async def take_api_key(scope: Scope, receive: Receive, max_body: int) -> tuple[s
         scope["headers"] = [(name, value) for name, value in headers if name != b"content-length"] + [
             (b"content-length", str(len(body)).encode())
         ]
-        receive = _replay(body)
+        receive = replay(body)
     if key is None or not key.startswith(keys.PREFIX):
         return None, receive
     return f"Bearer {key}", receive
-
-
-def _replay(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive

@@ -32,6 +32,7 @@ class Settings(PlatformSettings):
     jwt_leeway_seconds: int = 10
 
     api_key_cache_seconds: float = 5.0
+    nonce_purge_seconds: float = 60.0  # how often nonces of signed requests older than 5 minutes are forgotten
 
     upstream_connect_timeout_seconds: float = 2.0
     upstream_timeout_seconds: float = 30.0

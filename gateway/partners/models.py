@@ -5,7 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, SmallInteger, String, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.database import Base
@@ -18,12 +29,23 @@ class Partner(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "partner"
     __table_args__ = (
         CheckConstraint("kind IN ('bank', 'mcn')", name="kind"),
+        CheckConstraint(
+            "(signing_key_id IS NULL) = (signing_public_key IS NULL)"
+            " AND (NOT require_signatures OR signing_key_id IS NOT NULL)",
+            name="signing_key",
+        ),
         UniqueConstraint("name"),
+        UniqueConstraint("signing_key_id"),
     )
 
     kind: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(200))
     contact: Mapped[str] = mapped_column(String(500))
+    # RFC 9421 signed requests: the partner's Ed25519 public key (SubjectPublicKeyInfo PEM) and its
+    # `keyid`. Nonces are remembered per `keyid`, so a keyid belongs to one partner only.
+    signing_key_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    signing_public_key: Mapped[str | None] = mapped_column(Text, default=None)
+    require_signatures: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ApiKey(UUIDPrimaryKey, Base):

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Request, Response
 from gateway.database import platform_tables
 from gateway.partners import service
 from gateway.partners.dependencies import AuthenticatorDep
-from gateway.partners.schemas import ApiKeyCreated, ApiKeyOut, PartnerCreate, PartnerOut
+from gateway.partners.schemas import ApiKeyCreated, ApiKeyOut, PartnerCreate, PartnerOut, SigningKeyPut
 from shared.auth import CurrentIdentity, Role, allow
 from shared.db import SessionDep
 from shared.errors import problem_responses
@@ -88,3 +88,34 @@ async def revoke_api_key(
     revoked = await service.revoke_key(session, partner_id, key_id)
     authenticator.forget_api_key(key_id, revoked=True)
     return revoked
+
+
+@router.put(
+    "/{partner_id}/signing-key",
+    summary="Install the partner's request-signing key (RFC 9421, Ed25519)",
+    dependencies=[allow(Role.platform_admin)],
+    responses=problem_responses(404, 409, 422),
+)
+async def put_signing_key(
+    partner_id: uuid.UUID, body: SigningKeyPut, session: SessionDep, authenticator: AuthenticatorDep
+) -> PartnerOut:
+    """With `required`, the gateway refuses the partner's requests unless signed with this key (401).
+
+    Applies at once in this gateway process; other replicas within `GATEWAY_API_KEY_CACHE_SECONDS`.
+    """
+    updated = await service.set_signing_key(session, partner_id, body)
+    authenticator.forget_partner(partner_id)
+    return updated
+
+
+@router.delete(
+    "/{partner_id}/signing-key",
+    summary="Remove the partner's request-signing key",
+    dependencies=[allow(Role.platform_admin)],
+    responses=problem_responses(404),
+)
+async def delete_signing_key(partner_id: uuid.UUID, session: SessionDep, authenticator: AuthenticatorDep) -> PartnerOut:
+    """The partner's requests are authenticated by API key alone again."""
+    updated = await service.remove_signing_key(session, partner_id)
+    authenticator.forget_partner(partner_id)
+    return updated

@@ -33,6 +33,39 @@ class ApiKeyCreated(ApiKeyOut):
     api_key: str = Field(description="The whole key; shown once, store it now: only its hash is kept")
 
 
+class SigningKeyPut(BaseModel):
+    """The partner's RFC 9421 verification key; with `required`, every request must be signed."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "key_id": "hzbank-2026-11",
+                    "public_key_pem": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA...\n-----END PUBLIC KEY-----\n",
+                    "required": True,
+                }
+            ]
+        },
+    )
+
+    key_id: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._:\-]+$",
+        description="The `keyid` the partner puts in `Signature-Input`; unique across partners",
+    )
+    public_key_pem: str = Field(
+        min_length=1, max_length=2000, description="Ed25519 public key, SubjectPublicKeyInfo PEM"
+    )
+    required: bool = Field(default=True, description="Refuse this partner's unsigned requests (401)")
+
+
+class SigningKeyOut(BaseModel):
+    key_id: str
+    required: bool
+
+
 class PartnerOut(BaseModel):
     id: uuid.UUID
     kind: PartnerKind
@@ -40,3 +73,6 @@ class PartnerOut(BaseModel):
     contact: str
     created_at: dt.datetime
     active_keys: list[ApiKeyOut] = Field(default_factory=list)
+    signing_key: SigningKeyOut | None = Field(
+        default=None, description="The RFC 9421 signing key, when configured (the public key itself is not echoed)"
+    )

@@ -5,12 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.partners import keys, repository
-from gateway.partners.exceptions import ApiKeyNotFound, PartnerNotFound, TooManyActiveKeys
+from gateway.partners.exceptions import ApiKeyNotFound, PartnerNotFound, SigningKeyInvalid, TooManyActiveKeys
 from gateway.partners.models import MAX_ACTIVE_KEYS, ApiKey, Partner
-from gateway.partners.schemas import ApiKeyCreated, ApiKeyOut, PartnerCreate, PartnerOut
+from gateway.partners.schemas import (
+    ApiKeyCreated,
+    ApiKeyOut,
+    PartnerCreate,
+    PartnerOut,
+    SigningKeyOut,
+    SigningKeyPut,
+)
 from shared.errors import InvalidCursor
 from shared.pagination import decode_cursor, encode_cursor
 
@@ -29,6 +38,11 @@ def partner_out(partner: Partner, active: list[ApiKey]) -> PartnerOut:
         contact=partner.contact,
         created_at=partner.created_at,
         active_keys=[key_out(key) for key in active],
+        signing_key=(
+            SigningKeyOut(key_id=partner.signing_key_id, required=partner.require_signatures)
+            if partner.signing_key_id is not None
+            else None
+        ),
     )
 
 
@@ -81,3 +95,39 @@ async def revoke_key(session: AsyncSession, partner_id: uuid.UUID, key_id: str) 
             raise PartnerNotFound()
         raise ApiKeyNotFound()
     return key_out(key)
+
+
+def _ed25519_public_key(pem: str) -> str:
+    """The PEM, normalised, when it is an Ed25519 public key; 422 with the field otherwise."""
+    try:
+        key = load_pem_public_key(pem.strip().encode())
+    except ValueError as exc:
+        raise SigningKeyInvalid(errors=[{"detail": "not a PEM public key", "pointer": "/public_key_pem"}]) from exc
+    if not isinstance(key, Ed25519PublicKey):
+        raise SigningKeyInvalid(errors=[{"detail": "only Ed25519 keys are accepted", "pointer": "/public_key_pem"}])
+    return pem.strip() + "\n"
+
+
+async def set_signing_key(session: AsyncSession, partner_id: uuid.UUID, data: SigningKeyPut) -> PartnerOut:
+    """Install (or replace) the partner's RFC 9421 verification key and whether signing is required."""
+    public_key = _ed25519_public_key(data.public_key_pem)
+    partner = await repository.get_partner(session, partner_id, lock=True)
+    if partner is None:
+        raise PartnerNotFound()
+    partner.signing_key_id = data.key_id
+    partner.signing_public_key = public_key
+    partner.require_signatures = data.required
+    await session.flush()  # a keyid of another partner fails here: uq_partner_signing_key_id
+    return partner_out(partner, list(await repository.active_keys(session, [partner_id])))
+
+
+async def remove_signing_key(session: AsyncSession, partner_id: uuid.UUID) -> PartnerOut:
+    """Forget the signing key: the partner's requests are no longer signature-checked."""
+    partner = await repository.get_partner(session, partner_id, lock=True)
+    if partner is None:
+        raise PartnerNotFound()
+    partner.signing_key_id = None
+    partner.signing_public_key = None
+    partner.require_signatures = False
+    await session.flush()
+    return partner_out(partner, list(await repository.active_keys(session, [partner_id])))

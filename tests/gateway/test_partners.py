@@ -26,6 +26,8 @@ async def test_only_platform_admins_manage_partners(gateway: InProcessGateway) -
         ("POST", "/v1/partners"),
         ("POST", f"/v1/partners/{partner_id}/api-keys"),
         ("DELETE", f"/v1/partners/{partner_id}/api-keys/0123456789abcdef"),
+        ("PUT", f"/v1/partners/{partner_id}/signing-key"),
+        ("DELETE", f"/v1/partners/{partner_id}/signing-key"),
     ]
     for method, path in calls:
         anonymous = await gateway.client.request(method, path, json=BANK)

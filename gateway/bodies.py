@@ -1,0 +1,43 @@
+"""Reading a request body whole at the gateway, and handing it on as if it were never read.
+
+The proxy streams bodies; only the paths that must see the bytes first (the Open311 `api_key`
+form field, signed partner requests) read them whole, bounded by `GATEWAY_MAX_BODY_BYTES`.
+"""
+
+from __future__ import annotations
+
+from starlette.types import Message, Receive
+
+from shared.errors import PayloadTooLarge
+from shared.i18n import Text
+
+
+async def read_body(receive: Receive, limit: int) -> bytes:
+    """The whole body; 413 Problem Details beyond `limit` bytes."""
+    chunks: list[bytes] = []
+    size, more = 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(Text("请求体不得超过 1 MiB", "Request bodies are limited to 1 MiB"))
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def replay(body: bytes) -> Receive:
+    """A `receive` that delivers `body` once, then reports the client gone."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
