@@ -76,7 +76,7 @@ async def test_routing_transitions_and_comments_reach_only_the_routed_partner(
     assert stranger.status_code == 201
 
     service_type = await create_type(client, world, handler={"kind": "bank", "partner_ids": [str(bank_id)]})
-    created = await submit(client, world.rep(), service_type["id"], description="需要流动资金贷款")
+    created = await submit(client, world.rep(), service_type["id"], description="需要流动资金贷款", share_consent=True)
     assert created.status_code == 201, created.text
     request_id = created.json()["id"]
 
@@ -162,7 +162,7 @@ async def test_a_declining_bank_hands_the_request_back_to_staff_and_loses_sight_
     bank_id = uuid.uuid4()
     bank, stranger = world.partner(bank_id), world.partner(uuid.uuid4())
     service_type = await create_type(client, world, handler={"kind": "bank", "partner_ids": [str(bank_id)]})
-    created = (await submit(client, world.rep(), service_type["id"])).json()
+    created = (await submit(client, world.rep(), service_type["id"], share_consent=True)).json()
 
     assert (await act(client, stranger, created["id"], "decline", 1, reason="不是我们的")).status_code in (403, 404)
     assert (await act(client, world.staff(), created["id"], "decline", 1, reason="x")).status_code == 403

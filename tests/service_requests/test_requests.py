@@ -228,7 +228,7 @@ async def test_who_sees_what(requests_app: httpx.AsyncClient, world: World) -> N
     mine = (await submit(requests_app, world.employee(), service_type["id"])).json()
     colleague = (await submit(requests_app, world.employee(), service_type["id"], description="同事的请求")).json()
     theirs = (await submit(requests_app, world.employee(world.other_enterprise_id), service_type["id"])).json()
-    routed = (await submit(requests_app, world.rep(), routed_type["id"])).json()
+    routed = (await submit(requests_app, world.rep(), routed_type["id"], share_consent=True)).json()
 
     employee = world.employee()
     own = (await submit(requests_app, employee, service_type["id"], description="我自己的")).json()

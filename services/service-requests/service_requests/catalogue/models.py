@@ -46,6 +46,8 @@ class ServiceType(UUIDPrimaryKey, Timestamps, Versioned, Base):
     handler_kind: Mapped[str] = mapped_column(String(20), nullable=False)
     # partners (issue 7) a bank/mcn type routes to; the first is the default resolver
     handler_partner_ids: Mapped[list[Any]] = mapped_column(JSONB, nullable=False, server_default="[]")
+    # whether the routed partner may read the request's free-text description
+    handler_share_description: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
     acknowledge_amount: Mapped[int] = mapped_column(Integer, nullable=False)
     acknowledge_unit: Mapped[str] = mapped_column(String(20), nullable=False)
     resolve_amount: Mapped[int] = mapped_column(Integer, nullable=False)

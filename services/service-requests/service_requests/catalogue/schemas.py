@@ -61,6 +61,9 @@ class FormAttribute(BaseModel):
     required: bool = False
     order: int = Field(ge=0)
     choices: list[Choice] = Field(default_factory=list, max_length=100)
+    shareable: bool = Field(
+        default=False, description="The partner a request is routed to sees this answer (never otherwise)"
+    )
 
     @model_validator(mode="after")
     def _choices_match_type(self) -> Self:
@@ -77,6 +80,9 @@ class FormAttribute(BaseModel):
 class Handler(BaseModel):
     kind: HandlerKind = HandlerKind.community_staff
     partner_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20, description="Partners routed to")
+    share_description: bool = Field(
+        default=False, description="The partner a request is routed to sees its free-text description"
+    )
 
     @model_validator(mode="after")
     def _partners_for_partner_kinds(self) -> Self:

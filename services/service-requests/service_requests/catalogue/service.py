@@ -37,6 +37,7 @@ def _apply(service_type: ServiceType, fields: ServiceTypeFields) -> None:
     service_type.form = [attribute.model_dump(mode="json") for attribute in sorted(fields.form, key=lambda a: a.order)]
     service_type.handler_kind = fields.handler.kind.value
     service_type.handler_partner_ids = [str(partner) for partner in fields.handler.partner_ids]
+    service_type.handler_share_description = fields.handler.share_description
     service_type.acknowledge_amount = fields.deadlines.acknowledge.amount
     service_type.acknowledge_unit = fields.deadlines.acknowledge.unit.value
     service_type.resolve_amount = fields.deadlines.resolve.amount
@@ -62,7 +63,11 @@ def to_read(service_type: ServiceType) -> ServiceTypeRead:
             "scenario": service_type.scenario,
             "requester_roles": service_type.requester_roles,
             "form": service_type.form,
-            "handler": {"kind": service_type.handler_kind, "partner_ids": service_type.handler_partner_ids},
+            "handler": {
+                "kind": service_type.handler_kind,
+                "partner_ids": service_type.handler_partner_ids,
+                "share_description": service_type.handler_share_description,
+            },
             "deadlines": {
                 "acknowledge": {"amount": service_type.acknowledge_amount, "unit": service_type.acknowledge_unit},
                 "resolve": {"amount": service_type.resolve_amount, "unit": service_type.resolve_unit},

@@ -54,3 +54,18 @@ class PartnerNotOffered(ValidationFailed):
 class ConsentRequired(ValidationFailed):
     code = "SHARE_CONSENT_REQUIRED"
     title = Text("选择合作方办理须同意共享信息", "Choosing a partner requires consent to share the request")
+
+
+class OutcomeRequired(ValidationFailed):
+    code = "OUTCOME_REQUIRED"
+    title = Text("合作方办结时须提交办理结果", "A partner resolves with a structured outcome")
+
+
+class OutcomeKindMismatch(ValidationFailed):
+    code = "OUTCOME_KIND_MISMATCH"
+    title = Text("办理结果类型与服务事项不符", "The outcome kind does not match the service's handler")
+
+
+class OutcomeNotAllowed(ValidationFailed):
+    code = "OUTCOME_NOT_ALLOWED"
+    title = Text("只有办结操作可以提交办理结果", "Only the action resolve carries an outcome")

@@ -79,6 +79,10 @@ class ServiceRequest(UUIDPrimaryKey, Timestamps, Versioned, Base):
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     rating_comment: Mapped[str | None] = mapped_column(SqlText)
     rated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # when the requester consented to share the request with a partner (issue 7)
+    share_consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # the structured outcome of the last resolution (financing or mcn_campaign)
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class RequestEvent(Base):

@@ -71,12 +71,12 @@ WITH inserted AS (
         id, type_id, type_version, type_snapshot, category, scenario, community_id, enterprise_id,
         requester_subject, requester_role, status, description, answers, building_id, floor, latitude,
         longitude, address, attachments, handler_kind, routed_partner_id, acknowledge_due_at, resolve_due_at,
-        clock_started_at, escalation_level, reopen_count, version, created_at, updated_at
+        clock_started_at, escalation_level, reopen_count, version, created_at, updated_at, share_consent_at
     )
     SELECT $1::uuid, $2::uuid, $3::int, $4::text::jsonb, $5::text, $6::text, $7::uuid, $8::uuid,
         $9::text, $10::text, 'submitted', $11::text, $12::text::jsonb, $13::uuid, $14::int, $15::float8,
         $16::float8, $17::text, $18::text::jsonb, $19::text, $20::uuid, $21::timestamptz, $22::timestamptz,
-        $23::timestamptz, 0, 0, 1, $23::timestamptz, $23::timestamptz
+        $23::timestamptz, 0, 0, 1, $23::timestamptz, $23::timestamptz, $28::timestamptz
     WHERE EXISTS (SELECT 1 FROM requests.service_type WHERE id = $2::uuid AND version = $3::int AND active)
     RETURNING id
 ), history AS (
@@ -108,6 +108,7 @@ SUBMIT_COLUMNS = (
     "requester_subject", "requester_role", "description", "answers", "building_id", "floor", "latitude",
     "longitude", "address", "attachments", "handler_kind", "routed_partner_id", "acknowledge_due_at",
     "resolve_due_at", "created_at", "history_id", "event_id", "event_payload", "duplicates_since",
+    "share_consent_at",
 )  # fmt: skip
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from service_requests.catalogue.schemas import Category, Scenario
 from service_requests.database import platform_tables
@@ -15,6 +15,7 @@ from service_requests.requests import service
 from service_requests.requests.dependencies import RequestRepositoryDep
 from service_requests.requests.schemas import (
     CommentCreate,
+    PartnerRequestRead,
     RatingCreate,
     RequestCreate,
     RequestCreated,
@@ -38,6 +39,12 @@ router = APIRouter(prefix="/v1/service-requests", tags=["service-requests"])
 REQUESTERS = (Role.enterprise_rep, Role.employee)
 PARTICIPANTS = (Role.platform_admin, Role.community_staff, Role.partner, Role.enterprise_rep, Role.employee)
 STAFF = (Role.platform_admin, Role.community_staff)
+# partners get the partner view (`PartnerRequestRead`), everyone else the full one
+RequestView = RequestRead | PartnerRequestRead
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", description="Retry safely: a repeat replays the first response byte for byte"),
+]
 
 
 @router.post(
@@ -77,9 +84,9 @@ async def list_requests(
     created_to: Annotated[dt.date | None, Query(description="Shanghai date, inclusive")] = None,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> Page[RequestRead]:
+) -> Page[RequestRead] | Page[PartnerRequestRead]:
     """Newest first. Requesters see their own (representatives their enterprise's), staff their
-    community's, partners what is routed to them."""
+    community's, partners what is routed to them (as `PartnerRequestRead`)."""
     now = utcnow()
     filters = service.list_filters(
         status=status,
@@ -99,7 +106,12 @@ async def list_requests(
         last = rows[limit - 1]
         next_cursor = encode_cursor([last.created_at.isoformat(), last.id])
     link_next(request, response, next_cursor)
-    return Page(items=[service.to_read(row, identity, now) for row in rows[:limit]], next_cursor=next_cursor)
+    if service.sees_partner_view(identity):
+        shared = [service.to_partner_read(row, identity, now) for row in rows[:limit]]
+        return Page[PartnerRequestRead](items=shared, next_cursor=next_cursor)
+    return Page[RequestRead](
+        items=[service.to_read(row, identity, now) for row in rows[:limit]], next_cursor=next_cursor
+    )
 
 
 @router.get(
@@ -131,16 +143,17 @@ async def request_stats(
 )
 async def get_request(
     request_id: uuid.UUID, response: Response, repository: RequestRepositoryDep, identity: CurrentIdentity
-) -> RequestRead:
-    """One request with its `ETag` and the caller's allowed next actions."""
+) -> RequestView:
+    """One request with its `ETag` and the caller's allowed next actions (partners: the partner view)."""
     row = await service.load_visible(repository, identity, request_id)
     set_etag(response, row.version)
-    return service.to_read(row, identity, utcnow())
+    return service.to_view(row, identity, utcnow())
 
 
 @router.post(
     "/{request_id}/transitions",
     summary="Move a request through its workflow",
+    response_model=RequestView,
     dependencies=[allow(*PARTICIPANTS)],
     responses=problem_responses(404, 409, 412, 422, 428),
 )
@@ -148,15 +161,20 @@ async def transition_request(
     request_id: uuid.UUID,
     body: TransitionCreate,
     expected: IfMatch,
-    response: Response,
+    request: Request,
     repository: RequestRepositoryDep,
     identity: CurrentIdentity,
-) -> RequestRead:
-    """Take one action of the transition table; 409 lists the actions allowed now."""
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Take one action of the transition table (If-Match required, Idempotency-Key supported); 409 lists
+    the actions allowed now."""
+    idempotency = Idempotency(repository.session, platform_tables.idempotency_key, request, identity)
+    if (replay := await idempotency.begin(body)) is not None:
+        return replay
     now = utcnow()
     row = await service.transition(repository, identity, request_id, expected, body, now)
-    set_etag(response, row.version)
-    return service.to_read(row, identity, now)
+    view = service.to_view(row, identity, now)
+    return await idempotency.complete(view, status_code=200, headers={"ETag": f'"v{row.version}"'})
 
 
 @router.post(
@@ -183,15 +201,28 @@ async def rate_request(
     "/{request_id}/comments",
     status_code=201,
     summary="Comment on a request",
+    response_model=TimelineEntry,
     dependencies=[allow(*PARTICIPANTS)],
-    responses=problem_responses(404, 422),
+    responses=problem_responses(404, 412, 422, 428),
 )
 async def add_comment(
-    request_id: uuid.UUID, body: CommentCreate, repository: RequestRepositoryDep, identity: CurrentIdentity
-) -> TimelineEntry:
-    """A public comment, or an internal note for staff and handlers."""
-    event = await service.comment(repository, identity, request_id, body, utcnow())
-    return TimelineEntry.model_validate(event, from_attributes=True)
+    request_id: uuid.UUID,
+    body: CommentCreate,
+    request: Request,
+    repository: RequestRepositoryDep,
+    identity: CurrentIdentity,
+    if_match: Annotated[
+        str | None, Header(description='Required for partners: the request\'s current `ETag`, e.g. `"v3"`')
+    ] = None,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """A public comment, or an internal note for community staff (Idempotency-Key supported; partners
+    must send If-Match)."""
+    idempotency = Idempotency(repository.session, platform_tables.idempotency_key, request, identity)
+    if (replay := await idempotency.begin(body)) is not None:
+        return replay
+    event = await service.comment(repository, identity, request_id, body, utcnow(), if_match=if_match)
+    return await idempotency.complete(TimelineEntry.model_validate(event, from_attributes=True))
 
 
 @router.get(
@@ -201,6 +232,5 @@ async def add_comment(
     responses=problem_responses(404),
 )
 async def get_timeline(request_id: uuid.UUID, repository: RequestRepositoryDep, identity: CurrentIdentity) -> Timeline:
-    """Transitions (the history), comments, escalations and ratings, oldest first."""
-    events = await service.timeline(repository, identity, request_id)
-    return Timeline(items=[TimelineEntry.model_validate(event, from_attributes=True) for event in events])
+    """Transitions (the history), comments, escalations and ratings, oldest first (partners: redacted)."""
+    return Timeline(items=await service.timeline(repository, identity, request_id))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Literal
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from service_requests.requests.workflow import Action, Status
 
@@ -49,7 +50,10 @@ class RequestCreate(BaseModel):
     )
     share_consent: bool = Field(
         default=False,
-        description="The requester agrees to share the request with the chosen partner; required with `partner_id`",
+        description=(
+            "The requester agrees to share the request's shareable fields with the partner; required for every "
+            "service type handled by a partner (bank or mcn), whether or not `partner_id` is given"
+        ),
     )
 
 
@@ -61,7 +65,72 @@ class DuplicateHint(BaseModel):
     similarity: float
 
 
+FINANCING_EXAMPLES: list[JsonValue] = [
+    {
+        "kind": "financing",
+        "decision": "approved",
+        "amount_cny": "500000.00",
+        "annual_rate_percent": "3.45",
+        "term_months": 12,
+    },
+    {"kind": "financing", "decision": "refused", "refusal_reason": "企业近一年流水不足"},
+]
+MCN_EXAMPLE: dict[str, JsonValue] = {
+    "kind": "mcn_campaign",
+    "campaign_name": "双十二直播专场",
+    "campaign_date": "2026-12-05",
+    "channel": "抖音",
+}
+_APPROVED_FIELDS = ("amount_cny", "annual_rate_percent", "term_months")
+
+
+class FinancingOutcome(BaseModel):
+    """A bank's decision: approved with amount, rate and term, or refused with a reason."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": FINANCING_EXAMPLES})
+    kind: Literal["financing"]
+    decision: Literal["approved", "refused"]
+    amount_cny: Decimal | None = Field(
+        default=None, gt=0, max_digits=15, decimal_places=2, description="Approved amount in CNY, a decimal string"
+    )
+    annual_rate_percent: Decimal | None = Field(
+        default=None, gt=0, lt=100, decimal_places=4, description="Annual interest rate in percent, a decimal string"
+    )
+    term_months: int | None = Field(default=None, ge=1, le=360)
+    refusal_reason: str | None = Field(default=None, min_length=1, max_length=2000)
+
+    @model_validator(mode="after")
+    def _fields_match_the_decision(self) -> Self:
+        approved = self.decision == "approved"
+        missing = [name for name in _APPROVED_FIELDS if getattr(self, name) is None] if approved else []
+        if missing:
+            raise ValueError(f"an approval needs {', '.join(missing)}")
+        if approved and self.refusal_reason is not None:
+            raise ValueError("an approval has no refusal_reason")
+        if not approved and self.refusal_reason is None:
+            raise ValueError("a refusal needs refusal_reason")
+        if not approved and any(getattr(self, name) is not None for name in _APPROVED_FIELDS):
+            raise ValueError("a refusal has no amount_cny, annual_rate_percent or term_months")
+        if self.amount_cny is not None:
+            self.amount_cny = self.amount_cny.quantize(Decimal("0.01"))  # always two decimals out
+        return self
+
+
+class McnCampaignOutcome(BaseModel):
+    """An MCN agency's campaign for the enterprise and its date (Shanghai)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [MCN_EXAMPLE]})
+    kind: Literal["mcn_campaign"]
+    campaign_name: str = Field(min_length=1, max_length=200)
+    campaign_date: dt.date
+    channel: str | None = Field(default=None, min_length=1, max_length=100, description="e.g. 抖音, 视频号")
+
+
+Outcome = Annotated[FinancingOutcome | McnCampaignOutcome, Field(discriminator="kind")]
+
+
 class RequestRead(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     id: uuid.UUID
     type_id: uuid.UUID
     type_version: int
@@ -91,13 +160,85 @@ class RequestRead(BaseModel):
     reopen_count: int
     rating: int | None
     rating_comment: str | None
+    outcome: Outcome | None = Field(description="The structured outcome of the last resolution, if any")
+    share_consent_at: dt.datetime | None = Field(description="When the requester consented to share with a partner")
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
     allowed_actions: list[Action] = Field(description="What the caller may do next")
 
 
+class PartnerRequestRead(BaseModel):
+    """What a partner sees of a request routed to it: its workflow fields and the shareable part only.
+
+    `answers` holds only the attributes the type version marks `shareable`; `description` is null
+    unless that version's handler has `share_description`. Never the requester, location,
+    attachments, assignee or rating.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "3f0e4a52-8d55-4bb0-9a57-5b1a3c7d2e10",
+                    "type_id": "0d7c8f7e-1b1f-4c55-9d7a-2a9b0b7f1c11",
+                    "type_version": 1,
+                    "type_code": "bank-financing",
+                    "type_name_zh": "融资对接",
+                    "type_name_en": "Financing",
+                    "category": "enterprise",
+                    "scenario": "enterprise_service",
+                    "community_id": "6f1c2a8e-0000-4000-8000-000000000001",
+                    "enterprise_id": "9b2d7c1e-5a4f-4e3b-8c2d-1f0e9d8c7b6a",
+                    "status": "resolved",
+                    "description": None,
+                    "answers": {"amount": 50},
+                    "acknowledge_due_at": "2026-11-27T05:00:00Z",
+                    "resolve_due_at": "2026-12-03T09:00:00Z",
+                    "acknowledged_at": "2026-11-26T08:00:00Z",
+                    "resolved_at": "2026-11-30T03:00:00Z",
+                    "closed_at": None,
+                    "overdue": False,
+                    "outcome": FINANCING_EXAMPLES[0],
+                    "version": 4,
+                    "created_at": "2026-11-26T07:00:00Z",
+                    "updated_at": "2026-11-30T03:00:00Z",
+                    "allowed_actions": [],
+                    "routed_partner_id": "c1d2e3f4-0000-4000-8000-00000000b001",
+                }
+            ]
+        },
+    )
+    id: uuid.UUID
+    type_id: uuid.UUID
+    type_version: int
+    type_code: str
+    type_name_zh: str
+    type_name_en: str
+    category: str
+    scenario: str
+    community_id: uuid.UUID
+    enterprise_id: uuid.UUID | None
+    status: Status
+    description: str | None = Field(description="Null unless the type version shares the description")
+    answers: dict[str, Any] = Field(description="Only the answers to attributes marked `shareable`")
+    acknowledge_due_at: dt.datetime
+    resolve_due_at: dt.datetime
+    acknowledged_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    overdue: bool
+    outcome: Outcome | None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    allowed_actions: list[Action] = Field(description="What the partner may do next")
+    routed_partner_id: uuid.UUID | None
+
+
 class RequestCreated(RequestRead):
+    model_config = ConfigDict(extra="forbid")
     possible_duplicates: list[DuplicateHint] = Field(
         description="Same type, same enterprise, last 30 days, similar text: ask the user whether it is the same"
     )
@@ -106,11 +247,30 @@ class RequestCreated(RequestRead):
 class TransitionCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"action": "accept"}, {"action": "resolve", "reason": "已办结"}]},
+        json_schema_extra={
+            "examples": [
+                {"action": "accept"},
+                {"action": "resolve", "reason": "已办结"},
+                {"action": "resolve", "reason": "已审批放款", "outcome": FINANCING_EXAMPLES[0]},
+                {"action": "resolve", "reason": "未通过审批", "outcome": FINANCING_EXAMPLES[1]},
+                {"action": "resolve", "reason": "已安排直播", "outcome": MCN_EXAMPLE},
+                {"action": "route", "partner_id": "c1d2e3f4-0000-4000-8000-00000000b002"},
+            ]
+        },
     )
     action: Action
     reason: str | None = Field(default=None, max_length=2000)
     assignee_subject: str | None = Field(default=None, max_length=200, description="For `assign`")
+    partner_id: uuid.UUID | None = Field(
+        default=None, description="For `route`: one of the partners of the type version the request was filed under"
+    )
+    outcome: Outcome | None = Field(
+        default=None,
+        description=(
+            "Only with `resolve`: required when the routed partner resolves (bank: `financing`, mcn: "
+            "`mcn_campaign`), optional for staff"
+        ),
+    )
 
 
 class CommentCreate(BaseModel):
@@ -128,7 +288,7 @@ class RatingCreate(BaseModel):
 class TimelineEntry(BaseModel):
     id: uuid.UUID
     kind: Literal["transition", "comment", "escalation", "rating"]
-    actor_subject: str
+    actor_subject: str | None = Field(description="Null in a partner's view for everyone but the partner itself")
     actor_role: str
     action: str | None
     from_status: str | None

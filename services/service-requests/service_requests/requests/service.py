@@ -15,6 +15,9 @@ from service_requests.requests.exceptions import (
     ConsentRequired,
     IllegalTransition,
     NotRateable,
+    OutcomeKindMismatch,
+    OutcomeNotAllowed,
+    OutcomeRequired,
     PartnerNotOffered,
     ReasonRequired,
     RequestNotFound,
@@ -26,16 +29,18 @@ from service_requests.requests.models import RequestEvent, ServiceRequest
 from service_requests.requests.repository import DUPLICATE_WINDOW, RequestRepository, overdue_clause, record
 from service_requests.requests.schemas import (
     CommentCreate,
+    PartnerRequestRead,
     RatingCreate,
     RequestCreate,
     RequestRead,
     RequestStats,
+    TimelineEntry,
     TransitionCreate,
 )
 from service_requests.requests.workflow import Action, Actor, Status
 from service_requests.working_calendar import SHANGHAI, DeadlineUnit, add_working_days, deadline
 from shared.auth import Identity, Role
-from shared.concurrency import check_version
+from shared.concurrency import check_version, if_match_version
 from shared.errors import Forbidden
 from shared.i18n import Text
 from shared.jsonutil import dumps
@@ -44,6 +49,9 @@ RECTIFICATION_WORKING_DAYS = 15
 AUTO_CLOSE_AFTER = dt.timedelta(days=7)
 REQUESTER_ROLES = (Role.enterprise_rep, Role.employee)
 SYSTEM_SUBJECT = "system:service-requests"
+PARTNER_KINDS = ("bank", "mcn")
+# the outcome kind a partner of each handler kind reports when it resolves
+OUTCOME_KIND = {"bank": "financing", "mcn": "mcn_campaign"}
 
 
 def actor_role(identity: Identity) -> str:
@@ -76,6 +84,63 @@ def is_overdue(row: Any, now: dt.datetime) -> bool:
 def to_read(row: Any, identity: Identity, now: dt.datetime) -> RequestRead:
     """The API view of a request row (ORM object or Core values), with the caller's next actions."""
     return RequestRead.model_validate(read_fields(row, identity, now))
+
+
+def sees_partner_view(identity: Identity) -> bool:
+    """Partners get `PartnerRequestRead` and a redacted timeline, whatever else they are."""
+    return identity.has(Role.partner)
+
+
+def to_view(row: Any, identity: Identity, now: dt.datetime) -> RequestRead | PartnerRequestRead:
+    """The view the caller is entitled to: the partner view for partners, the full one for the others."""
+    return to_partner_read(row, identity, now) if sees_partner_view(identity) else to_read(row, identity, now)
+
+
+def to_partner_read(row: Any, identity: Identity, now: dt.datetime) -> PartnerRequestRead:
+    """The partner view: workflow fields, shareable answers and (if shared) the description.
+
+    What is shareable comes from the type snapshot the request was filed under, so editing the
+    type later never widens what a partner sees of an old request.
+    """
+    snapshot = row.type_snapshot
+    shareable = {attribute["code"] for attribute in snapshot.get("form", []) if attribute.get("shareable")}
+    return PartnerRequestRead.model_validate(
+        {
+            "id": row.id,
+            "type_id": row.type_id,
+            "type_version": row.type_version,
+            "type_code": snapshot["code"],
+            "type_name_zh": snapshot["name_zh"],
+            "type_name_en": snapshot["name_en"],
+            "category": row.category,
+            "scenario": row.scenario,
+            "community_id": row.community_id,
+            "enterprise_id": row.enterprise_id,
+            "status": row.status,
+            "description": row.description if snapshot.get("share_description") else None,
+            "answers": {code: value for code, value in row.answers.items() if code in shareable},
+            "acknowledge_due_at": row.acknowledge_due_at,
+            "resolve_due_at": row.resolve_due_at,
+            "acknowledged_at": row.acknowledged_at,
+            "resolved_at": row.resolved_at,
+            "closed_at": row.closed_at,
+            "overdue": is_overdue(row, now),
+            "outcome": row.outcome,
+            "version": row.version,
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+            "allowed_actions": allowed_actions(row, actors_of(identity, row)),
+            "routed_partner_id": row.routed_partner_id,
+        }
+    )
+
+
+def allowed_actions(row: Any, actors: frozenset[Actor]) -> list[Action]:
+    """The table's actions for these actors, less `route` when the type has no partner or no consent."""
+    actions = workflow.available(Status(row.status), actors)
+    if not row.type_snapshot.get("partner_ids") or row.share_consent_at is None:
+        actions = [action for action in actions if action is not Action.route]
+    return actions
 
 
 def read_fields(row: Any, identity: Identity, now: dt.datetime) -> dict[str, Any]:
@@ -124,10 +189,12 @@ def read_fields(row: Any, identity: Identity, now: dt.datetime) -> dict[str, Any
         "reopen_count": row.reopen_count,
         "rating": row.rating,
         "rating_comment": row.rating_comment,
+        "outcome": row.outcome,
+        "share_consent_at": row.share_consent_at,
         "version": row.version,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
-        "allowed_actions": workflow.available(Status(row.status), actors_of(identity, row)),
+        "allowed_actions": allowed_actions(row, actors_of(identity, row)),
     }
 
 
@@ -146,6 +213,8 @@ def _type_snapshot(service_type: Any) -> dict[str, Any]:
         "version": service_type.version,
         "form": service_type.form,
         "handler_kind": service_type.handler_kind,
+        "partner_ids": [str(partner) for partner in service_type.handler_partner_ids],
+        "share_description": service_type.handler_share_description,
         "deadlines": {
             "acknowledge": {"amount": service_type.acknowledge_amount, "unit": service_type.acknowledge_unit},
             "resolve": {"amount": service_type.resolve_amount, "unit": service_type.resolve_unit},
@@ -202,9 +271,11 @@ def _submission(
     if body.partner_id is not None:
         if str(body.partner_id) not in partners:
             raise PartnerNotOffered(errors=[{"detail": "not one of the type's partners", "pointer": "/partner_id"}])
-        if not body.share_consent:
-            raise ConsentRequired(errors=[{"detail": "must be true to choose a partner", "pointer": "/share_consent"}])
         routed_partner_id = body.partner_id
+    if service_type.handler_kind in PARTNER_KINDS and not body.share_consent:
+        raise ConsentRequired(
+            errors=[{"detail": "must be true: this service is handled by a partner", "pointer": "/share_consent"}]
+        )
     location = body.location
     return {
         "id": uuid.uuid4(),
@@ -229,6 +300,8 @@ def _submission(
         "handler_kind": service_type.handler_kind,
         "routed_partner_id": routed_partner_id,
         "share_consent": body.share_consent,  # recorded in the RequestSubmitted event
+        "share_consent_at": now if body.share_consent else None,
+        "outcome": None,
         "assignee_subject": None,
         "acknowledge_due_at": deadline(
             now, service_type.acknowledge_amount, DeadlineUnit(service_type.acknowledge_unit)
@@ -248,6 +321,20 @@ def _submission(
     }
 
 
+def _routed_data(row: Any) -> dict[str, Any]:
+    """The `RequestRouted` webhook data: no description, answers or requester."""
+    return {
+        "request_id": str(row.id),
+        "type_code": row.type_snapshot["code"],
+        "category": row.category,
+        "community_id": str(row.community_id),
+        "status": row.status,
+        "version": row.version,
+        "acknowledge_due_at": row.acknowledge_due_at.isoformat(),
+        "resolve_due_at": row.resolve_due_at.isoformat(),
+    }
+
+
 def _submitted_payload(values: dict[str, Any]) -> dict[str, Any]:
     return {
         "request_id": values["id"],
@@ -261,6 +348,7 @@ def _submitted_payload(values: dict[str, Any]) -> dict[str, Any]:
         "handler_kind": values["handler_kind"],
         "routed_partner_id": values["routed_partner_id"],
         "share_consent": values["share_consent"],
+        "share_consent_at": values["share_consent_at"],
         "acknowledge_due_at": values["acknowledge_due_at"],
         "resolve_due_at": values["resolve_due_at"],
     }
@@ -301,19 +389,7 @@ async def submit(
         raise ServiceTypeUnavailable(Text("服务事项正在变更,请重试", "The service type is changing; please retry"))
     if values["routed_partner_id"] is not None:
         await repository.notify_partner(
-            values["routed_partner_id"],
-            "RequestRouted",
-            {
-                "request_id": str(values["id"]),
-                "type_code": values["type_snapshot"]["code"],
-                "category": values["category"],
-                "community_id": str(values["community_id"]),
-                "status": values["status"],
-                "version": values["version"],
-                "acknowledge_due_at": values["acknowledge_due_at"].isoformat(),
-                "resolve_due_at": values["resolve_due_at"].isoformat(),
-            },
-            now,
+            values["routed_partner_id"], "RequestRouted", _routed_data(_Values(values)), now
         )
     duplicates = [
         {
@@ -356,6 +432,7 @@ async def _move(
     reason: str | None,
     now: dt.datetime,
     data: dict[str, Any] | None = None,
+    also_notify: uuid.UUID | None = None,
 ) -> None:
     """Apply one row of the transition table: status, clocks, history row and event, one transaction."""
     source = Status(row.status)
@@ -378,6 +455,7 @@ async def _move(
         row.clock_started_at = now
         row.resolve_due_at = add_working_days(now, RECTIFICATION_WORKING_DAYS)
         row.escalation_level = 0
+        row.outcome = None
     row.status = target.value
     row.updated_at = now
     repository.add_event(
@@ -396,6 +474,7 @@ async def _move(
         )
     )
     await repository.flush()
+    outcome = row.outcome if transition.action is Action.resolve else None
     await record(
         repository.session,
         "RequestTransitioned",
@@ -411,23 +490,22 @@ async def _move(
             "community_id": str(row.community_id),
             "routed_partner_id": str(row.routed_partner_id) if row.routed_partner_id else None,
             "version": row.version,
+            "outcome": outcome,
         },
     )
-    if row.routed_partner_id is not None:
-        await repository.notify_partner(
-            row.routed_partner_id,
-            "RequestTransitioned",
-            {
-                "request_id": str(row.id),
-                "action": transition.action.value,
-                "from": source.value,
-                "to": target.value,
-                "actor_role": role,
-                "reason": reason,
-                "version": row.version,
-            },
-            now,
-        )
+    # the partner never reads the requester's rating comment (it is the reason of rating moves)
+    partner_data = {
+        "request_id": str(row.id),
+        "action": transition.action.value,
+        "from": source.value,
+        "to": target.value,
+        "actor_role": role,
+        "reason": None if data and "rating" in data else reason,
+        "version": row.version,
+        "outcome": outcome,
+    }
+    for partner_id in dict.fromkeys(partner for partner in (row.routed_partner_id, also_notify) if partner):
+        await repository.notify_partner(partner_id, "RequestTransitioned", partner_data, now)
 
 
 async def transition(
@@ -444,7 +522,7 @@ async def transition(
     actors = actors_of(identity, row)
     status = Status(row.status)
     rule = workflow.BY_ACTION[body.action]
-    allowed = workflow.available(status, actors)
+    allowed = allowed_actions(row, actors)
     if status not in rule.sources:
         raise IllegalTransition(
             Text(
@@ -459,21 +537,82 @@ async def transition(
         raise ReasonRequired(errors=[{"detail": "required for this action", "pointer": "/reason"}])
     if body.action is Action.assign:
         row.assignee_subject = body.assignee_subject or identity.subject
+    data = _check_outcome(row, body, actors)
+    if body.action is Action.resolve:
+        row.outcome = data.get("outcome")
     if body.action is Action.decline:  # back to community staff for rerouting; the partner no longer sees it
         row.routed_partner_id = None
         row.handler_kind = "community_staff"
-    await _move(repository, row, rule, actor=identity.subject, role=actor_role(identity), reason=reason, now=now)
+    previous_partner = row.routed_partner_id
+    if body.action is Action.route:
+        row.routed_partner_id = _route_target(row, body)
+        row.handler_kind = row.type_snapshot["handler_kind"]
+        data = {"partner_id": str(row.routed_partner_id)}
+    await _move(
+        repository,
+        row,
+        rule,
+        actor=identity.subject,
+        role=actor_role(identity),
+        reason=reason,
+        now=now,
+        data=data,
+        also_notify=previous_partner if body.action is Action.route else None,
+    )
+    if body.action is Action.route and row.routed_partner_id is not None:
+        await repository.notify_partner(row.routed_partner_id, "RequestRouted", _routed_data(row), now)
     return row
 
 
+def _check_outcome(row: ServiceRequest, body: TransitionCreate, actors: frozenset[Actor]) -> dict[str, Any]:
+    """The timeline data of a resolve with its outcome; 422 when the outcome breaks a rule."""
+    outcome = body.outcome
+    if outcome is not None and body.action is not Action.resolve:
+        raise OutcomeNotAllowed(errors=[{"detail": "only with the action resolve", "pointer": "/outcome"}])
+    if body.action is not Action.resolve:
+        return {}
+    expected = OUTCOME_KIND.get(row.type_snapshot.get("handler_kind", ""))
+    if outcome is None:
+        if Actor.partner in actors and Actor.staff not in actors:
+            raise OutcomeRequired(
+                errors=[{"detail": f"a partner resolves with a {expected} outcome", "pointer": "/outcome"}]
+            )
+        return {}
+    if expected is not None and outcome.kind != expected:
+        raise OutcomeKindMismatch(errors=[{"detail": f"this service's outcome is {expected}", "pointer": "/outcome"}])
+    return {"outcome": outcome.model_dump(mode="json")}
+
+
+def _route_target(row: ServiceRequest, body: TransitionCreate) -> uuid.UUID:
+    """The partner staff route to: one of the filed type version's partners, with consent on record."""
+    if body.partner_id is None:
+        raise PartnerNotOffered(errors=[{"detail": "required for route", "pointer": "/partner_id"}])
+    if str(body.partner_id) not in row.type_snapshot.get("partner_ids", []):
+        raise PartnerNotOffered(errors=[{"detail": "not one of the type's partners", "pointer": "/partner_id"}])
+    if row.share_consent_at is None:
+        raise ConsentRequired(
+            errors=[{"detail": "the requester gave no consent to share at submission", "pointer": "/partner_id"}]
+        )
+    return body.partner_id
+
+
 async def comment(
-    repository: RequestRepository, identity: Identity, request_id: uuid.UUID, body: CommentCreate, now: dt.datetime
+    repository: RequestRepository,
+    identity: Identity,
+    request_id: uuid.UUID,
+    body: CommentCreate,
+    now: dt.datetime,
+    *,
+    if_match: str | None = None,
 ) -> RequestEvent:
-    """Add a public comment, or an internal note (staff and handlers only)."""
-    row = await load_visible(repository, identity, request_id)
+    """Add a public comment, or an internal note (staff and handlers only); partners must send If-Match."""
+    partner = sees_partner_view(identity)
+    row = await load_visible(repository, identity, request_id, for_update=partner)
+    if partner:  # every partner mutation is conditional (428 without, 412 stale)
+        check_version(await if_match_version(if_match), row.version)
     actors = actors_of(identity, row)
-    if body.internal and Actor.handler not in actors and not identity.has(Role.platform_admin):
-        raise Forbidden(Text("只有工作人员可以写内部备注", "Only staff and handlers may write internal notes"))
+    if body.internal and (partner or (Actor.handler not in actors and not identity.has(Role.platform_admin))):
+        raise Forbidden(Text("只有社区工作人员可以写内部备注", "Only community staff may write internal notes"))
     event = _event(
         row, "comment", identity.subject, actor_role(identity), now, body=body.body, internal=body.internal, data={}
     )
@@ -489,11 +628,27 @@ async def comment(
     return event
 
 
-async def timeline(repository: RequestRepository, identity: Identity, request_id: uuid.UUID) -> list[RequestEvent]:
-    """History, comments, escalations and ratings in order; requesters never see internal notes."""
+async def timeline(repository: RequestRepository, identity: Identity, request_id: uuid.UUID) -> list[TimelineEntry]:
+    """History, comments, escalations and ratings in order; requesters never see internal notes.
+
+    A partner sees no internal note, no other actor's subject (role only) and no rating comment.
+    """
     row = await load_visible(repository, identity, request_id)
-    sees_internal = identity.has(Role.platform_admin) or Actor.handler in actors_of(identity, row)
-    return await repository.timeline(row.id, include_internal=sees_internal)
+    partner = sees_partner_view(identity)
+    sees_internal = not partner and (identity.has(Role.platform_admin) or Actor.handler in actors_of(identity, row))
+    events = await repository.timeline(row.id, include_internal=sees_internal)
+    entries = [TimelineEntry.model_validate(event, from_attributes=True) for event in events]
+    return [_for_partner(entry, identity) for entry in entries] if partner else entries
+
+
+def _for_partner(entry: TimelineEntry, identity: Identity) -> TimelineEntry:
+    rating_text = entry.kind == "rating" or "rating" in entry.data
+    return entry.model_copy(
+        update={
+            "actor_subject": entry.actor_subject if entry.actor_subject == identity.subject else None,
+            "body": None if rating_text else entry.body,
+        }
+    )
 
 
 async def rate(

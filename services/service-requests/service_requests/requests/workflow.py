@@ -36,6 +36,7 @@ class Actor(StrEnum):
 class Action(StrEnum):
     accept = "accept"
     decline = "decline"
+    route = "route"
     reject = "reject"
     assign = "assign"
     start = "start"
@@ -67,6 +68,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     _row(Action.accept, (S.submitted,), S.accepted, (A.handler,)),
     # the routed partner hands the request back to community staff for rerouting
     _row(Action.decline, (S.submitted, S.accepted), S.submitted, (A.partner,), needs_reason=True),
+    # staff (re)route to one of the type's partners, e.g. after a decline; needs the recorded consent
+    _row(Action.route, (S.submitted, S.accepted), S.submitted, (A.staff,)),
     _row(Action.reject, (S.submitted, S.accepted), S.rejected, (A.handler,), needs_reason=True),
     _row(Action.assign, (S.accepted, S.reopened), S.assigned, (A.staff,)),
     _row(Action.start, (S.assigned, S.reopened), S.in_progress, (A.handler,)),
