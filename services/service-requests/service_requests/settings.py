@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic_settings import SettingsConfigDict
+from typing import Annotated
+
+from pydantic import field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from shared.settings import PlatformSettings
+from shared.webhooks import RETRY_SCHEDULE
 
 
 class Settings(PlatformSettings):
@@ -14,3 +18,22 @@ class Settings(PlatformSettings):
     hot_path_pool_size: int = 10  # raw asyncpg connections for submissions without Idempotency-Key; 0 = none
     webhooks_allow_private: bool = False  # loopback/private webhook URLs (tests, `make run` demos only)
     webhook_dispatcher_enabled: bool = True  # the lifespan delivery loop; off for API-only replicas
+    # Seconds before attempt n+1 after attempt n failed (attempt 1 is immediate); comma-separated in the env.
+    webhook_retry_schedule: Annotated[tuple[float, ...], NoDecode] = RETRY_SCHEDULE
+    webhook_lease_seconds: float = 60.0  # a message a dead dispatcher leased is retried after this
+    webhook_poll_seconds: float = 0.5  # idle wait when nothing is due
+    webhook_timeout_seconds: float = 15.0  # one delivery attempt, connect to last byte
+
+    @field_validator("webhook_retry_schedule", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(float(part) for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _non_negative(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if any(seconds < 0 for seconds in value):
+            raise ValueError("retry delays must be zero or more seconds")
+        return value

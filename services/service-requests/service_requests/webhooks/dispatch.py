@@ -1,13 +1,18 @@
-"""The webhook dispatcher as a lifespan background task; a disabled endpoint is an ops event."""
+"""The webhook dispatcher, built from the settings for the lifespan task and the standalone worker.
+
+A disabled endpoint is an ops event.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service_requests.database import platform_tables, webhook_tables
+from service_requests.settings import Settings
 from shared.outbox import record_event
 from shared.webhooks import EndpointDisabled, WebhookDispatcher
 
@@ -27,16 +32,23 @@ def endpoint_disabled_recorder(sessionmaker: async_sessionmaker[AsyncSession]) -
     return on_disabled
 
 
-async def webhook_dispatch(app: FastAPI) -> None:
-    """Runs `WebhookDispatcher.run()` unless `REQUESTS_WEBHOOK_DISPATCHER_ENABLED=false`."""
-    settings = app.state.settings
-    if not settings.webhook_dispatcher_enabled:
-        return
-    sessionmaker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
-    dispatcher = WebhookDispatcher(
+def build_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> WebhookDispatcher:
+    """The one dispatcher configuration (`REQUESTS_WEBHOOK_*`), wherever it runs."""
+    return WebhookDispatcher(
         sessionmaker,
         webhook_tables,
         allow_private=settings.webhooks_allow_private,
+        schedule=settings.webhook_retry_schedule,
+        lease=dt.timedelta(seconds=settings.webhook_lease_seconds),
+        timeout_seconds=settings.webhook_timeout_seconds,
+        poll_seconds=settings.webhook_poll_seconds,
         on_endpoint_disabled=endpoint_disabled_recorder(sessionmaker),
     )
-    await dispatcher.run()
+
+
+async def webhook_dispatch(app: FastAPI) -> None:
+    """Runs `WebhookDispatcher.run()` unless `REQUESTS_WEBHOOK_DISPATCHER_ENABLED=false`."""
+    settings: Settings = app.state.settings
+    if not settings.webhook_dispatcher_enabled:
+        return
+    await build_dispatcher(settings, app.state.sessionmaker).run()
