@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
+import time
 from types import SimpleNamespace
 from typing import Any
 
@@ -23,7 +25,7 @@ from gateway import open311
 from gateway.authn import Authenticator, SignatureRefused
 from gateway.bodies import read_body, replay
 from gateway.breaker import CircuitBreaker
-from gateway.database import request_nonce
+from gateway.database import platform_tables, request_nonce
 from gateway.identity.router import router as identity_router
 from gateway.message_signatures import PartnerSigningKey, SignatureRejected, SqlNonceStore, verify_signed_request
 from gateway.openapi import OpenApiMerger
@@ -48,6 +50,7 @@ from shared.db import create_engine, create_sessionmaker
 from shared.draining import DrainRefusedBody
 from shared.errors import ConstraintProblem, NotFound, ProblemError, install_problem_handlers, problem_response
 from shared.i18n import Text, negotiate_language
+from shared.idempotency import purge_expired_keys
 from shared.observability import RequestContextMiddleware, configure_logging
 
 CONSTRAINT_PROBLEMS = {
@@ -217,12 +220,20 @@ class Gateway:
             raise SignatureRefused(rejected.detail, extra={"reason": rejected.code}) from rejected
         return replay(body)
 
-    async def _purge_nonces(self) -> None:
-        """Forget nonces too old to be replayed (a stale signature is refused before its nonce is read)."""
+    async def _housekeeping(self) -> None:
+        """Forget nonces too old to be replayed (a stale signature is refused before its nonce is read)
+        and Idempotency-Keys past their retention, like every service does."""
+        settings = self.settings
+        next_key_purge = time.monotonic() + settings.idempotency_purge_seconds
         while True:
-            await asyncio.sleep(self.settings.nonce_purge_seconds)
+            await asyncio.sleep(min(settings.nonce_purge_seconds, settings.idempotency_purge_seconds))
             with contextlib.suppress(Exception):  # the next round retries; claims never depend on purging
                 await self.nonces.purge()
+            if time.monotonic() >= next_key_purge:
+                next_key_purge = time.monotonic() + settings.idempotency_purge_seconds
+                cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(hours=settings.idempotency_retention_hours)
+                with contextlib.suppress(Exception):
+                    await purge_expired_keys(self.engine, platform_tables.idempotency_key, cutoff)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         await receive()
@@ -258,7 +269,7 @@ class Gateway:
         )
         self.limiter = RateLimiter(settings)
         self.nonces = SqlNonceStore(self.engine, request_nonce)
-        self._purger = asyncio.create_task(self._purge_nonces(), name="gateway-nonce-purge")
+        self._purger = asyncio.create_task(self._housekeeping(), name="gateway-housekeeping")
 
     async def shutdown(self) -> None:
         self._purger.cancel()

@@ -9,12 +9,14 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
+from sqlalchemy import Table
 
 from shared.auth import InternalTokenVerifier, route_roles
 from shared.db import create_engine, create_sessionmaker
 from shared.draining import DrainRefusedBody
 from shared.errors import ConstraintProblem, install_problem_handlers, problem_responses
 from shared.health import router as health_router
+from shared.idempotency import expire_keys
 from shared.observability import RequestContextMiddleware, configure_logging
 from shared.routes import walk_routes
 from shared.settings import PlatformSettings
@@ -60,6 +62,7 @@ def create_service_app(
     constraint_problems: Mapping[str, ConstraintProblem] | None = None,
     background_tasks: Sequence[BackgroundTask] = (),
     version: str = "0.1.0",
+    idempotency_table: Table | None = None,
 ) -> FastAPI:
     """Build a service app; engine, sessionmaker and clients are created once, in lifespan."""
     configure_logging(settings.log_level, settings.log_json)
@@ -73,7 +76,8 @@ def create_service_app(
         )
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
-        tasks = [asyncio.create_task(task(app), name=task.__name__) for task in background_tasks]
+        every = [*background_tasks, *([expire_keys(idempotency_table)] if idempotency_table is not None else [])]
+        tasks = [asyncio.create_task(task(app), name=task.__name__) for task in every]
         try:
             yield
         finally:

@@ -3,20 +3,25 @@
 The key row is inserted in the same transaction as the work and updated with the response
 before commit. A concurrent duplicate blocks on the row's unique index until the first
 commits, then replays its stored response; if the first rolls back, the duplicate proceeds.
+Keys are kept at least `idempotency_retention_hours` (24 h, as Stripe does); a background
+task (`expire_keys`) deletes older ones in small batches.
 """
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
-from fastapi import Request, Response
+import structlog
+from fastapi import FastAPI, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import Table, select, text, update
+from sqlalchemy import Table, delete, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from shared.auth import Identity
 from shared.errors import Conflict, InvalidRequest, ValidationFailed
@@ -111,3 +116,35 @@ class Idempotency:
                 .values(status_code=status_code, response_body=body, response_headers=kept)
             )
         return Response(body, status_code, headers=dict(headers or {}), media_type="application/json")
+
+
+async def purge_expired_keys(engine: AsyncEngine, table: Table, older_than: dt.datetime, batch: int = 5000) -> int:
+    """Delete keys created before `older_than`, `batch` rows per transaction; the number deleted."""
+    doomed = select(table.c.consumer, table.c.key).where(table.c.created_at < older_than).limit(batch)
+    total, deleted = 0, batch
+    while deleted == batch:
+        async with engine.begin() as connection:
+            result = await connection.execute(delete(table).where(tuple_(table.c.consumer, table.c.key).in_(doomed)))
+        deleted = int(result.rowcount or 0)
+        total += deleted
+    return total
+
+
+def expire_keys(table: Table) -> Callable[[FastAPI], Coroutine[Any, Any, None]]:
+    """A lifespan task: every `idempotency_purge_seconds`, forget keys older than the retention."""
+
+    async def expire_idempotency_keys(app: FastAPI) -> None:
+        settings = app.state.settings
+        log = structlog.get_logger("idempotency")
+        while True:
+            await asyncio.sleep(settings.idempotency_purge_seconds)
+            cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(hours=settings.idempotency_retention_hours)
+            try:
+                deleted = await purge_expired_keys(app.state.engine, table, cutoff)
+            except Exception:  # the next round retries; replays never depend on purging
+                log.warning("idempotency_purge_failed", exc_info=True)
+                continue
+            if deleted:
+                log.info("idempotency_keys_expired", deleted=deleted)
+
+    return expire_idempotency_keys

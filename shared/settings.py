@@ -29,6 +29,8 @@ class PlatformSettings(BaseSettings):
     db_max_overflow: int = 20
     log_level: str = "INFO"
     log_json: bool = True
+    idempotency_retention_hours: float = 24.0  # an Idempotency-Key replays for at least this long
+    idempotency_purge_seconds: float = 3600.0  # how often older keys are deleted
 
     @model_validator(mode="after")
     def _fill_platform_defaults(self) -> Self:

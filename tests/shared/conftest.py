@@ -46,7 +46,8 @@ class IdempotencyRow:
 registry_mapper().map_imperatively(IdempotencyRow, platform_tables.idempotency_key)
 
 
-def build_app(database_url: str) -> FastAPI:
+def build_app(database_url: str, *, purge_seconds: float | None = None) -> FastAPI:
+    """`purge_seconds`: run the key-expiry task that often, with a zero retention."""
     router = APIRouter()
 
     @router.post("/v1/notes", dependencies=[allow(Role.employee)], status_code=201)
@@ -71,12 +72,17 @@ def build_app(database_url: str) -> FastAPI:
         return {"status": "written"}
 
     settings = PlatformSettings(database_url=database_url, environment="test")
+    if purge_seconds is not None:
+        settings = settings.model_copy(
+            update={"idempotency_purge_seconds": purge_seconds, "idempotency_retention_hours": 0.0}
+        )
     return create_service_app(
         name="shared-test",
         title="shared test",
         description="",
         settings=settings,
         routers=[router, event_feed_router(platform_tables.outbox_event)],
+        idempotency_table=platform_tables.idempotency_key if purge_seconds is not None else None,
     )
 
 

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import httpx
+from asgi_lifespan import LifespanManager
+from sqlalchemy import text
 
+from registry.database import platform_tables
 from shared.auth import Role
+from shared.db import create_engine
+from shared.idempotency import purge_expired_keys
+from shared.settings import PlatformSettings
+from tests.shared.conftest import build_app
 from tests.support.database import asyncpg_dsn
 from tests.support.identities import auth, identity
 
@@ -17,6 +25,16 @@ async def _outbox_count(database_url: str) -> int:
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         return int(await connection.fetchval("SELECT count(*) FROM registry.outbox_event"))
+    finally:
+        await connection.close()
+
+
+async def _key_count(database_url: str) -> int:
+    import asyncpg
+
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        return int(await connection.fetchval("SELECT count(*) FROM registry.idempotency_key"))
     finally:
         await connection.close()
 
@@ -55,3 +73,48 @@ async def test_without_a_key_each_post_creates(notes: httpx.AsyncClient, databas
     await notes.post("/v1/notes", json={"text": "a"}, headers=headers)
     await notes.post("/v1/notes", json={"text": "a"}, headers=headers)
     assert await _outbox_count(database_url) == 2
+
+
+async def test_keys_older_than_the_retention_are_purged_in_batches(notes: httpx.AsyncClient, database_url: str) -> None:
+    caller = identity(Role.employee)
+    for number in range(7):
+        headers = auth(caller) | {"Idempotency-Key": f"old-{number}"}
+        assert (await notes.post("/v1/notes", json={"text": f"n{number}"}, headers=headers)).status_code == 201
+    kept = auth(caller) | {"Idempotency-Key": "fresh"}
+    fresh = await notes.post("/v1/notes", json={"text": "fresh"}, headers=kept)
+    engine = create_engine(PlatformSettings(database_url=database_url).async_database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "UPDATE registry.idempotency_key SET created_at = now() - interval '25 hours'"
+                    " WHERE key LIKE 'old-%'"
+                )
+            )
+        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(hours=24)
+        deleted = await purge_expired_keys(engine, platform_tables.idempotency_key, cutoff, batch=3)
+        async with engine.connect() as connection:
+            left = (await connection.execute(text("SELECT key FROM registry.idempotency_key"))).scalars().all()
+    finally:
+        await engine.dispose()
+    assert deleted == 7
+    assert left == ["fresh"]
+    replay = await notes.post("/v1/notes", json={"text": "fresh"}, headers=kept)
+    assert replay.headers["idempotent-replayed"] == "true" and replay.json() == fresh.json()
+
+
+async def test_a_service_app_expires_keys_in_the_background(database_url: str) -> None:
+    app = build_app(database_url, purge_seconds=0.05)
+    headers = auth(identity(Role.employee)) | {"Idempotency-Key": "short-lived"}
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shared.test") as client:
+            first = await client.post("/v1/notes", json={"text": "once"}, headers=headers)
+            for _ in range(100):
+                if await _key_count(database_url) == 0:
+                    break
+                await asyncio.sleep(0.05)
+            again = await client.post("/v1/notes", json={"text": "once"}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert "Idempotent-Replayed" not in again.headers  # the key was forgotten, so the POST ran again
+    assert again.json()["id"] != first.json()["id"]

@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
             event_feed_router(platform_tables.outbox_event),
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,
+        idempotency_table=platform_tables.idempotency_key,
         background_tasks=[registry_lifecycle],
     )
     app.state.registry_client = client

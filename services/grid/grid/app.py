@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
             event_feed_router(platform_tables.outbox_event),
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,
+        idempotency_table=platform_tables.idempotency_key,
         background_tasks=[
             *([consume_registry_feed] if settings.registry_feed_enabled else []),
             *([supervise_events] if settings.supervision_sweep_enabled else []),

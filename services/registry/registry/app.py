@@ -55,4 +55,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             event_feed_router(platform_tables.outbox_event),
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,
+        idempotency_table=platform_tables.idempotency_key,
     )

@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             event_feed_router(platform_tables.outbox_event),
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,
+        idempotency_table=platform_tables.idempotency_key,
         background_tasks=[periodic_jobs, hot_path_pool, webhook_dispatch],
     )
     install_open311_errors(app)
