@@ -182,3 +182,33 @@ async def test_get_requests_by_id_and_by_filters(requests_app: httpx.AsyncClient
 async def test_anonymous_callers_get_an_open311_error(requests_app: httpx.AsyncClient) -> None:
     _check_errors(await requests_app.get("/open311/v2/services.json"), 401)
     _check_errors(await requests_app.get("/open311/v2/services.xml"), 401)
+
+
+async def test_partner_routed_services_need_consent_and_partners_read_them_redacted(
+    requests_app: httpx.AsyncClient, world: World
+) -> None:
+    bank_id = uuid.uuid4()
+    bank_type = await create_type(requests_app, world, handler={"kind": "bank", "partner_ids": [str(bank_id)]})
+    form = {"service_code": bank_type["id"], "address_string": "江陵路 88 号", "attribute[amount]": "12"}
+    filer = world.partner(uuid.uuid4())
+    # GeoReport v2 has no consent field: a bank/mcn service cannot be filed through Open311
+    for path in ("/open311/v2/requests.json", "/open311/v2/requests.xml"):
+        _check_errors(await requests_app.post(path, data=form, headers={**auth(filer), **FORM}), 422)
+
+    routed = await submit(
+        requests_app,
+        world.rep(),
+        bank_type["id"],
+        description="法人张三 13800000000",
+        location={"address": "江陵路 88 号", "lat": 30.2, "lon": 120.2},
+        share_consent=True,
+    )
+    assert routed.status_code == 201, routed.text
+    bank = auth(world.partner(bank_id))
+    [entry] = (await requests_app.get(f"/open311/v2/requests/{routed.json()['id']}.json", headers=bank)).json()
+    assert entry["status"] == "open"
+    assert [entry[field] for field in ("description", "address", "lat", "long", "media_url")] == [None] * 5
+    [full] = (
+        await requests_app.get(f"/open311/v2/requests/{routed.json()['id']}.json", headers=auth(world.staff()))
+    ).json()
+    assert (full["description"], full["address"]) == ("法人张三 13800000000", "江陵路 88 号")

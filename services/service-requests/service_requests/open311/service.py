@@ -97,9 +97,9 @@ async def definition(repository: Open311Repository, code: str) -> dict[str, Any]
     return {"service_code": service_code(service_type), "attributes": attributes}
 
 
-def request_entry(row: ServiceRequest, notes: dict[uuid.UUID, str]) -> dict[str, Any]:
+def request_entry(row: ServiceRequest, notes: dict[uuid.UUID, str], identity: Identity) -> dict[str, Any]:
     closed = row.status in CLOSED_STATUSES
-    return {
+    entry = {
         "service_request_id": str(row.id),
         "status": "closed" if closed else "open",
         "status_notes": f"{row.status}: {notes[row.id]}" if row.id in notes else row.status,
@@ -120,6 +120,19 @@ def request_entry(row: ServiceRequest, notes: dict[uuid.UUID, str]) -> dict[str,
         "long": row.longitude,
         "media_url": row.attachments[0]["ref"] if row.attachments else None,
     }
+    if identity.has(Role.partner) and row.requester_subject != identity.subject:
+        # a request routed to the partner: only what the partner view shares (issue 7)
+        shared_description = row.type_snapshot.get("share_description")
+        entry.update(
+            description=row.description if shared_description else None,
+            status_notes=row.status,
+            address=None,
+            address_id=None,
+            lat=None,
+            long=None,
+            media_url=None,
+        )
+    return entry
 
 
 def _w3c_param(name: str, value: str | None) -> dt.datetime | None:
@@ -168,7 +181,7 @@ async def requests(
         identity, ids=ids, type_ids=type_ids, statuses=statuses, start=start, end=end, limit=MAX_RECORDS
     )
     notes = await repository.last_notes([row.id for row in rows])
-    return [request_entry(row, notes) for row in rows]
+    return [request_entry(row, notes, identity) for row in rows]
 
 
 async def one_request(repository: Open311Repository, identity: Identity, request_id: str) -> list[dict[str, Any]]:
@@ -183,7 +196,7 @@ async def one_request(repository: Open311Repository, identity: Identity, request
     if not rows:
         raise ServiceCodeNotFound("no such service_request_id")
     notes = await repository.last_notes([rows[0].id])
-    return [request_entry(rows[0], notes)]
+    return [request_entry(rows[0], notes, identity)]
 
 
 def _attributes(form: list[dict[str, Any]], fields: list[tuple[str, str]]) -> dict[str, Any]:
