@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,6 +14,7 @@ from yarl import URL
 from gateway.breaker import CircuitBreaker
 from shared.errors import PayloadTooLarge, ProblemError, ServiceUnavailable
 from shared.i18n import Text
+from shared.observability import random_hex
 
 logger = structlog.get_logger("gateway.proxy")
 
@@ -117,7 +117,7 @@ def next_traceparent(scope: Scope, trace_id: str) -> str:
     for name, value in scope["headers"]:
         if name == b"traceparent" and len(value) == 55:
             flags = value[-2:].decode("latin-1")
-    return f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"
+    return f"00-{trace_id}-{random_hex(16)}-{flags}"
 
 
 class _BodyState:

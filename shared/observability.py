@@ -6,8 +6,8 @@ All of it is one pure ASGI middleware (no `BaseHTTPMiddleware`), shared by servi
 from __future__ import annotations
 
 import logging
+import random
 import re
-import secrets
 import sys
 import time
 from collections.abc import MutableMapping
@@ -61,14 +61,24 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     )
 
 
+# Request, trace and span ids need to be unique, not secret: a per-process generator seeded from
+# the OS (`random.Random()` is) costs no system call per request, unlike `secrets`.
+_IDS = random.Random()
+
+
+def random_hex(digits: int) -> str:
+    """`digits` random lowercase hex digits (never all zero, which W3C trace context forbids)."""
+    return f"{_IDS.getrandbits(digits * 4) or 1:0{digits}x}"
+
+
 def new_trace_context(headers: dict[bytes, bytes]) -> tuple[str, str, str]:
     """(request_id, trace_id, traceparent for the next hop) from incoming headers."""
     raw_id = headers.get(b"x-request-id", b"").decode("latin-1")
-    request_id = raw_id if _REQUEST_ID.match(raw_id) else secrets.token_hex(16)
+    request_id = raw_id if _REQUEST_ID.match(raw_id) else random_hex(32)
     match = _TRACEPARENT.match(headers.get(b"traceparent", b"").decode("latin-1"))
-    trace_id = match.group(1) if match and match.group(1) != "0" * 32 else secrets.token_hex(16)
+    trace_id = match.group(1) if match and match.group(1) != "0" * 32 else random_hex(32)
     flags = match.group(3) if match else "01"
-    return request_id, trace_id, f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"
+    return request_id, trace_id, f"00-{trace_id}-{random_hex(16)}-{flags}"
 
 
 def route_template(scope: Scope) -> str:
@@ -85,6 +95,21 @@ class RequestContextMiddleware:
         self.service = service
         self.max_body = max_body
         self.logger = structlog.get_logger("access")
+        # (method, route, status) -> the metric children; `labels()` takes a lock on every call
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def _record(self, method: str, route: str, status: int, elapsed: float) -> None:
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                HTTP_REQUESTS.labels(self.service, method, route, str(status)),
+                HTTP_DURATION.labels(self.service, method, route),
+            )
+            if len(self._children) < 10_000:  # routes are templates, so this stays small
+                self._children[key] = children
+        children[0].inc()
+        children[1].observe(elapsed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -131,8 +156,7 @@ class RequestContextMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             route = route_template(scope)
-            HTTP_REQUESTS.labels(self.service, scope["method"], route, str(status)).inc()
-            HTTP_DURATION.labels(self.service, scope["method"], route).observe(elapsed)
+            self._record(scope["method"], route, status, elapsed)
             # Probes and feed polls arrive every second; log them only when they fail.
             log = self.logger.debug if route in _QUIET_ROUTES and status < 400 else self.logger.info
             log("request", method=scope["method"], route=route, status=status, duration_ms=round(elapsed * 1000, 2))
