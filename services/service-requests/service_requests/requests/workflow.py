@@ -72,7 +72,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     _row(Action.route, (S.submitted, S.accepted), S.submitted, (A.staff,)),
     _row(Action.reject, (S.submitted, S.accepted), S.rejected, (A.handler,), needs_reason=True),
     _row(Action.assign, (S.accepted, S.reopened), S.assigned, (A.staff,)),
-    _row(Action.start, (S.assigned, S.reopened), S.in_progress, (A.handler,)),
+    # a handler may start what it accepted itself (a routed partner cannot be assigned by staff)
+    _row(Action.start, (S.accepted, S.assigned, S.reopened), S.in_progress, (A.handler,)),
     _row(Action.request_info, (S.in_progress,), S.waiting_for_requester, (A.handler,), needs_reason=True),
     _row(Action.provide_info, (S.waiting_for_requester,), S.in_progress, (A.requester,), needs_reason=True),
     _row(Action.resolve, (S.in_progress,), S.resolved, (A.handler,), needs_reason=True),
