@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
+import asyncpg
 import httpx
 
 from shared.auth import Identity
 from tests.service_requests.conftest import World, act, create_type, feed_events, submit, type_body
+from tests.support.database import asyncpg_dsn
 from tests.support.identities import auth
 
 PARTNER_VIEW_FIELDS = {
@@ -359,3 +362,49 @@ async def test_partner_comments_need_the_current_etag(requests_app: httpx.AsyncC
     by_staff = await requests_app.post(comments, json={"body": "好的"}, headers=auth(world.staff()))
     by_requester = await requests_app.post(comments, json={"body": "谢谢"}, headers=auth(world.rep()))
     assert (by_staff.status_code, by_requester.status_code) == (201, 201)
+
+
+async def test_webhooks_carry_the_outcome_never_the_rating_comment_and_legacy_requests_stay_unrouted(
+    partner_requests_app: httpx.AsyncClient, database_url: str
+) -> None:
+    client, world, bank_id = partner_requests_app, World(), uuid.uuid4()
+    bank = world.partner(bank_id)
+    endpoint = await client.post("/v1/webhook-endpoints", json={"url": "http://127.0.0.1:9/hook"}, headers=auth(bank))
+    assert endpoint.status_code == 201, endpoint.text
+    service_type = await _bank_type(client, world, bank_id)
+    request_id = (await _file(client, world, service_type["id"]))["id"]
+    version = await _work_until_in_progress(client, world, bank, request_id)
+    assert (
+        await act(client, bank, request_id, "resolve", version, reason="已放款", outcome=APPROVED)
+    ).status_code == 200
+    rated = await client.post(
+        f"/v1/service-requests/{request_id}/rating", json={"score": 1, "comment": "利率太高"}, headers=auth(world.rep())
+    )
+    assert rated.json()["status"] == "reopened" and rated.json()["outcome"] is None
+
+    legacy_id = (await _file(client, world, service_type["id"]))["id"]
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        bodies = await connection.fetch(
+            "SELECT m.payload FROM requests.webhook_message m WHERE m.endpoint_id = $1 ORDER BY m.created_at",
+            uuid.UUID(endpoint.json()["id"]),
+        )
+        # a request filed before consent was recorded (share_consent_at null) cannot be routed again
+        await connection.execute(
+            "UPDATE requests.service_request SET share_consent_at = NULL WHERE id = $1", uuid.UUID(legacy_id)
+        )
+    finally:
+        await connection.close()
+    data = [json.loads(body["payload"])["data"] for body in bodies if json.loads(body["payload"])["data"].get("action")]
+    by_action = {item["action"]: item for item in data}
+    assert by_action["resolve"]["outcome"] == {**APPROVED, "refusal_reason": None}
+    assert by_action["reopen"]["reason"] is None and by_action["reopen"]["outcome"] is None
+    assert "利率太高" not in str(data)
+
+    declined = await act(client, bank, legacy_id, "decline", 1, reason="不做")
+    assert declined.status_code == 200, declined.text
+    staff_view = (await client.get(f"/v1/service-requests/{legacy_id}", headers=auth(world.staff()))).json()
+    assert "route" not in staff_view["allowed_actions"]
+    refused = await act(client, world.staff(), legacy_id, "route", 2, partner_id=str(bank_id))
+    assert (refused.status_code, refused.json()["code"]) == (422, "SHARE_CONSENT_REQUIRED")
+    assert refused.json()["errors"][0]["pointer"] == "/partner_id"
