@@ -47,6 +47,7 @@ from elections.counting.tally import evaluate
 from elections.election.service import voter_link
 from gateway.devkeys import ensure_dev_keys
 from gateway.tokens import mint_user_token
+from shared.app import NO_OPENTELEMETRY
 from shared.auth import Identity, Role, mint_internal_token
 from shared.jsonutil import dumps
 from tools.devdb import server_url
@@ -67,7 +68,7 @@ def create_baseline_app() -> FastAPI:
         yield
         await app.state.pool.close()
 
-    app = FastAPI(lifespan=lifespan)
+    app = FastAPI(lifespan=lifespan, telemetry=NO_OPENTELEMETRY)  # configured as the services are
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -25,6 +25,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from bench.harness import option
+from shared.app import NO_OPENTELEMETRY
 from shared.auth import Identity, Role, mint_internal_token
 from shared.settings import DEVELOPMENT_INTERNAL_SECRET
 from tools.devdb import asyncpg_dsn, server_url
@@ -47,7 +48,7 @@ def haversine(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 def registry_app(communities: dict[uuid.UUID, list[dict[str, Any]]]) -> FastAPI:
     """Just the registry contract the coverage needs: community buildings (paged) and headcounts."""
-    app = FastAPI()
+    app = FastAPI(telemetry=NO_OPENTELEMETRY)  # configured as the services are
 
     @app.get("/v1/communities/{community_id}/buildings")
     async def buildings(community_id: uuid.UUID, limit: int = 100, cursor: str | None = None) -> dict[str, Any]:

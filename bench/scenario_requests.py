@@ -36,6 +36,7 @@ from bench.harness import (
 )
 from gateway.devkeys import ensure_dev_keys
 from gateway.tokens import mint_user_token
+from shared.app import NO_OPENTELEMETRY
 from shared.auth import Identity, Role, mint_internal_token
 from tools.devdb import server_url
 from tools.migrate import upgrade_all
@@ -57,7 +58,7 @@ def create_baseline_app() -> FastAPI:
         yield
         await app.state.pool.close()
 
-    app = FastAPI(lifespan=lifespan)
+    app = FastAPI(lifespan=lifespan, telemetry=NO_OPENTELEMETRY)  # configured as the services are
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -44,7 +44,7 @@ from gateway.routing import (
     upstream_for,
 )
 from gateway.settings import Settings
-from shared.app import document_roles
+from shared.app import NO_OPENTELEMETRY, document_roles
 from shared.auth import InternalTokenVerifier
 from shared.db import create_engine, create_sessionmaker
 from shared.draining import DrainRefusedBody
@@ -114,6 +114,7 @@ class Gateway:
             openapi_url=None,
             docs_url=None,
             redoc_url=None,
+            telemetry=NO_OPENTELEMETRY,
         )
         app.state.settings = self.settings
         app.state.service_name = "gateway"

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import Table
 
 from shared.auth import InternalTokenVerifier, route_roles
@@ -22,6 +23,11 @@ from shared.routes import walk_routes
 from shared.settings import PlatformSettings
 
 BackgroundTask = Callable[[FastAPI], Coroutine[Any, Any, None]]
+
+# FastAPI's native OpenTelemetry hooks look up the global providers (and read the environment) on
+# every request even when nothing is configured: ~6% of a service's CPU under load (py-spy).
+# Traces here are W3C `traceparent` ids in logs and metrics are Prometheus (shared/observability.py).
+NO_OPENTELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -86,7 +92,7 @@ def create_service_app(
             await asyncio.gather(*tasks, return_exceptions=True)
             await engine.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan, telemetry=NO_OPENTELEMETRY)
     app.state.settings = settings
     app.state.service_name = name
     app.state.token_verifier = InternalTokenVerifier(settings.internal_token_secret.get_secret_value())
