@@ -132,6 +132,22 @@ def partner_create(
     _print(created.model_dump(mode="json"))
 
 
+@partner_app.command("signing-key")
+def partner_signing_key(
+    partner_id: uuid.UUID,
+    key_id: Annotated[str, typer.Option(help="The `keyid` the partner signs with")],
+    public_key: Annotated[Path, typer.Option(help="Ed25519 public key, PEM file", exists=True, dir_okay=False)],
+    required: Annotated[bool, typer.Option(help="Refuse the partner's unsigned requests")] = True,
+) -> None:
+    """Install the partner's RFC 9421 signing key (gateways apply it within GATEWAY_API_KEY_CACHE_SECONDS)."""
+    from gateway.partners import service
+    from gateway.partners.schemas import SigningKeyPut
+
+    data = SigningKeyPut(key_id=key_id, public_key_pem=public_key.read_text(), required=required)
+    updated = _in_transaction(lambda session: service.set_signing_key(session, partner_id, data))
+    _print(updated.model_dump(mode="json"))
+
+
 @key_app.command("create")
 def key_create(partner_id: uuid.UUID) -> None:
     """Issue an API key for a partner; the key is printed once."""

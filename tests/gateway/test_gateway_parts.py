@@ -12,6 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bench.harness import FACTORIES, PlatformProcess, platform_env
 from gateway.app import create_app
@@ -160,7 +162,7 @@ def test_cli_explains_itself(command: list[str]) -> None:
     assert answer.returncode == 0 and "Usage" in answer.stdout
 
 
-def test_cli_manages_partners_and_keys(database_url: str) -> None:
+def test_cli_manages_partners_and_keys(database_url: str, tmp_path: Path) -> None:
     env = {"DATABASE_URL": database_url, "PLATFORM_ENV": "test", "PATH": ""}
 
     def cli(*arguments: str) -> dict[str, object]:
@@ -184,6 +186,17 @@ def test_cli_manages_partners_and_keys(database_url: str) -> None:
         timeout=60,
     )
     assert again.returncode == 1 and "API_KEY_NOT_FOUND" in again.stderr
+
+    public_key = tmp_path / "bank.pem"
+    public_key.write_bytes(
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    signing = cli(
+        "partner", "signing-key", str(partner["id"]), "--key-id", "xg-live-1", "--public-key", str(public_key)
+    )
+    assert signing["signing_key"] == {"key_id": "xg-live-1", "required": True}
 
 
 async def test_openapi_picks_up_an_upstream_that_comes_up_later(gateway: InProcessGateway, database_url: str) -> None:
