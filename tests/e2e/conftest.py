@@ -9,25 +9,83 @@ database, and stops them at the end. Other areas' e2e tests may use it:
 
 `platform.stop_service("grid")` / `platform.start_service("grid")` stop and restart one service
 on the same port (restart it in a `finally`, the platform is shared by the whole session).
+
+`webhook_worker()` starts the standalone webhook dispatcher (`service_requests.webhooks.worker`)
+with a fast retry schedule; `partner_simulator(api_key)` starts `tools.partner_simulator`. Both
+are stopped when the test ends.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
+import signal
+import subprocess
+import sys
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from bench.harness import FACTORIES, SERVICE_NAMES, PlatformProcess, platform_env, registry_urls
+from bench.harness import FACTORIES, ROOT, SERVICE_NAMES, PlatformProcess, platform_env, registry_urls
 from gateway.devkeys import ensure_dev_keys
 from gateway.tokens import mint_user_token
 from shared.auth import Identity
+from tests.support.identities import admin
 
 E2E_RATE_LIMIT = "200/minute"
+# Delivery for tests: retries within seconds, and a killed worker's leases expire after 3 s.
+FAST_WEBHOOKS = {
+    "REQUESTS_WEBHOOK_RETRY_SCHEDULE": "1,1,1,1,1,2,2,2,2,2,3,3,3,3,3,3,3,3,3,3,5,5,5,5,5,5",
+    "REQUESTS_WEBHOOK_LEASE_SECONDS": "3",
+    "REQUESTS_WEBHOOK_POLL_SECONDS": "0.1",
+    "REQUESTS_WEBHOOK_TIMEOUT_SECONDS": "5",
+}
+
+
+@dataclass
+class ModuleProcess(PlatformProcess):
+    """`python -m <module> <args>` (the module in `factory`); ready at `/healthz`, or at a log line."""
+
+    args: list[str] = field(default_factory=list)
+    ready_log: str | None = None
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", self.factory, *self.args]
+
+    def start(self, timeout: float = 30.0) -> None:
+        if self.ready_log is None:
+            super().start(timeout)
+            return
+        if self.process is not None and self.process.poll() is None:
+            return
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        self._log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.command(), env=self.env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        deadline = time.monotonic() + timeout
+        while self.ready_log not in self.log_path.read_bytes()[offset:].decode(errors="replace"):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"{self.name} did not start:\n{self.log_tail()}")
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up, no goodbye; what it held must be recovered by others."""
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
 
 @dataclass
@@ -36,6 +94,7 @@ class RunningPlatform:
     services: dict[str, PlatformProcess]
     private_key: Path
     internal_secret: str
+    service_env: dict[str, str] = field(default_factory=dict)  # what the service processes run with
 
     @property
     def gateway_url(self) -> str:
@@ -73,6 +132,7 @@ def platform(database_url: str) -> Iterator[RunningPlatform]:
     # These processes share the test database with in-process webhook tests for the whole session;
     # their own dispatcher would take those tests' messages.
     base["REQUESTS_WEBHOOK_DISPATCHER_ENABLED"] = "false"
+    base["REQUESTS_WEBHOOKS_ALLOW_PRIVATE"] = "true"  # partner simulators listen on loopback
     gateway_env = platform_env(
         database_url,
         secret=secret,
@@ -91,7 +151,94 @@ def platform(database_url: str) -> Iterator[RunningPlatform]:
         for process in (*services.values(), gateway):
             process.start()
             started.append(process)
-        yield RunningPlatform(gateway, services, keys.private_key, secret)
+        yield RunningPlatform(gateway, services, keys.private_key, secret, dict(base))
     finally:
         for process in reversed(started):
             process.stop()
+
+
+@pytest.fixture
+def webhook_worker(platform: RunningPlatform) -> Iterator[Callable[[], ModuleProcess]]:
+    """Start standalone webhook dispatchers (fast schedule) for one test; all stopped at its end."""
+    workers: list[ModuleProcess] = []
+    env = platform.service_env | FAST_WEBHOOKS | {"REQUESTS_LOG_LEVEL": "INFO"}
+
+    def start() -> ModuleProcess:
+        worker = ModuleProcess(
+            f"webhook-worker-{len(workers)}",
+            "service_requests.webhooks.worker",
+            env,
+            ready_log="webhook_worker_started",
+        )
+        workers.append(worker)
+        worker.start()
+        return worker
+
+    try:
+        yield start
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+SimulatorFactory = Callable[[str], ModuleProcess]
+
+
+@pytest.fixture
+def partner_simulator(platform: RunningPlatform, tmp_path: Path) -> Iterator[SimulatorFactory]:
+    """`partner_simulator(api_key)`: a bank simulator for that key, registered, not yet started."""
+    simulators: list[ModuleProcess] = []
+
+    def create(api_key: str) -> ModuleProcess:
+        simulator = ModuleProcess(f"partner-simulator-{len(simulators)}", "tools.partner_simulator", dict(os.environ))
+        state = tmp_path / f"{simulator.name}.sqlite3"
+        simulator.args = ["--gateway", platform.gateway_url, "--api-key", api_key]
+        simulator.args += ["--port", str(simulator.port), "--state", str(state), "--register"]
+        simulators.append(simulator)
+        return simulator
+
+    try:
+        yield create
+    finally:
+        for simulator in simulators:
+            simulator.stop()
+
+
+async def create_bank(client: httpx.AsyncClient, platform: RunningPlatform) -> tuple[str, str]:
+    """A bank partner and its API key, created by an admin at the gateway: (partner id, key)."""
+    body = {"kind": "bank", "name": f"滨江测试银行{secrets.token_hex(3)}", "contact": "ops@bank.example"}
+    partner = await client.post("/v1/partners", json=body, headers=platform.auth(admin()))
+    assert partner.status_code == 201, partner.text
+    issued = await client.post(f"/v1/partners/{partner.json()['id']}/api-keys", headers=platform.auth(admin()))
+    assert issued.status_code == 201, issued.text
+    return partner.json()["id"], issued.json()["api_key"]
+
+
+def financing_type_body(community_id: uuid.UUID, bank_id: str) -> dict[str, Any]:
+    """A financing service type routed to one bank, which sees the amount (in CNY) and nothing else."""
+    return {
+        "community_id": str(community_id),
+        "code": f"financing-{secrets.token_hex(4)}",
+        "name_zh": "银行融资对接",
+        "name_en": "Bank financing",
+        "category": "enterprise",
+        "scenario": "enterprise_service",
+        "requester_roles": ["enterprise_rep"],
+        "form": [
+            {
+                "code": "amount",
+                "label_zh": "申请金额(元)",
+                "label_en": "Amount (CNY)",
+                "datatype": "number",
+                "required": True,
+                "order": 1,
+                "shareable": True,
+            },
+            {"code": "contact_phone", "label_zh": "联系电话", "label_en": "Phone", "datatype": "string", "order": 2},
+        ],
+        "handler": {"kind": "bank", "partner_ids": [bank_id]},
+        "deadlines": {
+            "acknowledge": {"amount": 4, "unit": "working_hours"},
+            "resolve": {"amount": 5, "unit": "working_days"},
+        },
+    }
