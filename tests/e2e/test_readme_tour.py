@@ -1,23 +1,53 @@
-"""The README's curl tour, run verbatim against every service and the gateway, with real dev tokens."""
+"""The README's curl tour and financing walkthrough, run verbatim against every service and the gateway."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 
 import pytest
 
-from bench.harness import PlatformProcess, platform_env, registry_urls
+from bench.harness import PlatformProcess, free_port, platform_env, registry_urls
 from gateway.devkeys import ensure_dev_keys
 from tools.devdb import ROOT
 from tools.run import seed_all
 from tools.topology import GATEWAY, REGISTRY, SERVICES
 
+SCRIPT_SECONDS = 180.0
+
+
+def readme_block(opening: str) -> str:
+    """The README's shell block that starts with `opening`."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("```sh\n" + opening) + len("```sh\n")
+    return text[start : text.index("```", start)]
+
 
 def tour_script() -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = text.index("```sh\nAPI=") + len("```sh\n")
-    return text[start : text.index("```", start)]
+    return readme_block("API=")
+
+
+async def run_script(script: str) -> tuple[int, str]:
+    """Run a README block with bash in its own process group; whatever it left running is stopped."""
+    process = await asyncio.create_subprocess_exec(
+        "bash",
+        "-c",
+        "set -euo pipefail\n" + script,
+        cwd=ROOT,
+        env={**os.environ, "PLATFORM_ENV": "development"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        output, _ = await asyncio.wait_for(process.communicate(), SCRIPT_SECONDS)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)  # e.g. the partner simulator after a failed step
+    assert process.returncode is not None
+    return process.returncode, output.decode()
 
 
 @pytest.mark.e2e
@@ -26,6 +56,7 @@ async def test_the_readme_tour_runs_verbatim(database_url: str) -> None:
     keys = ensure_dev_keys(ROOT / ".data" / "keys")
     secret = "tour-" + os.urandom(24).hex()
     base = platform_env(database_url, secret=secret, public_key=keys.public_key)
+    base["REQUESTS_WEBHOOKS_ALLOW_PRIVATE"] = "true"  # as the financing walkthrough tells `make run`
     services = [PlatformProcess(process.name, process.factory, base) for process in SERVICES]
     registry = next(service for service in services if service.name == REGISTRY.name)
     base.update(registry_urls(registry.url))  # its port is known once the process exists
@@ -37,24 +68,15 @@ async def test_the_readme_tour_runs_verbatim(database_url: str) -> None:
         env = platform_env(database_url, secret=secret, public_key=keys.public_key, upstreams=upstreams)
         gateway = PlatformProcess(GATEWAY.name, GATEWAY.factory, env)
         await asyncio.to_thread(gateway.start)
-        script = tour_script().replace("http://127.0.0.1:8000", gateway.url)
-        process = await asyncio.create_subprocess_exec(
-            "bash",
-            "-c",
-            "set -euo pipefail\n" + script,
-            cwd=ROOT,
-            env={**os.environ, "PLATFORM_ENV": "development"},
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        output, _ = await process.communicate()
-        text = output.decode()
+        returncode, text = await run_script(tour_script().replace("http://127.0.0.1:8000", gateway.url))
+        walkthrough = readme_block("# Financing walkthrough").replace("http://127.0.0.1:8000", gateway.url)
+        walked, financing = await run_script(walkthrough.replace("SIM_PORT=9100", f"SIM_PORT={free_port()}"))
     finally:
         if gateway is not None:
             await asyncio.to_thread(gateway.stop)
         for service in services:
             await asyncio.to_thread(service.stop)
-    assert process.returncode == 0, text
+    assert returncode == 0, text
     lines = text.splitlines()
     assert lines[:5] == ["ok", "ok", "ok", "401", "UNAUTHENTICATED"], text
     assert "\n32\n" in text  # Zhongxing on 2023-05-11: the garden, 30 towers and the complex
@@ -65,3 +87,9 @@ async def test_the_readme_tour_runs_verbatim(database_url: str) -> None:
     assert "accept -> v2\nassign -> v3\nstart -> v4\nresolve -> v5\n412\nVERSION_MISMATCH\nreopened" in text
     share = float(lines[-1])
     assert 0 < share <= 1
+    # The financing walkthrough: consent refused, the bank's decision, its view, the log, the rating.
+    assert walked == 0, financing
+    assert financing.splitlines()[:2] == ["422", "SHARE_CONSENT_REQUIRED"], financing
+    assert "resolved\napproved\n500000.00\n3.45\n12\n" in financing
+    assert '{\n  "amount": 500000\n}\nnull\n' in financing  # the bank sees the shared amount only
+    assert "delivered\n1\n" in financing and financing.splitlines()[-1] == "closed"
