@@ -157,8 +157,11 @@ def platform(database_url: str) -> Iterator[RunningPlatform]:
             process.stop()
 
 
+WorkerFactory = Callable[[], ModuleProcess]
+
+
 @pytest.fixture
-def webhook_worker(platform: RunningPlatform) -> Iterator[Callable[[], ModuleProcess]]:
+def webhook_worker(platform: RunningPlatform) -> Iterator[WorkerFactory]:
     """Start standalone webhook dispatchers (fast schedule) for one test; all stopped at its end."""
     workers: list[ModuleProcess] = []
     env = platform.service_env | FAST_WEBHOOKS | {"REQUESTS_LOG_LEVEL": "INFO"}

@@ -18,7 +18,14 @@ from standardwebhooks import Webhook
 
 from shared.auth import Identity, Role
 from shared.webhooks import new_secret
-from tests.e2e.conftest import ModuleProcess, RunningPlatform, SimulatorFactory, create_bank, financing_type_body
+from tests.e2e.conftest import (
+    ModuleProcess,
+    RunningPlatform,
+    SimulatorFactory,
+    WorkerFactory,
+    create_bank,
+    financing_type_body,
+)
 from tests.support.identities import identity, staff
 
 
@@ -51,7 +58,7 @@ def representative(community_id: uuid.UUID) -> Identity:
 
 
 async def test_a_bank_resolves_a_financing_request_with_an_outcome_the_enterprise_rates(
-    platform: RunningPlatform, webhook_worker: Any, partner_simulator: SimulatorFactory
+    platform: RunningPlatform, webhook_worker: WorkerFactory, partner_simulator: SimulatorFactory
 ) -> None:
     community_id = uuid.uuid4()
     rep = representative(community_id)

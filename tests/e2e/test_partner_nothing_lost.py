@@ -17,7 +17,13 @@ from typing import Any, TypeVar
 
 import httpx
 
-from tests.e2e.conftest import ModuleProcess, RunningPlatform, SimulatorFactory, create_bank, financing_type_body
+from tests.e2e.conftest import (
+    RunningPlatform,
+    SimulatorFactory,
+    WorkerFactory,
+    create_bank,
+    financing_type_body,
+)
 from tests.e2e.test_partner_financing import representative
 from tests.support.identities import staff
 
@@ -36,7 +42,7 @@ async def eventually(probe: Callable[[], Awaitable[T]], done: Callable[[T], bool
 
 
 async def test_every_event_arrives_once_though_the_partner_was_down_and_the_worker_killed(
-    platform: RunningPlatform, webhook_worker: Callable[[], ModuleProcess], partner_simulator: SimulatorFactory
+    platform: RunningPlatform, webhook_worker: WorkerFactory, partner_simulator: SimulatorFactory
 ) -> None:
     community_id = uuid.uuid4()
     rep = representative(community_id)

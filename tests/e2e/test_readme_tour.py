@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import time
 
 import pytest
 
@@ -52,6 +53,7 @@ async def run_script(script: str) -> tuple[int, str]:
 
 @pytest.mark.e2e
 async def test_the_readme_tour_runs_verbatim(database_url: str) -> None:
+    started = time.time()
     await asyncio.to_thread(seed_all, database_url)
     keys = ensure_dev_keys(ROOT / ".data" / "keys")
     secret = "tour-" + os.urandom(24).hex()
@@ -72,6 +74,9 @@ async def test_the_readme_tour_runs_verbatim(database_url: str) -> None:
         walkthrough = readme_block("# Financing walkthrough").replace("http://127.0.0.1:8000", gateway.url)
         walked, financing = await run_script(walkthrough.replace("SIM_PORT=9100", f"SIM_PORT={free_port()}"))
     finally:
+        for leftover in (ROOT / ".data").glob("bank-*"):  # the walkthrough bank's state and log
+            if leftover.stat().st_mtime >= started:
+                leftover.unlink()
         if gateway is not None:
             await asyncio.to_thread(gateway.stop)
         for service in services:
