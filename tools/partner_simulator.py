@@ -97,9 +97,9 @@ class State:
             row = db.execute("SELECT value FROM setting WHERE name = ?", (name,)).fetchone()
         return None if row is None else str(row[0])
 
-    def put(self, name: str, value: str) -> None:
+    def put(self, **values: str) -> None:
         with self.connect() as db:
-            db.execute("INSERT OR REPLACE INTO setting (name, value) VALUES (?, ?)", (name, value))
+            db.executemany("INSERT OR REPLACE INTO setting (name, value) VALUES (?, ?)", values.items())
 
     def receive(self, webhook_id: str, event_type: str, payload: dict[str, Any]) -> bool:
         """Log the delivery and keep the message; False when this webhook-id was already received."""
@@ -172,6 +172,14 @@ def decide(answers: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def retry_after(response: httpx.Response) -> float:
+    """The gateway's `Retry-After` in seconds (at most 5; 1 when absent or unreadable)."""
+    try:
+        return min(float(response.headers.get("retry-after", "1")), 5.0)
+    except ValueError:
+        return 1.0
+
+
 class TryLater(Exception):
     """Not processed now (network, 5xx, 429, a refused call): the message stays in the inbox."""
 
@@ -191,7 +199,7 @@ class Bank:
                 raise TryLater(type(exc).__name__) from exc
             if response.status_code != 429:
                 break
-            await asyncio.sleep(min(float(response.headers.get("retry-after", "1")), 5.0))
+            await asyncio.sleep(retry_after(response))
         if response.status_code >= 500 or response.status_code == 429:
             raise TryLater(f"{method} {path}: {response.status_code}")
         return response
@@ -286,20 +294,22 @@ class Simulator:
                 except TryLater as exc:
                     print(f"partner simulator: {webhook_id} not processed yet: {exc}", file=sys.stderr, flush=True)
                     failed = True
+                except Exception as exc:  # a message the bank cannot read: say so, keep serving the others
+                    print(f"partner simulator: {webhook_id} failed: {exc!r}", file=sys.stderr, flush=True)
+                    failed = True
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), RETRY_SECONDS if failed else 5.0)
 
 
 async def register(state: State, http: httpx.AsyncClient, url: str) -> None:
     """Register the webhook URL once; the secret is shown only in this answer, so keep it now."""
-    if state.get("secret"):
+    if await asyncio.to_thread(state.get, "secret"):
         return
     answer = await http.post("/v1/webhook-endpoints", json={"url": url, "description": "partner simulator"})
     if answer.status_code != 201:
         raise SystemExit(f"registering {url} failed: {answer.status_code} {answer.text}")
     created = answer.json()
-    state.put("secret", created["secret"])
-    state.put("endpoint_id", created["id"])
+    await asyncio.to_thread(state.put, secret=created["secret"], endpoint_id=created["id"])
 
 
 def create_app(state: State, gateway: str, api_key: str, register_url: str | None) -> Starlette:
@@ -311,7 +321,7 @@ def create_app(state: State, gateway: str, api_key: str, register_url: str | Non
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if register_url is not None:
             await register(state, http, register_url)
-        if not state.get("secret"):
+        if not await asyncio.to_thread(state.get, "secret"):
             raise SystemExit("no webhook secret in the state file: run once with --register")
         processing = asyncio.create_task(simulator.process_forever())
         try:
