@@ -50,6 +50,10 @@ def platform_environment(database_url: str) -> dict[str, str]:
         GATEWAY_JWT_PUBLIC_KEY_FILE=os.environ.get("GATEWAY_JWT_PUBLIC_KEY_FILE", str(keys.public_key)),
         PYTHONUNBUFFERED="1",
     )
+    if env["PLATFORM_ENV"] == "development":
+        # A local demo: partners (the README's bank simulator) listen on loopback. Deployments keep
+        # the default, which refuses webhook URLs that resolve to loopback or private addresses.
+        env.setdefault("REQUESTS_WEBHOOKS_ALLOW_PRIVATE", "true")
     return env
 
 

@@ -58,7 +58,7 @@ async def test_the_readme_tour_runs_verbatim(database_url: str) -> None:
     keys = ensure_dev_keys(ROOT / ".data" / "keys")
     secret = "tour-" + os.urandom(24).hex()
     base = platform_env(database_url, secret=secret, public_key=keys.public_key)
-    base["REQUESTS_WEBHOOKS_ALLOW_PRIVATE"] = "true"  # as the financing walkthrough tells `make run`
+    base["REQUESTS_WEBHOOKS_ALLOW_PRIVATE"] = "true"  # as `make run` sets it in development
     services = [PlatformProcess(process.name, process.factory, base) for process in SERVICES]
     registry = next(service for service in services if service.name == REGISTRY.name)
     base.update(registry_urls(registry.url))  # its port is known once the process exists
