@@ -203,3 +203,28 @@ async def test_a_disabled_endpoint_receives_nothing(
     await asyncio.sleep(1.0)
     assert target.deliveries == []
     assert (await partner_requests_app.get(f"{endpoint}/messages", headers=bank)).json() == []
+
+
+async def test_endpoint_mutations_replay_with_an_idempotency_key(partner_requests_app: httpx.AsyncClient) -> None:
+    bank = auth(partner())
+    keyed = {**bank, "Idempotency-Key": "register-1"}
+    first = await partner_requests_app.post(BASE, json={"url": "https://bank.example/hook"}, headers=keyed)
+    again = await partner_requests_app.post(BASE, json={"url": "https://bank.example/hook"}, headers=keyed)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true" and again.json() == first.json()
+    assert first.headers["cache-control"] == "no-store"
+    assert len((await partner_requests_app.get(BASE, headers=bank)).json()) == 1
+
+    endpoint = f"{BASE}/{first.json()['id']}"
+    rotate = {**bank, "If-Match": '"v1"', "Idempotency-Key": "rotate-1"}
+    rotated = await partner_requests_app.post(f"{endpoint}/rotate-secret", headers=rotate)
+    # the answer was lost: the retry still says v1, and gets the same new secret rather than a 412
+    retried = await partner_requests_app.post(f"{endpoint}/rotate-secret", headers=rotate)
+    assert rotated.status_code == retried.status_code == 200, retried.text
+    assert retried.json()["secret"] == rotated.json()["secret"] != first.json()["secret"]
+    assert (await partner_requests_app.get(endpoint, headers=bank)).headers["etag"] == '"v2"'
+
+    disable = {**bank, "If-Match": '"v2"', "Idempotency-Key": "disable-1"}
+    disabled = [await partner_requests_app.post(f"{endpoint}/disable", headers=disable) for _ in range(2)]
+    assert [answer.status_code for answer in disabled] == [200, 200]
+    assert disabled[1].json() == disabled[0].json() and disabled[0].json()["disabled_at"] is not None

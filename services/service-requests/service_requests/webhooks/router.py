@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from service_requests.database import platform_tables
 from service_requests.webhooks import service
 from service_requests.webhooks.dependencies import WebhookRepositoryDep
 from service_requests.webhooks.schemas import (
@@ -18,32 +19,44 @@ from service_requests.webhooks.schemas import (
 from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import IfMatch, set_etag
 from shared.errors import problem_responses
+from shared.idempotency import Idempotency
 
 router = APIRouter(prefix="/v1/webhook-endpoints", tags=["webhook-endpoints"])
 
 PARTNER = (Role.partner,)
 
 
+# A secret in an answer is never cached on the way; a retry with the same Idempotency-Key gets it again.
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _idempotency(request: Request, repository: WebhookRepositoryDep, identity: CurrentIdentity) -> Idempotency:
+    return Idempotency(repository.session, platform_tables.idempotency_key, request, identity)
+
+
 @router.post(
     "",
     status_code=201,
+    response_model=WebhookEndpointCreated,
     summary="Register a webhook endpoint",
     dependencies=[allow(*PARTNER)],
-    responses=problem_responses(422),
+    responses=problem_responses(409, 422),
 )
 async def create_endpoint(
     body: WebhookEndpointCreate,
     request: Request,
-    response: Response,
     repository: WebhookRepositoryDep,
     identity: CurrentIdentity,
-) -> WebhookEndpointCreated:
-    """The answer carries the `whsec_...` signing secret; it is never shown again."""
+) -> Response:
+    """The answer carries the `whsec_...` signing secret; it is shown only in this answer (and in its
+    replays: `Idempotency-Key` is accepted, so a retry after a lost answer does not register twice)."""
+    idempotency = _idempotency(request, repository, identity)
+    if (replay := await idempotency.begin(body)) is not None:
+        return replay
     allow_private: bool = request.app.state.settings.webhooks_allow_private
     created = await service.create(repository, identity, body, allow_private=allow_private)
-    set_etag(response, created.version)
-    response.headers["Location"] = f"/v1/webhook-endpoints/{created.id}"
-    return created
+    headers = {"Location": f"/v1/webhook-endpoints/{created.id}", "ETag": f'"v{created.version}"', **_NO_STORE}
+    return await idempotency.complete(created, headers=headers)
 
 
 @router.get("", summary="List my webhook endpoints", dependencies=[allow(*PARTNER)])
@@ -67,6 +80,7 @@ async def get_endpoint(
 
 @router.post(
     "/{endpoint_id}/rotate-secret",
+    response_model=WebhookEndpointCreated,
     summary="Rotate the signing secret (24 h overlap)",
     dependencies=[allow(*PARTNER)],
     responses=problem_responses(404, 409, 412, 428),
@@ -74,14 +88,17 @@ async def get_endpoint(
 async def rotate_secret(
     endpoint_id: uuid.UUID,
     expected: IfMatch,
-    response: Response,
+    request: Request,
     repository: WebhookRepositoryDep,
     identity: CurrentIdentity,
-) -> WebhookEndpointCreated:
-    """The new secret is shown once; deliveries carry both signatures for 24 hours."""
+) -> Response:
+    """The new secret is shown once; deliveries carry both signatures for 24 hours. With an
+    `Idempotency-Key`, a retry replays the same new secret instead of failing on the old ETag."""
+    idempotency = _idempotency(request, repository, identity)
+    if (replay := await idempotency.begin(None)) is not None:
+        return replay
     rotated = await service.rotate(repository, identity, endpoint_id, expected)
-    set_etag(response, rotated.version)
-    return rotated
+    return await idempotency.complete(rotated, status_code=200, headers={"ETag": f'"v{rotated.version}"', **_NO_STORE})
 
 
 @router.post(
@@ -93,13 +110,16 @@ async def rotate_secret(
 async def disable_endpoint(
     endpoint_id: uuid.UUID,
     expected: IfMatch,
-    response: Response,
+    request: Request,
     repository: WebhookRepositoryDep,
     identity: CurrentIdentity,
-) -> WebhookEndpointRead:
+) -> Response:
+    """No further deliveries. `Idempotency-Key` accepted."""
+    idempotency = _idempotency(request, repository, identity)
+    if (replay := await idempotency.begin(None)) is not None:
+        return replay
     disabled = await service.disable(repository, identity, endpoint_id, expected)
-    set_etag(response, disabled.version)
-    return disabled
+    return await idempotency.complete(disabled, status_code=200, headers={"ETag": f'"v{disabled.version}"'})
 
 
 @router.get(
@@ -126,7 +146,16 @@ async def list_messages(
     responses=problem_responses(404),
 )
 async def redeliver_message(
-    endpoint_id: uuid.UUID, message_id: str, repository: WebhookRepositoryDep, identity: CurrentIdentity
+    endpoint_id: uuid.UUID,
+    message_id: str,
+    request: Request,
+    repository: WebhookRepositoryDep,
+    identity: CurrentIdentity,
 ) -> Response:
+    """Due now, whatever its state. `Idempotency-Key` accepted; no `If-Match`: a message has no
+    version, and queueing it twice delivers it once more with the same `webhook-id`."""
+    idempotency = _idempotency(request, repository, identity)
+    if (replay := await idempotency.begin(None)) is not None:
+        return replay
     await service.redeliver(repository, identity, endpoint_id, message_id)
-    return Response(status_code=202)
+    return await idempotency.complete({"status": "queued"}, status_code=202)
