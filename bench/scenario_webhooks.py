@@ -7,7 +7,7 @@ that verifies nothing (it only timestamps arrivals, so it is not the bottleneck)
   dispatcher's concurrency (the network + receiver ceiling, no database);
 * throughput: N messages already committed, then `WebhookDispatcher` replicas drain them;
 * latency: events committed one per transaction at a steady rate while the dispatcher runs with
-  the app's settings (0.5 s idle poll); time from each COMMIT returning to its arrival.
+  the app's settings (woken by LISTEN/NOTIFY, 0.5 s poll as fallback); time from each COMMIT returning to its arrival.
 
 Options: --events=2000 --replicas=2 --rate=40 --seconds=5
 """
@@ -162,7 +162,7 @@ async def _run(database_url: str, events: int, replicas: int, rate: float, secon
         f"(ratio to baseline {drain_rate / base_rate:.2f})"
     )
     print(
-        f"webhooks: commit-to-delivery at {rate:.0f} events/s for {seconds:.0f} s (0.5 s idle poll): "
+        f"webhooks: commit-to-delivery at {rate:.0f} events/s for {seconds:.0f} s (woken by NOTIFY): "
         f"p50 {statistics.median(delays):.0f} ms, p99 {percentile(delays, 0.99):.0f} ms, "
         f"max {max(delays):.0f} ms"
     )

@@ -5,12 +5,18 @@ and resent byte for byte. The dispatcher leases due messages with `FOR UPDATE SK
 (safe with many replicas), delivers outside any transaction, and records every attempt. A
 dispatcher killed mid-delivery loses nothing: the lease expires and another one retries with
 the same `webhook-id`, which receivers use to process each message once.
+
+Enqueueing also sends `NOTIFY <schema>_webhooks` (delivered by PostgreSQL at commit), and an idle
+dispatcher `LISTEN`s on it, so a new message goes out milliseconds after its commit instead of at
+the next poll; the poll remains for retries that fall due and for when the listening connection
+is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import datetime as dt
 import email.utils
 import ipaddress
@@ -19,7 +25,7 @@ import secrets
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,7 +51,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import UUID, insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook
 
 from shared.errors import ValidationFailed
@@ -193,7 +199,18 @@ async def enqueue(
             for target in targets
         ],
     )
+    await wake_dispatchers(session, tables)
     return len(targets)
+
+
+def wake_channel(tables: WebhookTables) -> str:
+    """The NOTIFY channel of one schema's dispatchers."""
+    return f"{tables.message.schema or 'public'}_webhooks"
+
+
+async def wake_dispatchers(session: AsyncSession, tables: WebhookTables) -> None:
+    """Wake idle dispatchers when this transaction commits (PostgreSQL sends nothing on rollback)."""
+    await session.execute(select(func.pg_notify(wake_channel(tables), "")))
 
 
 def signature_header(message_id: str, timestamp: dt.datetime, body: bytes, secrets_: Sequence[str]) -> str:
@@ -392,8 +409,10 @@ class WebhookDispatcher:
 
     async def run(self) -> None:
         """Deliver forever; a failing database or network is logged and retried."""
-        async with aiohttp.ClientSession(timeout=self._timeout) as http:
+        wake = asyncio.Event()
+        async with aiohttp.ClientSession(timeout=self._timeout) as http, self._listening(wake):
             while True:
+                wake.clear()  # before claiming: a NOTIFY during the batch starts the next one at once
                 try:
                     made = await self.run_once(http)
                 except asyncio.CancelledError:
@@ -402,7 +421,38 @@ class WebhookDispatcher:
                     logger.warning("webhook_dispatch_failed", error_type=type(exc).__name__)
                     made = 0
                 if made == 0:
-                    await asyncio.sleep(self._poll_seconds)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(wake.wait(), self._poll_seconds)
+
+    @contextlib.asynccontextmanager
+    async def _listening(self, wake: asyncio.Event) -> AsyncIterator[None]:
+        """LISTEN on the schema's channel with one dedicated connection; without it, polling alone."""
+        channel = wake_channel(self._tables)
+        engine: AsyncEngine = self._sessionmaker.kw["bind"]
+
+        def notified(*_: object) -> None:
+            wake.set()
+
+        try:
+            connection = await engine.connect()
+        except Exception as exc:
+            logger.warning("webhook_listen_unavailable", error_type=type(exc).__name__)
+            yield
+            return
+        try:
+            raw: Any = (await connection.get_raw_connection()).driver_connection
+            await raw.add_listener(channel, notified)
+        except Exception as exc:
+            logger.warning("webhook_listen_unavailable", error_type=type(exc).__name__)
+            await connection.close()
+            yield
+            return
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                await raw.remove_listener(channel, notified)
+            await connection.close()
 
 
 async def redeliver(session: AsyncSession, tables: WebhookTables, message_id: str) -> bool:
@@ -413,7 +463,10 @@ async def redeliver(session: AsyncSession, tables: WebhookTables, message_id: st
         .values(status="pending", next_attempt_at=func.now(), lease_until=None)
         .returning(tables.message.c.id)
     )
-    return result.first() is not None
+    if result.first() is None:
+        return False
+    await wake_dispatchers(session, tables)
+    return True
 
 
 def _ms(started: float) -> int:

@@ -307,3 +307,27 @@ async def test_private_and_plain_urls_are_refused_by_default(url: str) -> None:
 
 async def test_loopback_is_allowed_only_when_configured() -> None:
     await check_endpoint_url("http://127.0.0.1:9000/hook", allow_private=True)
+
+
+async def test_an_idle_dispatcher_is_woken_by_the_commit_not_the_poll(
+    tables: tuple[WebhookTables, async_sessionmaker[AsyncSession]],
+) -> None:
+    webhook_tables, sessionmaker = tables
+    receiver = Receiver(secret=new_secret())
+    runner, url = await _serve(receiver)
+    dispatcher = WebhookDispatcher(sessionmaker, webhook_tables, allow_private=True, schedule=FAST, poll_seconds=60)
+    running = asyncio.create_task(dispatcher.run())
+    try:
+        owner = await _endpoint(sessionmaker, webhook_tables, url, receiver.secret)
+        await asyncio.sleep(0.3)  # the dispatcher found nothing and waits (for up to a minute)
+        for expected in (1, 2):
+            await _enqueue(sessionmaker, webhook_tables, owner, 1)
+            for _ in range(100):  # 5 s at most, far below the 60 s poll
+                if len(receiver.processed) == expected:
+                    break
+                await asyncio.sleep(0.05)
+            assert len(receiver.processed) == expected
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await runner.cleanup()
