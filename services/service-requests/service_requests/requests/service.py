@@ -104,35 +104,14 @@ def to_partner_read(row: Any, identity: Identity, now: dt.datetime) -> PartnerRe
     """
     snapshot = row.type_snapshot
     shareable = {attribute["code"] for attribute in snapshot.get("form", []) if attribute.get("shareable")}
-    return PartnerRequestRead.model_validate(
-        {
-            "id": row.id,
-            "type_id": row.type_id,
-            "type_version": row.type_version,
-            "type_code": snapshot["code"],
-            "type_name_zh": snapshot["name_zh"],
-            "type_name_en": snapshot["name_en"],
-            "category": row.category,
-            "scenario": row.scenario,
-            "community_id": row.community_id,
-            "enterprise_id": row.enterprise_id,
-            "status": row.status,
-            "description": row.description if snapshot.get("share_description") else None,
-            "answers": {code: value for code, value in row.answers.items() if code in shareable},
-            "acknowledge_due_at": row.acknowledge_due_at,
-            "resolve_due_at": row.resolve_due_at,
-            "acknowledged_at": row.acknowledged_at,
-            "resolved_at": row.resolved_at,
-            "closed_at": row.closed_at,
-            "overdue": is_overdue(row, now),
-            "outcome": row.outcome,
-            "version": row.version,
-            "created_at": row.created_at,
-            "updated_at": row.updated_at,
-            "allowed_actions": allowed_actions(row, actors_of(identity, row)),
-            "routed_partner_id": row.routed_partner_id,
-        }
-    )
+    full = read_fields(row, identity, now)
+    shared = {name: value for name, value in full.items() if name in _PARTNER_FIELDS}
+    shared["description"] = row.description if snapshot.get("share_description") else None
+    shared["answers"] = {code: value for code, value in row.answers.items() if code in shareable}
+    return PartnerRequestRead.model_validate(shared)
+
+
+_PARTNER_FIELDS = frozenset(PartnerRequestRead.model_fields)
 
 
 def allowed_actions(row: Any, actors: frozenset[Actor]) -> list[Action]:
