@@ -80,6 +80,33 @@ async def test_one_and_two_character_fragments_match(registry_app: httpx.AsyncCl
     assert percent.json()["items"] == []  # LIKE wildcards in the fragment are literal
 
 
+async def test_longer_fragments_find_exactly_the_names_that_contain_them(
+    registry_app: httpx.AsyncClient, database_url: str, demo: None
+) -> None:
+    names = await _some_names(database_url)
+    # three characters and more are looked up by their trigrams; cut fragments out of real names
+    fragments = {name[start : start + size] for name in names for start, size in ((2, 3), (1, 4), (0, 6))}
+    for fragment in sorted(fragments):
+        found: list[str] = []
+        url = f"/v1/enterprises?q={fragment}&limit=100"
+        while url:
+            response = await registry_app.get(url, headers=auth(admin()))
+            assert response.status_code == 200, response.text
+            found += [item["id"] for item in response.json()["items"]]
+            cursor = response.json()["next_cursor"]
+            url = f"/v1/enterprises?q={fragment}&limit=100&cursor={cursor}" if cursor else ""
+        assert set(found) == await _ids_matching(database_url, fragment), fragment
+
+
+async def _some_names(database_url: str) -> list[str]:
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        rows = await connection.fetch("SELECT name FROM registry.enterprise ORDER BY md5(id::text) LIMIT 4")
+    finally:
+        await connection.close()
+    return [row["name"] for row in rows]
+
+
 async def test_statistics_are_consistent_with_the_roll(registry_app: httpx.AsyncClient, demo: None) -> None:
     response = await registry_app.get(f"/v1/communities/{XINGGUANG_ID}/stats?as_of=2025-01-01", headers=auth(admin()))
     assert response.status_code == 200, response.text

@@ -22,17 +22,17 @@ def like_fragment(fragment: str) -> str:
 
 
 def fragment_grams(fragment: str) -> list[str]:
-    """The grams a name must hold to contain `fragment`: the character itself, or every pair."""
-    if len(fragment) == 1:
-        return [fragment]
-    return sorted({fragment[i : i + 2] for i in range(len(fragment) - 1)})
+    """The grams a name must hold to contain `fragment`: the character itself, the pair, or every
+    trigram of a longer fragment (rarer than its pairs, so the index hands over few candidates)."""
+    size = 1 if len(fragment) == 1 else 2 if len(fragment) == 2 else 3
+    return sorted({fragment[i : i + size] for i in range(len(fragment) - size + 1)})
 
 
 def name_filter(fragment: str) -> list[ColumnElement[bool]]:
     """Conditions for names containing `fragment`, each backed by an index.
 
     Trigrams cannot index the 1-2 character fragments most Chinese searches are, so a GIN index
-    holds every character and character pair of each name; the planner's per-gram statistics
+    holds every character, character pair and trigram of each name; the planner's per-gram statistics
     also estimate longer fragments far better than LIKE's. LIKE remains the exact check.
     Matches are paged by id, not name, so a page costs the same wherever they sit in name order.
     """
