@@ -36,8 +36,8 @@ import pytest
 from bench.harness import FACTORIES, ROOT, SERVICE_NAMES, PlatformProcess, platform_env, registry_urls
 from gateway.devkeys import ensure_dev_keys
 from gateway.tokens import mint_user_token
-from shared.auth import Identity
-from tests.support.identities import admin
+from shared.auth import Identity, Role
+from tests.support.identities import admin, identity, staff
 
 E2E_RATE_LIMIT = "200/minute"
 # Delivery for tests: retries within seconds, and a killed worker's leases expire after 3 s.
@@ -215,6 +215,28 @@ async def create_bank(client: httpx.AsyncClient, platform: RunningPlatform) -> t
     issued = await client.post(f"/v1/partners/{partner.json()['id']}/api-keys", headers=platform.auth(admin()))
     assert issued.status_code == 201, issued.text
     return partner.json()["id"], issued.json()["api_key"]
+
+
+@dataclass(frozen=True)
+class FinancingSetup:
+    """A bank with its key, a financing type routed to it, and a representative who may request it."""
+
+    bank_id: str
+    api_key: str
+    type_id: str
+    representative: Identity
+
+
+async def financing_setup(client: httpx.AsyncClient, platform: RunningPlatform) -> FinancingSetup:
+    """Through the gateway: an admin creates the bank and its key; staff publish the financing type."""
+    community_id = uuid.uuid4()
+    bank_id, api_key = await create_bank(client, platform)
+    service_type = await client.post(
+        "/v1/service-types", json=financing_type_body(community_id, bank_id), headers=platform.auth(staff(community_id))
+    )
+    assert service_type.status_code == 201, service_type.text
+    representative = identity(Role.enterprise_rep, enterprise_id=uuid.uuid4(), community_ids=[community_id])
+    return FinancingSetup(bank_id, api_key, service_type.json()["id"], representative)
 
 
 def financing_type_body(community_id: uuid.UUID, bank_id: str) -> dict[str, Any]:

@@ -10,23 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import uuid
 from typing import Any
 
 import httpx
 from standardwebhooks import Webhook
 
-from shared.auth import Identity, Role
 from shared.webhooks import new_secret
 from tests.e2e.conftest import (
     ModuleProcess,
     RunningPlatform,
     SimulatorFactory,
     WorkerFactory,
-    create_bank,
-    financing_type_body,
+    financing_setup,
 )
-from tests.support.identities import identity, staff
 
 
 async def wait_for_status(
@@ -53,30 +49,19 @@ def forged_headers() -> dict[str, str]:
     return {"webhook-id": "msg_forged", "webhook-timestamp": str(int(now.timestamp())), "webhook-signature": signature}
 
 
-def representative(community_id: uuid.UUID) -> Identity:
-    return identity(Role.enterprise_rep, enterprise_id=uuid.uuid4(), community_ids=[community_id])
-
-
 async def test_a_bank_resolves_a_financing_request_with_an_outcome_the_enterprise_rates(
     platform: RunningPlatform, webhook_worker: WorkerFactory, partner_simulator: SimulatorFactory
 ) -> None:
-    community_id = uuid.uuid4()
-    rep = representative(community_id)
     async with platform.client() as client:
-        bank_id, api_key = await create_bank(client, platform)
+        setup = await financing_setup(client, platform)
+        bank_id, api_key, rep = setup.bank_id, setup.api_key, setup.representative
         bank = {"Authorization": f"Bearer {api_key}"}
-        service_type = await client.post(
-            "/v1/service-types",
-            json=financing_type_body(community_id, bank_id),
-            headers=platform.auth(staff(community_id)),
-        )
-        assert service_type.status_code == 201, service_type.text
         simulator: ModuleProcess = partner_simulator(api_key)
         await asyncio.to_thread(simulator.start)
         await asyncio.to_thread(webhook_worker)
 
         ask = {
-            "type_id": service_type.json()["id"],
+            "type_id": setup.type_id,
             "description": "设备升级需要流动资金贷款",
             "answers": {"amount": 500000, "contact_phone": "13800000000"},
             "partner_id": bank_id,

@@ -9,7 +9,6 @@ one takes over. In the end every message was delivered, each `webhook-id` was pr
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
@@ -21,11 +20,8 @@ from tests.e2e.conftest import (
     RunningPlatform,
     SimulatorFactory,
     WorkerFactory,
-    create_bank,
-    financing_type_body,
+    financing_setup,
 )
-from tests.e2e.test_partner_financing import representative
-from tests.support.identities import staff
 
 REQUESTS = 20
 T = TypeVar("T")
@@ -44,17 +40,10 @@ async def eventually(probe: Callable[[], Awaitable[T]], done: Callable[[T], bool
 async def test_every_event_arrives_once_though_the_partner_was_down_and_the_worker_killed(
     platform: RunningPlatform, webhook_worker: WorkerFactory, partner_simulator: SimulatorFactory
 ) -> None:
-    community_id = uuid.uuid4()
-    rep = representative(community_id)
     async with platform.client() as client:
-        bank_id, api_key = await create_bank(client, platform)
+        setup = await financing_setup(client, platform)
+        bank_id, api_key, rep = setup.bank_id, setup.api_key, setup.representative
         bank = {"Authorization": f"Bearer {api_key}"}
-        service_type = await client.post(
-            "/v1/service-types",
-            json=financing_type_body(community_id, bank_id),
-            headers=platform.auth(staff(community_id)),
-        )
-        assert service_type.status_code == 201, service_type.text
         simulator = partner_simulator(api_key)
         await asyncio.to_thread(simulator.start)  # registers its endpoint and keeps the secret
         async with httpx.AsyncClient(base_url=simulator.url) as simulator_client:
@@ -66,7 +55,7 @@ async def test_every_event_arrives_once_though_the_partner_was_down_and_the_work
         for number in range(1, REQUESTS + 1):
             amount = 300000 * number  # from the 17th on, above the bank's 5,000,000 limit
             ask = {
-                "type_id": service_type.json()["id"],
+                "type_id": setup.type_id,
                 "description": f"第 {number} 笔融资申请",
                 "answers": {"amount": amount},
                 "partner_id": bank_id,
