@@ -8,8 +8,8 @@ the same `webhook-id`, which receivers use to process each message once.
 
 Enqueueing also sends `NOTIFY <schema>_webhooks` (delivered by PostgreSQL at commit), and an idle
 dispatcher `LISTEN`s on it, so a new message goes out milliseconds after its commit instead of at
-the next poll; the poll remains for retries that fall due and for when the listening connection
-is lost.
+the next poll; the poll remains for retries that fall due, and covers the seconds until a lost
+listening connection is reopened.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import secrets
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -51,7 +51,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import UUID, insert
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook
 
 from shared.errors import ValidationFailed
@@ -410,49 +410,82 @@ class WebhookDispatcher:
     async def run(self) -> None:
         """Deliver forever; a failing database or network is logged and retried."""
         wake = asyncio.Event()
-        async with aiohttp.ClientSession(timeout=self._timeout) as http, self._listening(wake):
-            while True:
-                wake.clear()  # before claiming: a NOTIFY during the batch starts the next one at once
-                try:
-                    made = await self.run_once(http)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # keep dispatching whatever one batch did
-                    logger.warning("webhook_dispatch_failed", error_type=type(exc).__name__)
-                    made = 0
-                if made == 0:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(wake.wait(), self._poll_seconds)
-
-    @contextlib.asynccontextmanager
-    async def _listening(self, wake: asyncio.Event) -> AsyncIterator[None]:
-        """LISTEN on the schema's channel with one dedicated connection; without it, polling alone."""
-        channel = wake_channel(self._tables)
-        engine: AsyncEngine = self._sessionmaker.kw["bind"]
-
-        def notified(*_: object) -> None:
-            wake.set()
-
+        listener = _Listener(self._sessionmaker.kw["bind"], wake_channel(self._tables), wake)
         try:
-            connection = await engine.connect()
-        except Exception as exc:
-            logger.warning("webhook_listen_unavailable", error_type=type(exc).__name__)
-            yield
-            return
-        try:
-            raw: Any = (await connection.get_raw_connection()).driver_connection
-            await raw.add_listener(channel, notified)
-        except Exception as exc:
-            logger.warning("webhook_listen_unavailable", error_type=type(exc).__name__)
-            await connection.close()
-            yield
-            return
-        try:
-            yield
+            async with aiohttp.ClientSession(timeout=self._timeout) as http:
+                while True:
+                    await listener.ensure()
+                    wake.clear()  # before claiming: a NOTIFY during the batch starts the next one at once
+                    try:
+                        made = await self.run_once(http)
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as exc:  # keep dispatching whatever one batch did
+                        logger.warning("webhook_dispatch_failed", error_type=type(exc).__name__)
+                        made = 0
+                    if made == 0:
+                        idle = (
+                            self._poll_seconds
+                            if listener.listening
+                            else min(self._poll_seconds, listener.RETRY_SECONDS)
+                        )
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(wake.wait(), idle)
         finally:
+            await listener.close()
+
+
+class _Listener:
+    """One dedicated connection LISTENing on a channel; reopened when lost, polling meanwhile."""
+
+    RETRY_SECONDS = 5.0
+
+    def __init__(self, engine: AsyncEngine, channel: str, wake: asyncio.Event) -> None:
+        self._engine = engine
+        self._channel = channel
+        self._wake = wake
+        self._connection: AsyncConnection | None = None
+        self._raw: Any = None
+        self._next_try = 0.0
+
+    def _notified(self, *_: object) -> None:
+        self._wake.set()
+
+    @property
+    def listening(self) -> bool:
+        return self._raw is not None and not self._raw.is_closed()
+
+    async def ensure(self) -> None:
+        """Listen if not listening (a cheap check when all is well; at most one try per 5 s)."""
+        if self.listening:
+            return
+        if time.monotonic() < self._next_try:
+            return
+        await self.close()
+        self._next_try = time.monotonic() + self.RETRY_SECONDS
+        try:
+            self._connection = await self._engine.connect()
+            self._raw = (await self._connection.get_raw_connection()).driver_connection
+            await self._raw.add_listener(self._channel, self._notified)
+            self._raw.add_termination_listener(self._notified)  # a lost connection wakes the loop to reopen it
+        except Exception as exc:
+            logger.warning("webhook_listen_unavailable", error_type=type(exc).__name__)
+            await self.close()
+            return
+        self._wake.set()  # anything committed while nobody listened is claimed now
+
+    async def close(self) -> None:
+        connection, raw = self._connection, self._raw
+        self._connection = self._raw = None
+        if raw is not None and not raw.is_closed():
             with contextlib.suppress(Exception):
-                await raw.remove_listener(channel, notified)
-            await connection.close()
+                await raw.remove_listener(self._channel, self._notified)
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                if raw is not None and raw.is_closed():
+                    await connection.invalidate()
+                else:
+                    await connection.close()
 
 
 async def redeliver(session: AsyncSession, tables: WebhookTables, message_id: str) -> bool:

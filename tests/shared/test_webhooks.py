@@ -331,3 +331,40 @@ async def test_an_idle_dispatcher_is_woken_by_the_commit_not_the_poll(
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
         await runner.cleanup()
+
+
+async def test_a_lost_listening_connection_is_reopened(
+    tables: tuple[WebhookTables, async_sessionmaker[AsyncSession]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    webhook_tables, sessionmaker = tables
+    monkeypatch.setattr("shared.webhooks._Listener.RETRY_SECONDS", 0.2)
+    receiver = Receiver(secret=new_secret())
+    runner, url = await _serve(receiver)
+    dispatcher = WebhookDispatcher(sessionmaker, webhook_tables, allow_private=True, schedule=FAST, poll_seconds=60)
+    running = asyncio.create_task(dispatcher.run())
+    try:
+        owner = await _endpoint(sessionmaker, webhook_tables, url, receiver.secret)
+        await asyncio.sleep(0.3)
+        async with sessionmaker() as session, session.begin():
+            killed = await session.scalar(
+                text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query = :listen"),
+                {"listen": f'LISTEN "{SCHEMA}_webhooks"'},
+            )
+        assert killed == 1  # the dispatcher's listening connection is gone
+        await asyncio.sleep(0.5)  # it notices (termination listener) and listens again
+        async with sessionmaker() as session:
+            listening = await session.scalar(
+                text("SELECT count(*) FROM pg_stat_activity WHERE query = :listen"),
+                {"listen": f'LISTEN "{SCHEMA}_webhooks"'},
+            )
+        assert listening == 1
+        await _enqueue(sessionmaker, webhook_tables, owner, 1)
+        for _ in range(100):  # 5 s at most, far below the 60 s poll
+            if receiver.processed:
+                break
+            await asyncio.sleep(0.05)
+        assert len(receiver.processed) == 1
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await runner.cleanup()
