@@ -13,7 +13,7 @@ from asgi_lifespan import LifespanManager
 from standardwebhooks import Webhook
 
 from shared.webhooks import new_secret
-from tools.partner_simulator import State, create_app, decide
+from tools.partner_simulator import State, create_app, decide, outcome_for, plan_campaign
 
 
 def signed(secret: str, webhook_id: str, payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
@@ -75,3 +75,18 @@ def test_the_bank_approves_up_to_five_million_and_refuses_above_or_without_an_am
     assert decide({"amount": 0})["decision"] == "refused"
     refused = decide({})
     assert refused["decision"] == "refused" and refused["refusal_reason"]
+
+
+def test_the_mcn_agency_plans_a_campaign_two_weeks_out() -> None:
+    request = {"type_name_zh": "直播带货对接", "answers": {"product": "龙井茶礼盒"}}
+    assert outcome_for(
+        "mcn",
+        request,
+    ) == plan_campaign(request)
+    assert plan_campaign(request, today=dt.date(2026, 11, 27)) == {
+        "kind": "mcn_campaign",
+        "campaign_name": "直播带货对接 直播专场",
+        "campaign_date": "2026-12-11",
+        "channel": "抖音",
+    }
+    assert outcome_for("bank", {"answers": {"amount": 100}})["kind"] == "financing"

@@ -1,6 +1,7 @@
-"""A partner bank, runnable: `python -m tools.partner_simulator --gateway URL --api-key KEY --port P --state FILE`.
+"""A partner, runnable: `python -m tools.partner_simulator --gateway URL --api-key KEY --port P --state FILE`.
 
-It is how a real partner integrates, in one file:
+A bank by default (financing decisions); `--kind mcn` makes it an MCN agency that answers with a
+livestream campaign. It is how a real partner integrates, in one file:
 
 1. `--register` registers `http://127.0.0.1:<port>/webhooks` (or `--url`) through the gateway with the
    partner's API key and keeps the `whsec_` secret, shown only once, in the state file.
@@ -9,7 +10,7 @@ It is how a real partner integrates, in one file:
 3. A background loop processes each inbox message exactly once. On `RequestRouted`, and on a
    `RequestTransitioned` made by someone else (staff routing it to us again, say), the bank reads
    the request (only its shareable answers) and does what its `allowed_actions` let it: accept,
-   start, and resolve with a financing decision. Every call carries `If-Match` and an
+   start, and resolve with its outcome (a financing decision, or an MCN campaign). Every call carries `If-Match` and an
    `Idempotency-Key` made of webhook-id and action, and the next step is chosen from the request's
    current state, so a crash and retry never acts twice. The message is marked processed in the
    same SQLite transaction as the decision.
@@ -47,6 +48,9 @@ from starlette.routing import Route
 MAX_APPROVED_CNY = Decimal("5000000")
 ANNUAL_RATE_PERCENT = "3.45"
 TERM_MONTHS = 12
+# The MCN agency's policy: a livestream on Douyin two weeks after it resolves the request.
+CAMPAIGN_LEAD = dt.timedelta(days=14)
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 RETRY_SECONDS = 1.0  # after a failed call to the platform the message stays in the inbox
 
 SCHEMA = """
@@ -172,6 +176,22 @@ def decide(answers: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def plan_campaign(request: dict[str, Any], today: dt.date | None = None) -> dict[str, Any]:
+    """The MCN agency's outcome: a campaign named after the service, two weeks out (Shanghai date)."""
+    day = (today or dt.datetime.now(SHANGHAI).date()) + CAMPAIGN_LEAD
+    return {
+        "kind": "mcn_campaign",
+        "campaign_name": f"{request['type_name_zh']} 直播专场",
+        "campaign_date": day.isoformat(),
+        "channel": "抖音",
+    }
+
+
+def outcome_for(kind: str, request: dict[str, Any]) -> dict[str, Any]:
+    """What this partner resolves the request with: a bank decides, an MCN agency plans a campaign."""
+    return decide(request["answers"]) if kind == "bank" else plan_campaign(request)
+
+
 def retry_after(response: httpx.Response) -> float:
     """The gateway's `Retry-After` in seconds (at most 5; 1 when absent or unreadable)."""
     try:
@@ -186,9 +206,10 @@ class TryLater(Exception):
 
 @dataclass
 class Bank:
-    """The bank's side of the API: read a routed request and take it to a decision."""
+    """The partner's side of the API: read a routed request and take it to an outcome."""
 
     http: httpx.AsyncClient  # base_url = the gateway, Authorization = the partner's API key
+    kind: str = "bank"  # or "mcn"
 
     async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One API call; waits out the gateway's rate limit (`Retry-After`) a few times."""
@@ -219,8 +240,9 @@ class Bank:
         for _ in range(6):  # at most accept, start, resolve, each retried once after a 412
             allowed = request["allowed_actions"]
             if "resolve" in allowed:
-                outcome = decide(request["answers"])
-                reason = "已审批 Approved" if outcome["decision"] == "approved" else "未通过 Refused"
+                outcome = outcome_for(self.kind, request)
+                approved = outcome.get("decision", "approved") == "approved"
+                reason = "已审批 Approved" if approved else "未通过 Refused"
                 body: dict[str, Any] = {"action": "resolve", "reason": reason, "outcome": outcome}
             elif "start" in allowed:
                 body = {"action": "start"}
@@ -312,10 +334,10 @@ async def register(state: State, http: httpx.AsyncClient, url: str) -> None:
     await asyncio.to_thread(state.put, secret=created["secret"], endpoint_id=created["id"])
 
 
-def create_app(state: State, gateway: str, api_key: str, register_url: str | None) -> Starlette:
+def create_app(state: State, gateway: str, api_key: str, register_url: str | None, kind: str = "bank") -> Starlette:
     """The simulator's ASGI app; registers on start-up when `register_url` is given."""
     http = httpx.AsyncClient(base_url=gateway, headers={"Authorization": f"Bearer {api_key}"}, timeout=10.0)
-    simulator = Simulator(state, Bank(http))
+    simulator = Simulator(state, Bank(http, kind))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -343,17 +365,20 @@ def create_app(state: State, gateway: str, api_key: str, register_url: str | Non
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="A partner bank that answers financing requests through the API.")
+    parser = argparse.ArgumentParser(
+        description="A partner (bank or MCN agency) answering its requests through the API."
+    )
     parser.add_argument("--gateway", required=True, help="the platform's gateway, e.g. http://127.0.0.1:8000")
     parser.add_argument("--api-key", required=True, help="the partner's API key (bjp_...)")
     parser.add_argument("--port", type=int, required=True, help="where to listen for webhooks (127.0.0.1)")
     parser.add_argument("--state", type=Path, required=True, help="SQLite file: secret, inbox, decisions")
     parser.add_argument("--register", action="store_true", help="register the webhook URL unless already done")
     parser.add_argument("--url", help="the URL to register (default http://127.0.0.1:<port>/webhooks)")
+    parser.add_argument("--kind", choices=("bank", "mcn"), default="bank", help="financing decisions or campaigns")
     args = parser.parse_args(argv)
     args.state.parent.mkdir(parents=True, exist_ok=True)
     register_url = (args.url or f"http://127.0.0.1:{args.port}/webhooks") if args.register else None
-    app = create_app(State(args.state), args.gateway.rstrip("/"), args.api_key, register_url)
+    app = create_app(State(args.state), args.gateway.rstrip("/"), args.api_key, register_url, args.kind)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 
 

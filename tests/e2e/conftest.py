@@ -184,19 +184,19 @@ def webhook_worker(platform: RunningPlatform) -> Iterator[WorkerFactory]:
             worker.stop()
 
 
-SimulatorFactory = Callable[[str], ModuleProcess]
+SimulatorFactory = Callable[..., ModuleProcess]
 
 
 @pytest.fixture
 def partner_simulator(platform: RunningPlatform, tmp_path: Path) -> Iterator[SimulatorFactory]:
-    """`partner_simulator(api_key)`: a bank simulator for that key, registered, not yet started."""
+    """`partner_simulator(api_key, kind="bank")`: a partner simulator for that key, registered, not yet started."""
     simulators: list[ModuleProcess] = []
 
-    def create(api_key: str) -> ModuleProcess:
+    def create(api_key: str, kind: str = "bank") -> ModuleProcess:
         simulator = ModuleProcess(f"partner-simulator-{len(simulators)}", "tools.partner_simulator", dict(os.environ))
         state = tmp_path / f"{simulator.name}.sqlite3"
         simulator.args = ["--gateway", platform.gateway_url, "--api-key", api_key]
-        simulator.args += ["--port", str(simulator.port), "--state", str(state), "--register"]
+        simulator.args += ["--port", str(simulator.port), "--state", str(state), "--register", "--kind", kind]
         simulators.append(simulator)
         return simulator
 
@@ -207,9 +207,10 @@ def partner_simulator(platform: RunningPlatform, tmp_path: Path) -> Iterator[Sim
             simulator.stop()
 
 
-async def create_bank(client: httpx.AsyncClient, platform: RunningPlatform) -> tuple[str, str]:
-    """A bank partner and its API key, created by an admin at the gateway: (partner id, key)."""
-    body = {"kind": "bank", "name": f"滨江测试银行{secrets.token_hex(3)}", "contact": "ops@bank.example"}
+async def create_bank(client: httpx.AsyncClient, platform: RunningPlatform, kind: str = "bank") -> tuple[str, str]:
+    """A bank (or MCN agency) and its API key, created by an admin at the gateway: (partner id, key)."""
+    name = "滨江测试银行" if kind == "bank" else "星光直播机构"
+    body = {"kind": kind, "name": f"{name}{secrets.token_hex(3)}", "contact": "ops@partner.example"}
     partner = await client.post("/v1/partners", json=body, headers=platform.auth(admin()))
     assert partner.status_code == 201, partner.text
     issued = await client.post(f"/v1/partners/{partner.json()['id']}/api-keys", headers=platform.auth(admin()))
@@ -227,16 +228,39 @@ class FinancingSetup:
     representative: Identity
 
 
-async def financing_setup(client: httpx.AsyncClient, platform: RunningPlatform) -> FinancingSetup:
-    """Through the gateway: an admin creates the bank and its key; staff publish the financing type."""
+async def financing_setup(client: httpx.AsyncClient, platform: RunningPlatform, kind: str = "bank") -> FinancingSetup:
+    """Through the gateway: an admin creates the partner and its key; staff publish a type it handles
+    (financing for a bank, a livestream campaign for an MCN agency)."""
     community_id = uuid.uuid4()
-    bank_id, api_key = await create_bank(client, platform)
-    service_type = await client.post(
-        "/v1/service-types", json=financing_type_body(community_id, bank_id), headers=platform.auth(staff(community_id))
-    )
+    bank_id, api_key = await create_bank(client, platform, kind)
+    body = financing_type_body(community_id, bank_id) if kind == "bank" else campaign_type_body(community_id, bank_id)
+    service_type = await client.post("/v1/service-types", json=body, headers=platform.auth(staff(community_id)))
     assert service_type.status_code == 201, service_type.text
     representative = identity(Role.enterprise_rep, enterprise_id=uuid.uuid4(), community_ids=[community_id])
     return FinancingSetup(bank_id, api_key, service_type.json()["id"], representative)
+
+
+def campaign_type_body(community_id: uuid.UUID, agency_id: str) -> dict[str, Any]:
+    """A livestream-sales service type routed to one MCN agency, which sees the product only."""
+    body = financing_type_body(community_id, agency_id)
+    return body | {
+        "code": f"livestream-{secrets.token_hex(4)}",
+        "name_zh": "直播带货对接",
+        "name_en": "Livestream sales",
+        "form": [
+            {
+                "code": "product",
+                "label_zh": "产品",
+                "label_en": "Product",
+                "datatype": "string",
+                "required": True,
+                "order": 1,
+                "shareable": True,
+            },
+            {"code": "contact_phone", "label_zh": "联系电话", "label_en": "Phone", "datatype": "string", "order": 2},
+        ],
+        "handler": {"kind": "mcn", "partner_ids": [agency_id]},
+    }
 
 
 def financing_type_body(community_id: uuid.UUID, bank_id: str) -> dict[str, Any]:
