@@ -339,72 +339,96 @@ class WebhookDispatcher:
             return Outcome(None, _ms(started), None, type(exc).__name__, None)
 
     async def record(self, row: Any, endpoint: Any, outcome: Outcome) -> None:
-        """Log the attempt and schedule, finish or give up on the message."""
+        """Log one attempt and schedule, finish or give up on its message."""
+        await self.record_all([(row, endpoint, outcome)])
+
+    async def record_all(self, results: Sequence[tuple[Any, Any, Outcome]]) -> None:
+        """Log a batch's attempts and schedule, finish or give up on each message, in one transaction.
+
+        The usual batch (everything delivered) costs three statements, whatever its size: the
+        attempts, the delivered messages, the endpoints now known to be healthy.
+        """
         message, endpoint_table = self._tables.message, self._tables.endpoint
-        disabled_reason: str | None = None
+        disabled: list[tuple[uuid.UUID, str]] = []
+        delivered = [(row, endpoint, outcome) for row, endpoint, outcome in results if outcome.delivered]
         async with self._sessionmaker() as session, session.begin():
             await session.execute(
-                insert(self._tables.attempt).values(
-                    id=uuid.uuid4(),
-                    message_id=row.id,
-                    status_code=outcome.status_code,
-                    duration_ms=outcome.duration_ms,
-                    response_excerpt=outcome.excerpt,
-                    error=outcome.error,
-                )
+                insert(self._tables.attempt),
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "message_id": row.id,
+                        "status_code": outcome.status_code,
+                        "duration_ms": outcome.duration_ms,
+                        "response_excerpt": outcome.excerpt,
+                        "error": outcome.error,
+                    }
+                    for row, _, outcome in results
+                ],
             )
-            if outcome.delivered:
+            by_status: dict[int | None, list[str]] = {}
+            for row, _, outcome in delivered:
+                by_status.setdefault(outcome.status_code, []).append(row.id)
+            for status_code, ids in by_status.items():
                 await session.execute(
                     update(message)
-                    .where(message.c.id == row.id)
-                    .values(
-                        status="delivered",
-                        delivered_at=func.now(),
-                        lease_until=None,
-                        last_status_code=outcome.status_code,
-                    )
+                    .where(message.c.id.in_(ids))
+                    .values(status="delivered", delivered_at=func.now(), lease_until=None, last_status_code=status_code)
                 )
+            for row, endpoint, outcome in results:
+                if not outcome.delivered:
+                    reason = await self._failed(session, row, endpoint, outcome)
+                    if reason is not None:
+                        disabled.append((endpoint.id, reason))
+            healthy = {endpoint.id for _, endpoint, _ in delivered}
+            if healthy:  # after the failures: one delivery proves the endpoint works again
                 await session.execute(
-                    update(endpoint_table).where(endpoint_table.c.id == endpoint.id).values(failing_since=None)
+                    update(endpoint_table).where(endpoint_table.c.id.in_(healthy)).values(failing_since=None)
                 )
-                return
-            failing_since = endpoint.failing_since or dt.datetime.now(dt.UTC)
-            if outcome.status_code == 410:
-                disabled_reason = "the endpoint answered 410 Gone"
-            elif dt.datetime.now(dt.UTC) - failing_since >= DISABLE_AFTER:
-                disabled_reason = "failing for 5 days"
-            attempts_done = row.attempts
-            exhausted = attempts_done > len(self._schedule)
-            delay = 0.0 if exhausted else self._schedule[attempts_done - 1] * random.uniform(0.9, 1.1)
-            if outcome.retry_after is not None:
-                delay = max(delay, min(outcome.retry_after, 86400.0))
-            await session.execute(
-                update(message)
-                .where(message.c.id == row.id)
-                .values(
-                    status="failed" if exhausted or disabled_reason else "pending",
-                    lease_until=None,
-                    last_status_code=outcome.status_code,
-                    next_attempt_at=func.now() + dt.timedelta(seconds=delay),
-                )
-            )
-            values: dict[str, Any] = {"failing_since": func.coalesce(endpoint_table.c.failing_since, func.now())}
-            if disabled_reason:
-                values |= {"disabled_at": func.now(), "disabled_reason": disabled_reason}
-            await session.execute(update(endpoint_table).where(endpoint_table.c.id == endpoint.id).values(**values))
-        if disabled_reason:
-            logger.warning("webhook_endpoint_disabled", endpoint_id=str(endpoint.id), reason=disabled_reason)
+        for endpoint_id, reason in disabled:
+            logger.warning("webhook_endpoint_disabled", endpoint_id=str(endpoint_id), reason=reason)
             if self._on_endpoint_disabled is not None:
-                await self._on_endpoint_disabled(endpoint.id, disabled_reason)
+                await self._on_endpoint_disabled(endpoint_id, reason)
+
+    async def _failed(self, session: AsyncSession, row: Any, endpoint: Any, outcome: Outcome) -> str | None:
+        """Schedule the next attempt (or give up); returns why the endpoint is disabled, if it now is."""
+        message, endpoint_table = self._tables.message, self._tables.endpoint
+        disabled_reason: str | None = None
+        failing_since = endpoint.failing_since or dt.datetime.now(dt.UTC)
+        if outcome.status_code == 410:
+            disabled_reason = "the endpoint answered 410 Gone"
+        elif dt.datetime.now(dt.UTC) - failing_since >= DISABLE_AFTER:
+            disabled_reason = "failing for 5 days"
+        attempts_done = row.attempts
+        exhausted = attempts_done > len(self._schedule)
+        delay = 0.0 if exhausted else self._schedule[attempts_done - 1] * random.uniform(0.9, 1.1)
+        if outcome.retry_after is not None:
+            delay = max(delay, min(outcome.retry_after, 86400.0))
+        await session.execute(
+            update(message)
+            .where(message.c.id == row.id)
+            .values(
+                status="failed" if exhausted or disabled_reason else "pending",
+                lease_until=None,
+                last_status_code=outcome.status_code,
+                next_attempt_at=func.now() + dt.timedelta(seconds=delay),
+            )
+        )
+        values: dict[str, Any] = {"failing_since": func.coalesce(endpoint_table.c.failing_since, func.now())}
+        if disabled_reason:
+            values |= {"disabled_at": func.now(), "disabled_reason": disabled_reason}
+        await session.execute(update(endpoint_table).where(endpoint_table.c.id == endpoint.id).values(**values))
+        return disabled_reason
 
     async def run_once(self, http: aiohttp.ClientSession) -> int:
-        """Claim, deliver concurrently, record; returns how many attempts were made."""
+        """Claim, deliver concurrently, record the batch; returns how many attempts were made."""
         claimed = await self.claim()
-
-        async def attempt(row: Any, endpoint: Any) -> None:
-            await self.record(row, endpoint, await self.deliver(http, row, endpoint))
-
-        await asyncio.gather(*(attempt(row, endpoint) for row, endpoint in claimed))
+        if not claimed:
+            return 0
+        outcomes = await asyncio.gather(*(self.deliver(http, row, endpoint) for row, endpoint in claimed))
+        await self.record_all(
+            [(row, endpoint, outcome) for (row, endpoint), outcome in zip(claimed, outcomes, strict=True)]
+        )
         return len(claimed)
 
     async def run(self) -> None:
