@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import structlog
+from prometheus_client import Counter
 from sqlalchemy import (
     ARRAY,
     Column,
@@ -59,6 +60,13 @@ from shared.i18n import Text as I18nText
 from shared.jsonutil import dumps
 
 logger = structlog.get_logger("shared.webhooks")
+
+DELIVERY_ATTEMPTS = Counter(
+    "webhook_delivery_attempts_total",
+    "Webhook delivery attempts by result (delivered, failed: a non-2xx answer or no answer)",
+    ["result"],
+)
+ENDPOINTS_DISABLED = Counter("webhook_endpoints_disabled_total", "Endpoints the dispatcher disabled (410, 5 days)")
 
 # Seconds to wait before attempt n+1 after attempt n failed (attempt 1 is immediate).
 RETRY_SCHEDULE: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
@@ -385,7 +393,10 @@ class WebhookDispatcher:
                 await session.execute(
                     update(endpoint_table).where(endpoint_table.c.id.in_(healthy)).values(failing_since=None)
                 )
+        DELIVERY_ATTEMPTS.labels("delivered").inc(len(delivered))
+        DELIVERY_ATTEMPTS.labels("failed").inc(len(results) - len(delivered))
         for endpoint_id, reason in disabled:
+            ENDPOINTS_DISABLED.inc()
             logger.warning("webhook_endpoint_disabled", endpoint_id=str(endpoint_id), reason=reason)
             if self._on_endpoint_disabled is not None:
                 await self._on_endpoint_disabled(endpoint_id, reason)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import aiohttp
 import pytest
 from aiohttp import web
+from prometheus_client import REGISTRY
 from sqlalchemy import MetaData, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook, WebhookVerificationError
@@ -146,6 +147,7 @@ async def test_down_receiver_gets_every_event_once_back(
     webhook_tables, sessionmaker = tables
     receiver = Receiver(secret=new_secret(), fail_first=6)
     runner, url = await _serve(receiver)
+    before = {result: _attempts(result) for result in ("delivered", "failed")}
     try:
         owner = await _endpoint(sessionmaker, webhook_tables, url, receiver.secret)
         await _enqueue(sessionmaker, webhook_tables, owner, 5)
@@ -160,6 +162,13 @@ async def test_down_receiver_gets_every_event_once_back(
         attempts = (await session.execute(select(webhook_tables.attempt.c.status_code))).scalars().all()
     assert set(statuses) == {"delivered"}
     assert attempts.count(500) == 6 and attempts.count(204) == 5
+    # the same counts on /metrics (webhook_delivery_attempts_total)
+    assert _attempts("delivered") - before["delivered"] == 5
+    assert _attempts("failed") - before["failed"] == 6
+
+
+def _attempts(result: str) -> float:
+    return REGISTRY.get_sample_value("webhook_delivery_attempts_total", {"result": result}) or 0.0
 
 
 async def test_killing_the_dispatcher_mid_run_loses_nothing(
