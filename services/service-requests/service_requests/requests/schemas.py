@@ -129,8 +129,9 @@ class McnCampaignOutcome(BaseModel):
 Outcome = Annotated[FinancingOutcome | McnCampaignOutcome, Field(discriminator="kind")]
 
 
-class RequestRead(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RequestHead(BaseModel):
+    """The fields every view of a request starts with: which request, of which type, whose."""
+
     id: uuid.UUID
     type_id: uuid.UUID
     type_version: int
@@ -141,6 +142,10 @@ class RequestRead(BaseModel):
     scenario: str
     community_id: uuid.UUID
     enterprise_id: uuid.UUID | None
+
+
+class RequestRead(RequestHead):
+    model_config = ConfigDict(extra="forbid")
     requester_subject: str
     status: Status
     description: str
@@ -168,7 +173,7 @@ class RequestRead(BaseModel):
     allowed_actions: list[Action] = Field(description="What the caller may do next")
 
 
-class PartnerRequestRead(BaseModel):
+class PartnerRequestRead(RequestHead):
     """What a partner sees of a request routed to it: its workflow fields and the shareable part only.
 
     `answers` holds only the attributes the type version marks `shareable`; `description` is null
@@ -210,16 +215,6 @@ class PartnerRequestRead(BaseModel):
             ]
         },
     )
-    id: uuid.UUID
-    type_id: uuid.UUID
-    type_version: int
-    type_code: str
-    type_name_zh: str
-    type_name_en: str
-    category: str
-    scenario: str
-    community_id: uuid.UUID
-    enterprise_id: uuid.UUID | None
     status: Status
     description: str | None = Field(description="Null unless the type version shares the description")
     answers: dict[str, Any] = Field(description="Only the answers to attributes marked `shareable`")
