@@ -9,10 +9,12 @@ import signal
 import sys
 import uuid
 
+import httpx
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import insert, select
 
+from bench.harness import free_port
 from service_requests.database import webhook_tables
 from service_requests.settings import Settings
 from service_requests.webhooks.dispatch import build_dispatcher
@@ -77,7 +79,9 @@ async def test_the_dispatcher_waits_as_the_configured_schedule_says_then_gives_u
 
 
 async def test_the_worker_runs_until_sigterm_and_then_exits_cleanly(database_url: str) -> None:
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "PLATFORM_ENV": "test", "REQUESTS_LOG_LEVEL": "INFO"}
+    env["REQUESTS_WEBHOOK_WORKER_METRICS_PORT"] = str(port)
     worker = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -91,6 +95,9 @@ async def test_the_worker_runs_until_sigterm_and_then_exits_cleanly(database_url
     try:
         started = await asyncio.wait_for(worker.stdout.readline(), 30)
         assert b"webhook_worker_started" in started, started
+        async with httpx.AsyncClient() as client:
+            metrics = await client.get(f"http://127.0.0.1:{port}/metrics")
+        assert metrics.status_code == 200 and "webhook_delivery_attempts_total" in metrics.text
         await asyncio.sleep(0.5)  # a few idle polls
         worker.send_signal(signal.SIGTERM)
         rest, _ = await asyncio.wait_for(worker.communicate(), 10)

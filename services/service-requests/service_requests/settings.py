@@ -23,6 +23,7 @@ class Settings(PlatformSettings):
     webhook_lease_seconds: float = 60.0  # a message a dead dispatcher leased is retried after this
     webhook_poll_seconds: float = 0.5  # idle wait when nothing is due
     webhook_timeout_seconds: float = 15.0  # one delivery attempt, connect to last byte
+    webhook_worker_metrics_port: int | None = None  # the standalone worker's /metrics on 127.0.0.1
 
     @field_validator("webhook_retry_schedule", mode="before")
     @classmethod

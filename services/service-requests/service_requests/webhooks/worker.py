@@ -3,7 +3,9 @@
 Reads the service's settings (`REQUESTS_*`, `DATABASE_URL`), delivers until SIGTERM or SIGINT, and
 then stops between attempts: a message it had leased is retried by any dispatcher once the lease
 (`REQUESTS_WEBHOOK_LEASE_SECONDS`) expires, with the same `webhook-id`. Run API replicas with
-`REQUESTS_WEBHOOK_DISPATCHER_ENABLED=false` when workers deliver.
+`REQUESTS_WEBHOOK_DISPATCHER_ENABLED=false` when workers deliver. With
+`REQUESTS_WEBHOOK_WORKER_METRICS_PORT`, it serves its Prometheus counters (delivery attempts,
+disabled endpoints) at `http://127.0.0.1:<port>/metrics`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import signal
 
 import structlog
+from prometheus_client import start_http_server
 
 from service_requests.settings import Settings
 from service_requests.webhooks.dispatch import build_dispatcher
@@ -41,6 +44,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
 async def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
+    if settings.webhook_worker_metrics_port is not None:
+        start_http_server(settings.webhook_worker_metrics_port, addr="127.0.0.1")  # a daemon thread
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
