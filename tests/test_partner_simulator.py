@@ -31,7 +31,8 @@ def signed(secret: str, webhook_id: str, payload: dict[str, Any]) -> tuple[bytes
 async def deliver(state: State, deliveries: list[tuple[bytes, dict[str, str]]]) -> tuple[list[int], dict[str, Any]]:
     """Run a simulator on `state` (no gateway behind it), deliver, and read its /state."""
     app = create_app(state, "http://gateway.invalid", "bjp_unused", register_url=None)
-    async with LifespanManager(app) as manager:
+    # generous timeouts: a loaded CI machine once took over the default 5 s to run the shutdown
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://simulator.test") as client:
             codes = [
