@@ -464,8 +464,11 @@ class WebhookDispatcher:
                             if listener.listening
                             else min(self._poll_seconds, listener.RETRY_SECONDS)
                         )
+                        # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
+                        # that arrives as the wake-up does, and the dispatcher would never stop
                         with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(wake.wait(), idle)
+                            async with asyncio.timeout(idle):
+                                await wake.wait()
         finally:
             await listener.close()
 

@@ -319,8 +319,11 @@ class Simulator:
                 except Exception as exc:  # a message the bank cannot read: say so, keep serving the others
                     print(f"partner simulator: {webhook_id} failed: {exc!r}", file=sys.stderr, flush=True)
                     failed = True
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+            # arrives as the wake-up does, and shutting down would wait forever
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), RETRY_SECONDS if failed else 5.0)
+                async with asyncio.timeout(RETRY_SECONDS if failed else 5.0):
+                    await self.wake.wait()
 
 
 async def register(state: State, http: httpx.AsyncClient, url: str) -> None:
