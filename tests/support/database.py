@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import asyncpg
@@ -38,8 +39,13 @@ async def drop_test_database(url: str) -> None:
         await connection.close()
 
 
-async def truncate_all(url: str) -> None:
-    """Empty every service table (not the alembic version tables) between tests."""
+async def truncate_all(url: str, attempts: int = 5) -> None:
+    """Empty every service table (not the alembic version tables) between tests.
+
+    The session's e2e processes keep writing in the background (outbox sequencing, feed cursors,
+    jobs); TRUNCATE locks every table, one after the other, so it can deadlock with one of their
+    transactions. PostgreSQL then aborts one side; when it is this one, try again.
+    """
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         tables = await connection.fetch(
@@ -47,8 +53,16 @@ async def truncate_all(url: str) -> None:
             "WHERE schemaname = ANY($1::text[]) AND tablename <> 'alembic_version'",
             list(PLATFORM_SCHEMAS),
         )
-        if tables:
-            await connection.execute("TRUNCATE " + ", ".join(row["name"] for row in tables) + " CASCADE")
+        if not tables:
+            return
+        for attempt in range(attempts):
+            try:
+                await connection.execute("TRUNCATE " + ", ".join(row["name"] for row in tables) + " CASCADE")
+                return
+            except asyncpg.DeadlockDetectedError:
+                if attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(0.1 * (attempt + 1))
     finally:
         await connection.close()
 
