@@ -8,13 +8,11 @@ A FastAPI route per proxied request would cost a third of the throughput (DESIGN
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import datetime as dt
-import time
 from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
+import structlog
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.middleware.cors import CORSMiddleware
@@ -23,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import open311
 from gateway.authn import Authenticator, SignatureRefused
-from gateway.bodies import read_body, replay
+from gateway.bodies import ClientDisconnected, read_body, replay
 from gateway.breaker import CircuitBreaker
 from gateway.database import platform_tables, request_nonce
 from gateway.identity.router import router as identity_router
@@ -33,7 +31,7 @@ from gateway.operations import STATIC_DIR
 from gateway.operations import router as operations_router
 from gateway.partners.exceptions import PartnerNameTaken, SigningKeyIdTaken, TooManyActiveKeys
 from gateway.partners.router import router as partners_router
-from gateway.proxy import ClientDisconnected, Upstream, forward, next_traceparent, strip_identity, upstream_headers
+from gateway.proxy import Upstream, forward, next_traceparent, strip_identity, upstream_headers
 from gateway.ratelimit import RateLimiter
 from gateway.routing import (
     AUTHENTICATED_OWN_PREFIXES,
@@ -50,8 +48,10 @@ from shared.db import create_engine, create_sessionmaker
 from shared.draining import DrainRefusedBody
 from shared.errors import ConstraintProblem, NotFound, ProblemError, install_problem_handlers, problem_response
 from shared.i18n import Text, negotiate_language
-from shared.idempotency import purge_expired_keys
+from shared.idempotency import expire_keys
 from shared.observability import RequestContextMiddleware, configure_logging
+
+logger = structlog.get_logger("gateway")
 
 CONSTRAINT_PROBLEMS = {
     "uq_partner_name": ConstraintProblem(PartnerNameTaken, Text("合作方名称已存在", "Name taken"), "/name"),
@@ -221,20 +221,14 @@ class Gateway:
             raise SignatureRefused(rejected.detail, extra={"reason": rejected.code}) from rejected
         return replay(body)
 
-    async def _housekeeping(self) -> None:
-        """Forget nonces too old to be replayed (a stale signature is refused before its nonce is read)
-        and Idempotency-Keys past their retention, like every service does."""
-        settings = self.settings
-        next_key_purge = time.monotonic() + settings.idempotency_purge_seconds
+    async def _purge_nonces(self) -> None:
+        """Forget nonces too old to be replayed (a stale signature is refused before its nonce is read)."""
         while True:
-            await asyncio.sleep(min(settings.nonce_purge_seconds, settings.idempotency_purge_seconds))
-            with contextlib.suppress(Exception):  # the next round retries; claims never depend on purging
+            await asyncio.sleep(self.settings.nonce_purge_seconds)
+            try:
                 await self.nonces.purge()
-            if time.monotonic() >= next_key_purge:
-                next_key_purge = time.monotonic() + settings.idempotency_purge_seconds
-                cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(hours=settings.idempotency_retention_hours)
-                with contextlib.suppress(Exception):
-                    await purge_expired_keys(self.engine, platform_tables.idempotency_key, cutoff)
+            except Exception:  # the next round retries; claims never depend on purging
+                logger.warning("nonce_purge_failed", exc_info=True)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         await receive()
@@ -270,12 +264,16 @@ class Gateway:
         )
         self.limiter = RateLimiter(settings)
         self.nonces = SqlNonceStore(self.engine, request_nonce)
-        self._purger = asyncio.create_task(self._housekeeping(), name="gateway-housekeeping")
+        # the own app's state holds the settings and the engine, as a service's does
+        self._housekeeping = [
+            asyncio.create_task(self._purge_nonces(), name="gateway-nonce-purge"),
+            asyncio.create_task(expire_keys(platform_tables.idempotency_key)(self.own), name="gateway-key-expiry"),
+        ]
 
     async def shutdown(self) -> None:
-        self._purger.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._purger
+        for task in self._housekeeping:
+            task.cancel()
+        await asyncio.gather(*self._housekeeping, return_exceptions=True)
         await self.http.close()
         await self.engine.dispose()
 

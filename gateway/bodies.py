@@ -1,7 +1,8 @@
 """Reading a request body whole at the gateway, and handing it on as if it were never read.
 
-The proxy streams bodies; only the paths that must see the bytes first (the Open311 `api_key`
-form field, signed partner requests) read them whole, bounded by `GATEWAY_MAX_BODY_BYTES`.
+The proxy streams large bodies; small ones, and the paths that must see the bytes first (the
+Open311 `api_key` form field, signed partner requests), are read whole, bounded by
+`GATEWAY_MAX_BODY_BYTES`.
 """
 
 from __future__ import annotations
@@ -12,18 +13,26 @@ from shared.errors import PayloadTooLarge
 from shared.i18n import Text
 
 
+class ClientDisconnected(Exception):
+    """The client went away before sending its whole body; there is nobody to answer."""
+
+
+def too_large() -> PayloadTooLarge:
+    return PayloadTooLarge(Text("请求体不得超过 1 MiB", "Request bodies are limited to 1 MiB"))
+
+
 async def read_body(receive: Receive, limit: int) -> bytes:
-    """The whole body; 413 Problem Details beyond `limit` bytes."""
+    """The whole body; 413 Problem Details beyond `limit` bytes, `ClientDisconnected` if the client left."""
     chunks: list[bytes] = []
     size, more = 0, True
     while more:
         message = await receive()
-        if message["type"] != "http.request":
-            break
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnected
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(Text("请求体不得超过 1 MiB", "Request bodies are limited to 1 MiB"))
+            raise too_large()
         chunks.append(chunk)
         more = message.get("more_body", False)
     return b"".join(chunks)

@@ -11,8 +11,9 @@ from prometheus_client import Counter
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
+from gateway.bodies import read_body, too_large
 from gateway.breaker import CircuitBreaker
-from shared.errors import PayloadTooLarge, ProblemError, ServiceUnavailable
+from shared.errors import ProblemError, ServiceUnavailable
 from shared.i18n import Text
 from shared.observability import random_hex
 
@@ -124,29 +125,8 @@ class _BodyState:
     too_large = False
 
 
-async def _read_small_body(receive: Receive, limit: int) -> bytes:
-    chunks = []
-    size = 0
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnected
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise _TooLarge
-        chunks.append(chunk)
-        more = message.get("more_body", False)
-    return b"".join(chunks)
-
-
 class _TooLarge(Exception):
     pass
-
-
-class ClientDisconnected(Exception):
-    """The client went away before sending its whole body; there is nobody to answer."""
 
 
 async def _stream_body(receive: Receive, limit: int, state: _BodyState) -> AsyncIterator[bytes]:
@@ -212,10 +192,7 @@ async def forward(
     data: Any = None
     if has_body:
         if declared is not None and declared <= _BUFFER_LIMIT:
-            try:
-                data = await _read_small_body(receive, max_body)
-            except _TooLarge as exc:
-                raise PayloadTooLarge(Text("请求体不得超过 1 MiB", "Request bodies are limited to 1 MiB")) from exc
+            data = await read_body(receive, max_body)
         else:
             data = _stream_body(receive, max_body, body_state)
     attempts = 1 + (retries if method in IDEMPOTENT and not hasattr(data, "__aiter__") else 0)
@@ -231,7 +208,7 @@ async def forward(
             raise UpstreamTimeout() from exc
         except aiohttp.ClientConnectionError as exc:
             if body_state.too_large:
-                raise PayloadTooLarge(Text("请求体不得超过 1 MiB", "Request bodies are limited to 1 MiB")) from exc
+                raise too_large() from exc
             if attempt + 1 < attempts:
                 continue
             upstream.breaker.record_failure()
@@ -242,12 +219,12 @@ async def forward(
             ) from exc
         except aiohttp.ClientError as exc:
             if body_state.too_large:
-                raise PayloadTooLarge(Text("请求体不得超过 1 MiB", "Request bodies are limited to 1 MiB")) from exc
+                raise too_large() from exc
             upstream.breaker.record_failure()
             UPSTREAM_FAILURES.labels(upstream.name, "protocol").inc()
             raise UpstreamUnavailable() from exc
         except _TooLarge as exc:
-            raise PayloadTooLarge(Text("请求体不得超过 1 MiB", "Request bodies are limited to 1 MiB")) from exc
+            raise too_large() from exc
     assert response is not None
     upstream.breaker.record_success()
     async with response:

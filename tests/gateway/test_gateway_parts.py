@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
@@ -18,12 +19,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from bench.harness import FACTORIES, PlatformProcess, platform_env
 from gateway.app import create_app
 from gateway.breaker import CircuitBreaker
+from gateway.devkeys import DevKeys
 from gateway.openapi import merge_documents
 from gateway.routing import UPSTREAM_PREFIXES, upstream_for
 from gateway.settings import Settings
+from gateway.tokens import mint_user_token
 from shared.auth import Role
 from tests.gateway.conftest import InProcessGateway
-from tests.support.identities import TEST_SECRET, minimal_identity
+from tests.support.database import asyncpg_dsn
+from tests.support.identities import TEST_SECRET, admin, minimal_identity
 
 # The design lives in `shared/` beside the repository (the CI copies it there too).
 DESIGN = Path(__file__).resolve().parents[3] / "shared" / "DESIGN.md"
@@ -214,3 +218,41 @@ async def test_openapi_picks_up_an_upstream_that_comes_up_later(gateway: InProce
     assert "registry" not in after.get("x-unavailable-upstreams", [])
     assert "/v1/communities/about" in after["paths"]
     assert not [path for path in after["paths"] if path.startswith("/internal")]
+
+
+async def test_the_gateway_expires_its_idempotency_keys_like_a_service(
+    database_url: str, gateway_keys: DevKeys
+) -> None:
+    settings = Settings(
+        database_url=database_url,
+        environment="test",
+        internal_token_secret=TEST_SECRET,
+        jwt_public_key_file=gateway_keys.public_key,
+        idempotency_purge_seconds=0.05,
+        idempotency_retention_hours=0,
+    )
+    headers = {
+        "Authorization": "Bearer " + mint_user_token(admin(), gateway_keys.private_key),
+        "Idempotency-Key": "partner-once",
+    }
+    body = {"kind": "mcn", "name": "过期测试机构", "contact": "ops@mcn.example"}
+    async with LifespanManager(create_app(settings)) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+            first = await client.post("/v1/partners", json=body, headers=headers)
+            for _ in range(100):
+                if not await _gateway_keys_left(database_url):
+                    break
+                await asyncio.sleep(0.05)
+            again = await client.post("/v1/partners", json=body, headers=headers)
+    assert first.status_code == 201
+    # the key was forgotten, so the retry ran again and met the unique name instead of a replay
+    assert again.status_code == 409 and again.json()["code"] == "PARTNER_NAME_TAKEN"
+
+
+async def _gateway_keys_left(database_url: str) -> int:
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        return int(await connection.fetchval("SELECT count(*) FROM gateway.idempotency_key"))
+    finally:
+        await connection.close()
