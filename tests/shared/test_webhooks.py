@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
@@ -318,9 +319,11 @@ async def test_loopback_is_allowed_only_when_configured() -> None:
     await check_endpoint_url("http://127.0.0.1:9000/hook", allow_private=True)
 
 
-async def test_an_idle_dispatcher_is_woken_by_the_commit_not_the_poll(
+@contextlib.asynccontextmanager
+async def _idle_dispatcher(
     tables: tuple[WebhookTables, async_sessionmaker[AsyncSession]],
-) -> None:
+) -> AsyncIterator[tuple[Receiver, uuid.UUID]]:
+    """A running dispatcher that would poll only once a minute, and the receiver of one endpoint."""
     webhook_tables, sessionmaker = tables
     receiver = Receiver(secret=new_secret())
     runner, url = await _serve(receiver)
@@ -329,17 +332,41 @@ async def test_an_idle_dispatcher_is_woken_by_the_commit_not_the_poll(
     try:
         owner = await _endpoint(sessionmaker, webhook_tables, url, receiver.secret)
         await asyncio.sleep(0.3)  # the dispatcher found nothing and waits (for up to a minute)
-        for expected in (1, 2):
-            await _enqueue(sessionmaker, webhook_tables, owner, 1)
-            for _ in range(100):  # 5 s at most, far below the 60 s poll
-                if len(receiver.processed) == expected:
-                    break
-                await asyncio.sleep(0.05)
-            assert len(receiver.processed) == expected
+        yield receiver, owner
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
         await runner.cleanup()
+
+
+async def _processed(receiver: Receiver, expected: int) -> int:
+    """How many messages the receiver processed, once it has `expected` or 5 s (far below the poll) passed."""
+    for _ in range(100):
+        if len(receiver.processed) >= expected:
+            break
+        await asyncio.sleep(0.05)
+    return len(receiver.processed)
+
+
+async def _listening(sessionmaker: async_sessionmaker[AsyncSession], *, terminate: bool = False) -> int:
+    """Connections listening on the test schema's channel (terminated first when asked)."""
+    counted = "count(pg_terminate_backend(pid))" if terminate else "count(*)"
+    async with sessionmaker() as session, session.begin():
+        found = await session.scalar(
+            text(f"SELECT {counted} FROM pg_stat_activity WHERE query = :listen"),
+            {"listen": f'LISTEN "{SCHEMA}_webhooks"'},
+        )
+    return int(found or 0)
+
+
+async def test_an_idle_dispatcher_is_woken_by_the_commit_not_the_poll(
+    tables: tuple[WebhookTables, async_sessionmaker[AsyncSession]],
+) -> None:
+    webhook_tables, sessionmaker = tables
+    async with _idle_dispatcher(tables) as (receiver, owner):
+        for expected in (1, 2):
+            await _enqueue(sessionmaker, webhook_tables, owner, 1)
+            assert await _processed(receiver, expected) == expected
 
 
 async def test_a_lost_listening_connection_is_reopened(
@@ -347,33 +374,9 @@ async def test_a_lost_listening_connection_is_reopened(
 ) -> None:
     webhook_tables, sessionmaker = tables
     monkeypatch.setattr("shared.webhooks._Listener.RETRY_SECONDS", 0.2)
-    receiver = Receiver(secret=new_secret())
-    runner, url = await _serve(receiver)
-    dispatcher = WebhookDispatcher(sessionmaker, webhook_tables, allow_private=True, schedule=FAST, poll_seconds=60)
-    running = asyncio.create_task(dispatcher.run())
-    try:
-        owner = await _endpoint(sessionmaker, webhook_tables, url, receiver.secret)
-        await asyncio.sleep(0.3)
-        async with sessionmaker() as session, session.begin():
-            killed = await session.scalar(
-                text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query = :listen"),
-                {"listen": f'LISTEN "{SCHEMA}_webhooks"'},
-            )
-        assert killed == 1  # the dispatcher's listening connection is gone
+    async with _idle_dispatcher(tables) as (receiver, owner):
+        assert await _listening(sessionmaker, terminate=True) == 1  # the dispatcher's listening connection is gone
         await asyncio.sleep(0.5)  # it notices (termination listener) and listens again
-        async with sessionmaker() as session:
-            listening = await session.scalar(
-                text("SELECT count(*) FROM pg_stat_activity WHERE query = :listen"),
-                {"listen": f'LISTEN "{SCHEMA}_webhooks"'},
-            )
-        assert listening == 1
+        assert await _listening(sessionmaker) == 1
         await _enqueue(sessionmaker, webhook_tables, owner, 1)
-        for _ in range(100):  # 5 s at most, far below the 60 s poll
-            if receiver.processed:
-                break
-            await asyncio.sleep(0.05)
-        assert len(receiver.processed) == 1
-    finally:
-        running.cancel()
-        await asyncio.gather(running, return_exceptions=True)
-        await runner.cleanup()
+        assert await _processed(receiver, 1) == 1
