@@ -21,7 +21,7 @@ from gateway.message_signatures import PartnerSigningKey
 from gateway.partners import keys, repository
 from gateway.partners.models import Partner
 from gateway.settings import Settings
-from shared.auth import Identity, Role, mint_internal_token
+from shared.auth import Identity, InternalTokenCodec, Role, mint_internal_token
 from shared.errors import ServiceUnavailable, Unauthenticated
 from shared.i18n import Text
 
@@ -69,7 +69,7 @@ class Authenticator:
     def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession] | None = None) -> None:
         self.settings = settings
         self.sessionmaker = sessionmaker
-        self._secret = settings.internal_token_secret.get_secret_value()
+        self._codec = InternalTokenCodec(settings.internal_token_secret.get_secret_value())
         self._ttl = settings.internal_token_ttl_seconds
         # Parsed once: PyJWT given a PEM string parses it again on every token (~40 us of ~190).
         self._public_key: Any = None
@@ -107,7 +107,7 @@ class Authenticator:
         cached = self._internal.get(identity)
         if cached is not None and cached[0] > now:
             return cached[1]
-        token = mint_internal_token(identity, self._secret, self._ttl)
+        token = mint_internal_token(identity, self._codec, self._ttl)
         _bounded(self._internal, now, lambda value: value[0])
         self._internal[identity] = (now + self._ttl / 2, token)
         return token
