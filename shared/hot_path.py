@@ -1,19 +1,22 @@
-"""A small raw asyncpg pool for the submission hot path, opened and closed with the app.
+"""A small raw asyncpg pool for a service's hot write path, opened and closed with the app.
 
-A submission without an `Idempotency-Key` is one autocommitted statement, so it needs no
-SQLAlchemy session, no BEGIN and no COMMIT round trip.
+A service request submitted without an `Idempotency-Key`, or a ballot cast, is one autocommitted
+statement: it needs no SQLAlchemy session, no pool checkout through the ORM, no BEGIN and no
+COMMIT round trip. `<PREFIX>_HOT_PATH_POOL_SIZE` sizes it (0: none; callers fall back).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 
-logger = structlog.get_logger("service_requests.hot_path")
+logger = structlog.get_logger("shared.hot_path")
 
 
 async def hot_path_pool(app: FastAPI) -> None:
@@ -45,3 +48,17 @@ async def _keep_session(connection: Any) -> None:
 def pool_of(request: Request) -> Any:
     """The hot-path pool when it is open, else None (callers then use the session)."""
     return getattr(request.app.state, "hot_path_pool", None)
+
+
+@asynccontextmanager
+async def hot_connection(app: Any) -> AsyncIterator[asyncpg.Connection]:
+    """A connection for one autocommitted hot-path statement: from the pool when it is open,
+    otherwise the driver connection under one of the engine's (while the pool is still opening)."""
+    pool = getattr(app.state, "hot_path_pool", None)
+    if pool is not None:
+        async with pool.acquire() as connection:
+            yield connection
+        return
+    async with app.state.engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        yield raw.driver_connection

@@ -27,6 +27,7 @@ class PlatformSettings(BaseSettings):
     internal_token_ttl_seconds: int = 60
     db_pool_size: int = 20
     db_max_overflow: int = 20
+    hot_path_pool_size: int = 10  # raw asyncpg connections for the hot write path; 0 = none
     log_level: str = "INFO"
     log_json: bool = True
     idempotency_retention_hours: float = 24.0  # an Idempotency-Key replays for at least this long

@@ -15,6 +15,7 @@ from elections.settings import Settings
 from shared.about import about_router
 from shared.app import create_service_app
 from shared.errors import Conflict, ConstraintProblem
+from shared.hot_path import hot_path_pool
 from shared.i18n import Text
 from shared.outbox import event_feed_router
 
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,
         idempotency_table=platform_tables.idempotency_key,
-        background_tasks=[registry_lifecycle],
+        background_tasks=[registry_lifecycle, hot_path_pool],
     )
     app.state.registry_client = client
     app.state.registry_roll = RegistryRoll(client, settings.internal_token_secret.get_secret_value())

@@ -7,7 +7,6 @@ from fastapi import FastAPI
 from service_requests.activities.router import router as activities_router
 from service_requests.catalogue.router import router as catalogue_router
 from service_requests.database import platform_tables
-from service_requests.hot_path import hot_path_pool
 from service_requests.jobs import periodic_jobs
 from service_requests.open311.router import install_open311_errors
 from service_requests.open311.router import router as open311_router
@@ -18,6 +17,7 @@ from service_requests.webhooks.router import router as webhooks_router
 from shared.about import about_router
 from shared.app import create_service_app
 from shared.errors import Conflict, ConstraintProblem
+from shared.hot_path import hot_path_pool
 from shared.i18n import Text
 from shared.outbox import event_feed_router
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 import asyncpg
 from sqlalchemy import Row, Table, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from elections.election.models import (
     Ballot,
@@ -26,7 +25,7 @@ from elections.election.models import (
     Objection,
     RollEntry,
 )
-from shared.jsonutil import dumps
+from shared.jsonutil import dumps, loads
 
 ballot_table = cast(Table, Ballot.__table__)
 current_table = cast(Table, CurrentBallot.__table__)
@@ -196,14 +195,28 @@ async def destroy_secret(session: AsyncSession, election_id: uuid.UUID) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class CastContext:
-    status: str
+class OpenRound:
+    """What a cast needs before its statement: the open round, its ballot spec and the link key."""
+
     round_no: int
-    round_spec: dict[str, Any] | None
-    link_key: bytes | None
-    on_roll: bool
-    entitled: bool
-    representative_subject: str | None
+    round_spec: dict[str, Any]
+    link_key: bytes
+
+
+async def open_round(connection: asyncpg.Connection, election_id: uuid.UUID) -> tuple[bool, OpenRound | None]:
+    """(the election exists, its open round); unlocked: `cast_ballot` re-checks under the locks."""
+    row = await connection.fetchrow(
+        "SELECT e.status::text AS status, e.current_round, e.round_spec, s.link_key FROM elections.election AS e "
+        "LEFT JOIN elections.election_secret AS s ON s.election_id = e.id WHERE e.id = $1",
+        election_id,
+    )
+    if row is None:
+        return False, None
+    spec = row["round_spec"]
+    if row["status"] not in ("voting_open", "runoff_open") or spec is None or row["link_key"] is None:
+        return True, None
+    spec = loads(spec) if isinstance(spec, str) else spec
+    return True, OpenRound(round_no=row["current_round"], round_spec=spec, link_key=bytes(row["link_key"]))
 
 
 def _lock_key(*parts: object) -> int:
@@ -217,72 +230,30 @@ async def lock_out_casts(session: AsyncSession, election_id: uuid.UUID) -> None:
     await session.execute(text("SELECT pg_advisory_xact_lock(:election)"), {"election": _lock_key("cast", election_id)})
 
 
-@asynccontextmanager
-async def cast_transaction(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
-    """A pooled connection in a transaction, committed on exit: the hot path skips the ORM session."""
-    async with engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        driver: asyncpg.Connection = raw.driver_connection
-        async with driver.transaction():
-            yield driver
-
-
-async def lock_for_cast(
-    connection: asyncpg.Connection, election_id: uuid.UUID, enterprise_id: uuid.UUID
-) -> CastContext | None:
-    """Shared lock on the election's casting (closing takes it exclusively, so it waits for casts in
-    flight) and the voter's own lock (their casts replace each other in serial order), then the
-    election state, key and roll entry read after both: one round trip (`elections.lock_for_cast`)."""
-    row = await connection.fetchrow(
-        "SELECT * FROM elections.lock_for_cast($1, $2, $3, $4)",
-        election_id,
-        enterprise_id,
-        _lock_key("cast", election_id),
-        _lock_key("voter", election_id, enterprise_id),
-    )
-    if row is None:
-        return None
-    return CastContext(
-        status=row["status"],
-        round_no=row["current_round"],
-        round_spec=row["round_spec"],
-        link_key=row["link_key"],
-        on_roll=row["on_roll"],
-        entitled=row["entitled"],
-        representative_subject=row["representative_subject"],
-    )
-
-
-_CAST_SQL = """
-    WITH previous AS (
-        SELECT ballot_id FROM elections.current_ballot
-        WHERE election_id = $2 AND round_no = $3 AND voter_link = $6
-    ), new_ballot AS (
-        INSERT INTO elections.ballot (id, election_id, round_no, choices, tracker, replaces_ballot_id)
-        VALUES ($1, $2, $3, $4::jsonb, $5, (SELECT ballot_id FROM previous))
-        RETURNING id, serial, cast_at, replaces_ballot_id
-    ), counted AS (
-        INSERT INTO elections.current_ballot (election_id, round_no, voter_link, ballot_id)
-        SELECT $2, $3, $6, id FROM new_ballot
-        ON CONFLICT (election_id, round_no, voter_link) DO UPDATE SET ballot_id = excluded.ballot_id
-    )
-    SELECT serial, cast_at, replaces_ballot_id IS NOT NULL AS replaced FROM new_ballot
-"""
-
-
-async def insert_ballot(
+async def cast_ballot(
     connection: asyncpg.Connection,
     *,
-    ballot_id: uuid.UUID,
     election_id: uuid.UUID,
+    enterprise_id: uuid.UUID,
+    subject: str,
     round_no: int,
-    choices: list[str],
-    tracker: str,
-    voter_link: bytes,
+    ballot: tuple[uuid.UUID, list[str], str, bytes] | None,
 ) -> asyncpg.Record:
-    """Insert the ballot, replacing the voter's counted one (upsert on the HMAC link), in one statement."""
+    """Lock, check and (given `ballot` = id, choices, tracker, voter link) cast, in one autocommitted
+    statement (`elections.cast_ballot`): one round trip. Without `ballot` it only checks."""
+    ballot_id, choices, tracker, link = ballot if ballot is not None else (None, None, None, None)
     row: asyncpg.Record = await connection.fetchrow(
-        _CAST_SQL, ballot_id, election_id, round_no, dumps(choices).decode(), tracker, voter_link
+        "SELECT * FROM elections.cast_ballot($1, $2, $3, $4, $5, $6::text::jsonb, $7, $8, $9, $10)",
+        election_id,
+        enterprise_id,
+        subject,
+        round_no,
+        ballot_id,
+        dumps(choices).decode() if choices is not None else None,
+        tracker,
+        link,
+        _lock_key("cast", election_id),
+        _lock_key("voter", election_id, enterprise_id),
     )
     return row
 

@@ -38,6 +38,7 @@ from shared.auth import USER_ROLES, CurrentIdentity, Role, allow
 from shared.concurrency import set_etag
 from shared.db import SessionDep
 from shared.errors import problem_responses
+from shared.hot_path import hot_connection
 from shared.idempotency import Idempotency
 from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
 
@@ -289,7 +290,7 @@ async def cast(election_id: uuid.UUID, body: BallotIn, identity: CurrentIdentity
 
     A retry after a lost response simply casts again: the last ballot counts, its receipt is the one to keep.
     """
-    return await service.cast(request.app.state.engine, identity, election_id, body)
+    return await service.cast(lambda: hot_connection(request.app), identity, election_id, body)
 
 
 @router.get(

@@ -6,12 +6,15 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from elections.counting.chain import GENESIS, digest, entry_hash, verify_chain
 from elections.counting.lot import SourceValue
@@ -51,7 +54,7 @@ from elections.election.schemas import (
     TransitionIn,
 )
 from shared.auth import Identity, Role
-from shared.errors import ValidationFailed
+from shared.errors import ProblemError, ValidationFailed
 from shared.i18n import Text
 from shared.jsonutil import canonical
 from shared.outbox import FeedEvent, record_event
@@ -696,54 +699,89 @@ async def roll(
 # -- casting ----------------------------------------------------------------------------------
 
 
-async def cast(engine: AsyncEngine, identity: Identity, election_id: uuid.UUID, body: BallotIn) -> Receipt:
+_OPEN_ROUNDS: dict[uuid.UUID, tuple[float, repo.OpenRound]] = {}
+OPEN_ROUND_CACHE_SECONDS = 30.0  # how long a process keeps an open round's link key in memory
+_CAST_REFUSALS: dict[str, type[ProblemError]] = {
+    "not_found": ElectionNotFound,
+    "closed": VotingClosed,
+    "not_on_roll": NotOnRoll,
+    "entitlement_lost": EntitlementLost,
+    "not_representative": NotCurrentRepresentative,
+}
+
+
+async def _cached_open_round(connection: asyncpg.Connection, election_id: uuid.UUID, *, fresh: bool) -> repo.OpenRound:
+    """The election's open round, remembered for a few seconds: every cast needs its key and spec."""
+    now = time.monotonic()
+    cached = _OPEN_ROUNDS.get(election_id)
+    if cached is not None and cached[0] > now and not fresh:
+        return cached[1]
+    found, opened = await repo.open_round(connection, election_id)
+    if not found:
+        raise ElectionNotFound()
+    if opened is None:
+        _OPEN_ROUNDS.pop(election_id, None)
+        raise VotingClosed()
+    if len(_OPEN_ROUNDS) >= 1_000:
+        _OPEN_ROUNDS.clear()
+    _OPEN_ROUNDS[election_id] = (now + OPEN_ROUND_CACHE_SECONDS, opened)
+    return opened
+
+
+async def cast(
+    connect: Callable[[], AbstractAsyncContextManager[asyncpg.Connection]],
+    identity: Identity,
+    election_id: uuid.UUID,
+    body: BallotIn,
+) -> Receipt:
     """Cast (or re-cast) the enterprise's ballot; the last one of the round counts.
 
-    The hot path: two statements on a pooled connection, committed here before the response.
+    The hot path: one autocommitted statement that takes the casting locks, checks the roll,
+    the representative and the round under them, and writes the ballot.
     """
     if identity.enterprise_id is None:
         raise NotOnRoll()
-    async with repo.cast_transaction(engine) as connection:
-        context = await repo.lock_for_cast(connection, election_id, identity.enterprise_id)
-        if context is None:
-            raise ElectionNotFound()
-        if context.status not in OPEN_FOR_VOTING or context.round_spec is None or context.link_key is None:
-            raise VotingClosed()
-        if not context.on_roll:
-            raise NotOnRoll()
-        if not context.entitled:
-            raise EntitlementLost()
-        if context.representative_subject is None or context.representative_subject != identity.subject:
-            raise NotCurrentRepresentative()
-        choices = sorted(str(choice) for choice in body.choices)
-        allowed = set(context.round_spec["candidates"])
-        if not set(choices) <= allowed or len(choices) > int(context.round_spec["places"]):
-            raise InvalidBallotChoices(
-                Text(
-                    f"最多选择 {context.round_spec['places']} 名本轮候选人",
-                    f"Choose at most {context.round_spec['places']} of this round's candidates",
-                ),
-                errors=[{"detail": "unknown candidate or too many choices", "pointer": "/choices"}],
+    choices = sorted(str(choice) for choice in body.choices)
+    async with connect() as connection:
+        for fresh in (False, True):
+            opened = await _cached_open_round(connection, election_id, fresh=fresh)
+            spec = opened.round_spec
+            valid = set(choices) <= set(spec["candidates"]) and len(choices) <= int(spec["places"])
+            nonce = secrets.token_hex(16)
+            tracker = tracker_of(election_id, opened.round_no, choices, nonce)
+            link = voter_link(opened.link_key, election_id, opened.round_no, identity.enterprise_id)
+            row = await repo.cast_ballot(
+                connection,
+                election_id=election_id,
+                enterprise_id=identity.enterprise_id,
+                subject=identity.subject,
+                round_no=opened.round_no,
+                ballot=(uuid.uuid4(), choices, tracker, link) if valid else None,
             )
-        link = voter_link(context.link_key, election_id, context.round_no, identity.enterprise_id)
-        nonce = secrets.token_hex(16)
-        tracker = tracker_of(election_id, context.round_no, choices, nonce)
-        row = await repo.insert_ballot(
-            connection,
-            ballot_id=uuid.uuid4(),
-            election_id=election_id,
-            round_no=context.round_no,
-            choices=choices,
-            tracker=tracker,
-            voter_link=link,
+            if row["outcome"] != "stale_round":  # a new round opened since we cached this one
+                break
+        else:
+            raise VotingClosed(Text("投票轮次正在变更,请重试", "The voting round is changing; retry"))
+    outcome = row["outcome"]
+    if outcome in _CAST_REFUSALS:
+        if outcome == "closed":
+            _OPEN_ROUNDS.pop(election_id, None)
+        raise _CAST_REFUSALS[outcome]()
+    if outcome == "may_cast":  # every other check passed: the choices are what is wrong
+        raise InvalidBallotChoices(
+            Text(
+                f"最多选择 {spec['places']} 名本轮候选人",
+                f"Choose at most {spec['places']} of this round's candidates",
+            ),
+            errors=[{"detail": "unknown candidate or too many choices", "pointer": "/choices"}],
         )
     return Receipt(
         election_id=election_id,
-        round_no=context.round_no,
+        round_no=opened.round_no,
         tracker=tracker,
         nonce=nonce,
-        serial=row["serial"],
-        cast_at=row["cast_at"],
+        serial=row["ballot_serial"],
+        cast_at=row["ballot_cast_at"],
         replaced_previous=row["replaced"],
     )
 

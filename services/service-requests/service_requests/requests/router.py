@@ -10,7 +10,6 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from service_requests.catalogue.schemas import Category, Scenario
 from service_requests.database import platform_tables
-from service_requests.hot_path import pool_of
 from service_requests.requests import service
 from service_requests.requests.dependencies import RequestRepositoryDep
 from service_requests.requests.schemas import (
@@ -30,6 +29,7 @@ from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import IfMatch, set_etag
 from shared.db import utcnow
 from shared.errors import InvalidRequest, problem_responses
+from shared.hot_path import pool_of
 from shared.i18n import Text
 from shared.idempotency import Idempotency
 from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
