@@ -11,11 +11,13 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import Table
+from starlette.middleware import Middleware
 
 from shared.auth import InternalTokenVerifier, route_roles
 from shared.db import create_engine, create_sessionmaker
 from shared.draining import DrainRefusedBody
 from shared.errors import ConstraintProblem, install_problem_handlers, problem_responses
+from shared.express import ExpressRoutes
 from shared.health import router as health_router
 from shared.idempotency import expire_keys
 from shared.observability import RequestContextMiddleware, configure_logging
@@ -103,6 +105,7 @@ def create_service_app(
     document_roles(app)
     app.add_middleware(RequestContextMiddleware, service=name)
     app.add_middleware(DrainRefusedBody)  # outermost: clients see the 413, not a reset
+    app.user_middleware.append(Middleware(ExpressRoutes, service=app))  # innermost: inside request context
     return app
 
 

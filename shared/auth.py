@@ -183,13 +183,16 @@ class InternalTokenVerifier:
         return identity
 
 
-async def current_identity(request: Request) -> Identity:
-    """The caller's identity from the gateway's internal token; 401 without one."""
-    token = request.headers.get(IDENTITY_HEADER)
+def identity_from_token(token: str | None, verifier: InternalTokenVerifier) -> Identity:
+    """The identity in an `X-Platform-Identity` value; 401 when there is none or it does not verify."""
     if not token:
         raise Unauthenticated(Text("缺少身份凭证", "No identity: call through the gateway with a token"))
-    verifier: InternalTokenVerifier = request.app.state.token_verifier
     return verifier.verify(token)
+
+
+async def current_identity(request: Request) -> Identity:
+    """The caller's identity from the gateway's internal token; 401 without one."""
+    return identity_from_token(request.headers.get(IDENTITY_HEADER), request.app.state.token_verifier)
 
 
 CurrentIdentity = Annotated[Identity, Depends(current_identity)]
@@ -201,10 +204,13 @@ class RoleCheck:
     def __init__(self, roles: Iterable[Role]) -> None:
         self.roles = tuple(roles)
 
-    async def __call__(self, identity: CurrentIdentity) -> Identity:
+    def check(self, identity: Identity) -> Identity:
         if identity.roles.isdisjoint(self.roles):
             raise Forbidden(Text("当前角色无权调用此接口", "Your role may not call this endpoint"))
         return identity
+
+    async def __call__(self, identity: CurrentIdentity) -> Identity:
+        return self.check(identity)
 
 
 def allow(*roles: Role) -> DependsParam:

@@ -77,7 +77,7 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
+async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed once, after the handler and before the response."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
@@ -90,4 +90,4 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 # scope="function": the commit runs before the response is sent, so a failed commit is never a 200.
-SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
@@ -17,6 +17,7 @@ from shared.app import create_service_app
 from shared.auth import CurrentIdentity, Role, allow
 from shared.db import SessionDep
 from shared.errors import NotFound
+from shared.express import Endpoint, express
 from shared.i18n import Text
 from shared.idempotency import Idempotency
 from shared.outbox import event_feed_router, record_event
@@ -46,11 +47,17 @@ class IdempotencyRow:
 registry_mapper().map_imperatively(IdempotencyRow, platform_tables.idempotency_key)
 
 
-def build_app(database_url: str, *, purge_seconds: float | None = None) -> FastAPI:
-    """`purge_seconds`: run the key-expiry task that often, with a zero retention."""
+def build_app(database_url: str, *, purge_seconds: float | None = None, express_routes: bool = False) -> FastAPI:
+    """`purge_seconds`: run the key-expiry task that often, with a zero retention.
+
+    `express_routes`: the note routes are `@express` (served without FastAPI's request machinery);
+    the HTTP convention tests run against both, so both must answer alike.
+    """
     router = APIRouter()
+    mark: Callable[[Endpoint], Endpoint] = express if express_routes else (lambda endpoint: endpoint)
 
     @router.post("/v1/notes", dependencies=[allow(Role.employee)], status_code=201)
+    @mark
     async def create_note(body: Note, request: Request, session: SessionDep, identity: CurrentIdentity) -> object:
         """Record a note as an outbox event (the 'work'), idempotently."""
         idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
@@ -61,11 +68,13 @@ def build_app(database_url: str, *, purge_seconds: float | None = None) -> FastA
         return await idempotency.complete({"id": str(note_id)}, headers={"Location": f"/v1/notes/{note_id}"})
 
     @router.get("/v1/notes/{note_id}", dependencies=[allow(Role.employee)])
+    @mark
     async def get_note(note_id: uuid.UUID) -> None:
         """Always missing: exercises the NotFound problem."""
         raise NotFound(Text("没有这条笔记", "No such note"))
 
     @router.put("/v1/notes/{key}", dependencies=[allow(Role.employee)])
+    @mark
     async def put_note(key: str, session: SessionDep) -> dict[str, str]:
         """Adds an ORM row that is only flushed at commit, after this handler has returned."""
         session.add(IdempotencyRow(consumer="commit-test", key=key, method="PUT", path="/", request_hash=b"x"))
@@ -86,9 +95,9 @@ def build_app(database_url: str, *, purge_seconds: float | None = None) -> FastA
     )
 
 
-@pytest.fixture(scope="session")
-async def notes(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    app = build_app(database_url)
+@pytest.fixture(scope="session", params=["fastapi", "express"])
+async def notes(database_url: str, request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
+    app = build_app(database_url, express_routes=request.param == "express")
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://shared.test") as client:

@@ -1,0 +1,107 @@
+"""Express routes: served without FastAPI's request machinery, answering exactly as FastAPI would.
+
+Every test of `tests/shared` that uses the `notes` app runs twice, once with its routes as plain
+FastAPI routes and once as express routes; these tests cover what only express has.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import APIRouter, FastAPI
+
+from shared.app import create_service_app
+from shared.auth import Role, allow
+from shared.express import ExpressRoutes, express
+from shared.settings import PlatformSettings
+from tests.shared.conftest import build_app
+from tests.support.identities import auth, identity
+
+EMPLOYEE = auth(identity(Role.employee))
+
+
+def _express_layer(app: FastAPI) -> ExpressRoutes:
+    layer: Any = app.build_middleware_stack()
+    while not isinstance(layer, ExpressRoutes):
+        layer = layer.app
+    return layer
+
+
+async def test_marked_routes_are_served_by_the_express_layer(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = build_app(database_url, express_routes=True)
+    assert {route.path for route in _express_layer(app).routes} == {
+        "/v1/notes",
+        "/v1/notes/{note_id}",
+        "/v1/notes/{key}",
+    }
+    served: list[str] = []
+    original = ExpressRoutes._serve
+
+    async def counting(self: ExpressRoutes, compiled: Any, *args: Any) -> None:
+        served.append(compiled.path)
+        await original(self, compiled, *args)
+
+    monkeypatch.setattr(ExpressRoutes, "_serve", counting)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shared.test") as client:
+            created = await client.post("/v1/notes", json={"text": "express"}, headers=EMPLOYEE)
+            health = await client.get("/healthz")
+    assert created.status_code == 201 and health.status_code == 200
+    assert served == ["/v1/notes"]
+
+
+async def test_plain_fastapi_routes_are_left_to_fastapi(database_url: str) -> None:
+    assert _express_layer(build_app(database_url)).routes == []
+
+
+async def test_a_body_that_is_not_json_gets_fastapis_own_answer(notes: httpx.AsyncClient) -> None:
+    response = await notes.post(
+        "/v1/notes", content=b"text=hello", headers=EMPLOYEE | {"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "VALIDATION_FAILED"
+
+
+async def test_an_unsupported_parameter_is_refused_when_the_routes_are_compiled(database_url: str) -> None:
+    router = APIRouter()
+
+    @router.get("/v1/search/{thing_id}", dependencies=[allow(Role.employee)])
+    @express
+    async def search(thing_id: uuid.UUID, q: str) -> dict[str, str]:
+        return {"q": q}
+
+    app = create_service_app(
+        name="express-test",
+        title="express test",
+        description="",
+        settings=PlatformSettings(database_url=database_url, environment="test"),
+        routers=[router],
+    )
+    with pytest.raises(TypeError, match="parameter 'q' is not supported"):
+        app.build_middleware_stack()
+
+
+async def test_an_express_route_needs_its_role_list(database_url: str) -> None:
+    router = APIRouter()
+
+    @router.get("/v1/open/{thing_id}")
+    @express
+    async def open_route(thing_id: uuid.UUID) -> dict[str, str]:
+        return {"id": str(thing_id)}
+
+    app = create_service_app(
+        name="express-test",
+        title="express test",
+        description="",
+        settings=PlatformSettings(database_url=database_url, environment="test"),
+        routers=[router],
+    )
+    with pytest.raises(TypeError, match="exactly one allow"):
+        app.build_middleware_stack()
