@@ -29,6 +29,7 @@ from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import IfMatch, set_etag
 from shared.db import utcnow
 from shared.errors import InvalidRequest, problem_responses
+from shared.express import express
 from shared.hot_path import pool_of
 from shared.i18n import Text
 from shared.idempotency import Idempotency
@@ -55,6 +56,7 @@ IdempotencyKeyHeader = Annotated[
     dependencies=[allow(*REQUESTERS)],
     responses=problem_responses(409, 422),
 )
+@express
 async def submit_request(
     body: RequestCreate, request: Request, repository: RequestRepositoryDep, identity: CurrentIdentity
 ) -> Response:
