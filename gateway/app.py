@@ -50,6 +50,7 @@ from shared.errors import ConstraintProblem, NotFound, ProblemError, install_pro
 from shared.i18n import Text, negotiate_language
 from shared.idempotency import expire_keys
 from shared.observability import RequestContextMiddleware, configure_logging
+from shared.runtime import settle_heap
 
 logger = structlog.get_logger("gateway")
 
@@ -269,6 +270,7 @@ class Gateway:
             asyncio.create_task(self._purge_nonces(), name="gateway-nonce-purge"),
             asyncio.create_task(expire_keys(platform_tables.idempotency_key)(self.own), name="gateway-key-expiry"),
         ]
+        settle_heap()
 
     async def shutdown(self) -> None:
         for task in self._housekeeping:

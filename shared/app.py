@@ -22,6 +22,7 @@ from shared.health import router as health_router
 from shared.idempotency import expire_keys
 from shared.observability import RequestContextMiddleware, configure_logging
 from shared.routes import walk_routes
+from shared.runtime import settle_heap
 from shared.settings import PlatformSettings
 
 BackgroundTask = Callable[[FastAPI], Coroutine[Any, Any, None]]
@@ -86,6 +87,7 @@ def create_service_app(
         app.state.sessionmaker = create_sessionmaker(engine)
         every = [*background_tasks, *([expire_keys(idempotency_table)] if idempotency_table is not None else [])]
         tasks = [asyncio.create_task(task(app), name=task.__name__) for task in every]
+        settle_heap()
         try:
             yield
         finally:

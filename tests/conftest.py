@@ -14,6 +14,9 @@ from fastapi import FastAPI
 from tests.support.database import create_test_database, drop_test_database, migrate, truncate_all
 from tools.devdb import stop_embedded
 
+# The suite builds many apps in one process; frozen heaps would keep every one of them alive.
+os.environ["PLATFORM_GC_TUNING"] = "false"
+
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
