@@ -1,18 +1,26 @@
-"""Gateway overhead: the same service GET directly and through the gateway, in one run.
+"""Gateway overhead: the same service GETs directly and through the gateway, in one run.
 
-Starts the registry and the gateway as uvicorn processes on loopback, drives
-`GET /v1/communities/about` with a bounded aiohttp load generator, first directly with an
-internal token, then through the gateway with a user JWT (authentication and rate limiting
-on, limits set high enough not to trigger). Prints throughput, p50/p99, the gateway/direct
-ratio and the gateway's CPU time per request.
+Starts the registry (over a scratch database with the demo data) and the gateway as uvicorn
+processes on loopback and drives two GETs with a bounded aiohttp load generator, each directly
+with an internal token and through the gateway with a user JWT (authentication and rate
+limiting on, limits set high enough not to trigger), in alternating rounds:
+
+* `GET /v1/communities/{id}`: an ordinary read (one row and its governance bodies from
+  PostgreSQL, an ETag); the target applies to it;
+* `GET /v1/communities/about`: the skeleton's echo route, no database, the worst case for a
+  proxy (its whole cost is HTTP), reported beside it.
+
+Prints throughput, p50/p99, the gateway/direct ratio and the gateway's CPU time per request.
 Options: `--duration=S` (per round and side), `--rounds=N`, `--concurrency=N`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import tempfile
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvloop
@@ -26,13 +34,18 @@ from bench.harness import (
     merge_results,
     option,
     platform_env,
+    run_sql,
 )
 from gateway.devkeys import ensure_dev_keys
 from gateway.tokens import mint_user_token
+from registry.seed import XINGGUANG_ID, seed
 from shared.auth import IDENTITY_HEADER, Identity, Role, mint_internal_token
+from tools.devdb import server_url
+from tools.migrate import upgrade_all
 
-PATH = "/v1/communities/about"
 TARGET_RATIO = 0.6
+PATHS = {"community (DB read)": f"/v1/communities/{XINGGUANG_ID}", "about (echo, no DB)": "/v1/communities/about"}
+TARGET_PATH = "community (DB read)"
 
 
 def _line(label: str, result: LoadResult) -> str:
@@ -42,19 +55,30 @@ def _line(label: str, result: LoadResult) -> str:
     )
 
 
-def main(argv: list[str]) -> None:
-    from tools.devdb import server_url, stop_embedded
+@dataclass
+class _Side:
+    rounds: list[LoadResult] = field(default_factory=list)
+    service_cpu: float = 0.0
+    gateway_cpu: float = 0.0
 
+
+def main(argv: list[str]) -> None:
     duration = option(argv, "duration", 5.0)
     rounds = int(option(argv, "rounds", 3))
     concurrency = int(option(argv, "concurrency", 32))
-    database_url = server_url()
-    keys = ensure_dev_keys(Path(tempfile.mkdtemp(prefix="bench-keys-")))
-    secret = secrets.token_urlsafe(48)
-    env = platform_env(database_url, secret=secret, public_key=keys.public_key)
-    registry = PlatformProcess("registry", FACTORIES["registry"], env)
+    database = f"bench_gateway_{uuid.uuid4().hex[:10]}"
+    admin_dsn = server_url("postgres").replace("postgresql+asyncpg://", "postgresql://")
+    asyncio.run(run_sql(admin_dsn, f'CREATE DATABASE "{database}"'))
+    database_url = server_url(database)
+    registry: PlatformProcess | None = None
     gateway: PlatformProcess | None = None
     try:
+        upgrade_all(database_url)
+        asyncio.run(seed(database_url))
+        keys = ensure_dev_keys(Path(tempfile.mkdtemp(prefix="bench-keys-")))
+        secret = secrets.token_urlsafe(48)
+        env = platform_env(database_url, secret=secret, public_key=keys.public_key)
+        registry = PlatformProcess("registry", FACTORIES["registry"], env)
         registry.start()
         gateway = PlatformProcess(
             "gateway",
@@ -72,47 +96,52 @@ def main(argv: list[str]) -> None:
         internal = {IDENTITY_HEADER: mint_internal_token(who, secret, ttl_seconds=3600)}
         user = {"Authorization": "Bearer " + mint_user_token(who, keys.private_key, ttl_seconds=3600)}
         print(
-            f"GET {PATH}, {concurrency} connections, {rounds} rounds of {duration:.0f} s per side "
+            f"{concurrency} connections, {rounds} rounds of {duration:.0f} s per GET and side "
             "(each after a 1 s warm-up), direct and gateway alternating, 1 uvicorn worker each"
         )
-        direct_rounds: list[LoadResult] = []
-        proxied_rounds: list[LoadResult] = []
-        service_cpu = {"direct": 0.0, "proxied": 0.0}
-        gateway_cpu = 0.0
+        sides = {(label, via): _Side() for label in PATHS for via in ("direct", "gateway")}
         for _ in range(rounds):
-            # Alternating short rounds: a neighbour's load on this shared machine hits both sides alike.
-            before = cpu_seconds(registry.pid)
-            direct_rounds.append(
-                uvloop.run(drive_load(registry.url + PATH, internal, concurrency=concurrency, duration=duration))
-            )
-            service_cpu["direct"] += cpu_seconds(registry.pid) - before
-            before, gateway_before = cpu_seconds(registry.pid), cpu_seconds(gateway.pid)
-            proxied_rounds.append(
-                uvloop.run(drive_load(gateway.url + PATH, user, concurrency=concurrency, duration=duration))
-            )
-            service_cpu["proxied"] += cpu_seconds(registry.pid) - before
-            gateway_cpu += cpu_seconds(gateway.pid) - gateway_before
-
-        direct, proxied = merge_results(direct_rounds), merge_results(proxied_rounds)
-        ratios = sorted(p.throughput / d.throughput for d, p in zip(direct_rounds, proxied_rounds, strict=True))
-        ratio = proxied.throughput / direct.throughput if direct.throughput else 0.0
-        print(_line("direct (internal token)", direct))
-        print(_line("through gateway (JWT)", proxied))
-        verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
-        print(f"gateway/direct throughput    {ratio:.2f}x   (target >= {TARGET_RATIO}x: {verdict})")
-        print(f"  per round                  {', '.join(f'{value:.2f}x' for value in ratios)}")
-        print(f"gateway CPU per request      {gateway_cpu / max(1, proxied.requests) * 1e6:.0f} us")
-        print(
-            f"service CPU per request      {service_cpu['direct'] / max(1, direct.requests) * 1e6:.0f} us direct, "
-            f"{service_cpu['proxied'] / max(1, proxied.requests) * 1e6:.0f} us proxied"
-        )
-        if direct.errors or proxied.errors:
-            print(f"non-200 answers: direct {direct.statuses}, gateway {proxied.statuses}")
+            # Alternating short rounds: a neighbour's load on this shared machine hits every side alike.
+            for label, path in PATHS.items():
+                for via, base, headers in (("direct", registry.url, internal), ("gateway", gateway.url, user)):
+                    side = sides[(label, via)]
+                    before, gateway_before = cpu_seconds(registry.pid), cpu_seconds(gateway.pid)
+                    side.rounds.append(
+                        uvloop.run(drive_load(base + path, headers, concurrency=concurrency, duration=duration))
+                    )
+                    side.service_cpu += cpu_seconds(registry.pid) - before
+                    side.gateway_cpu += cpu_seconds(gateway.pid) - gateway_before
+        for label, path in PATHS.items():
+            _report(label, path, sides[(label, "direct")], sides[(label, "gateway")], label == TARGET_PATH)
     finally:
         if gateway is not None:
             gateway.stop()
-        registry.stop()
-        stop_embedded()
+        if registry is not None:
+            registry.stop()
+        asyncio.run(run_sql(admin_dsn, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
+def _report(label: str, path: str, direct_side: _Side, proxied_side: _Side, targeted: bool) -> None:
+    direct, proxied = merge_results(direct_side.rounds), merge_results(proxied_side.rounds)
+    pairs = zip(direct_side.rounds, proxied_side.rounds, strict=True)
+    ratios = sorted(p.throughput / d.throughput for d, p in pairs)
+    ratio = proxied.throughput / direct.throughput if direct.throughput else 0.0
+    print(f"\nGET {path.replace(XINGGUANG_ID_TEXT, '{id}')}: {label}")
+    print(_line("  direct (internal token)", direct))
+    print(_line("  through gateway (JWT)", proxied))
+    verdict = ("met" if ratio >= TARGET_RATIO else "NOT met") if targeted else "reported"
+    print(f"  gateway/direct throughput  {ratio:.2f}x   (target >= {TARGET_RATIO}x: {verdict})")
+    print(f"    per round                {', '.join(f'{value:.2f}x' for value in ratios)}")
+    print(f"  gateway CPU per request    {proxied_side.gateway_cpu / max(1, proxied.requests) * 1e6:.0f} us")
+    print(
+        f"  service CPU per request    {direct_side.service_cpu / max(1, direct.requests) * 1e6:.0f} us direct, "
+        f"{proxied_side.service_cpu / max(1, proxied.requests) * 1e6:.0f} us proxied"
+    )
+    if direct.errors or proxied.errors:
+        print(f"  non-200 answers: direct {direct.statuses}, gateway {proxied.statuses}")
+
+
+XINGGUANG_ID_TEXT = str(XINGGUANG_ID)
 
 
 if __name__ == "__main__":

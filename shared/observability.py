@@ -25,6 +25,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 _SENSITIVE = re.compile(r"(phone|password|secret|token|authorization|api_key|id_number|signature|cookie)", re.I)
 
+_READ_HEADERS = frozenset({b"x-request-id", b"traceparent", b"accept-language", b"content-length"})
 _QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics", "/internal/events"})
 
 HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests handled", ["service", "method", "route", "status"])
@@ -71,14 +72,12 @@ def random_hex(digits: int) -> str:
     return f"{_IDS.getrandbits(digits * 4) or 1:0{digits}x}"
 
 
-def new_trace_context(headers: dict[bytes, bytes]) -> tuple[str, str, str]:
-    """(request_id, trace_id, traceparent for the next hop) from incoming headers."""
-    raw_id = headers.get(b"x-request-id", b"").decode("latin-1")
-    request_id = raw_id if _REQUEST_ID.match(raw_id) else random_hex(32)
-    match = _TRACEPARENT.match(headers.get(b"traceparent", b"").decode("latin-1"))
+def request_ids(request_id: bytes | None, traceparent: bytes | None) -> tuple[str, str]:
+    """(request_id, trace_id): the caller's when well formed, fresh ones otherwise."""
+    raw_id = request_id.decode("latin-1") if request_id else ""
+    match = _TRACEPARENT.match(traceparent.decode("latin-1")) if traceparent else None
     trace_id = match.group(1) if match and match.group(1) != "0" * 32 else random_hex(32)
-    flags = match.group(3) if match else "01"
-    return request_id, trace_id, f"00-{trace_id}-{random_hex(16)}-{flags}"
+    return (raw_id if _REQUEST_ID.match(raw_id) else random_hex(32)), trace_id
 
 
 def route_template(scope: Scope) -> str:
@@ -115,16 +114,19 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
-        request_id, trace_id, _ = new_trace_context(headers)
+        wanted: dict[bytes, bytes] = {}
+        for name, value in scope["headers"]:  # one pass, only the four headers this layer reads
+            if name in _READ_HEADERS:
+                wanted[name] = value
+        request_id, trace_id = request_ids(wanted.get(b"x-request-id"), wanted.get(b"traceparent"))
         # A copy: the lifespan state dict may be shared by every request (asgi-lifespan does so).
         scope["state"] = {**scope.get("state", {}), "request_id": request_id, "trace_id": trace_id}
         structlog.contextvars.bind_contextvars(request_id=request_id, trace_id=trace_id)
         started = time.perf_counter()
         status = 500
-        language = negotiate_language(headers.get(b"accept-language", b"").decode("latin-1"))
+        language = wanted.get(b"accept-language", b"").decode("latin-1")
 
-        declared = headers.get(b"content-length")
+        declared = wanted.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
             await self._too_large(scope, receive, send, language, trace_id, request_id)
             return
@@ -163,10 +165,10 @@ class RequestContextMiddleware:
             structlog.contextvars.clear_contextvars()
 
     async def _too_large(
-        self, scope: Scope, receive: Receive, send: Send, language: Any, trace_id: str, request_id: str
+        self, scope: Scope, receive: Receive, send: Send, accept_language: str, trace_id: str, request_id: str
     ) -> None:
         error = PayloadTooLarge(Text("请求体不得超过 1 MiB", "Request bodies are limited to 1 MiB"))
-        response = problem_response(error, language, trace_id)
+        response = problem_response(error, negotiate_language(accept_language), trace_id)
         response.headers["x-request-id"] = request_id
         response.headers["connection"] = "close"
         await response(scope, receive, send)
