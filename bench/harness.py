@@ -253,6 +253,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time of every live `postgres` process on this machine (backends that exited are missed,
+    so measure over pooled connections)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # exited while we looked
+            continue
+        if text[text.find("(") + 1 : text.rfind(")")] == "postgres":
+            fields = text.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def merge_results(parts: Sequence[LoadResult]) -> LoadResult:
     """One result from several rounds of the same target."""
     statuses: dict[int, int] = {}

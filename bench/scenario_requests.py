@@ -27,10 +27,12 @@ from bench.harness import (
     FACTORIES,
     LoadResult,
     PlatformProcess,
+    cpu_seconds,
     merge_results,
     option,
     platform_env,
     post_load,
+    postgres_cpu_seconds,
     report_line,
     run_sql,
 )
@@ -181,15 +183,26 @@ def main(argv: list[str]) -> None:
             f"in {ROUNDS} interleaved rounds (each after a 2 s warm-up)"
         )
         results: dict[str, list[LoadResult]] = {name: [] for name in targets}
+        watched = {"baseline app": baseline.pid, "service": service.pid, "gateway": gateway.pid}
+        cpu: dict[str, dict[str, float]] = {name: dict.fromkeys([*watched, "PostgreSQL"], 0.0) for name in targets}
         for _ in range(ROUNDS):  # interleaved, so a noisy neighbour hurts every target alike
             for name, (target, headers) in targets.items():
+                before = {who: cpu_seconds(pid) for who, pid in watched.items()} | {"PostgreSQL": postgres_cpu_seconds()}
                 results[name].append(
                     asyncio.run(post_load(target, bodies, headers, concurrency=connections, duration=slice_seconds))
                 )
+                after = {who: cpu_seconds(pid) for who, pid in watched.items()} | {"PostgreSQL": postgres_cpu_seconds()}
+                for who in after:
+                    cpu[name][who] += after[who] - before[who]
         merged = {name: merge_results(parts) for name, parts in results.items()}
         base, _, through = merged.values()
         for name, result in merged.items():
             print(report_line(name, result, None if result is base else base), flush=True)
+        print("CPU per request (ms; includes each warm-up):")
+        for name, result in merged.items():
+            spent = {who: seconds for who, seconds in cpu[name].items() if seconds > 0.05 * result.seconds}
+            parts = ", ".join(f"{who} {1000 * seconds / max(1, result.requests):.2f}" for who, seconds in spent.items())
+            print(f"  {name:<40} {parts}")
         ratio = through.throughput / base.throughput if base.throughput else 0.0
         verdict = "met" if ratio >= TARGET_RATIO and through.percentile(0.99) < TARGET_P99 else "NOT met"
         print(f"target (>= {TARGET_RATIO}x, p99 < {TARGET_P99 * 1000:.0f} ms through the gateway): {verdict}")
