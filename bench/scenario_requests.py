@@ -116,6 +116,10 @@ async def _prepare_database(dsn: str, community_id: uuid.UUID) -> uuid.UUID:
         await connection.close()
 
 
+def _cpu_now(processes: dict[str, int]) -> dict[str, float]:
+    return {who: cpu_seconds(pid) for who, pid in processes.items()} | {"PostgreSQL": postgres_cpu_seconds()}
+
+
 def main(argv: list[str]) -> None:
     seconds = option(argv, "seconds", 15.0)
     connections = int(option(argv, "connections", 64))
@@ -187,11 +191,11 @@ def main(argv: list[str]) -> None:
         cpu: dict[str, dict[str, float]] = {name: dict.fromkeys([*watched, "PostgreSQL"], 0.0) for name in targets}
         for _ in range(ROUNDS):  # interleaved, so a noisy neighbour hurts every target alike
             for name, (target, headers) in targets.items():
-                before = {who: cpu_seconds(pid) for who, pid in watched.items()} | {"PostgreSQL": postgres_cpu_seconds()}
+                before = _cpu_now(watched)
                 results[name].append(
                     asyncio.run(post_load(target, bodies, headers, concurrency=connections, duration=slice_seconds))
                 )
-                after = {who: cpu_seconds(pid) for who, pid in watched.items()} | {"PostgreSQL": postgres_cpu_seconds()}
+                after = _cpu_now(watched)
                 for who in after:
                     cpu[name][who] += after[who] - before[who]
         merged = {name: merge_results(parts) for name, parts in results.items()}
