@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import structlog
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 from sqlalchemy import (
     ARRAY,
     Column,
@@ -67,6 +67,13 @@ DELIVERY_ATTEMPTS = Counter(
     ["result"],
 )
 ENDPOINTS_DISABLED = Counter("webhook_endpoints_disabled_total", "Endpoints the dispatcher disabled (410, 5 days)")
+BACKLOG_AGE = Gauge(
+    "webhook_oldest_pending_seconds",
+    "Age of the oldest message still waiting for an enabled endpoint (0 when none): a partner that "
+    "has been down for hours shows here long before its endpoint is disabled",
+    ["schema"],
+)
+BACKLOG_SIZE = Gauge("webhook_pending_messages", "Messages waiting for enabled endpoints", ["schema"])
 
 # Seconds to wait before attempt n+1 after attempt n failed (attempt 1 is immediate).
 RETRY_SCHEDULE: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
@@ -270,6 +277,7 @@ class WebhookDispatcher:
         batch: int = 20,
         timeout_seconds: float = 15.0,
         poll_seconds: float = 0.5,
+        backlog_seconds: float = 15.0,
         on_endpoint_disabled: EndpointDisabled | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
@@ -280,6 +288,7 @@ class WebhookDispatcher:
         self._batch = batch
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._poll_seconds = poll_seconds
+        self._backlog_seconds = backlog_seconds
         self._on_endpoint_disabled = on_endpoint_disabled
 
     async def claim(self) -> list[Any]:
@@ -431,6 +440,22 @@ class WebhookDispatcher:
         await session.execute(update(endpoint_table).where(endpoint_table.c.id == endpoint.id).values(**values))
         return disabled_reason
 
+    async def measure_backlog(self) -> tuple[int, float]:
+        """Set the backlog gauges: (messages pending for enabled endpoints, age of the oldest in seconds)."""
+        message, endpoint = self._tables.message, self._tables.endpoint
+        query = (
+            select(func.count(), func.min(message.c.created_at), func.now())
+            .select_from(message.join(endpoint, endpoint.c.id == message.c.endpoint_id))
+            .where(message.c.status == "pending", endpoint.c.disabled_at.is_(None))
+        )
+        async with self._sessionmaker() as session:
+            pending, oldest, now = (await session.execute(query)).one()
+        age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+        schema = message.schema or "public"
+        BACKLOG_SIZE.labels(schema).set(pending)
+        BACKLOG_AGE.labels(schema).set(age)
+        return int(pending), age
+
     async def run_once(self, http: aiohttp.ClientSession) -> int:
         """Claim, deliver concurrently, record the batch; returns how many attempts were made."""
         claimed = await self.claim()
@@ -448,7 +473,16 @@ class WebhookDispatcher:
         listener = _Listener(self._sessionmaker.kw["bind"], wake_channel(self._tables), wake)
         try:
             async with aiohttp.ClientSession(timeout=self._timeout) as http:
+                backlog_due = 0.0
                 while True:
+                    if time.monotonic() >= backlog_due:
+                        backlog_due = time.monotonic() + self._backlog_seconds
+                        try:
+                            await self.measure_backlog()
+                        except asyncio.CancelledError:
+                            raise
+                        except Exception as exc:  # a gauge is never worth stopping delivery for
+                            logger.warning("webhook_backlog_unmeasured", error_type=type(exc).__name__)
                     await listener.ensure()
                     wake.clear()  # before claiming: a NOTIFY during the batch starts the next one at once
                     try:

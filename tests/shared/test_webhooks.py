@@ -297,6 +297,48 @@ async def test_disabled_endpoints_receive_nothing(
     assert receiver.calls == 0
 
 
+async def test_the_backlog_gauges_show_how_long_a_partner_has_been_waited_for(
+    tables: tuple[WebhookTables, async_sessionmaker[AsyncSession]],
+) -> None:
+    webhook_tables, sessionmaker = tables
+    message = webhook_tables.message
+    down = await _endpoint(sessionmaker, webhook_tables, "https://partner.example/hooks", new_secret())
+    gone = await _endpoint(
+        sessionmaker, webhook_tables, "https://gone.example/hooks", new_secret(), disabled_at=dt.datetime.now(dt.UTC)
+    )
+    dispatcher = WebhookDispatcher(sessionmaker, webhook_tables)
+    assert await dispatcher.measure_backlog() == (0, 0.0)
+
+    def _row(owner_endpoint: uuid.UUID, hours_ago: float, status: str = "pending") -> dict[str, object]:
+        created = func.now() - dt.timedelta(hours=hours_ago)
+        return {
+            "id": f"msg_{uuid.uuid4().hex}",
+            "endpoint_id": owner_endpoint,
+            "event_type": "RequestRouted",
+            "payload": b"{}",
+            "status": status,
+            "created_at": created,
+        }
+
+    async with sessionmaker() as session, session.begin():
+        endpoints = dict(
+            (await session.execute(select(webhook_tables.endpoint.c.owner_id, webhook_tables.endpoint.c.id))).all()
+        )
+        rows = [
+            _row(endpoints[down], 3),  # waiting three hours: the one the gauge reports
+            _row(endpoints[down], 0.5),
+            _row(endpoints[down], 48, status="delivered"),  # old but done
+            _row(endpoints[gone], 72),  # its endpoint is disabled: nothing to wait for
+        ]
+        for row in rows:
+            await session.execute(message.insert().values(**row))
+    pending, age = await dispatcher.measure_backlog()
+    assert pending == 2
+    assert 3 * 3600 - 5 < age < 3 * 3600 + 60
+    assert REGISTRY.get_sample_value("webhook_oldest_pending_seconds", {"schema": SCHEMA}) == age
+    assert REGISTRY.get_sample_value("webhook_pending_messages", {"schema": SCHEMA}) == 2
+
+
 @pytest.mark.parametrize(
     "url",
     [
