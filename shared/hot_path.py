@@ -19,6 +19,29 @@ from fastapi import FastAPI, Request
 logger = structlog.get_logger("shared.hot_path")
 
 
+class FairPool:
+    """An asyncpg pool whose waiters are served first come, first served.
+
+    asyncpg hands a released connection to whichever task asks next, so under load a request
+    that was already waiting can lose its turn to newcomers again and again: 64 clients on 10
+    connections gave a p99 of 280 ms at a p50 of 16 ms. An `asyncio.Semaphore` (FIFO, and since
+    Python 3.11.1 closed to newcomers while anyone waits) hands out the turns instead: with the
+    same throughput the p99 fell to a few times the p50.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, size: int) -> None:
+        self._pool = pool
+        self._turns = asyncio.Semaphore(size)
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        async with self._turns, self._pool.acquire() as connection:
+            yield connection
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+
 async def hot_path_pool(app: FastAPI) -> None:
     """Background task: open the pool, publish it on `app.state`, close it at shutdown."""
     size: int = app.state.settings.hot_path_pool_size
@@ -32,7 +55,7 @@ async def hot_path_pool(app: FastAPI) -> None:
     except Exception as exc:  # the session path still works without it
         logger.warning("hot_path_pool_failed", error_type=type(exc).__name__)
         return
-    app.state.hot_path_pool = pool
+    app.state.hot_path_pool = FairPool(pool, size)
     try:
         await asyncio.Event().wait()
     finally:
