@@ -200,11 +200,17 @@ class ExpressRoutes:
         request = Request(scope, receive)
         call: ExpressCall | None = None
         try:
+            # FastAPI's order: the body is read (413 from the request-context layer) and must be
+            # JSON before the identity and role are checked; field errors come after them.
+            body = await request.body()
+            parsed, errors = self._body(compiled, body)
+            if any(error["type"] == "json_invalid" for error in errors):
+                raise RequestValidationError(errors)
             token = _header(scope, b"x-platform-identity")
             verifier = self.service.state.token_verifier
             identity = identity_from_token(token.decode("latin-1") if token else None, verifier)
             compiled.roles.check(identity)
-            arguments = await self._arguments(compiled, params, request)
+            arguments = self._arguments(compiled, params, parsed, errors, request)
             call = ExpressCall(self.service.state.sessionmaker, identity)
             for name in compiled.identity_params:
                 arguments[name] = identity
@@ -232,7 +238,25 @@ class ExpressRoutes:
             response = await self._handle(request, exc)
         await response(scope, receive, send)
 
-    async def _arguments(self, compiled: _Compiled, params: dict[str, str], request: Request) -> dict[str, Any]:
+    @staticmethod
+    def _body(compiled: _Compiled, body: bytes) -> tuple[BaseModel | None, list[dict[str, Any]]]:
+        if compiled.body is None:
+            return None, []
+        if not body:
+            return None, [{"loc": ("body",), "msg": "Field required", "type": "missing"}]
+        try:
+            return compiled.body[1].model_validate_json(body), []
+        except ValidationError as invalid:
+            return None, [{**error, "loc": ("body", *error["loc"])} for error in invalid.errors()]
+
+    @staticmethod
+    def _arguments(
+        compiled: _Compiled,
+        params: dict[str, str],
+        parsed: BaseModel | None,
+        body_errors: list[dict[str, Any]],
+        request: Request,
+    ) -> dict[str, Any]:
         arguments: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
         for name, adapter in compiled.path_params.items():
@@ -240,25 +264,22 @@ class ExpressRoutes:
                 arguments[name] = adapter.validate_python(params[name])
             except ValidationError as invalid:
                 errors += [{**error, "loc": ("path", name, *error["loc"])} for error in invalid.errors()]
-        body = await request.body()
-        if compiled.body is not None:
-            name, model = compiled.body
-            if not body:
-                errors.append({"loc": ("body",), "msg": "Field required", "type": "missing"})
-            else:
-                try:
-                    arguments[name] = model.model_validate_json(body)
-                except ValidationError as invalid:
-                    errors += [{**error, "loc": ("body", *error["loc"])} for error in invalid.errors()]
+        errors += body_errors
         if errors:
             raise RequestValidationError(errors)
+        if compiled.body is not None:
+            arguments[compiled.body[0]] = parsed
         if compiled.request_param is not None:
             arguments[compiled.request_param] = request
         return arguments
 
     async def _handle(self, request: Request, exc: Exception) -> Response:
-        """The app's own exception handler for `exc` (most specific class first), as FastAPI would."""
+        """The app's own handler for `exc` (most specific class first), as Starlette's exception
+        layer would; anything only the catch-all `Exception` handler covers is raised on, to the
+        layers outside (the request-context 413, the server-error 500), as it is from FastAPI."""
         for kind in type(exc).__mro__:
+            if kind in (Exception, BaseException, object):
+                break
             handler = self.service.exception_handlers.get(kind)
             if handler is not None:
                 response = handler(request, exc)

@@ -15,6 +15,7 @@ from typing import Any
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import PayloadTooLarge, problem_response
@@ -174,8 +175,12 @@ class RequestContextMiddleware:
         await response(scope, receive, send)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(HTTPException):
+    """An HTTPException, so FastAPI's body reader passes it on (anything else it turns into a 400)
+    and the app's handler answers the 413; outside an app, `__call__` answers it."""
+
+    def __init__(self) -> None:
+        super().__init__(413)
 
 
 def metrics_payload() -> tuple[bytes, str]:

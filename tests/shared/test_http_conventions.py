@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 
@@ -47,6 +49,17 @@ async def test_malformed_path_parameter_names_the_parameter(notes: httpx.AsyncCl
 async def test_bodies_over_one_mebibyte_are_refused(notes: httpx.AsyncClient) -> None:
     body = b'{"text": "' + b"x" * (2 * 1024 * 1024) + b'"}'
     response = await notes.post("/v1/notes", content=body, headers=EMPLOYEE | {"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["code"] == "PAYLOAD_TOO_LARGE"
+
+
+async def test_a_streamed_body_over_one_mebibyte_is_refused_before_anything_else(notes: httpx.AsyncClient) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(40):
+            yield b"x" * 64 * 1024
+
+    # no Content-Length: the limit is found while reading, and wins over the missing identity
+    response = await notes.post("/v1/notes", content=chunks(), headers={"content-type": "application/json"})
     assert response.status_code == 413
     assert response.json()["code"] == "PAYLOAD_TOO_LARGE"
 
