@@ -24,6 +24,13 @@ from tests.support.identities import auth, identity
 EMPLOYEE = auth(identity(Role.employee))
 
 
+def _app(database_url: str, router: APIRouter) -> FastAPI:
+    settings = PlatformSettings(database_url=database_url, environment="test")
+    return create_service_app(
+        name="express-test", title="express test", description="", settings=settings, routers=[router]
+    )
+
+
 def _express_layer(app: FastAPI) -> ExpressRoutes:
     layer: Any = app.build_middleware_stack()
     while not isinstance(layer, ExpressRoutes):
@@ -77,13 +84,7 @@ async def test_an_unsupported_parameter_is_refused_when_the_routes_are_compiled(
     async def search(thing_id: uuid.UUID, q: str) -> dict[str, str]:
         return {"q": q}
 
-    app = create_service_app(
-        name="express-test",
-        title="express test",
-        description="",
-        settings=PlatformSettings(database_url=database_url, environment="test"),
-        routers=[router],
-    )
+    app = _app(database_url, router)
     with pytest.raises(TypeError, match="parameter 'q' is not supported"):
         app.build_middleware_stack()
 
@@ -96,12 +97,6 @@ async def test_an_express_route_needs_its_role_list(database_url: str) -> None:
     async def open_route(thing_id: uuid.UUID) -> dict[str, str]:
         return {"id": str(thing_id)}
 
-    app = create_service_app(
-        name="express-test",
-        title="express test",
-        description="",
-        settings=PlatformSettings(database_url=database_url, environment="test"),
-        routers=[router],
-    )
+    app = _app(database_url, router)
     with pytest.raises(TypeError, match="exactly one allow"):
         app.build_middleware_stack()
