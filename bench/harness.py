@@ -13,7 +13,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -26,7 +25,7 @@ from typing import IO, Any, TypeVar
 import aiohttp
 import asyncpg
 
-from tools.topology import REGISTRY_CONSUMERS
+from tools.topology import REGISTRY_CONSUMERS, uvicorn_command
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -89,22 +88,7 @@ class PlatformProcess:
         return self.process.pid
 
     def command(self) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            self.factory,
-            "--factory",
-            "--host",
-            HOST,
-            "--port",
-            str(self.port),
-            "--no-access-log",
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-        ]
+        return uvicorn_command(self.factory, self.port)
 
     def start(self, timeout: float = 30.0) -> None:
         """Start and wait for `/healthz`."""
