@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
@@ -26,7 +25,7 @@ from gateway.settings import Settings
 from gateway.tokens import mint_user_token
 from shared.auth import Role
 from tests.gateway.conftest import InProcessGateway
-from tests.support.database import asyncpg_dsn
+from tests.support.database import row_count
 from tests.support.identities import TEST_SECRET, admin, minimal_identity
 
 # The design lives in `shared/` beside the repository (the CI copies it there too).
@@ -241,18 +240,10 @@ async def test_the_gateway_expires_its_idempotency_keys_like_a_service(
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
             first = await client.post("/v1/partners", json=body, headers=headers)
             for _ in range(100):
-                if not await _gateway_keys_left(database_url):
+                if not await row_count(database_url, "gateway.idempotency_key"):
                     break
                 await asyncio.sleep(0.05)
             again = await client.post("/v1/partners", json=body, headers=headers)
     assert first.status_code == 201
     # the key was forgotten, so the retry ran again and met the unique name instead of a replay
     assert again.status_code == 409 and again.json()["code"] == "PARTNER_NAME_TAKEN"
-
-
-async def _gateway_keys_left(database_url: str) -> int:
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
-    try:
-        return int(await connection.fetchval("SELECT count(*) FROM gateway.idempotency_key"))
-    finally:
-        await connection.close()

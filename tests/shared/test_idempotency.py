@@ -15,28 +15,8 @@ from shared.db import create_engine
 from shared.idempotency import purge_expired_keys
 from shared.settings import PlatformSettings
 from tests.shared.conftest import build_app
-from tests.support.database import asyncpg_dsn
+from tests.support.database import row_count
 from tests.support.identities import auth, identity
-
-
-async def _outbox_count(database_url: str) -> int:
-    import asyncpg
-
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
-    try:
-        return int(await connection.fetchval("SELECT count(*) FROM registry.outbox_event"))
-    finally:
-        await connection.close()
-
-
-async def _key_count(database_url: str) -> int:
-    import asyncpg
-
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
-    try:
-        return int(await connection.fetchval("SELECT count(*) FROM registry.idempotency_key"))
-    finally:
-        await connection.close()
 
 
 async def test_fifty_concurrent_duplicates_create_one(notes: httpx.AsyncClient, database_url: str) -> None:
@@ -48,7 +28,7 @@ async def test_fifty_concurrent_duplicates_create_one(notes: httpx.AsyncClient, 
     assert len({response.json()["id"] for response in responses}) == 1
     assert sum(response.headers.get("Idempotent-Replayed") == "true" for response in responses) == 49
     assert all(response.headers["Location"].endswith(responses[0].json()["id"]) for response in responses)
-    assert await _outbox_count(database_url) == 1
+    assert await row_count(database_url, "registry.outbox_event") == 1
 
 
 async def test_same_key_different_body_is_refused(notes: httpx.AsyncClient) -> None:
@@ -72,7 +52,7 @@ async def test_without_a_key_each_post_creates(notes: httpx.AsyncClient, databas
     headers = auth(identity(Role.employee))
     await notes.post("/v1/notes", json={"text": "a"}, headers=headers)
     await notes.post("/v1/notes", json={"text": "a"}, headers=headers)
-    assert await _outbox_count(database_url) == 2
+    assert await row_count(database_url, "registry.outbox_event") == 2
 
 
 async def test_keys_older_than_the_retention_are_purged_in_batches(notes: httpx.AsyncClient, database_url: str) -> None:
@@ -111,7 +91,7 @@ async def test_a_service_app_expires_keys_in_the_background(database_url: str) -
         async with httpx.AsyncClient(transport=transport, base_url="http://shared.test") as client:
             first = await client.post("/v1/notes", json={"text": "once"}, headers=headers)
             for _ in range(100):
-                if await _key_count(database_url) == 0:
+                if await row_count(database_url, "registry.idempotency_key") == 0:
                     break
                 await asyncio.sleep(0.05)
             again = await client.post("/v1/notes", json={"text": "once"}, headers=headers)

@@ -67,5 +67,14 @@ async def truncate_all(url: str, attempts: int = 5) -> None:
         await connection.close()
 
 
+async def row_count(url: str, table: str) -> int:
+    """`SELECT count(*)` of `table` (schema-qualified) on a connection of its own."""
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        return int(await connection.fetchval(f"SELECT count(*) FROM {table}"))
+    finally:
+        await connection.close()
+
+
 def settings_for(url: str) -> PlatformSettings:
     return PlatformSettings(database_url=url, environment="test")
