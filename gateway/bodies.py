@@ -9,16 +9,11 @@ from __future__ import annotations
 
 from starlette.types import Message, Receive
 
-from shared.errors import PayloadTooLarge
-from shared.i18n import Text
+from shared.errors import body_too_large
 
 
 class ClientDisconnected(Exception):
     """The client went away before sending its whole body; there is nobody to answer."""
-
-
-def too_large() -> PayloadTooLarge:
-    return PayloadTooLarge(Text("请求体不得超过 1 MiB", "Request bodies are limited to 1 MiB"))
 
 
 async def read_body(receive: Receive, limit: int) -> bytes:
@@ -32,7 +27,7 @@ async def read_body(receive: Receive, limit: int) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise too_large()
+            raise body_too_large()
         chunks.append(chunk)
         more = message.get("more_body", False)
     return b"".join(chunks)

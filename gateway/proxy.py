@@ -11,9 +11,9 @@ from prometheus_client import Counter
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
-from gateway.bodies import read_body, too_large
+from gateway.bodies import read_body
 from gateway.breaker import CircuitBreaker
-from shared.errors import ProblemError, ServiceUnavailable
+from shared.errors import ProblemError, ServiceUnavailable, body_too_large
 from shared.i18n import Text
 from shared.observability import random_hex
 
@@ -208,7 +208,7 @@ async def forward(
             raise UpstreamTimeout() from exc
         except aiohttp.ClientConnectionError as exc:
             if body_state.too_large:
-                raise too_large() from exc
+                raise body_too_large() from exc
             if attempt + 1 < attempts:
                 continue
             upstream.breaker.record_failure()
@@ -219,12 +219,12 @@ async def forward(
             ) from exc
         except aiohttp.ClientError as exc:
             if body_state.too_large:
-                raise too_large() from exc
+                raise body_too_large() from exc
             upstream.breaker.record_failure()
             UPSTREAM_FAILURES.labels(upstream.name, "protocol").inc()
             raise UpstreamUnavailable() from exc
         except _TooLarge as exc:
-            raise too_large() from exc
+            raise body_too_large() from exc
     assert response is not None
     upstream.breaker.record_success()
     async with response:

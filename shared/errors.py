@@ -114,6 +114,11 @@ class PayloadTooLarge(ProblemError):
     title = Text("请求体过大", "Request body too large")
 
 
+def body_too_large() -> PayloadTooLarge:
+    """The 413 for a body over the platform's 1 MiB limit (services and gateway alike)."""
+    return PayloadTooLarge(Text("请求体不得超过 1 MiB", "Request bodies are limited to 1 MiB"))
+
+
 class ValidationFailed(ProblemError):
     status = 422
     code = "VALIDATION_FAILED"

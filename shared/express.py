@@ -42,12 +42,13 @@ from starlette.responses import Response
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shared.auth import Identity, RoleCheck, current_identity, identity_from_token
+from shared.auth import IDENTITY_HEADER, Identity, RoleCheck, current_identity, identity_from_token
 from shared.db import request_session
 from shared.routes import RouteInfo, walk_routes
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Any]])
 _MARK = "__express__"
+_IDENTITY_HEADER = IDENTITY_HEADER.encode()
 _PROVIDERS: dict[Callable[..., Any], Callable[[ExpressCall], Awaitable[Any]]] = {}
 
 
@@ -205,7 +206,7 @@ class ExpressRoutes:
             parsed, errors = self._body(compiled, body)
             if any(error["type"] == "json_invalid" for error in errors):
                 raise RequestValidationError(errors)
-            token = _header(scope, b"x-platform-identity")
+            token = _header(scope, _IDENTITY_HEADER)
             verifier = self.service.state.token_verifier
             identity = identity_from_token(token.decode("latin-1") if token else None, verifier)
             compiled.roles.check(identity)

@@ -38,9 +38,6 @@ class FairPool:
         async with self._turns, self._pool.acquire() as connection:
             yield connection
 
-    async def close(self) -> None:
-        await self._pool.close()
-
 
 async def hot_path_pool(app: FastAPI) -> None:
     """Background task: open the pool, publish it on `app.state`, close it at shutdown."""

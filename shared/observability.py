@@ -18,8 +18,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import PayloadTooLarge, problem_response
-from shared.i18n import Text, negotiate_language
+from shared.errors import body_too_large, problem_response
+from shared.i18n import negotiate_language
 
 MAX_BODY_BYTES = 1024 * 1024
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
@@ -168,8 +168,7 @@ class RequestContextMiddleware:
     async def _too_large(
         self, scope: Scope, receive: Receive, send: Send, accept_language: str, trace_id: str, request_id: str
     ) -> None:
-        error = PayloadTooLarge(Text("请求体不得超过 1 MiB", "Request bodies are limited to 1 MiB"))
-        response = problem_response(error, negotiate_language(accept_language), trace_id)
+        response = problem_response(body_too_large(), negotiate_language(accept_language), trace_id)
         response.headers["x-request-id"] = request_id
         response.headers["connection"] = "close"
         await response(scope, receive, send)

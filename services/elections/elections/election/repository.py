@@ -203,20 +203,21 @@ class OpenRound:
     link_key: bytes
 
 
-async def open_round(connection: asyncpg.Connection, election_id: uuid.UUID) -> tuple[bool, OpenRound | None]:
-    """(the election exists, its open round); unlocked: `cast_ballot` re-checks under the locks."""
+async def open_round(connection: asyncpg.Connection, election_id: uuid.UUID) -> tuple[str, OpenRound | None] | None:
+    """The election's status and, when it has a round spec and a key, that round; None when there is
+    no such election. Unlocked: `cast_ballot` re-checks everything under the casting locks."""
     row = await connection.fetchrow(
         "SELECT e.status::text AS status, e.current_round, e.round_spec, s.link_key FROM elections.election AS e "
         "LEFT JOIN elections.election_secret AS s ON s.election_id = e.id WHERE e.id = $1",
         election_id,
     )
     if row is None:
-        return False, None
-    spec = row["round_spec"]
-    if row["status"] not in ("voting_open", "runoff_open") or spec is None or row["link_key"] is None:
-        return True, None
+        return None
+    spec, key = row["round_spec"], row["link_key"]
+    if spec is None or key is None:
+        return row["status"], None
     spec = loads(spec) if isinstance(spec, str) else spec
-    return True, OpenRound(round_no=row["current_round"], round_spec=spec, link_key=bytes(row["link_key"]))
+    return row["status"], OpenRound(round_no=row["current_round"], round_spec=spec, link_key=bytes(key))
 
 
 def _lock_key(*parts: object) -> int:

@@ -716,10 +716,11 @@ async def _cached_open_round(connection: asyncpg.Connection, election_id: uuid.U
     cached = _OPEN_ROUNDS.get(election_id)
     if cached is not None and cached[0] > now and not fresh:
         return cached[1]
-    found, opened = await repo.open_round(connection, election_id)
-    if not found:
+    found = await repo.open_round(connection, election_id)
+    if found is None:
         raise ElectionNotFound()
-    if opened is None:
+    status, opened = found
+    if status not in OPEN_FOR_VOTING or opened is None:
         _OPEN_ROUNDS.pop(election_id, None)
         raise VotingClosed()
     if len(_OPEN_ROUNDS) >= 1_000:
