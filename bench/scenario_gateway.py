@@ -46,6 +46,7 @@ from tools.migrate import upgrade_all
 TARGET_RATIO = 0.6
 PATHS = {"community (DB read)": f"/v1/communities/{XINGGUANG_ID}", "about (echo, no DB)": "/v1/communities/about"}
 TARGET_PATH = "community (DB read)"
+XINGGUANG_ID_TEXT = str(XINGGUANG_ID)
 
 
 def _line(label: str, result: LoadResult) -> str:
@@ -139,9 +140,6 @@ def _report(label: str, path: str, direct_side: _Side, proxied_side: _Side, targ
     )
     if direct.errors or proxied.errors:
         print(f"  non-200 answers: direct {direct.statuses}, gateway {proxied.statuses}")
-
-
-XINGGUANG_ID_TEXT = str(XINGGUANG_ID)
 
 
 if __name__ == "__main__":

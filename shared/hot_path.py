@@ -65,16 +65,21 @@ async def _keep_session(connection: Any) -> None:
     (asyncpg still rolls back a transaction left open, locally checked)."""
 
 
-def pool_of(request: Request) -> Any:
+def pool_of(request: Request) -> FairPool | None:
     """The hot-path pool when it is open, else None (callers then use the session)."""
-    return getattr(request.app.state, "hot_path_pool", None)
+    return _open_pool(request.app)
+
+
+def _open_pool(app: Any) -> FairPool | None:
+    pool: FairPool | None = getattr(app.state, "hot_path_pool", None)
+    return pool
 
 
 @asynccontextmanager
 async def hot_connection(app: Any) -> AsyncIterator[asyncpg.Connection]:
     """A connection for one autocommitted hot-path statement: from the pool when it is open,
     otherwise the driver connection under one of the engine's (while the pool is still opening)."""
-    pool = getattr(app.state, "hot_path_pool", None)
+    pool = _open_pool(app)
     if pool is not None:
         async with pool.acquire() as connection:
             yield connection
