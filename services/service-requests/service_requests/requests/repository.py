@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from typing import Any, cast
+from functools import partial
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -28,6 +29,7 @@ from service_requests.database import platform_tables, webhook_tables
 from service_requests.requests.models import RequestEvent, ServiceRequest
 from service_requests.requests.workflow import OPEN_FOR_HANDLER, Status
 from shared.auth import Identity, Role
+from shared.hot_path import FairPool
 from shared.pagination import after_keyset
 from shared.webhooks import enqueue
 
@@ -36,9 +38,12 @@ EVENT = cast(Table, RequestEvent.__table__)
 TYPE = cast(Table, ServiceType.__table__)
 DUPLICATE_SIMILARITY = 0.3
 DUPLICATE_WINDOW = dt.timedelta(days=30)
-# Only the most recent requests of the window are compared: an index range read instead of a
-# trigram comparison with every request an enterprise filed that month.
+# The hint shows the most recent similar requests, most similar first. They are looked for
+# newest first among at most the 20 most recent of the window (an index range read, not a
+# trigram comparison with everything an enterprise filed that month), and the comparing stops
+# once `DUPLICATES_SHOWN` are found: similarity() is most of a submission's database time.
 DUPLICATE_CANDIDATES = 20
+DUPLICATES_SHOWN = 5
 _OPEN = [status.value for status in OPEN_FOR_HANDLER]
 
 
@@ -68,59 +73,102 @@ def visible_to(identity: Identity) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
+# The submission columns in parameter order, with their array types: a submission is one row of
+# arrays, so the same statement files one request or a batch of them (see `SubmissionBatcher`).
+SUBMIT_COLUMNS = (
+    ("id", "uuid"), ("type_id", "uuid"), ("type_version", "int"), ("type_snapshot", "text"), ("category", "text"),
+    ("scenario", "text"), ("community_id", "uuid"), ("enterprise_id", "uuid"), ("requester_subject", "text"),
+    ("requester_role", "text"), ("description", "text"), ("answers", "text"), ("building_id", "uuid"),
+    ("floor", "int"), ("latitude", "float8"), ("longitude", "float8"), ("address", "text"),
+    ("attachments", "text"), ("handler_kind", "text"), ("routed_partner_id", "uuid"),
+    ("acknowledge_due_at", "timestamptz"), ("resolve_due_at", "timestamptz"), ("created_at", "timestamptz"),
+    ("history_id", "uuid"), ("event_id", "uuid"), ("event_payload", "text"), ("duplicates_since", "timestamptz"),
+    ("share_consent_at", "timestamptz"),
+)  # fmt: skip
 _SUBMIT = """
-WITH inserted AS (
+WITH input AS (
+    SELECT * FROM unnest({arrays}) WITH ORDINALITY AS input ({names}, n)
+), accepted AS (
+    SELECT input.* FROM input
+    WHERE EXISTS (
+        SELECT 1 FROM requests.service_type AS t
+        WHERE t.id = input.type_id AND t.version = input.type_version AND t.active
+    )
+), inserted AS (
     INSERT INTO requests.service_request (
         id, type_id, type_version, type_snapshot, category, scenario, community_id, enterprise_id,
         requester_subject, requester_role, status, description, answers, building_id, floor, latitude,
         longitude, address, attachments, handler_kind, routed_partner_id, acknowledge_due_at, resolve_due_at,
         clock_started_at, escalation_level, reopen_count, version, created_at, updated_at, share_consent_at
     )
-    SELECT $1::uuid, $2::uuid, $3::int, $4::text::jsonb, $5::text, $6::text, $7::uuid, $8::uuid,
-        $9::text, $10::text, 'submitted', $11::text, $12::text::jsonb, $13::uuid, $14::int, $15::float8,
-        $16::float8, $17::text, $18::text::jsonb, $19::text, $20::uuid, $21::timestamptz, $22::timestamptz,
-        $23::timestamptz, 0, 0, 1, $23::timestamptz, $23::timestamptz, $28::timestamptz
-    WHERE EXISTS (SELECT 1 FROM requests.service_type WHERE id = $2::uuid AND version = $3::int AND active)
-    RETURNING id
+    SELECT id, type_id, type_version, type_snapshot::jsonb, category, scenario, community_id, enterprise_id,
+        requester_subject, requester_role, 'submitted', description, answers::jsonb, building_id, floor, latitude,
+        longitude, address, attachments::jsonb, handler_kind, routed_partner_id, acknowledge_due_at, resolve_due_at,
+        created_at, 0, 0, 1, created_at, created_at, share_consent_at
+    FROM accepted
 ), history AS (
     INSERT INTO requests.request_event (
         id, request_id, kind, actor_subject, actor_role, action, to_status, internal, data, created_at
     )
-    SELECT $24::uuid, id, 'transition', $9::text, $10::text, 'submit', 'submitted', false, '{{}}'::jsonb,
-        $23::timestamptz
-    FROM inserted
+    SELECT history_id, id, 'transition', requester_subject, requester_role, 'submit', 'submitted', false,
+        '{{}}'::jsonb, created_at
+    FROM accepted
 ), event AS (
     INSERT INTO requests.outbox_event (event_id, type, aggregate_type, aggregate_id, payload)
-    SELECT $25::uuid, 'RequestSubmitted', 'service_request', id, $26::text::jsonb FROM inserted
+    SELECT event_id, 'RequestSubmitted', 'service_request', id, event_payload::jsonb FROM accepted
 )
-SELECT (SELECT count(*) FROM inserted)::int AS inserted, duplicate.*
-FROM (VALUES (1)) AS one (x)
+SELECT input.n, accepted.n IS NOT NULL AS inserted, duplicate.*
+FROM input
+LEFT JOIN accepted ON accepted.n = input.n
 LEFT JOIN LATERAL (
+    -- newest first, and no sort before the LIMIT: similarity is computed only until enough match
     SELECT recent.* FROM (
-        SELECT r.id, r.description, r.status, r.created_at, similarity(r.description, $11::text) AS similarity
+        SELECT r.id, r.description, r.status, r.created_at, similarity(r.description, input.description) AS similarity
         FROM requests.service_request AS r
-        WHERE r.type_id = $2::uuid AND {owner} AND r.created_at >= $27::timestamptz
+        WHERE r.type_id = input.type_id AND {owner} AND r.created_at >= input.duplicates_since
         ORDER BY r.created_at DESC
         LIMIT {window}
     ) AS recent
     WHERE recent.similarity >= {threshold}
-    ORDER BY recent.similarity DESC
-    LIMIT 5
+    LIMIT {shown}
 ) AS duplicate ON true
+ORDER BY input.n, duplicate.similarity DESC
 """
-SUBMIT_BY_ENTERPRISE = _SUBMIT.format(
-    owner="r.enterprise_id = $8::uuid", threshold=DUPLICATE_SIMILARITY, window=DUPLICATE_CANDIDATES
-)
-SUBMIT_BY_REQUESTER = _SUBMIT.format(
-    owner="r.requester_subject = $9::text", threshold=DUPLICATE_SIMILARITY, window=DUPLICATE_CANDIDATES
-)
-SUBMIT_COLUMNS = (
-    "id", "type_id", "type_version", "type_snapshot", "category", "scenario", "community_id", "enterprise_id",
-    "requester_subject", "requester_role", "description", "answers", "building_id", "floor", "latitude",
-    "longitude", "address", "attachments", "handler_kind", "routed_partner_id", "acknowledge_due_at",
-    "resolve_due_at", "created_at", "history_id", "event_id", "event_payload", "duplicates_since",
-    "share_consent_at",
-)  # fmt: skip
+
+
+def _submit_statement(owner: str) -> str:
+    arrays = ", ".join(f"${index}::{kind}[]" for index, (_, kind) in enumerate(SUBMIT_COLUMNS, start=1))
+    names = ", ".join(name for name, _ in SUBMIT_COLUMNS)
+    return _SUBMIT.format(
+        arrays=arrays,
+        names=names,
+        owner=owner,
+        threshold=DUPLICATE_SIMILARITY,
+        window=DUPLICATE_CANDIDATES,
+        shown=DUPLICATES_SHOWN,
+    )
+
+
+SUBMIT_BY_ENTERPRISE = _submit_statement("r.enterprise_id = input.enterprise_id")
+SUBMIT_BY_REQUESTER = _submit_statement("r.requester_subject = input.requester_subject")
+
+
+class Submitted(NamedTuple):
+    inserted: bool
+    similar: list[Any]  # records: id, description, status, created_at, similarity
+
+
+async def submit_rows(statement: str, connection: Any, rows: Sequence[dict[str, Any]]) -> list[Submitted]:
+    """File `rows` with one execution of `statement` (a row is one element of each array)."""
+    arrays = [[row[name] for row in rows] for name, _ in SUBMIT_COLUMNS]
+    results = [Submitted(False, []) for _ in rows]
+    for record in await connection.fetch(statement, *arrays):
+        index = record["n"] - 1
+        if record["inserted"]:
+            results[index] = Submitted(True, results[index].similar)
+        if record["id"] is not None:
+            results[index].similar.append(record)
+    return results
 
 
 class RequestRepository:
@@ -131,25 +179,21 @@ class RequestRepository:
         """The columns of a type a submission needs, in one Core query."""
         return (await self.session.execute(select(TYPE).where(TYPE.c.id == type_id))).first()
 
-    async def submit(self, values: dict[str, Any], pool: Any = None) -> tuple[bool, list[Any]]:
+    async def submit(self, values: dict[str, Any], pool: FairPool | None = None) -> Submitted:
         """Request, history row and outbox event in one statement, plus duplicate candidates.
 
-        The hot path: one round trip, on `pool` (autocommitted) or on the session's own asyncpg
-        connection (in the transaction of an Idempotency-Key claim). Nothing is written when the
-        type changed since `type_version`.
+        The hot path: on `pool`, autocommitted and batched with concurrent submissions into one
+        statement; without it, on the session's own asyncpg connection (in the transaction of an
+        Idempotency-Key claim). Nothing is written when the type changed since `type_version`.
         """
-        statement = SUBMIT_BY_ENTERPRISE if values["enterprise_id"] is not None else SUBMIT_BY_REQUESTER
-        arguments = [values[column] for column in SUBMIT_COLUMNS]
+        by_enterprise = values["enterprise_id"] is not None
+        statement = SUBMIT_BY_ENTERPRISE if by_enterprise else SUBMIT_BY_REQUESTER
         if pool is not None:
-            async with pool.acquire() as pooled:
-                records = await pooled.fetch(statement, *arguments)
-        else:
-            connection = await self.session.connection()
-            raw = await connection.get_raw_connection()
-            driver: Any = raw.driver_connection
-            records = await driver.fetch(statement, *arguments)
-        inserted = bool(records and records[0]["inserted"])
-        return inserted, [record for record in records if record["id"] is not None]
+            name = "submit_request_by_enterprise" if by_enterprise else "submit_request_by_requester"
+            return await pool.batcher(name, partial(submit_rows, statement)).run(values)
+        connection = await self.session.connection()
+        raw = await connection.get_raw_connection()
+        return (await submit_rows(statement, raw.driver_connection, [values]))[0]
 
     async def get(self, request_id: uuid.UUID, *, for_update: bool = False) -> ServiceRequest | None:
         statement = select(ServiceRequest).where(ServiceRequest.id == request_id)

@@ -235,7 +235,10 @@ class PartnerRequestRead(RequestHead):
 class RequestCreated(RequestRead):
     model_config = ConfigDict(extra="forbid")
     possible_duplicates: list[DuplicateHint] = Field(
-        description="Same type, same enterprise, last 30 days, similar text: ask the user whether it is the same"
+        description=(
+            "Same type, same enterprise, last 30 days, similar text (pg_trgm similarity >= 0.3): the most"
+            " recent such requests, at most 5, most similar first; ask the user whether it is the same"
+        )
     )
 
 

@@ -42,6 +42,7 @@ from service_requests.working_calendar import SHANGHAI, DeadlineUnit, add_workin
 from shared.auth import Identity, Role
 from shared.concurrency import check_version, if_match_version
 from shared.errors import Forbidden
+from shared.hot_path import FairPool
 from shared.i18n import Text
 from shared.jsonutil import dumps
 
@@ -340,7 +341,7 @@ async def submit(
     now: dt.datetime,
     *,
     answers: dict[str, Any] | None = None,
-    pool: Any = None,
+    pool: FairPool | None = None,
 ) -> dict[str, Any]:
     """File a request: checks the type, the caller's role and community, the answers; computes deadlines.
 
