@@ -7,7 +7,7 @@ import time
 
 import structlog
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import Storage
+from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.storage import storage_from_string
 
@@ -19,23 +19,67 @@ from shared.i18n import Text
 logger = structlog.get_logger("gateway.ratelimit")
 
 
-def storage_uri(redis_url: str | None) -> str:
+def storage_uri(redis_url: str) -> str:
     """`limits` names its asyncio Redis backend `async+redis://`."""
-    if not redis_url:
-        return "async+memory://"
     for scheme in ("redis://", "rediss://", "redis+unix://"):
         if redis_url.startswith(scheme):
             return "async+" + redis_url
     return redis_url
 
 
+class SweptMemoryStorage(MemoryStorage):
+    """`limits`' in-process storage, with ended windows swept once a second instead of constantly.
+
+    `limits` 5.8's `MemoryStorage.incr` starts a task that walks every key after each hit. A busy
+    server runs that walk once per event-loop turn, so rate limiting cost grows with the number
+    of consumers seen in the last minute: `python -m bench ratelimit` measured 67 µs a request
+    with 400 consumers and 0.9 ms with 10,000. Here `incr` restarts a key whose window has ended
+    itself (as `get` already does) and sweeps the other ended windows at most once a second.
+    No lock: nothing between reading and writing a counter awaits, so no other task can run.
+    """
+
+    SWEEP_SECONDS = 1.0
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str) -> None:
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self.swept_at = time.time()
+
+    async def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        now = time.time()
+        if self.expirations.get(key, 0) <= now:  # a new window
+            self.storage.pop(key, None)
+            self.expirations.pop(key, None)
+        if now - self.swept_at >= self.SWEEP_SECONDS:
+            self.sweep(now)
+        count = self.storage[key] + amount
+        self.storage[key] = count
+        if count == amount:
+            self.expirations[key] = now + expiry
+        return count
+
+    def sweep(self, now: float) -> None:
+        """Forget every window that has ended."""
+        self.swept_at = now
+        for key in [key for key, until in self.expirations.items() if until <= now]:
+            self.storage.pop(key, None)
+            self.expirations.pop(key, None)
+            self.locks.pop(key, None)
+
+
+def storage_for(redis_url: str | None) -> Storage:
+    """Redis when configured, else this process's memory."""
+    if not redis_url:
+        return SweptMemoryStorage()
+    storage = storage_from_string(storage_uri(redis_url))
+    assert isinstance(storage, Storage)
+    return storage
+
+
 class RateLimiter:
     """Each consumer (user subject or partner) gets its own windows; partners have their own limits."""
 
     def __init__(self, settings: Settings) -> None:
-        storage = storage_from_string(storage_uri(settings.redis_url))
-        assert isinstance(storage, Storage)
-        self.storage = storage
+        self.storage = storage_for(settings.redis_url)
         self.limiter = FixedWindowRateLimiter(self.storage)
         self.user_limits: list[RateLimitItem] = parse_many(settings.rate_limit)
         self.partner_limits: list[RateLimitItem] = parse_many(settings.partner_rate_limit)

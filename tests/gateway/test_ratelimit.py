@@ -1,0 +1,60 @@
+"""The in-process rate-limit storage: same windows as `limits`', without a walk of every key per hit."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from limits import parse
+from limits.aio.strategies import FixedWindowRateLimiter
+
+from gateway.ratelimit import RateLimiter, SweptMemoryStorage
+from gateway.settings import Settings
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(time, "time", fake)
+    return fake
+
+
+async def test_a_window_refuses_past_its_limit_and_opens_again_when_it_ends(clock: Clock) -> None:
+    limiter = FixedWindowRateLimiter(SweptMemoryStorage())
+    item = parse("3/second")
+
+    assert [await limiter.hit(item, "alice") for _ in range(4)] == [True, True, True, False]
+    assert await limiter.hit(item, "bob")  # each consumer has its own window
+    clock.now += 1.0
+    assert await limiter.hit(item, "alice")
+
+
+async def test_ended_windows_are_swept_once_a_second_and_no_task_is_started(clock: Clock) -> None:
+    storage = SweptMemoryStorage()
+    limiter = FixedWindowRateLimiter(storage)
+    item = parse("5/second")
+    for consumer in range(100):
+        await limiter.hit(item, f"user-{consumer}")
+    assert len(storage.expirations) == 100
+
+    clock.now += 0.5
+    await limiter.hit(item, "user-0")
+    assert len(storage.expirations) == 100  # not yet: windows still open, no sweep due
+
+    clock.now += 1.0
+    await limiter.hit(item, "late")
+    assert list(storage.expirations) == [item.key_for("late")]
+    assert storage.timer is None  # limits' own storage schedules a walk of every key after each hit
+
+
+def test_the_gateway_counts_in_process_memory_unless_redis_is_set() -> None:
+    settings = Settings(environment="test", database_url="postgresql+asyncpg://localhost/unused")
+    assert isinstance(RateLimiter(settings).storage, SweptMemoryStorage)
