@@ -80,16 +80,20 @@ class Batcher(Generic[T, R]):
         self._runners = runners
         self._max_batch = max_batch
         self._queue: deque[tuple[T, asyncio.Future[R]]] = deque()
-        self._running: set[asyncio.Task[None]] = set()
+        # Counted by the runners themselves, not by task done-callbacks: those run a loop turn
+        # after a runner has found the queue empty, and a call made in between would wait forever.
+        self._active = 0
+        self._tasks: set[asyncio.Task[None]] = set()  # strong references while they run
 
     async def run(self, item: T) -> R:
         """`execute`'s result for `item`, run in a batch with whatever else is waiting."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._queue.append((item, future))
-        if len(self._running) < self._runners:
+        if self._active < self._runners:
+            self._active += 1
             task = asyncio.create_task(self._drain())
-            self._running.add(task)
-            task.add_done_callback(self._running.discard)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return await future
 
     async def _drain(self) -> None:
@@ -105,6 +109,8 @@ class Batcher(Generic[T, R]):
                 future.cancel()
             queue.clear()
             raise
+        finally:
+            self._active -= 1  # in the same step as the empty-queue check: no call can slip between
 
     async def _run(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
         try:

@@ -73,3 +73,10 @@ async def test_a_caller_that_goes_away_does_not_stop_the_others(pool: FairPool) 
 async def test_batchers_are_kept_per_name(pool: FairPool) -> None:
     assert pool.batcher("a", divide) is pool.batcher("a", divide)
     assert pool.batcher("a", divide) is not pool.batcher("b", divide)
+
+
+async def test_a_call_made_as_the_last_batch_ends_still_runs(pool: FairPool) -> None:
+    batcher = Batcher(pool, divide, name="test_divide", runners=1)
+    async with asyncio.timeout(5):  # not wait_for: that would run each call in a task of its own, later
+        for item in (1, 2, 4, 5, 10):  # each call is made by the caller the previous batch just woke
+            assert await batcher.run(item) == 100 // item
