@@ -5,7 +5,7 @@ All processes run in this one run on loopback against a scratch database: the ba
 tokens). Each is driven with the same POST load at 64 connections; ratios are against the baseline.
 Target: gateway path >= 0.5x the baseline's throughput, p99 < 150 ms.
 
-    python -m bench requests [--seconds=15] [--connections=64]
+    python -m bench requests [--seconds=15] [--connections=64] [--texts=similar|distinct]
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import secrets
 import tempfile
 import uuid
@@ -48,6 +49,19 @@ ENTERPRISES = 400
 TARGET_RATIO = 0.5
 TARGET_P99 = 0.150
 ROUNDS = 2
+# the 500 most common Chinese characters, for texts that share few trigrams
+_COMMON = (
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种"
+    "面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本"
+    "去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比"
+    "或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总"
+    "次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做"
+    "必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权"
+    "收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信"
+    "马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连"
+    "断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存"
+    "候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严龙飞"
+)
 
 
 def create_baseline_app() -> FastAPI:
@@ -120,8 +134,22 @@ def _cpu_now(processes: dict[str, int]) -> dict[str, float]:
     return {who: cpu_seconds(pid) for who, pid in processes.items()} | {"PostgreSQL": postgres_cpu_seconds()}
 
 
+def _descriptions(kind: str) -> list[str]:
+    """97 request texts: `similar` (one sentence, a building number apart: every earlier request of
+    an enterprise is a possible duplicate, so the hint stops after 5 comparisons) or `distinct`
+    (random strings of common characters: none is similar, so each submission compares all 20
+    candidates and finds nothing, the hint's worst case)."""
+    if kind == "similar":
+        return [f"第 {index} 号楼企业申请贷款贴息政策咨询" for index in range(97)]
+    if kind == "distinct":
+        chosen = random.Random(97)
+        return ["".join(chosen.choice(_COMMON) for _ in range(16)) for _ in range(97)]
+    raise SystemExit(f"--texts must be similar or distinct, not {kind!r}")
+
+
 def main(argv: list[str]) -> None:
     seconds = option(argv, "seconds", 15.0)
+    texts = option(argv, "texts", "similar")
     connections = int(option(argv, "connections", 64))
     database = f"bench_requests_{uuid.uuid4().hex[:10]}"
     admin_dsn = server_url("postgres").replace("postgresql+asyncpg://", "postgresql://")
@@ -162,14 +190,8 @@ def main(argv: list[str]) -> None:
             for index in range(ENTERPRISES)
         ]
         bodies = [
-            json.dumps(
-                {
-                    "type_id": str(type_id),
-                    "description": f"第 {index} 号楼企业申请贷款贴息政策咨询",
-                    "answers": {"amount": index},
-                }
-            ).encode()
-            for index in range(97)
+            json.dumps({"type_id": str(type_id), "description": text, "answers": {"amount": index}}).encode()
+            for index, text in enumerate(_descriptions(texts))
         ]
         user_headers = [{"Authorization": f"Bearer {mint_user_token(who, keys.private_key)}"} for who in people]
         internal_headers = [
@@ -184,7 +206,7 @@ def main(argv: list[str]) -> None:
         slice_seconds = seconds / ROUNDS
         print(
             f"POST /v1/service-requests, {connections} connections, {seconds:.0f} s per target "
-            f"in {ROUNDS} interleaved rounds (each after a 2 s warm-up)"
+            f"in {ROUNDS} interleaved rounds (each after a 2 s warm-up), {texts} texts"
         )
         results: dict[str, list[LoadResult]] = {name: [] for name in targets}
         watched = {"baseline app": baseline.pid, "service": service.pid, "gateway": gateway.pid}
