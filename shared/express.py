@@ -17,9 +17,12 @@ request-context middleware, serves it by calling the same endpoint function dire
   Problem Details document.
 
 Supported parameters are exactly: path parameters, one pydantic body model, `Request`,
+`Response` (headers and status set on it are merged into the answer, as FastAPI does),
 `CurrentIdentity`, `SessionDep`, and dependencies registered with `provide()`. A route using
 anything else is refused when the app starts. A request with a non-JSON `Content-Type` goes to
-FastAPI unchanged. Express routes must not overlap another route's path for the same method.
+FastAPI unchanged. A `uuid.UUID` path parameter matches only a UUID, so `/things/about` declared
+before `/things/{thing_id}` stays FastAPI's; any other route an express route would shadow (an
+earlier route for the same method whose fixed path its pattern matches) is refused at startup.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import inspect
 import re
 import typing
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -99,6 +103,7 @@ class _Compiled:
     path_params: dict[str, TypeAdapter[Any]] = field(default_factory=dict)
     body: tuple[str, type[BaseModel]] | None = None
     request_param: str | None = None
+    response_param: str | None = None
     identity_params: list[str] = field(default_factory=list)
     session_params: list[str] = field(default_factory=list)
     provided: dict[str, Callable[[ExpressCall], Awaitable[Any]]] = field(default_factory=dict)
@@ -126,7 +131,13 @@ def _compile(info: RouteInfo) -> _Compiled:
         raise TypeError(f"express route {info.path} needs exactly one allow(...) and no other route dependency")
     if route.response_model_exclude_none or route.response_model_exclude_unset or route.response_model_include:
         raise TypeError(f"express route {info.path}: response model options are not supported")
-    pattern, _, convertors = compile_path(info.path)
+    hints = typing.get_type_hints(route.endpoint, include_extras=True)
+    # a UUID parameter matches only a UUID: a fixed sibling path like `/about` stays FastAPI's
+    matched = info.path
+    for name, annotation in hints.items():
+        if annotation is uuid.UUID:
+            matched = matched.replace("{" + name + "}", "{" + name + ":uuid}")
+    pattern, _, convertors = compile_path(matched)
     compiled = _Compiled(
         route=route,
         path=info.path,
@@ -136,7 +147,6 @@ def _compile(info: RouteInfo) -> _Compiled:
         response=TypeAdapter(route.response_model) if route.response_model is not None else None,
         status_code=route.status_code or 200,
     )
-    hints = typing.get_type_hints(route.endpoint, include_extras=True)
     for name in inspect.signature(route.endpoint).parameters:
         annotation = hints.get(name)
         dependency = _dependency_of(annotation)
@@ -148,6 +158,8 @@ def _compile(info: RouteInfo) -> _Compiled:
             compiled.provided[name] = _PROVIDERS[dependency]
         elif annotation is Request:
             compiled.request_param = name
+        elif annotation is Response:
+            compiled.response_param = name
         elif name in convertors and annotation is not None:
             compiled.path_params[name] = TypeAdapter(annotation)
         elif isinstance(annotation, type) and issubclass(annotation, BaseModel) and compiled.body is None:
@@ -155,6 +167,18 @@ def _compile(info: RouteInfo) -> _Compiled:
         else:
             raise TypeError(f"express route {info.path}: parameter {name!r} is not supported")
     return compiled
+
+
+def _refuse_shadowing(compiled: _Compiled, routes: list[RouteInfo]) -> None:
+    """FastAPI tries routes in order; the express layer runs first, so it must not take a request
+    that an earlier route of the same method would have answered."""
+    methods = compiled.route.methods or set()
+    for info in routes:
+        if info.route is compiled.route:
+            return
+        fixed = "{" not in info.path
+        if fixed and methods & (info.route.methods or set()) and compiled.pattern.match(info.path):
+            raise TypeError(f"express route {compiled.path} would shadow {info.path}, declared before it")
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -172,6 +196,14 @@ def _json_or_unset(scope: Scope) -> bool:
     return media == b"application/json" or media.endswith(b"+json")
 
 
+def _sub_response() -> Response:
+    """The `Response` an endpoint may set headers and a status on, as FastAPI makes it."""
+    sub = Response()
+    del sub.headers["content-length"]
+    sub.status_code = None  # type: ignore[assignment]
+    return sub
+
+
 class ExpressRoutes:
     """ASGI layer serving the app's `@express` routes; every other request goes on to FastAPI."""
 
@@ -179,8 +211,10 @@ class ExpressRoutes:
         """Compiled when Starlette builds the middleware stack, at startup: a bad route fails then."""
         self.app = app
         self.service = service
-        marked = [info for info in walk_routes(service.router) if getattr(info.route.endpoint, _MARK, False)]
-        self.routes = [_compile(info) for info in marked]
+        everything = list(walk_routes(service.router))
+        self.routes = [_compile(info) for info in everything if getattr(info.route.endpoint, _MARK, False)]
+        for compiled in self.routes:
+            _refuse_shadowing(compiled, everything)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -218,6 +252,9 @@ class ExpressRoutes:
                 arguments[name] = call.session()
             for name, factory in compiled.provided.items():
                 arguments[name] = await factory(call)
+            sub = None
+            if compiled.response_param is not None:
+                arguments[compiled.response_param] = sub = _sub_response()
             result = await compiled.call(**arguments)
             await call.finish(commit=True)
             call = None
@@ -227,9 +264,11 @@ class ExpressRoutes:
                 assert compiled.response is not None, "an express endpoint returns a Response or its response model"
                 response = Response(
                     compiled.response.dump_json(result, by_alias=True),
-                    compiled.status_code,
+                    sub.status_code if sub is not None and sub.status_code else compiled.status_code,
                     media_type="application/json",
                 )
+                if sub is not None:
+                    response.headers.raw.extend(sub.headers.raw)
         except ClientDisconnect:  # the client left before its body arrived: nobody to answer
             return
         except Exception as exc:

@@ -8,13 +8,14 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, Response
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.orm import registry as registry_mapper
 
 from registry.database import platform_tables
 from shared.app import create_service_app
 from shared.auth import CurrentIdentity, Role, allow
+from shared.concurrency import set_etag
 from shared.db import SessionDep
 from shared.errors import NotFound
 from shared.express import Endpoint, express
@@ -72,6 +73,14 @@ def build_app(database_url: str, *, purge_seconds: float | None = None, express_
     async def get_note(note_id: uuid.UUID) -> None:
         """Always missing: exercises the NotFound problem."""
         raise NotFound(Text("没有这条笔记", "No such note"))
+
+    @router.get("/v1/notes/{note_id}/version", dependencies=[allow(Role.employee)])
+    @mark
+    async def note_version(note_id: uuid.UUID, response: Response) -> dict[str, str]:
+        """Headers and a status set on the injected `Response` must reach the answer."""
+        set_etag(response, 3)
+        response.status_code = 203
+        return {"id": str(note_id)}
 
     @router.put("/v1/notes/{key}", dependencies=[allow(Role.employee)])
     @mark

@@ -45,6 +45,7 @@ async def test_marked_routes_are_served_by_the_express_layer(
     assert {route.path for route in _express_layer(app).routes} == {
         "/v1/notes",
         "/v1/notes/{note_id}",
+        "/v1/notes/{note_id}/version",
         "/v1/notes/{key}",
     }
     served: list[str] = []
@@ -99,4 +100,44 @@ async def test_an_express_route_needs_its_role_list(database_url: str) -> None:
 
     app = _app(database_url, router)
     with pytest.raises(TypeError, match="exactly one allow"):
+        app.build_middleware_stack()
+
+
+async def test_a_uuid_parameter_leaves_a_fixed_sibling_path_to_fastapi(database_url: str) -> None:
+    router = APIRouter()
+
+    @router.get("/v1/things/about", dependencies=[allow(Role.employee)])
+    async def about() -> dict[str, str]:
+        return {"what": "about"}
+
+    @router.get("/v1/things/{thing_id}", dependencies=[allow(Role.employee)])
+    @express
+    async def thing(thing_id: uuid.UUID) -> dict[str, str]:
+        return {"id": str(thing_id)}
+
+    app = _app(database_url, router)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shared.test") as client:
+            assert (await client.get("/v1/things/about", headers=EMPLOYEE)).json() == {"what": "about"}
+            thing_id = str(uuid.uuid4())
+            assert (await client.get(f"/v1/things/{thing_id}", headers=EMPLOYEE)).json() == {"id": thing_id}
+            malformed = await client.get("/v1/things/not-a-uuid", headers=EMPLOYEE)
+            assert malformed.status_code == 422  # FastAPI's answer, as the express layer would give
+
+
+async def test_an_express_route_that_would_shadow_an_earlier_one_is_refused(database_url: str) -> None:
+    router = APIRouter()
+
+    @router.get("/v1/words/about", dependencies=[allow(Role.employee)])
+    async def about() -> dict[str, str]:
+        return {"what": "about"}
+
+    @router.get("/v1/words/{word}", dependencies=[allow(Role.employee)])
+    @express
+    async def word(word: str) -> dict[str, str]:
+        return {"word": word}
+
+    app = _app(database_url, router)
+    with pytest.raises(TypeError, match="would shadow /v1/words/about"):
         app.build_middleware_stack()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -120,3 +121,11 @@ async def test_a_commit_that_fails_is_never_answered_with_success(notes: httpx.A
     second = await notes.put("/v1/notes/once", headers=EMPLOYEE)
     assert second.status_code == 409
     assert second.json()["code"] == "CONFLICT"
+
+
+async def test_headers_and_status_set_on_the_response_parameter_reach_the_answer(notes: httpx.AsyncClient) -> None:
+    note_id = uuid.uuid4()
+    response = await notes.get(f"/v1/notes/{note_id}/version", headers=EMPLOYEE)
+    assert response.status_code == 203
+    assert response.headers["ETag"] == '"v3"'
+    assert response.json() == {"id": str(note_id)}

@@ -25,6 +25,7 @@ from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import IfMatch, set_etag
 from shared.db import SessionDep
 from shared.errors import problem_responses
+from shared.express import express
 from shared.idempotency import Idempotency
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
 
@@ -75,6 +76,7 @@ async def create_community(
     dependencies=[allow(*READERS)],
     responses=problem_responses(404),
 )
+@express  # the read behind most pages; served without FastAPI's per-request machinery
 async def get_community(community_id: uuid.UUID, response: Response, session: SessionDep) -> CommunityOut:
     """One community with its governance bodies."""
     community = CommunityOut.model_validate(await service.get(session, community_id))
