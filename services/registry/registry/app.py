@@ -15,6 +15,7 @@ from registry.settings import Settings
 from shared.about import about_router
 from shared.app import create_service_app
 from shared.errors import Conflict, ConstraintProblem
+from shared.hot_path import hot_path_pool
 from shared.i18n import Text
 from shared.outbox import event_feed_router
 
@@ -56,4 +57,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,
         idempotency_table=platform_tables.idempotency_key,
+        background_tasks=[hot_path_pool],  # for the one-statement community read
     )

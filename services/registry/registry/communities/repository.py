@@ -18,6 +18,23 @@ async def get(session: AsyncSession, community_id: uuid.UUID) -> Community | Non
     return await session.get(Community, community_id)
 
 
+# The read behind most pages, as one autocommitted statement that returns the document as JSON:
+# no ORM identity map, no BEGIN/COMMIT round trips (the session path cost 0.75 ms of CPU a read).
+_DOCUMENT = """
+SELECT row_to_json(c)::text FROM (
+    SELECT id, code, name_zh, name_en, type, street, area_km2, boundary, established_on, generation,
+        governance_bodies, version, created_at, updated_at
+    FROM registry.community WHERE id = $1
+) AS c
+"""
+
+
+async def document(connection: Any, community_id: uuid.UUID) -> str | None:
+    """The community as a JSON object of `CommunityOut`'s fields, or None."""
+    found: str | None = await connection.fetchval(_DOCUMENT, community_id)
+    return found
+
+
 async def by_code(session: AsyncSession, code: str) -> Community | None:
     return (await session.execute(select(Community).where(Community.code == code))).scalar_one_or_none()
 

@@ -26,6 +26,7 @@ from shared.concurrency import IfMatch, set_etag
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.express import express
+from shared.hot_path import hot_connection
 from shared.idempotency import Idempotency
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
 
@@ -77,9 +78,10 @@ async def create_community(
     responses=problem_responses(404),
 )
 @express  # the read behind most pages; served without FastAPI's per-request machinery
-async def get_community(community_id: uuid.UUID, response: Response, session: SessionDep) -> CommunityOut:
+async def get_community(community_id: uuid.UUID, request: Request, response: Response) -> CommunityOut:
     """One community with its governance bodies."""
-    community = CommunityOut.model_validate(await service.get(session, community_id))
+    async with hot_connection(request.app) as connection:
+        community = await service.read(connection, community_id)
     set_etag(response, community.version)
     return community
 

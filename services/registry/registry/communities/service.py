@@ -40,6 +40,14 @@ async def get(session: AsyncSession, community_id: uuid.UUID) -> Community:
     return community
 
 
+async def read(connection: Any, community_id: uuid.UUID) -> CommunityOut:
+    """One community with its governance bodies, in one autocommitted statement."""
+    found = await repository.document(connection, community_id)
+    if found is None:
+        raise CommunityNotFound()
+    return CommunityOut.model_validate_json(found)
+
+
 async def listing(
     session: AsyncSession, *, type_: str | None, street: str | None, limit: int, after: tuple[str, uuid.UUID] | None
 ) -> list[CommunityOut]:
