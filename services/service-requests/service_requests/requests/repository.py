@@ -161,14 +161,21 @@ class Submitted(NamedTuple):
 async def submit_rows(statement: str, connection: Any, rows: Sequence[dict[str, Any]]) -> list[Submitted]:
     """File `rows` with one execution of `statement` (a row is one element of each array)."""
     arrays = [[row[name] for row in rows] for name, _ in SUBMIT_COLUMNS]
-    results = [Submitted(False, []) for _ in rows]
+    inserted = [False] * len(rows)
+    similar: list[list[Any]] = [[] for _ in rows]
     for record in await connection.fetch(statement, *arrays):
         index = record["n"] - 1
-        if record["inserted"]:
-            results[index] = Submitted(True, results[index].similar)
+        inserted[index] = record["inserted"]
         if record["id"] is not None:
-            results[index].similar.append(record)
-    return results
+            similar[index].append(record)
+    return [Submitted(flag, found) for flag, found in zip(inserted, similar, strict=True)]
+
+
+# by whether the requester has an enterprise: the batcher's name and its statement
+_SUBMITTERS = {
+    True: ("submit_request_by_enterprise", partial(submit_rows, SUBMIT_BY_ENTERPRISE)),
+    False: ("submit_request_by_requester", partial(submit_rows, SUBMIT_BY_REQUESTER)),
+}
 
 
 class RequestRepository:
@@ -186,14 +193,12 @@ class RequestRepository:
         statement; without it, on the session's own asyncpg connection (in the transaction of an
         Idempotency-Key claim). Nothing is written when the type changed since `type_version`.
         """
-        by_enterprise = values["enterprise_id"] is not None
-        statement = SUBMIT_BY_ENTERPRISE if by_enterprise else SUBMIT_BY_REQUESTER
+        name, execute = _SUBMITTERS[values["enterprise_id"] is not None]
         if pool is not None:
-            name = "submit_request_by_enterprise" if by_enterprise else "submit_request_by_requester"
-            return await pool.batcher(name, partial(submit_rows, statement)).run(values)
+            return await pool.batcher(name, execute).run(values)
         connection = await self.session.connection()
         raw = await connection.get_raw_connection()
-        return (await submit_rows(statement, raw.driver_connection, [values]))[0]
+        return (await execute(raw.driver_connection, [values]))[0]
 
     async def get(self, request_id: uuid.UUID, *, for_update: bool = False) -> ServiceRequest | None:
         statement = select(ServiceRequest).where(ServiceRequest.id == request_id)
