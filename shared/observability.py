@@ -11,6 +11,7 @@ import re
 import sys
 import time
 from collections.abc import MutableMapping
+from contextvars import ContextVar, Token
 from typing import Any
 
 import structlog
@@ -38,6 +39,28 @@ HTTP_DURATION = Histogram(
 )
 
 
+# The ids of the request being handled, added to every log line written while handling it.
+# One ContextVar set and reset per request: structlog's bind/clear walks a copy of the context.
+_REQUEST_IDS: ContextVar[tuple[str, str] | None] = ContextVar("request_ids", default=None)
+
+
+def enter_request(request_id: str, trace_id: str) -> Token[tuple[str, str] | None]:
+    """Log lines written from now on in this context carry these ids; `leave_request` undoes it."""
+    return _REQUEST_IDS.set((request_id, trace_id))
+
+
+def leave_request(token: Token[tuple[str, str] | None]) -> None:
+    _REQUEST_IDS.reset(token)
+
+
+def _add_request_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    ids = _REQUEST_IDS.get()
+    if ids is not None:
+        event.setdefault("request_id", ids[0])
+        event.setdefault("trace_id", ids[1])
+    return event
+
+
 def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in list(event):
         if _SENSITIVE.search(key):
@@ -51,6 +74,7 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            _add_request_ids,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             _redact,
@@ -87,18 +111,15 @@ def route_template(scope: Scope) -> str:
     return str(path) if path else "unmatched"
 
 
-class RequestContextMiddleware:
-    """Binds request/trace ids, echoes `X-Request-ID`, enforces the body limit, records metrics."""
+class RequestMetrics:
+    """The RED metrics of one process's requests: `http_requests_total` and the latency histogram."""
 
-    def __init__(self, app: ASGIApp, service: str, max_body: int = MAX_BODY_BYTES) -> None:
-        self.app = app
+    def __init__(self, service: str) -> None:
         self.service = service
-        self.max_body = max_body
-        self.logger = structlog.get_logger("access")
         # (method, route, status) -> the metric children; `labels()` takes a lock on every call
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
-    def _record(self, method: str, route: str, status: int, elapsed: float) -> None:
+    def record(self, method: str, route: str, status: int, elapsed: float) -> None:
         key = (method, route, status)
         children = self._children.get(key)
         if children is None:
@@ -111,6 +132,17 @@ class RequestContextMiddleware:
         children[0].inc()
         children[1].observe(elapsed)
 
+
+class RequestContextMiddleware:
+    """Binds request/trace ids, echoes `X-Request-ID`, enforces the body limit, records metrics."""
+
+    def __init__(self, app: ASGIApp, service: str, max_body: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.service = service
+        self.max_body = max_body
+        self.logger = structlog.get_logger("access")
+        self.metrics = RequestMetrics(service)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -122,7 +154,6 @@ class RequestContextMiddleware:
         request_id, trace_id = request_ids(wanted.get(b"x-request-id"), wanted.get(b"traceparent"))
         # A copy: the lifespan state dict may be shared by every request (asgi-lifespan does so).
         scope["state"] = {**scope.get("state", {}), "request_id": request_id, "trace_id": trace_id}
-        structlog.contextvars.bind_contextvars(request_id=request_id, trace_id=trace_id)
         started = time.perf_counter()
         status = 500
         language = wanted.get(b"accept-language", b"").decode("latin-1")
@@ -151,6 +182,7 @@ class RequestContextMiddleware:
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
+        entered = enter_request(request_id, trace_id)
         try:
             await self.app(scope, limited_receive, send_with_id)
         except _BodyTooLarge:
@@ -159,11 +191,11 @@ class RequestContextMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             route = route_template(scope)
-            self._record(scope["method"], route, status, elapsed)
+            self.metrics.record(scope["method"], route, status, elapsed)
             # Probes and feed polls arrive every second; log them only when they fail.
             log = self.logger.debug if route in _QUIET_ROUTES and status < 400 else self.logger.info
             log("request", method=scope["method"], route=route, status=status, duration_ms=round(elapsed * 1000, 2))
-            structlog.contextvars.clear_contextvars()
+            leave_request(entered)
 
     async def _too_large(
         self, scope: Scope, receive: Receive, send: Send, accept_language: str, trace_id: str, request_id: str
