@@ -10,6 +10,8 @@ from limits.aio.strategies import FixedWindowRateLimiter
 
 from gateway.ratelimit import RateLimiter, SweptMemoryStorage
 from gateway.settings import Settings
+from shared.auth import Identity, Role
+from shared.errors import RateLimited
 
 
 class Clock:
@@ -58,3 +60,34 @@ async def test_ended_windows_are_swept_once_a_second_and_no_task_is_started(cloc
 def test_the_gateway_counts_in_process_memory_unless_redis_is_set() -> None:
     settings = Settings(environment="test", database_url="postgresql+asyncpg://localhost/unused")
     assert isinstance(RateLimiter(settings).storage, SweptMemoryStorage)
+
+
+async def test_users_and_partners_each_have_their_own_limits_and_a_refusal_says_when_to_retry(clock: Clock) -> None:
+    settings = Settings(
+        environment="test",
+        database_url="postgresql+asyncpg://localhost/unused",
+        rate_limit="2/second;3/minute",
+        partner_rate_limit="1/second",
+    )
+    limiter = RateLimiter(settings)
+    alice = Identity(subject="alice", roles=frozenset({Role.employee}))
+    bank = Identity(subject="partner:bank", roles=frozenset({Role.partner}))
+
+    await limiter.check(alice)
+    await limiter.check(alice)
+    with pytest.raises(RateLimited) as second_full:
+        await limiter.check(alice)
+    assert second_full.value.headers == {"Retry-After": "1"}
+    assert second_full.value.extra == {"limit": "2 per 1 second"}
+
+    await limiter.check(bank)  # a partner's window is its own, with the partner limits
+    with pytest.raises(RateLimited):
+        await limiter.check(bank)
+
+    clock.now += 1.0
+    await limiter.check(alice)  # a new second; the minute now holds three
+    clock.now += 1.0
+    with pytest.raises(RateLimited) as minute_full:
+        await limiter.check(alice)
+    assert minute_full.value.extra == {"limit": "3 per 1 minute"}
+    assert 1 <= int(minute_full.value.headers["Retry-After"]) <= 60
