@@ -82,43 +82,80 @@ def strip_identity(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, byte
     return [(name, value) for name, value in headers if name.lower() not in IDENTITY_HEADERS]
 
 
-def _connection_tokens(headers: list[tuple[bytes, bytes]]) -> frozenset[bytes]:
-    tokens: set[bytes] = set()
-    for name, value in headers:
-        if name == b"connection":
-            tokens.update(token.strip().lower() for token in value.split(b","))
-    return frozenset(tokens)
+_READ_OR_DROPPED = DROPPED_REQUEST | {b"accept-language", b"content-length"}
 
 
-def upstream_headers(scope: Scope, internal_token: str, request_id: str, traceparent: str) -> list[tuple[str, str]]:
-    """Forwarded request headers: hop-by-hop and identity headers removed, ours added."""
-    raw: list[tuple[bytes, bytes]] = scope["headers"]
-    extra_hop = _connection_tokens(raw)
-    headers = [
-        (name.decode("latin-1"), value.decode("latin-1"))
-        for name, value in raw
-        if name not in DROPPED_REQUEST and name not in extra_hop and not name.startswith(b"x-forwarded-")
-    ]
-    client = scope.get("client")
-    host = next((value for name, value in raw if name == b"host"), b"").decode("latin-1")
-    headers.append(("X-Platform-Identity", internal_token))
-    headers.append(("X-Request-ID", request_id))
-    headers.append(("traceparent", traceparent))
-    if client:
-        headers.append(("X-Forwarded-For", client[0]))
-    headers.append(("X-Forwarded-Proto", scope.get("scheme", "http")))
-    if host:
-        headers.append(("X-Forwarded-Host", host))
-    return headers
+class RequestHead:
+    """What the gateway needs from a request's headers, read in one pass, and the headers it passes on.
 
+    Passed on: every header but hop-by-hop ones (including those `Connection` names), identity
+    headers, `Host`, `Authorization`, `X-Request-ID`, `traceparent` and any `X-Forwarded-*`;
+    `forwarded()` adds the gateway's own.
+    """
 
-def next_traceparent(scope: Scope, trace_id: str) -> str:
-    """A child span of the caller's trace (or of the trace the middleware started)."""
-    flags = "01"
-    for name, value in scope["headers"]:
-        if name == b"traceparent" and len(value) == 55:
-            flags = value[-2:].decode("latin-1")
-    return f"00-{trace_id}-{random_hex(16)}-{flags}"
+    __slots__ = ("authorization", "request_id", "traceparent", "language", "host", "content_length", "chunked", "kept")
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        self.authorization: str | None = None
+        self.request_id: bytes | None = None
+        self.traceparent: bytes | None = None
+        self.language: str | None = None
+        self.host: str | None = None
+        self.content_length: int | None = None
+        self.chunked = False
+        kept: list[tuple[str, str]] = []
+        named: set[bytes] = set()
+        for name, value in raw:
+            if name in _READ_OR_DROPPED:
+                if name == b"authorization":
+                    self.authorization = self.authorization or value.decode("latin-1")
+                elif name == b"x-request-id":
+                    self.request_id = value
+                elif name == b"traceparent":
+                    self.traceparent = value
+                elif name == b"host":
+                    self.host = value.decode("latin-1")
+                elif name == b"transfer-encoding":
+                    self.chunked = True
+                elif name == b"connection":
+                    named.update(token.strip().lower() for token in value.split(b","))
+                elif name == b"accept-language":
+                    self.language = value.decode("latin-1")
+                    kept.append(("accept-language", self.language))
+                elif name == b"content-length":
+                    self.content_length = int(value) if value.isdigit() else None
+                    kept.append(("content-length", value.decode("latin-1")))
+            elif not name.startswith(b"x-forwarded-"):
+                kept.append((name.decode("latin-1"), value.decode("latin-1")))
+        named -= {b"close", b"keep-alive"}
+        self.kept = [pair for pair in kept if pair[0].encode("latin-1") not in named] if named else kept
+
+    @property
+    def has_body(self) -> bool:
+        return self.chunked if self.content_length is None else self.content_length > 0
+
+    def traceparent_for(self, trace_id: str) -> str:
+        """A child span of the caller's trace (or of the trace the gateway started)."""
+        flags = "01"
+        if self.traceparent is not None and len(self.traceparent) == 55:
+            flags = self.traceparent[-2:].decode("latin-1")
+        return f"00-{trace_id}-{random_hex(16)}-{flags}"
+
+    def forwarded(self, scope: Scope, internal_token: str, request_id: str, trace_id: str) -> list[tuple[str, str]]:
+        """The headers sent upstream: the client's kept ones and the gateway's."""
+        headers = [
+            *self.kept,
+            ("X-Platform-Identity", internal_token),
+            ("X-Request-ID", request_id),
+            ("traceparent", self.traceparent_for(trace_id)),
+            ("X-Forwarded-Proto", scope.get("scheme", "http")),
+        ]
+        client = scope.get("client")
+        if client:
+            headers.append(("X-Forwarded-For", client[0]))
+        if self.host:
+            headers.append(("X-Forwarded-Host", self.host))
+        return headers
 
 
 class _BodyState:
@@ -133,11 +170,7 @@ async def _stream_body(receive: Receive, limit: int, state: _BodyState) -> Async
     size = 0
     more = True
     while more:
-        try:
-            message = await receive()
-        except Exception:
-            state.too_large = True  # the request-context middleware refused the body
-            raise
+        message = await receive()
         if message["type"] == "http.disconnect":
             return
         chunk = message.get("body", b"")
@@ -150,32 +183,23 @@ async def _stream_body(receive: Receive, limit: int, state: _BodyState) -> Async
         more = message.get("more_body", False)
 
 
-def _request_body(scope: Scope) -> tuple[bool, int | None]:
-    """(has a body, declared length)."""
-    length: int | None = None
-    chunked = False
-    for name, value in scope["headers"]:
-        if name == b"content-length" and value.isdigit():
-            length = int(value)
-        elif name == b"transfer-encoding":
-            chunked = True
-    if length is not None:
-        return length > 0, length
-    return chunked, None
-
-
 async def forward(
     session: aiohttp.ClientSession,
     upstream: Upstream,
     scope: Scope,
     receive: Receive,
     send: Send,
+    head: RequestHead,
     headers: list[tuple[str, str]],
     *,
     retries: int,
     max_body: int,
-) -> None:
-    """Send the request to `upstream` and stream its answer back; raises a problem before any byte is sent."""
+    request_id: str,
+) -> int:
+    """Send the request to `upstream` and stream its answer back, with `X-Request-ID`; returns its status.
+
+    Raises a problem before any byte is sent.
+    """
     if not upstream.breaker.allow():
         raise UpstreamUnavailable(
             Text(f"{upstream.name} 暂不可用", f"{upstream.name} is unavailable; retry shortly"),
@@ -187,10 +211,10 @@ async def forward(
     target = upstream.base_url + raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
     url = URL(target, encoded=True)
 
-    has_body, declared = _request_body(scope)
+    declared = head.content_length
     body_state = _BodyState()
     data: Any = None
-    if has_body:
+    if head.has_body:
         if declared is not None and declared <= _BUFFER_LIMIT:
             data = await read_body(receive, max_body)
         else:
@@ -213,7 +237,9 @@ async def forward(
                 continue
             upstream.breaker.record_failure()
             UPSTREAM_FAILURES.labels(upstream.name, "connection").inc()
-            logger.warning("upstream_unreachable", upstream=upstream.name, error_type=type(exc).__name__)
+            logger.warning(
+                "upstream_unreachable", upstream=upstream.name, error_type=type(exc).__name__, request_id=request_id
+            )
             raise UpstreamUnavailable(
                 Text(f"{upstream.name} 无法连接", f"{upstream.name} cannot be reached"), headers={"Retry-After": "1"}
             ) from exc
@@ -228,20 +254,25 @@ async def forward(
     assert response is not None
     upstream.breaker.record_success()
     async with response:
-        extra_hop = {token.strip().lower().encode() for token in response.headers.get("Connection", "").split(",")}
-        out = [
-            (name.lower(), value)
-            for name, value in response.raw_headers
-            if name.lower() not in DROPPED_RESPONSE and name.lower() not in extra_hop
-        ]
-        await send({"type": "http.response.start", "status": response.status, "headers": out})
+        status = response.status
+        connection = response.headers.get("Connection")
+        dropped = DROPPED_RESPONSE
+        if connection:
+            dropped = dropped | {token.strip().lower().encode() for token in connection.split(",")}
+        out = [(b"x-request-id", request_id.encode())]
+        for name, value in response.raw_headers:
+            lowered = name.lower()
+            if lowered not in dropped:
+                out.append((lowered, value))
+        await send({"type": "http.response.start", "status": status, "headers": out})
         if method == "HEAD":
             await send({"type": "http.response.body", "body": b"", "more_body": False})
-            return
+            return status
         length = response.content_length
         if length is not None and length <= _BUFFER_LIMIT:  # small and sized: one write instead of two
             await send({"type": "http.response.body", "body": await response.read(), "more_body": False})
-            return
+            return status
         async for chunk in response.content.iter_any():
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+    return status
