@@ -52,3 +52,11 @@ async def test_api_key_in_the_form_or_query_submits_as_the_partner(platform: Run
         seen = await client.get(f"/v1/service-requests/{receipt}", headers=platform.auth(staff(community_id)))
         assert seen.status_code == 200
         assert "api_key" not in seen.text and key not in seen.text
+
+
+async def test_discovery_through_the_gateway_names_the_gateway(platform: RunningPlatform) -> None:
+    async with platform.client() as client:
+        discovery = await client.get("/open311/v2/discovery.json", headers=platform.auth(staff(uuid.uuid4())))
+    assert discovery.status_code == 200, discovery.text
+    # Not the service's own loopback address, which clients cannot use.
+    assert discovery.json()["endpoints"][0]["url"] == platform.gateway_url + "/open311/v2"

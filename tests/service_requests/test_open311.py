@@ -45,6 +45,10 @@ async def test_discovery_and_services_in_both_formats(requests_app: httpx.AsyncC
 
     discovery = (await requests_app.get("/open311/v2/discovery.json", headers=who)).json()
     assert discovery["endpoints"][0]["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert discovery["endpoints"][0]["url"] == "http://service.test/open311/v2"  # called directly
+    behind_gateway = who | {"X-Forwarded-Host": "api.binjiang.example", "X-Forwarded-Proto": "https"}
+    forwarded = (await requests_app.get("/open311/v2/discovery.json", headers=behind_gateway)).json()
+    assert forwarded["endpoints"][0]["url"] == "https://api.binjiang.example/open311/v2"
     assert set(discovery["endpoints"][0]["formats"]) == {"text/xml", "application/json"}
     root = _xml(await requests_app.get("/open311/v2/discovery.xml", headers=who))
     assert root.tag == "discovery" and root.findtext("endpoints/endpoint/type") == "production"

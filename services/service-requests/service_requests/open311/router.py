@@ -33,7 +33,16 @@ MAX_FORM_BYTES = 64 * 1024
 async def discovery(format: str, request: Request) -> Response:
     """Where this GeoReport v2 endpoint is and which formats it serves."""
     chosen = service.check_format(format)
-    return render(chosen, service.discovery(str(request.base_url)), root="discovery", item_tag=None)
+    return render(chosen, service.discovery(_public_base_url(request)), root="discovery", item_tag=None)
+
+
+def _public_base_url(request: Request) -> str:
+    """The address clients use: behind the gateway, the gateway's, from the `X-Forwarded-*` headers
+    it sets (it drops any a client sends); otherwise this service's own."""
+    host = request.headers.get("x-forwarded-host")
+    if not host:
+        return str(request.base_url)
+    return f"{request.headers.get('x-forwarded-proto') or request.url.scheme}://{host}/"
 
 
 @router.get("/services.{format}", summary="Open311 service list", dependencies=[allow(*EVERY_ROLE)])
