@@ -205,7 +205,7 @@ class Gateway:
         entered = enter_request(request_id, trace_id)
         status = 500
         try:
-            status = await self._forward(scope, receive, send, upstream, head, request_id, trace_id)
+            status = await self._admit_and_forward(scope, receive, send, upstream, head, request_id, trace_id)
         except ClientDisconnected:
             return
         except ProblemError as error:
@@ -224,7 +224,7 @@ class Gateway:
             )
             leave_request(entered)
 
-    async def _forward(
+    async def _admit_and_forward(
         self,
         scope: Scope,
         receive: Receive,
@@ -234,6 +234,7 @@ class Gateway:
         request_id: str,
         trace_id: str,
     ) -> int:
+        """Size limit, credentials, rate limit and signature, then the upstream call; returns its status."""
         max_body = self.settings.max_body_bytes
         if head.content_length is not None and head.content_length > max_body:
             raise body_too_large()
