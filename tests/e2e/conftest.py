@@ -133,8 +133,11 @@ def platform(database_url: str) -> Iterator[RunningPlatform]:
     # their own dispatcher would take those tests' messages.
     base["REQUESTS_WEBHOOK_DISPATCHER_ENABLED"] = "false"
     # Likewise the grid's registry-feed consumer would move the feed cursor that the grid tests'
-    # own consumers read and assert on (it made one of them fail now and then).
+    # own consumers read and assert on (it made one of them fail now and then), and the periodic
+    # jobs would escalate, close or supervise rows those tests backdate and then sweep by hand.
     base["GRID_REGISTRY_FEED_ENABLED"] = "false"
+    base["GRID_SUPERVISION_SWEEP_ENABLED"] = "false"
+    base["REQUESTS_JOB_INTERVAL_SECONDS"] = "0"
     base["REQUESTS_WEBHOOKS_ALLOW_PRIVATE"] = "true"  # partner simulators listen on loopback
     gateway_env = platform_env(
         database_url,
