@@ -138,7 +138,6 @@ class RequestContextMiddleware:
 
     def __init__(self, app: ASGIApp, service: str, max_body: int = MAX_BODY_BYTES) -> None:
         self.app = app
-        self.service = service
         self.max_body = max_body
         self.logger = structlog.get_logger("access")
         self.metrics = RequestMetrics(service)

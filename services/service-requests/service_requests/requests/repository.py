@@ -74,7 +74,7 @@ def visible_to(identity: Identity) -> ColumnElement[bool]:
 
 
 # The submission columns in parameter order, with their array types: a submission is one row of
-# arrays, so the same statement files one request or a batch of them (see `SubmissionBatcher`).
+# arrays, so the same statement files one request or a batch of them (see `shared.hot_path.Batcher`).
 SUBMIT_COLUMNS = (
     ("id", "uuid"), ("type_id", "uuid"), ("type_version", "int"), ("type_snapshot", "text"), ("category", "text"),
     ("scenario", "text"), ("community_id", "uuid"), ("enterprise_id", "uuid"), ("requester_subject", "text"),
