@@ -52,6 +52,7 @@ NAME_WORDS = (
     "明道", "远图", "锐思", "清源", "和光", "睿智", "万象", "众联", "汇通", "天成", "宏图", "嘉禾",
     "鼎盛", "金石", "聚源", "卓越", "新锐", "灵犀", "青橙", "蓝海", "优品", "乐享", "恒信", "同创",
 )  # fmt: skip
+BRANCH_PLACES = ("滨江", "长河", "西兴", "浦沿", "江南", "物联", "星光", "钱塘")
 INDUSTRIES = (  # (GB/T 4754 section, class, name word, weight)
     ("I", "6513", "软件科技", 24),
     ("I", "6432", "网络科技", 14),
@@ -92,6 +93,10 @@ def communities() -> list[dict[str, Any]]:
             "name_en": "Zhongxing Community",
             "type": "residential",
             "street": CHANGHE_STREET,
+            "area_km2": None,
+            "boundary": None,
+            "established_on": None,
+            "generation": None,
             "governance_bodies": [],
         },
         {
@@ -120,6 +125,7 @@ def communities() -> list[dict[str, Any]]:
             "name_en": "IoT Industrial Community",
             "type": "tech_innovation",
             "street": CHANGHE_STREET,
+            "area_km2": None,
             "boundary": {"east": "西兴路", "west": "共联路", "south": "联慧街", "north": "江南大道", "polygon": None},
             "established_on": dt.date(2021, 1, 1),
             "generation": "1.0",
@@ -198,9 +204,13 @@ def enterprises() -> dict[str, list[dict[str, Any]]]:
         else:
             enterprise_id = stable_id("enterprise", number)
             section, code, word, _ = rng.choices(INDUSTRIES, weights)[0]
-            name = f"杭州{rng.choice(NAME_WORDS)}{rng.choice(NAME_WORDS)}{word}有限公司"
+            # two different words, as real trade names have (never 杭州恒信恒信…)
+            first, second, third = rng.sample(NAME_WORDS, 3)
+            name = f"杭州{first}{second}{word}有限公司"
+            if name in names:
+                name = f"杭州{first}{third}{second}{word}有限公司"
             while name in names:
-                name = name.replace("有限公司", f"{rng.choice(NAME_WORDS)}有限公司", 1)
+                name = f"杭州{first}{second}{word}{rng.choice(BRANCH_PLACES)}分公司"
         names.add(name)
         uscc = make_uscc(number)
         while uscc in usccs:
@@ -327,20 +337,33 @@ def _events(
     ]
 
 
+async def _insert(connection: AsyncConnection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """One multi-row INSERT; every row must name the same columns.
+
+    SQLAlchemy takes the column list of a multi-row insert from its first row, so a key missing
+    there would be dropped silently from every other row (the demo once lost Xingguang's area).
+    """
+    columns = set(rows[0]) if rows else set()
+    for row in rows:
+        if set(row) != columns:
+            raise ValueError(f"seed rows for {table} differ in columns: {sorted(columns ^ set(row))}")
+    await connection.execute(insert(table), rows)
+
+
 async def load(connection: AsyncConnection) -> bool:
     """Insert the demo data unless it is there already; returns whether anything was written."""
     if await connection.scalar(select(Community.id).where(Community.id == XINGGUANG_ID)) is not None:
         return False
     building_rows, jurisdiction = buildings()
     tables = enterprises()
-    await connection.execute(insert(Community), communities())
-    await connection.execute(insert(Building), building_rows)
-    await connection.execute(insert(BuildingJurisdiction), jurisdiction)
-    await connection.execute(insert(Enterprise), tables["enterprise"])
-    await connection.execute(insert(EnterpriseStatusPeriod), tables["status"])
-    await connection.execute(insert(Occupancy), tables["occupancy"])
-    await connection.execute(insert(Headcount), tables["headcount"])
-    await connection.execute(insert(platform_tables.outbox_event), _events(building_rows, jurisdiction, tables))
+    await _insert(connection, Community, communities())
+    await _insert(connection, Building, building_rows)
+    await _insert(connection, BuildingJurisdiction, jurisdiction)
+    await _insert(connection, Enterprise, tables["enterprise"])
+    await _insert(connection, EnterpriseStatusPeriod, tables["status"])
+    await _insert(connection, Occupancy, tables["occupancy"])
+    await _insert(connection, Headcount, tables["headcount"])
+    await _insert(connection, platform_tables.outbox_event, _events(building_rows, jurisdiction, tables))
     return True
 
 
