@@ -2,6 +2,9 @@
 
 It applies exactly the rules of `POST /v1/enterprises/imports` (every row validated, all or
 nothing) directly against the database, for files too large for one HTTP request.
+
+Exit codes: 0 imported; 1 the file was refused (every bad row listed, nothing imported);
+2 wrong usage (no such file, no database configured); 3 the database could not be reached.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from registry.enterprises.exceptions import ImportRejected
@@ -28,9 +32,20 @@ console = Console()
 OPERATOR = Identity(subject="cli:registry-operator", roles=frozenset({Role.platform_admin}))
 
 
+NO_DATABASE = 2
+UNREACHABLE = 3
+
+
 async def _import(content: str, database_url: str | None) -> int:
-    settings = Settings(database_url=database_url) if database_url else Settings()
-    engine = create_async_engine(settings.async_database_url)
+    try:
+        settings = Settings(database_url=database_url) if database_url else Settings()
+        engine = create_async_engine(settings.async_database_url)
+    except ValueError:
+        console.print(
+            "[red]no database: pass --database-url or set REGISTRY_DATABASE_URL or DATABASE_URL"
+            " (`make db-url` prints the development one)[/red]"
+        )
+        return NO_DATABASE
     try:
         with Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
@@ -55,6 +70,10 @@ async def _import(content: str, database_url: str | None) -> int:
         console.print(table)
         console.print(f"[red]{len({item['row'] for item in rejected.errors})} bad row(s); nothing imported[/red]")
         return 1
+    except (OSError, DBAPIError) as failure:
+        # one line, never the URL (it may hold a password)
+        console.print(f"[red]the database could not be reached ({type(failure).__name__}); nothing imported[/red]")
+        return UNREACHABLE
     finally:
         await engine.dispose()
     console.print(f"[green]imported {len(stored)} enterprise(s)[/green]")
