@@ -16,7 +16,8 @@ from fastapi.responses import Response
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.i18n import Language, Text, negotiate_language
+from shared.field_messages import field_message
+from shared.i18n import DEFAULT_LANGUAGE, Language, Text, negotiate_language
 from shared.jsonutil import dumps
 
 PROBLEM_JSON = "application/problem+json"
@@ -164,7 +165,7 @@ def problem_response(error: ProblemError, language: Language, trace_id: str | No
         content=dumps(error.to_problem(language, trace_id)),
         status_code=error.status,
         media_type=PROBLEM_JSON,
-        headers=error.headers,
+        headers={**error.headers, "Content-Language": language},
     )
 
 
@@ -185,11 +186,13 @@ def _location_item(location: Sequence[Any], detail: str, error_type: str) -> dic
     return item
 
 
-def validation_items(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Pydantic errors as `errors[]` items; the submitted input is never echoed back."""
+def validation_items(
+    errors: Sequence[Mapping[str, Any]], language: Language = DEFAULT_LANGUAGE
+) -> list[dict[str, Any]]:
+    """Pydantic errors as `errors[]` items in `language`; the submitted input is never echoed back."""
     items = []
     for error in errors:
-        message = str(error.get("msg", "invalid value"))
+        message = field_message(error, language)
         items.append(_location_item(tuple(error.get("loc", ())), message, str(error.get("type", "invalid"))))
     return items
 
@@ -219,7 +222,7 @@ def install_problem_handlers(app: FastAPI, constraint_problems: Mapping[str, Con
         assert isinstance(exc, RequestValidationError)
         error = ValidationFailed(
             Text("请求中有字段未通过校验", "Some fields of the request are invalid"),
-            errors=validation_items(exc.errors()),
+            errors=validation_items(exc.errors(), language_of(request)),
         )
         return problem_response(error, language_of(request), _trace_id(request))
 

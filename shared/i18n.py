@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 Language = Literal["zh-CN", "en"]
 DEFAULT_LANGUAGE: Language = "zh-CN"
@@ -44,9 +44,11 @@ class Text:
         return self.en if language == "en" else self.zh
 
 
-async def request_language(request: Request) -> Language:
-    """The language the caller asked for."""
-    return negotiate_language(request.headers.get("accept-language"))
+async def request_language(request: Request, response: Response) -> Language:
+    """The language the caller asked for; the response says which one it is in."""
+    language = negotiate_language(request.headers.get("accept-language"))
+    response.headers["Content-Language"] = language
+    return language
 
 
 RequestLanguage = Annotated[Language, Depends(request_language)]

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from elections.counting.rules import Rules
+from shared.field_messages import invalid
 
 Status = Literal[
     "draft",
@@ -179,7 +180,7 @@ class BallotIn(BaseModel):
     @classmethod
     def _distinct(cls, choices: list[uuid.UUID]) -> list[uuid.UUID]:
         if len(set(choices)) != len(choices):
-            raise ValueError("a candidate may be chosen once")
+            raise invalid("candidate_repeated", "同一候选人只能选一次", "a candidate may be chosen once")
         return choices
 
 

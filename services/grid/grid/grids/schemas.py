@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.field_messages import invalid
+
 GridKind = Literal["basic", "dedicated"]
 
 
@@ -22,7 +24,7 @@ class GridCreate(BaseModel):
     @model_validator(mode="after")
     def _period(self) -> GridCreate:
         if self.valid_to is not None and self.valid_to <= self.valid_from:
-            raise ValueError("valid_to must be after valid_from")
+            raise invalid("ends_before_start", "valid_to 须晚于 valid_from", "valid_to must be after valid_from")
         return self
 
 
@@ -62,9 +64,9 @@ class AssignmentCreate(BaseModel):
     @model_validator(mode="after")
     def _ranges(self) -> AssignmentCreate:
         if self.floor_from is not None and self.floor_to is not None and self.floor_to < self.floor_from:
-            raise ValueError("floor_to must not be below floor_from")
+            raise invalid("floors_reversed", "floor_to 不得低于 floor_from", "floor_to must not be below floor_from")
         if self.valid_to is not None and self.valid_to <= self.valid_from:
-            raise ValueError("valid_to must be after valid_from")
+            raise invalid("ends_before_start", "valid_to 须晚于 valid_from", "valid_to must be after valid_from")
         return self
 
 

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.field_messages import invalid
+
 Employment = Literal["full_time", "part_time"]
 DutyRole = Literal["primary", "deputy"]
 
@@ -41,7 +43,7 @@ class DutyCreate(BaseModel):
     @model_validator(mode="after")
     def _period(self) -> DutyCreate:
         if self.valid_to is not None and self.valid_to <= self.valid_from:
-            raise ValueError("valid_to must be after valid_from")
+            raise invalid("ends_before_start", "valid_to 须晚于 valid_from", "valid_to must be after valid_from")
         return self
 
 

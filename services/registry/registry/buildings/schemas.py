@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.field_messages import invalid
+
 BuildingKind = Literal[
     "office_tower",
     "commercial_complex",
@@ -101,7 +103,7 @@ class BatchTransferCreate(TransferCreate):
     @model_validator(mode="after")
     def _distinct(self) -> BatchTransferCreate:
         if len(set(self.building_ids)) != len(self.building_ids):
-            raise ValueError("building_ids must be distinct")
+            raise invalid("building_ids_repeated", "building_ids 不得重复", "building_ids must be distinct")
         return self
 
 

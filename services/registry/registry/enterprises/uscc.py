@@ -20,14 +20,24 @@ def check_character(first17: str) -> str:
     return ALPHABET[(31 - total % 31) % 31]
 
 
+WRONG_LENGTH = "must be 18 characters"
+WRONG_CHARACTER = "may contain only digits and the letters ABCDEFGHJKLMNPQRTUWXY"
+WRONG_CHECK = "the check character does not match (GB 32100-2015)"
+REASONS_ZH = {
+    WRONG_LENGTH: "须为 18 位",
+    WRONG_CHARACTER: "只能包含数字和字母 ABCDEFGHJKLMNPQRTUWXY",
+    WRONG_CHECK: "校验码不符（GB 32100-2015）",
+}
+
+
 def problem(code: str) -> str | None:
     """Why `code` is not a valid USCC, or None when it is."""
     if len(code) != 18:
-        return "must be 18 characters"
+        return WRONG_LENGTH
     if any(character not in VALUES for character in code):
-        return "may contain only digits and the letters ABCDEFGHJKLMNPQRTUWXY"
+        return WRONG_CHARACTER
     if check_character(code[:17]) != code[17]:
-        return "the check character does not match (GB 32100-2015)"
+        return WRONG_CHECK
     return None
 
 
@@ -42,7 +52,11 @@ def _normalise(value: object) -> object:
 def _validate(code: str) -> str:
     reason = problem(code)
     if reason is not None:
-        raise PydanticCustomError("uscc_invalid", "Invalid unified social credit code: {reason}", {"reason": reason})
+        raise PydanticCustomError(
+            "uscc_invalid",
+            "Invalid unified social credit code: {reason}",
+            {"reason": reason, "zh": f"统一社会信用代码无效：{REASONS_ZH[reason]}"},
+        )
     return code
 
 

@@ -9,6 +9,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service_requests.catalogue.schemas import Scenario
+from shared.field_messages import invalid
 
 EligibleRole = Literal["enterprise_rep", "employee"]
 
@@ -43,7 +44,7 @@ class ActivityCreate(BaseModel):
     @model_validator(mode="after")
     def _ends_after_start(self) -> Self:
         if self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
+            raise invalid("ends_before_start", "结束时间须晚于开始时间", "ends_at must be after starts_at")
         return self
 
 

@@ -10,6 +10,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service_requests.working_calendar import DeadlineUnit
+from shared.field_messages import invalid
 
 
 class Category(StrEnum):
@@ -69,11 +70,11 @@ class FormAttribute(BaseModel):
     def _choices_match_type(self) -> Self:
         is_choice = self.datatype in (Datatype.single_choice, Datatype.multi_choice)
         if is_choice and not self.choices:
-            raise ValueError("choice attributes need at least one choice")
+            raise invalid("choices_missing", "选择类字段至少需要一个选项", "choice attributes need at least one choice")
         if not is_choice and self.choices:
-            raise ValueError("only choice attributes have choices")
+            raise invalid("choices_not_allowed", "只有选择类字段可以有选项", "only choice attributes have choices")
         if len({choice.key for choice in self.choices}) != len(self.choices):
-            raise ValueError("choice keys must be unique")
+            raise invalid("choice_keys_repeated", "选项的键不得重复", "choice keys must be unique")
         return self
 
 
@@ -87,9 +88,17 @@ class Handler(BaseModel):
     @model_validator(mode="after")
     def _partners_for_partner_kinds(self) -> Self:
         if self.kind is HandlerKind.community_staff and self.partner_ids:
-            raise ValueError("community_staff handlers are not routed to partners")
+            raise invalid(
+                "partners_not_allowed",
+                "社区工作人员办理的事项不派给合作方",
+                "community_staff handlers are not routed to partners",
+            )
         if self.kind is not HandlerKind.community_staff and not self.partner_ids:
-            raise ValueError("bank and mcn handlers need at least one partner")
+            raise invalid(
+                "partners_missing",
+                "银行和 MCN 办理的事项至少需要一个合作方",
+                "bank and mcn handlers need at least one partner",
+            )
         return self
 
 
@@ -119,7 +128,7 @@ class ServiceTypeFields(BaseModel):
     @model_validator(mode="after")
     def _unique_codes(self) -> Self:
         if len({attribute.code for attribute in self.form}) != len(self.form):
-            raise ValueError("form attribute codes must be unique")
+            raise invalid("attribute_codes_repeated", "表单字段代码不得重复", "form attribute codes must be unique")
         return self
 
 

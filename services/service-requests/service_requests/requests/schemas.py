@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from service_requests.requests.workflow import Action, Status
+from shared.field_messages import invalid
 
 
 class Location(BaseModel):
@@ -104,13 +105,21 @@ class FinancingOutcome(BaseModel):
         approved = self.decision == "approved"
         missing = [name for name in _APPROVED_FIELDS if getattr(self, name) is None] if approved else []
         if missing:
-            raise ValueError(f"an approval needs {', '.join(missing)}")
+            raise invalid(
+                "approval_incomplete", f"批准须填写 {'、'.join(missing)}", f"an approval needs {', '.join(missing)}"
+            )
         if approved and self.refusal_reason is not None:
-            raise ValueError("an approval has no refusal_reason")
+            raise invalid(
+                "approval_with_refusal_reason", "批准不应填写 refusal_reason", "an approval has no refusal_reason"
+            )
         if not approved and self.refusal_reason is None:
-            raise ValueError("a refusal needs refusal_reason")
+            raise invalid("refusal_reason_missing", "拒绝须填写 refusal_reason", "a refusal needs refusal_reason")
         if not approved and any(getattr(self, name) is not None for name in _APPROVED_FIELDS):
-            raise ValueError("a refusal has no amount_cny, annual_rate_percent or term_months")
+            raise invalid(
+                "refusal_with_terms",
+                "拒绝不应填写 amount_cny、annual_rate_percent 或 term_months",
+                "a refusal has no amount_cny, annual_rate_percent or term_months",
+            )
         if self.amount_cny is not None:
             self.amount_cny = self.amount_cny.quantize(Decimal("0.01"))  # always two decimals out
         return self
