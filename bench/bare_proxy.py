@@ -1,6 +1,6 @@
 """A reference for the gateway bench: the barest raw-ASGI proxy with one aiohttp session.
 
-This is the architecture the gateway is built on (DESIGN.md §4) with none of its work: no
+This is the architecture the gateway is built on (docs/architecture.md, "Performance facts") with none of its work: no
 authentication, rate limiting, identity token, request ids, trace context, metrics, logs,
 timeouts, breaker, body limit or header hygiene. It forwards the caller's headers as they are
 (the bench sends it the internal token, as it does the service directly) and buffers the answer.

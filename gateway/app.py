@@ -3,7 +3,7 @@
 Its own paths (partners, auth, docs, health) go to a small FastAPI app behind the shared
 request-context middleware; everything else is authenticated, rate limited and proxied by path
 prefix with one aiohttp session per process. A FastAPI route per proxied request would cost a
-third of the throughput (DESIGN.md §4), and the proxied path keeps its own request context
+third of the throughput (docs/architecture.md, "Performance facts"), and the proxied path keeps its own request context
 (ids, trace, metrics, access log) inline for the same reason: as a middleware layer it cost
 ~15% of the gateway's throughput.
 """

@@ -20,7 +20,7 @@ from gateway.app import create_app
 from gateway.breaker import CircuitBreaker
 from gateway.devkeys import DevKeys
 from gateway.openapi import merge_documents
-from gateway.routing import UPSTREAM_PREFIXES, upstream_for
+from gateway.routing import AUTHENTICATED_OWN_PREFIXES, UPSTREAM_PREFIXES, upstream_for
 from gateway.settings import Settings
 from gateway.tokens import mint_user_token
 from shared.auth import Role
@@ -28,23 +28,19 @@ from tests.gateway.conftest import InProcessGateway
 from tests.support.database import row_count
 from tests.support.identities import TEST_SECRET, admin, minimal_identity
 
-# The design lives in `shared/` beside the repository (the CI copies it there too).
-DESIGN = Path(__file__).resolve().parents[3] / "shared" / "DESIGN.md"
+ARCHITECTURE = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
 
 
-def test_every_public_prefix_of_the_design_routes_to_its_owner() -> None:
-    owners = {"registry": "registry", "service-requests": "service-requests", "elections": "elections", "grid": "grid"}
-    if DESIGN.exists():
-        table = re.findall(r"^\| (`/[^|]+) \| ([a-z-]+) \|$", DESIGN.read_text(), flags=re.M)
-        assert len(table) >= 4
-        for prefixes, owner in table:
-            for prefix in re.findall(r"`([^`]+)`", prefixes):
-                if owner in owners:
-                    assert upstream_for(prefix + "/x") == owner, prefix
+def test_the_route_table_is_exactly_the_documented_one() -> None:
+    documented = re.findall(r"^\| `(/[^`]+)` \| ([a-z-]+) \|$", ARCHITECTURE.read_text(encoding="utf-8"), flags=re.M)
+    routed = {(prefix, owner) for owner, prefixes in UPSTREAM_PREFIXES.items() for prefix in prefixes}
+    own = {(prefix, "gateway") for prefix in AUTHENTICATED_OWN_PREFIXES if prefix != "/v1/auth"}
+    assert set(documented) == routed | own
+    for prefix, owner in routed:
+        assert upstream_for(prefix + "/x") == owner, prefix
     assert upstream_for("/v1/communities") == "registry"
     assert upstream_for("/v1/communities-extra") is None
     assert upstream_for("/internal/events") is None
-    assert sum(len(prefixes) for prefixes in UPSTREAM_PREFIXES.values()) == 16
 
 
 def test_breaker_opens_after_failures_and_lets_one_trial_through() -> None:
