@@ -7,10 +7,12 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from elections.database import platform_tables
 from elections.election import repository as repo
 from elections.election import service
+from elections.election.certificate import render_certificate
 from elections.election.dependencies import RollFetcherDep
 from elections.election.models import Candidate, Election
 from elections.election.schemas import (
@@ -34,6 +36,7 @@ from elections.election.schemas import (
     TransitionIn,
     Turnout,
 )
+from shared.addresses import public_base_url
 from shared.auth import USER_ROLES, CurrentIdentity, Role, allow
 from shared.concurrency import set_etag
 from shared.db import SessionDep
@@ -354,6 +357,28 @@ async def approve_result(
 async def get_result(election_id: uuid.UUID, session: SessionDep) -> dict[str, Any]:
     """Per-candidate approvals, blanks, turnout, quorum, thresholds, run-offs, ties, method, versions."""
     return await service.result(session, election_id)
+
+
+@router.get(
+    "/{election_id}/certificate",
+    summary="The result announcement (选举结果公告) as a PDF, in Chinese and English",
+    dependencies=[allow(*USER_ROLES)],
+    responses={
+        200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+        **problem_responses(404, 409),
+    },
+    response_class=Response,
+)
+async def get_certificate(election_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
+    """Community, seats, candidates and counts, turnout, run-offs and lots, final hash, observers."""
+    record = await service.certified_record(session, election_id)
+    verify_url = f"{public_base_url(request)}v1/elections/{election_id}/record"
+    pdf = await run_in_threadpool(render_certificate, record, verify_url)  # CPU work, off the event loop
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="election-{election_id}.pdf"'},
+    )
 
 
 @router.get(

@@ -909,6 +909,14 @@ async def record(session: AsyncSession, election_id: uuid.UUID) -> dict[str, Any
     }
 
 
+async def certified_record(session: AsyncSession, election_id: uuid.UUID) -> dict[str, Any]:
+    """The public record of a certified election, which its certificate is drawn from."""
+    election = await load(session, election_id)
+    if election.status != "certified":
+        raise WrongPhase(Text("选举确认后才有结果公告", "The certificate exists once the election is certified"))
+    return await record(session, election_id)
+
+
 # -- registry events --------------------------------------------------------------------------
 
 LIVE_ROLL_STATES = (
