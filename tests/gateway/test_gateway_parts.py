@@ -44,7 +44,7 @@ def test_every_public_prefix_of_the_design_routes_to_its_owner() -> None:
     assert upstream_for("/v1/communities") == "registry"
     assert upstream_for("/v1/communities-extra") is None
     assert upstream_for("/internal/events") is None
-    assert sum(len(prefixes) for prefixes in UPSTREAM_PREFIXES.values()) == 16
+    assert sum(len(prefixes) for prefixes in UPSTREAM_PREFIXES.values()) == 17
 
 
 def test_breaker_opens_after_failures_and_lets_one_trial_through() -> None:
