@@ -312,3 +312,32 @@ async def test_readiness_warns_while_next_year_is_missing_and_stays_ready(
     async with sessionmaker() as session:
         assert await calendar_service.readiness_warnings(session, dt.date(2026, 11, 1)) == []
     assert "working_calendar_next_year_missing 0.0" in (await requests_app.get("/metrics")).text
+
+
+async def test_the_recompute_keeps_time_spent_waiting_and_moves_an_unmet_acknowledge_deadline(
+    requests_app: httpx.AsyncClient, world: World, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    service_type = await create_type(requests_app, world)  # acknowledge 4 working hours, resolve 5 working days
+    requester = world.employee()
+    waiting = await _submit_at(sessionmaker, requester, service_type["id"], shanghai(2026, 12, 31, 16))
+    unacknowledged = await _submit_at(sessionmaker, requester, service_type["id"], shanghai(2026, 12, 31, 16))
+    assert waiting["acknowledge_due_at"] == shanghai(2027, 1, 1, 12) and waiting["provisional"]
+    assert waiting["resolve_due_at"] == shanghai(2027, 1, 7, 17)
+    version = 1
+    for action, extra in (("accept", {}), ("assign", {}), ("start", {}), ("request_info", {"reason": "补材料"})):
+        version = (await act(requests_app, world.staff(), str(waiting["id"]), action, version, **extra)).json()[
+            "version"
+        ]
+    resumed = (await act(requests_app, requester, str(waiting["id"]), "provide_info", version, reason="已补")).json()
+    paused_for = _at(resumed["resolve_due_at"]) - shanghai(2027, 1, 7, 17)
+    assert paused_for > dt.timedelta(0)
+
+    loaded = await requests_app.put(f"{CALENDAR}/2027", json=TEST_2027, headers=auth(admin()))
+    assert loaded.json()["recomputed_requests"] == 2
+    moved = await _read(requests_app, world, waiting["id"])
+    assert _at(moved["resolve_due_at"]) == shanghai(2027, 1, 8, 17) + paused_for
+    assert _at(moved["acknowledge_due_at"]) == shanghai(2027, 1, 1, 12)  # met by accept: left as it was
+    assert moved["provisional"] is False
+    pending = await _read(requests_app, world, unacknowledged["id"])
+    assert _at(pending["acknowledge_due_at"]) == shanghai(2027, 1, 4, 12)
+    assert _at(pending["resolve_due_at"]) == shanghai(2027, 1, 8, 17)
