@@ -141,25 +141,24 @@ def _read(row: CalendarYear, days: list[Any]) -> CalendarYearRead:
 
 
 def validate(body: CalendarYearBody) -> list[dict[str, Any]]:
-    """The rows of a year's table, or the first problem: outside the year, twice, both kinds, a weekday."""
+    """The rows of a year's table, or the first problem: outside the year, twice, both kinds, a weekday.
+
+    Details name the rule and the pointer names the entry; the input is never echoed back.
+    """
     seen: dict[dt.date, str] = {}
     rows: list[dict[str, Any]] = []
     for field, kind in (("holidays", DayKind.holiday), ("working_days", DayKind.working_day)):
         for index, entry in enumerate(getattr(body, field)):
             pointer = f"/{field}/{index}/date"
             if entry.date.year != body.year:
-                raise CalendarDateOutsideYear(
-                    errors=[{"detail": f"{entry.date.isoformat()} is not in {body.year}", "pointer": pointer}]
-                )
+                raise CalendarDateOutsideYear(errors=[{"detail": "not in the stated year", "pointer": pointer}])
             if entry.date in seen:
                 problem = CalendarDayDuplicate if seen[entry.date] == field else CalendarDayContradictory
                 raise problem(
-                    errors=[{"detail": f"{entry.date.isoformat()} is also in {seen[entry.date]}", "pointer": pointer}]
+                    errors=[{"detail": f"the same date is listed under {seen[entry.date]}", "pointer": pointer}]
                 )
             if kind is DayKind.working_day and entry.date.weekday() < 5:
-                raise CalendarWorkingDayNotWeekend(
-                    errors=[{"detail": f"{entry.date.isoformat()} is a weekday", "pointer": pointer}]
-                )
+                raise CalendarWorkingDayNotWeekend(errors=[{"detail": "a Monday-Friday date", "pointer": pointer}])
             if kind is DayKind.holiday and entry.name is None:
                 raise CalendarHolidayUnnamed(
                     errors=[{"detail": "name is required", "pointer": f"/{field}/{index}/name"}]
@@ -188,7 +187,7 @@ async def load_year(
     from service_requests.requests.service import recompute_deadlines
 
     if path_year is not None and path_year != body.year:
-        raise CalendarYearMismatch(errors=[{"detail": f"the path says {path_year}", "pointer": "/year"}])
+        raise CalendarYearMismatch(errors=[{"detail": "must be the year of the path", "pointer": "/year"}])
     rows = validate(body)
     repository = CalendarRepository(session)
     requests = RequestRepository(session)
