@@ -51,6 +51,10 @@ async def readyz(request: Request) -> Response:
         try:
             async with gateway.http.get(url + "/readyz", timeout=aiohttp.ClientTimeout(total=2)) as answer:
                 report["status"] = "ok" if answer.status == 200 else f"http {answer.status}"
+                if answer.status == 200:  # an upstream's warnings (e.g. the working calendar) pass through
+                    warnings = (await answer.json(content_type=None)).get("warnings")
+                    if warnings:
+                        report["warnings"] = warnings
         except (aiohttp.ClientError, TimeoutError) as exc:
             report["status"] = "unreachable"
             report["error"] = type(exc).__name__

@@ -9,6 +9,7 @@ UPSTREAM_PREFIXES: dict[str, tuple[str, ...]] = {
         "/v1/service-requests",
         "/v1/activities",
         "/v1/webhook-endpoints",
+        "/v1/working-calendar",
         "/open311/v2",
     ),
     "elections": ("/v1/elections",),

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import text
@@ -21,15 +24,25 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", summary="Readiness: the database answers", responses={503: {"description": "Not ready"}})
-async def readyz(request: Request) -> dict[str, str]:
-    """Ok when `SELECT 1` succeeds within two seconds."""
+async def readyz(request: Request) -> dict[str, Any]:
+    """Ok when `SELECT 1` succeeds within two seconds; a service's `warnings` do not make it unready."""
     try:
         async with asyncio.timeout(2):
             async with request.app.state.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
     except Exception as exc:
         raise ServiceUnavailable(Text("数据库不可用", "The database is not reachable")) from exc
-    return {"status": "ok", "database": "ok"}
+    body: dict[str, Any] = {"status": "ok", "database": "ok"}
+    check = getattr(request.app.state, "readiness_warnings", None)  # async (session, today) -> [warning]
+    if check is not None:
+        async with request.app.state.sessionmaker() as session:
+            warnings = await check(session, dt.datetime.now(_SHANGHAI).date())
+        if warnings:
+            body["warnings"] = warnings
+    return body
+
+
+_SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)

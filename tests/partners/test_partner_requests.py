@@ -17,8 +17,8 @@ from tests.support.identities import auth
 PARTNER_VIEW_FIELDS = {
     "id", "type_id", "type_version", "type_code", "type_name_zh", "type_name_en", "category", "scenario",
     "community_id", "enterprise_id", "status", "description", "answers", "acknowledge_due_at", "resolve_due_at",
-    "acknowledged_at", "resolved_at", "closed_at", "overdue", "outcome", "version", "created_at", "updated_at",
-    "allowed_actions", "routed_partner_id",
+    "acknowledged_at", "resolved_at", "closed_at", "overdue", "provisional", "outcome", "version", "created_at",
+    "updated_at", "allowed_actions", "routed_partner_id",
 }  # fmt: skip
 APPROVED = {
     "kind": "financing",

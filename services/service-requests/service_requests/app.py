@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from service_requests.activities.router import router as activities_router
+from service_requests.calendar.router import router as calendar_router
+from service_requests.calendar.service import readiness_warnings
 from service_requests.catalogue.router import router as catalogue_router
 from service_requests.database import platform_tables
 from service_requests.jobs import periodic_jobs
@@ -48,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             activities_router,
             open311_router,
             webhooks_router,
+            calendar_router,
             event_feed_router(platform_tables.outbox_event),
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,
@@ -55,4 +58,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         background_tasks=[periodic_jobs, hot_path_pool, webhook_dispatch],
     )
     install_open311_errors(app)
+    app.state.readiness_warnings = readiness_warnings  # `/readyz` stays ready, with a warning
     return app

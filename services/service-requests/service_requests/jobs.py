@@ -8,6 +8,7 @@ import structlog
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from service_requests.calendar.service import readiness_warnings, shanghai_today
 from service_requests.requests.service import close_unrated, escalate_due
 from shared.db import utcnow
 
@@ -32,6 +33,8 @@ async def periodic_jobs(app: FastAPI) -> None:
         await asyncio.sleep(interval)
         try:
             escalated, closed = await run_jobs_once(app.state.sessionmaker)
+            async with app.state.sessionmaker() as session:  # re-reads a changed calendar, sets its gauges
+                await readiness_warnings(session, shanghai_today())
             if escalated or closed:
                 logger.info("jobs_ran", escalated=escalated, closed=closed)
         except asyncio.CancelledError:

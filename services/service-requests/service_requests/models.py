@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from service_requests.activities.models import Activity, Enrollment
+from service_requests.calendar.models import CalendarDay, CalendarState, CalendarYear
 from service_requests.catalogue.models import ServiceType
 from service_requests.database import Base, platform_tables
 from service_requests.requests.models import RequestEvent, ServiceRequest
@@ -12,6 +13,9 @@ metadata = Base.metadata
 __all__ = [
     "Activity",
     "Base",
+    "CalendarDay",
+    "CalendarState",
+    "CalendarYear",
     "Enrollment",
     "RequestEvent",
     "ServiceRequest",

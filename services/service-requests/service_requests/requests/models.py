@@ -27,6 +27,9 @@ STATUSES = (
     "reopened",
 )
 
+# `deadline`: the working-day calendar changed and the request's deadlines were recomputed
+EVENT_KINDS = ("transition", "comment", "escalation", "rating", "deadline")
+
 
 class ServiceRequest(UUIDPrimaryKey, Timestamps, Versioned, Base):
     """One request; type fields are copied at submission so later type edits never change it."""
@@ -74,6 +77,8 @@ class ServiceRequest(UUIDPrimaryKey, Timestamps, Versioned, Base):
     # start of the running resolve clock (submission, or the reopening); escalation measures from it
     clock_started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     paused_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # a deadline reached a year the working-day calendar does not cover (counted Monday-Friday)
+    deadlines_provisional: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
     escalation_level: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="0")
     reopen_count: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="0")
     rating: Mapped[int | None] = mapped_column(SmallInteger)
@@ -90,7 +95,7 @@ class RequestEvent(Base):
 
     __tablename__ = "request_event"
     __table_args__ = (
-        CheckConstraint("kind IN ('transition', 'comment', 'escalation', 'rating')", name="kind"),
+        CheckConstraint(f"kind IN ({', '.join(repr(kind) for kind in EVENT_KINDS)})", name="kind"),
         Index("ix_request_event_request_seq", "request_id", "seq"),
     )
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,6 +46,7 @@ DUPLICATE_WINDOW = dt.timedelta(days=30)
 DUPLICATE_CANDIDATES = 20
 DUPLICATES_SHOWN = 5
 _OPEN = [status.value for status in OPEN_FOR_HANDLER]
+_RUNNING = [*_OPEN, Status.waiting_for_requester.value]  # a paused clock still has a deadline to move
 
 
 def overdue_clause(now: dt.datetime) -> ColumnElement[bool]:
@@ -83,7 +85,7 @@ SUBMIT_COLUMNS = (
     ("attachments", "text"), ("handler_kind", "text"), ("routed_partner_id", "uuid"),
     ("acknowledge_due_at", "timestamptz"), ("resolve_due_at", "timestamptz"), ("created_at", "timestamptz"),
     ("history_id", "uuid"), ("event_id", "uuid"), ("event_payload", "text"), ("duplicates_since", "timestamptz"),
-    ("share_consent_at", "timestamptz"),
+    ("share_consent_at", "timestamptz"), ("deadlines_provisional", "bool"), ("calendar_version", "int8"),
 )  # fmt: skip
 _SUBMIT = """
 WITH input AS (
@@ -94,17 +96,20 @@ WITH input AS (
         SELECT 1 FROM requests.service_type AS t
         WHERE t.id = input.type_id AND t.version = input.type_version AND t.active
     )
+    -- deadlines computed with the calendar version the database has now (else: re-read, retry)
+    AND input.calendar_version = coalesce((SELECT version FROM requests.calendar_state WHERE id = 1), 0)
 ), inserted AS (
     INSERT INTO requests.service_request (
         id, type_id, type_version, type_snapshot, category, scenario, community_id, enterprise_id,
         requester_subject, requester_role, status, description, answers, building_id, floor, latitude,
         longitude, address, attachments, handler_kind, routed_partner_id, acknowledge_due_at, resolve_due_at,
-        clock_started_at, escalation_level, reopen_count, version, created_at, updated_at, share_consent_at
+        clock_started_at, escalation_level, reopen_count, version, created_at, updated_at, share_consent_at,
+        deadlines_provisional
     )
     SELECT id, type_id, type_version, type_snapshot::jsonb, category, scenario, community_id, enterprise_id,
         requester_subject, requester_role, 'submitted', description, answers::jsonb, building_id, floor, latitude,
         longitude, address, attachments::jsonb, handler_kind, routed_partner_id, acknowledge_due_at, resolve_due_at,
-        created_at, 0, 0, 1, created_at, created_at, share_consent_at
+        created_at, 0, 0, 1, created_at, created_at, share_consent_at, deadlines_provisional
     FROM accepted
 ), history AS (
     INSERT INTO requests.request_event (
@@ -272,6 +277,32 @@ class RequestRepository:
             .order_by(ServiceRequest.resolved_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
+    async def lock_for_calendar_change(self) -> None:
+        """Until commit, no request is written: in-flight writers finish first, later ones wait and then
+        see the new calendar version (reads go on). A yearly load holds it for the recomputation."""
+        await self.session.execute(text("LOCK TABLE requests.service_request IN EXCLUSIVE MODE"))
+
+    async def running_deadlines_reaching(self, start: dt.datetime, end: dt.datetime) -> list[ServiceRequest]:
+        """Open requests with a provisional deadline, or a running clock that spans part of [start, end)."""
+        statement = (
+            select(ServiceRequest)
+            .where(
+                ServiceRequest.status.in_(_RUNNING),
+                or_(
+                    ServiceRequest.deadlines_provisional,
+                    and_(ServiceRequest.resolve_due_at >= start, ServiceRequest.clock_started_at < end),
+                    and_(
+                        ServiceRequest.acknowledged_at.is_(None),
+                        ServiceRequest.acknowledge_due_at >= start,
+                        ServiceRequest.created_at < end,
+                    ),
+                ),
+            )
+            .order_by(ServiceRequest.created_at, ServiceRequest.id)
+            .with_for_update()
         )
         return list((await self.session.execute(statement)).scalars())
 

@@ -12,6 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 from service_requests.requests.workflow import Action, Status
 from shared.field_messages import invalid
 
+PROVISIONAL = (
+    "A deadline reaches a year the working-day calendar does not cover yet: it was counted Monday-Friday"
+    " and is recomputed (with a `deadline` timeline entry) when that year's holidays are loaded"
+)
+
 
 class Location(BaseModel):
     building_id: uuid.UUID | None = None
@@ -170,6 +175,7 @@ class RequestRead(RequestHead):
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None
     overdue: bool
+    provisional: bool = Field(description=PROVISIONAL)
     escalation_level: int = Field(description="0 none, 1 past the deadline, 2 past 3x the deadline")
     reopen_count: int
     rating: int | None
@@ -214,6 +220,7 @@ class PartnerRequestRead(RequestHead):
                     "resolved_at": "2026-11-30T03:00:00Z",
                     "closed_at": None,
                     "overdue": False,
+                    "provisional": False,
                     "outcome": FINANCING_EXAMPLES[0],
                     "version": 4,
                     "created_at": "2026-11-26T07:00:00Z",
@@ -233,6 +240,7 @@ class PartnerRequestRead(RequestHead):
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None
     overdue: bool
+    provisional: bool = Field(description=PROVISIONAL)
     outcome: Outcome | None
     version: int
     created_at: dt.datetime
@@ -294,7 +302,7 @@ class RatingCreate(BaseModel):
 
 class TimelineEntry(BaseModel):
     id: uuid.UUID
-    kind: Literal["transition", "comment", "escalation", "rating"]
+    kind: Literal["transition", "comment", "escalation", "rating", "deadline"]
     actor_subject: str | None = Field(description="Null in a partner's view for everyone but the partner itself")
     actor_role: str
     action: str | None

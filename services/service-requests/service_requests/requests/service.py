@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service_requests.calendar.service import cached_calendar, current_calendar
 from service_requests.requests import workflow
 from service_requests.requests.exceptions import (
     ActionNotPermitted,
@@ -38,7 +39,7 @@ from service_requests.requests.schemas import (
     TransitionCreate,
 )
 from service_requests.requests.workflow import Action, Actor, Status
-from service_requests.working_calendar import SHANGHAI, DeadlineUnit, add_working_days, deadline
+from service_requests.working_calendar import SHANGHAI, Deadline, DeadlineUnit, WorkingCalendar
 from shared.auth import Identity, Role
 from shared.concurrency import check_version, if_match_version
 from shared.errors import Forbidden
@@ -165,6 +166,7 @@ def read_fields(row: Any, identity: Identity, now: dt.datetime) -> dict[str, Any
         "resolved_at": row.resolved_at,
         "closed_at": row.closed_at,
         "overdue": is_overdue(row, now),
+        "provisional": row.deadlines_provisional,
         "escalation_level": row.escalation_level,
         "reopen_count": row.reopen_count,
         "rating": row.rating,
@@ -241,7 +243,12 @@ def _check_requester(service_type: Any, identity: Identity) -> uuid.UUID | None:
 
 
 def _submission(
-    service_type: Any, identity: Identity, body: RequestCreate, answers: dict[str, Any], now: dt.datetime
+    service_type: Any,
+    identity: Identity,
+    body: RequestCreate,
+    answers: dict[str, Any],
+    now: dt.datetime,
+    calendar: WorkingCalendar,
 ) -> dict[str, Any]:
     """Every column of the new request, computed from the type version it is filed under."""
     enterprise_id = _check_requester(service_type, identity)
@@ -257,6 +264,8 @@ def _submission(
             errors=[{"detail": "must be true: this service is handled by a partner", "pointer": "/share_consent"}]
         )
     location = body.location
+    acknowledge = calendar.deadline(now, service_type.acknowledge_amount, DeadlineUnit(service_type.acknowledge_unit))
+    resolve = calendar.deadline(now, service_type.resolve_amount, DeadlineUnit(service_type.resolve_unit))
     return {
         "id": uuid.uuid4(),
         "type_id": _plain_uuid(service_type.id),
@@ -283,10 +292,10 @@ def _submission(
         "share_consent_at": now if body.share_consent else None,
         "outcome": None,
         "assignee_subject": None,
-        "acknowledge_due_at": deadline(
-            now, service_type.acknowledge_amount, DeadlineUnit(service_type.acknowledge_unit)
-        ),
-        "resolve_due_at": deadline(now, service_type.resolve_amount, DeadlineUnit(service_type.resolve_unit)),
+        "acknowledge_due_at": acknowledge.due_at,
+        "resolve_due_at": resolve.due_at,
+        "deadlines_provisional": acknowledge.provisional or resolve.provisional,
+        "calendar_version": calendar.version,  # the statement checks it; not stored
         "clock_started_at": now,
         "acknowledged_at": None,
         "resolved_at": None,
@@ -349,7 +358,10 @@ async def submit(
     """
     for fresh in (False, True):
         service_type = await _service_type(repository, body.type_id, fresh=fresh)
-        values = _submission(service_type, identity, body, body.answers if answers is None else answers, now)
+        calendar = None if fresh else cached_calendar()
+        if calendar is None:
+            calendar = await current_calendar(repository.session)
+        values = _submission(service_type, identity, body, body.answers if answers is None else answers, now, calendar)
         row = {
             **values,
             "type_snapshot": dumps(values["type_snapshot"]).decode(),
@@ -365,7 +377,7 @@ async def submit(
         inserted, similar = await repository.submit(row, None if routed else pool)
         if inserted:
             break
-    else:  # the type changed twice while we filed: treat it as unavailable rather than loop
+    else:  # the type (or the calendar) changed twice while we filed: unavailable rather than loop
         raise ServiceTypeUnavailable(Text("服务事项正在变更,请重试", "The service type is changing; please retry"))
     if values["routed_partner_id"] is not None:
         await repository.notify_partner(
@@ -433,7 +445,10 @@ async def _move(
         row.reopen_count += 1
         row.resolved_at = None
         row.clock_started_at = now
-        row.resolve_due_at = add_working_days(now, RECTIFICATION_WORKING_DAYS)
+        # read after the row lock, so a calendar load either precedes it or waits for it
+        rectification = (await current_calendar(repository.session)).add_working_days(now, RECTIFICATION_WORKING_DAYS)
+        row.resolve_due_at = rectification.due_at
+        row.deadlines_provisional = rectification.provisional
         row.escalation_level = 0
         row.outcome = None
     row.status = target.value
@@ -760,3 +775,83 @@ async def close_unrated(session: AsyncSession, now: dt.datetime, batch: int = 20
     for row in rows:
         await _move(repository, row, rule, actor=SYSTEM_SUBJECT, role="system", reason="7 天未评价自动关闭", now=now)
     return len(rows)
+
+
+def _running_deadlines(row: ServiceRequest, calendar: WorkingCalendar) -> tuple[Deadline | None, Deadline]:
+    """The acknowledge (while unmet) and resolve deadlines as `calendar` counts them, pauses left out."""
+    policy = row.type_snapshot["deadlines"]
+    acknowledge = None
+    if row.acknowledged_at is None:
+        unit = DeadlineUnit(policy["acknowledge"]["unit"])
+        acknowledge = calendar.deadline(row.created_at, policy["acknowledge"]["amount"], unit)
+    if row.reopen_count > 0:  # the rectification clock of a reopened request
+        resolve = calendar.add_working_days(row.clock_started_at, RECTIFICATION_WORKING_DAYS)
+    else:
+        resolve = calendar.deadline(
+            row.clock_started_at, policy["resolve"]["amount"], DeadlineUnit(policy["resolve"]["unit"])
+        )
+    return acknowledge, resolve
+
+
+async def recompute_deadlines(
+    repository: RequestRepository, before: WorkingCalendar, after: WorkingCalendar, year: int, now: dt.datetime
+) -> int:
+    """Recompute the running deadlines a calendar change touches; each change is a `deadline` timeline row.
+
+    The resolve deadline moves by the difference between the two calendars' counts, so time already
+    spent waiting for the requester stays added. Returns how many requests changed.
+    """
+    start = dt.datetime.combine(dt.date(year, 1, 1), dt.time(0), tzinfo=SHANGHAI)
+    end = dt.datetime.combine(dt.date(year + 1, 1, 1), dt.time(0), tzinfo=SHANGHAI)
+    changed = 0
+    for row in await repository.running_deadlines_reaching(start, end):
+        _, old_resolve = _running_deadlines(row, before)
+        new_acknowledge, new_resolve = _running_deadlines(row, after)
+        acknowledge_due_at = new_acknowledge.due_at if new_acknowledge is not None else row.acknowledge_due_at
+        resolve_due_at = row.resolve_due_at + (new_resolve.due_at - old_resolve.due_at)
+        provisional = new_resolve.provisional or (new_acknowledge is not None and new_acknowledge.provisional)
+        moves = {
+            "acknowledge_due_at": (row.acknowledge_due_at, acknowledge_due_at),
+            "resolve_due_at": (row.resolve_due_at, resolve_due_at),
+            "provisional": (row.deadlines_provisional, provisional),
+        }
+        if all(old == new for old, new in moves.values()):
+            continue
+        data = {
+            "reason": "calendar_loaded",
+            "year": year,
+            **{
+                name: {"from": _json_value(old), "to": _json_value(new)}
+                for name, (old, new) in moves.items()
+                if old != new
+            },
+        }
+        row.acknowledge_due_at = acknowledge_due_at
+        row.resolve_due_at = resolve_due_at
+        row.deadlines_provisional = provisional
+        row.updated_at = now
+        repository.add_event(
+            _event(
+                row,
+                "deadline",
+                SYSTEM_SUBJECT,
+                "system",
+                now,
+                body=f"{year} 年工作日历已加载,期限重算 / the {year} working-day calendar was loaded",
+                internal=False,
+                data=data,
+            )
+        )
+        await repository.flush()
+        await record(
+            repository.session,
+            "RequestDeadlinesRecomputed",
+            row.id,
+            {"request_id": str(row.id), "community_id": str(row.community_id), "version": row.version, **data},
+        )
+        changed += 1
+    return changed
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.datetime) else value

@@ -1,0 +1,1 @@
+"""`/v1/working-calendar`: the operator's table of holidays and make-up working days, per year."""
