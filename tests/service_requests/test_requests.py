@@ -76,7 +76,7 @@ async def test_the_whole_lifecycle_including_a_rating_that_reopens(
         f"/v1/service-requests/{request_id}/rating", json={"score": 5}, headers=auth(requester)
     )
     assert happy.json()["status"] == "closed"
-    assert happy.json()["rating"] == 5
+    assert (happy.json()["rating"], happy.json()["follow_up_rating"]) == (2, 5)  # the first rating stays on record
 
     timeline = (await requests_app.get(f"/v1/service-requests/{request_id}/timeline", headers=auth(requester))).json()
     transitions = [

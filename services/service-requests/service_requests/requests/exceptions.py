@@ -46,6 +46,21 @@ class NotRateable(Conflict):
     title = Text("只有已办结的请求可以评价", "Only a resolved request can be rated")
 
 
+class AlreadyRated(Conflict):
+    code = "FOLLOW_UP_ALREADY_RATED"
+    title = Text("整改后的追评只能提交一次", "The follow-up rating after rectification is given once")
+
+
+class NoReturnVisitOwed(Conflict):
+    code = "NO_RETURN_VISIT_OWED"
+    title = Text("该请求没有待回访的差评", "This request has no bad rating awaiting a return visit")
+
+
+class ReturnVisitRecorded(Conflict):
+    code = "RETURN_VISIT_ALREADY_RECORDED"
+    title = Text("回访已记录", "The return visit is already recorded")
+
+
 class PartnerNotOffered(ValidationFailed):
     code = "PARTNER_NOT_OFFERED"
     title = Text("该服务事项不能由所选合作方办理", "The chosen partner does not handle this service type")

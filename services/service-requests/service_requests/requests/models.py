@@ -28,7 +28,7 @@ STATUSES = (
 )
 
 # `deadline`: the working-day calendar changed and the request's deadlines were recomputed
-EVENT_KINDS = ("transition", "comment", "escalation", "rating", "deadline")
+EVENT_KINDS = ("transition", "comment", "escalation", "rating", "deadline", "return_visit")
 
 
 class ServiceRequest(UUIDPrimaryKey, Timestamps, Versioned, Base):
@@ -38,6 +38,11 @@ class ServiceRequest(UUIDPrimaryKey, Timestamps, Versioned, Base):
     __table_args__ = (
         CheckConstraint(f"status IN ({', '.join(repr(s) for s in STATUSES)})", name="status"),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
+        # 好差评: one follow-up rating, only after a first rating that was bad (1-2)
+        CheckConstraint(
+            "follow_up_rating IS NULL OR (follow_up_rating BETWEEN 1 AND 5 AND rating <= 2)", name="follow_up_rating"
+        ),
+        CheckConstraint("return_visited_at IS NULL OR return_visit_due_at IS NOT NULL", name="return_visit_owed"),
         Index("ix_service_request_community_created", "community_id", "created_at", "id"),
         Index("ix_service_request_enterprise_type_created", "enterprise_id", "type_id", "created_at"),
         Index("ix_service_request_requester_created", "requester_subject", "created_at", "id"),
@@ -84,6 +89,12 @@ class ServiceRequest(UUIDPrimaryKey, Timestamps, Versioned, Base):
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     rating_comment: Mapped[str | None] = mapped_column(SqlText)
     rated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # 好差评 after a bad rating: a return visit within 1 working day, then one follow-up rating
+    return_visit_due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    return_visited_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    return_visit_escalated: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    follow_up_rating: Mapped[int | None] = mapped_column(SmallInteger)
+    follow_up_rated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # when the requester consented to share the request with a partner (issue 7)
     share_consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # the structured outcome of the last resolution (financing or mcn_campaign)

@@ -269,6 +269,22 @@ class RequestRepository:
         )
         return list((await self.session.execute(statement)).scalars())
 
+    async def return_visits_overdue(self, now: dt.datetime, limit: int) -> list[ServiceRequest]:
+        """Requests whose return visit is late and not yet escalated, locked."""
+        statement = (
+            select(ServiceRequest)
+            .where(
+                ServiceRequest.return_visit_due_at <= now,
+                ServiceRequest.return_visited_at.is_(None),
+                ServiceRequest.return_visit_escalated.is_(False),
+                ServiceRequest.status.in_(_OPEN),
+            )
+            .order_by(ServiceRequest.return_visit_due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
     async def unrated_since(self, cutoff: dt.datetime, limit: int) -> list[ServiceRequest]:
         """Resolved requests nobody rated before `cutoff`, locked."""
         statement = (
@@ -351,8 +367,56 @@ class RequestRepository:
                 .order_by(ServiceRequest.category)
             )
         ).all()
+        rated = ServiceRequest.rating.is_not(None)
+        good = ServiceRequest.rating >= GOOD_FROM
+        grades = (
+            await self.session.execute(
+                select(ServiceRequest.rating, func.count())
+                .where(scope, rated)
+                .group_by(ServiceRequest.rating)
+                .order_by(ServiceRequest.rating.desc())
+            )
+        ).all()
+        loop = (
+            await self.session.execute(
+                select(
+                    func.count().filter(ServiceRequest.rating < GOOD_FROM).label("bad"),
+                    func.count()
+                    .filter(ServiceRequest.return_visited_at <= ServiceRequest.return_visit_due_at)
+                    .label("visited_on_time"),
+                    func.count(ServiceRequest.follow_up_rating).label("followed_up"),
+                    func.count().filter(ServiceRequest.follow_up_rating >= GOOD_FROM).label("followed_up_good"),
+                ).where(scope)
+            )
+        ).one()
+        by_type = (
+            await self.session.execute(
+                select(
+                    ServiceRequest.type_id,
+                    func.count().filter(rated).label("rated"),
+                    (func.count().filter(good) / func.nullif(func.count().filter(rated), 0).cast(Float)).label("good"),
+                    func.avg(ServiceRequest.rating).cast(Float).label("average"),
+                )
+                .where(scope)
+                .group_by(ServiceRequest.type_id)
+                .order_by(ServiceRequest.type_id)
+            )
+        ).all()
+        per_grade: dict[int, int] = {int(grade): int(count) for grade, count in grades}
+        rated_total = sum(per_grade.values())
+        good_total = sum(count for grade, count in per_grade.items() if grade >= GOOD_FROM)
         return {
             "total": totals.total,
+            "rating_grades": [{"key": str(grade), "count": count} for grade, count in per_grade.items()],
+            "good_rating_rate": good_total / rated_total if rated_total else None,
+            "bad_ratings": loop.bad,
+            "return_visits_on_time_rate": loop.visited_on_time / loop.bad if loop.bad else None,
+            "follow_up_ratings": loop.followed_up,
+            "follow_up_good_rate": loop.followed_up_good / loop.followed_up if loop.followed_up else None,
+            "by_service_type": [
+                {"service_type_id": type_id, "rated": count, "good_rating_rate": rate, "average_rating": average}
+                for type_id, count, rate, average in by_type
+            ],
             "acknowledged_on_time_rate": totals.ack_rate,
             "resolved_on_time_rate": totals.resolve_rate,
             "median_resolve_hours": totals.median_hours,
@@ -363,6 +427,7 @@ class RequestRepository:
         }
 
 
+GOOD_FROM = 3  # 好评: 非常满意 (5), 满意 (4) and 基本满意 (3); 差评: 不满意 (2), 非常不满意 (1)
 _INSERT_OUTBOX = insert(platform_tables.outbox_event)
 
 

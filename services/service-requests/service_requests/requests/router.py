@@ -20,6 +20,7 @@ from service_requests.requests.schemas import (
     RequestCreated,
     RequestRead,
     RequestStats,
+    ReturnVisitCreate,
     Timeline,
     TimelineEntry,
     TransitionCreate,
@@ -192,9 +193,29 @@ async def rate_request(
     repository: RequestRepositoryDep,
     identity: CurrentIdentity,
 ) -> RequestRead:
-    """1-5 (5 非常满意 … 1 非常不满意); 1 or 2 reopens with a 15-working-day rectification deadline."""
+    """1-5 (5 非常满意 … 1 非常不满意); 1 or 2 reopens for rectification; the rating after that is final."""
     now = utcnow()
     row = await service.rate(repository, identity, request_id, body, now)
+    set_etag(response, row.version)
+    return service.to_read(row, identity, now)
+
+
+@router.post(
+    "/{request_id}/return-visits",
+    summary="Record the return visit (回访) owed after a bad rating",
+    dependencies=[allow(*STAFF)],
+    responses=problem_responses(403, 404, 409, 422),
+)
+async def record_return_visit(
+    request_id: uuid.UUID,
+    body: ReturnVisitCreate,
+    response: Response,
+    repository: RequestRepositoryDep,
+    identity: CurrentIdentity,
+) -> RequestRead:
+    """Due within 1 working day of the bad rating; a late one is escalated and still recorded."""
+    now = utcnow()
+    row = await service.return_visit(repository, identity, request_id, body, now)
     set_etag(response, row.version)
     return service.to_read(row, identity, now)
 

@@ -180,6 +180,9 @@ class RequestRead(RequestHead):
     reopen_count: int
     rating: int | None
     rating_comment: str | None
+    return_visit_due_at: dt.datetime | None = Field(description="After a bad rating: the return visit is due by then")
+    return_visited_at: dt.datetime | None
+    follow_up_rating: int | None = Field(description="The one rating after rectification (好差评)")
     outcome: Outcome | None = Field(description="The structured outcome of the last resolution, if any")
     share_consent_at: dt.datetime | None = Field(description="When the requester consented to share with a partner")
     version: int
@@ -300,9 +303,16 @@ class RatingCreate(BaseModel):
     comment: str | None = Field(default=None, max_length=2000)
 
 
+class ReturnVisitCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"notes": "电话回访，申请人说明了不满意的原因"}]}
+    )
+    notes: str = Field(min_length=1, max_length=2000, description="What the requester said")
+
+
 class TimelineEntry(BaseModel):
     id: uuid.UUID
-    kind: Literal["transition", "comment", "escalation", "rating", "deadline"]
+    kind: Literal["transition", "comment", "escalation", "rating", "deadline", "return_visit"]
     actor_subject: str | None = Field(description="Null in a partner's view for everyone but the partner itself")
     actor_role: str
     action: str | None
@@ -323,6 +333,13 @@ class CountBy(BaseModel):
     count: int
 
 
+class SatisfactionByType(BaseModel):
+    service_type_id: uuid.UUID
+    rated: int
+    good_rating_rate: float | None
+    average_rating: float | None
+
+
 class RequestStats(BaseModel):
     community_id: uuid.UUID
     from_date: dt.date = Field(serialization_alias="from")
@@ -335,3 +352,12 @@ class RequestStats(BaseModel):
     median_resolve_hours: float | None
     satisfaction_rate: float | None = Field(description="Share of ratings 4 or 5")
     average_rating: float | None
+    rating_grades: list[CountBy] = Field(description="Ratings per grade, 5 非常满意 … 1 非常不满意")
+    good_rating_rate: float | None = Field(
+        description="好评率: share of first ratings that are 3, 4 or 5 (基本满意 and better; 国办发〔2019〕51号)"
+    )
+    bad_ratings: int = Field(description="First ratings of 1 or 2 (差评), each owed a return visit and a rectification")
+    return_visits_on_time_rate: float | None = Field(description="Bad ratings visited within their working day")
+    follow_up_ratings: int
+    follow_up_good_rate: float | None = Field(description="Share of follow-up ratings that are 3 or better")
+    by_service_type: list[SatisfactionByType]

@@ -13,8 +13,10 @@ from service_requests.calendar.service import cached_calendar, current_calendar
 from service_requests.requests import workflow
 from service_requests.requests.exceptions import (
     ActionNotPermitted,
+    AlreadyRated,
     ConsentRequired,
     IllegalTransition,
+    NoReturnVisitOwed,
     NotRateable,
     OutcomeKindMismatch,
     OutcomeNotAllowed,
@@ -23,6 +25,7 @@ from service_requests.requests.exceptions import (
     ReasonRequired,
     RequestNotFound,
     RequestNotVisible,
+    ReturnVisitRecorded,
     ServiceTypeUnavailable,
 )
 from service_requests.requests.forms import validate_answers
@@ -35,6 +38,7 @@ from service_requests.requests.schemas import (
     RequestCreate,
     RequestRead,
     RequestStats,
+    ReturnVisitCreate,
     TimelineEntry,
     TransitionCreate,
 )
@@ -48,6 +52,8 @@ from shared.i18n import Text
 from shared.jsonutil import dumps
 
 RECTIFICATION_WORKING_DAYS = 15
+RETURN_VISIT_WORKING_DAYS = 1
+BAD_RATING = 2  # 1 非常不满意 and 2 不满意 are the bad grades (差评)
 AUTO_CLOSE_AFTER = dt.timedelta(days=7)
 REQUESTER_ROLES = (Role.enterprise_rep, Role.employee)
 SYSTEM_SUBJECT = "system:service-requests"
@@ -171,6 +177,9 @@ def read_fields(row: Any, identity: Identity, now: dt.datetime) -> dict[str, Any
         "reopen_count": row.reopen_count,
         "rating": row.rating,
         "rating_comment": row.rating_comment,
+        "return_visit_due_at": row.return_visit_due_at,
+        "return_visited_at": row.return_visited_at,
+        "follow_up_rating": row.follow_up_rating,
         "outcome": row.outcome,
         "share_consent_at": row.share_consent_at,
         "version": row.version,
@@ -304,6 +313,9 @@ def _submission(
         "reopen_count": 0,
         "rating": None,
         "rating_comment": None,
+        "return_visit_due_at": None,
+        "return_visited_at": None,
+        "follow_up_rating": None,
         "version": 1,
         "created_at": now,
         "updated_at": now,
@@ -649,33 +661,86 @@ def _for_partner(entry: TimelineEntry, identity: Identity) -> TimelineEntry:
 async def rate(
     repository: RequestRepository, identity: Identity, request_id: uuid.UUID, body: RatingCreate, now: dt.datetime
 ) -> ServiceRequest:
-    """The requester rates a resolved request: 1-2 reopens it for rectification, 3-5 closes it."""
+    """The requester rates a resolved request (好差评).
+
+    A first rating of 3-5 closes it. 1-2 reopens it: staff owe a return visit within 1 working day,
+    the handler a rectification within 15. After that, one follow-up rating closes it, good or bad.
+    """
     row = await load_visible(repository, identity, request_id, for_update=True)
     if Actor.requester not in actors_of(identity, row):
         raise Forbidden(Text("只有申请人可以评价", "Only the requester may rate"))
     if row.status != Status.resolved.value:
         raise NotRateable(extra={"status_now": row.status})
-    reopen = body.score <= 2
-    row.rating = body.score
-    row.rating_comment = body.comment
-    row.rated_at = now
+    follow_up = row.rating is not None and row.rating <= BAD_RATING
+    if follow_up and row.follow_up_rating is not None:
+        raise AlreadyRated()
+    reopen = not follow_up and body.score <= BAD_RATING
+    if follow_up:
+        row.follow_up_rating, row.follow_up_rated_at = body.score, now
+    else:
+        row.rating, row.rating_comment, row.rated_at = body.score, body.comment, now
     role = actor_role(identity)
+    data = {"score": body.score, "follow_up": follow_up}
     repository.add_event(
-        _event(
-            row, "rating", identity.subject, role, now, body=body.comment, internal=False, data={"score": body.score}
-        )
+        _event(row, "rating", identity.subject, role, now, body=body.comment, internal=False, data=data)
     )
     rule = workflow.BY_ACTION[Action.reopen if reopen else Action.close]
     reason = body.comment or ("评价不满意,重新整改" if reopen else None)
     await _move(
         repository, row, rule, actor=identity.subject, role=role, reason=reason, now=now, data={"rating": body.score}
     )
+    if reopen:
+        visit = (await current_calendar(repository.session)).add_working_days(now, RETURN_VISIT_WORKING_DAYS)
+        row.return_visit_due_at = visit.due_at
+        row.deadlines_provisional = row.deadlines_provisional or visit.provisional
     await record(
         repository.session,
         "RequestRated",
         row.id,
-        {"request_id": str(row.id), "score": body.score, "reopened": reopen, "community_id": str(row.community_id)},
+        {
+            "request_id": str(row.id),
+            "score": body.score,
+            "follow_up": follow_up,
+            "reopened": reopen,
+            "community_id": str(row.community_id),
+        },
     )
+    return row
+
+
+async def return_visit(
+    repository: RequestRepository, identity: Identity, request_id: uuid.UUID, body: ReturnVisitCreate, now: dt.datetime
+) -> ServiceRequest:
+    """Staff record the return visit (回访) owed to a requester after a bad rating."""
+    row = await load_visible(repository, identity, request_id, for_update=True)
+    if Actor.staff not in actors_of(identity, row):
+        raise Forbidden(Text("只有社区工作人员可以回访", "Only community staff make return visits"))
+    if row.return_visit_due_at is None:
+        raise NoReturnVisitOwed()
+    if row.return_visited_at is not None:
+        raise ReturnVisitRecorded()
+    row.return_visited_at = now
+    row.updated_at = now
+    row.version += 1
+    repository.add_event(
+        _event(
+            row,
+            "return_visit",
+            identity.subject,
+            actor_role(identity),
+            now,
+            body=body.notes,
+            internal=False,
+            data={"on_time": now <= row.return_visit_due_at},
+        )
+    )
+    await record(
+        repository.session,
+        "RequestReturnVisited",
+        row.id,
+        {"request_id": str(row.id), "on_time": now <= row.return_visit_due_at, "community_id": str(row.community_id)},
+    )
+    await repository.flush()
     return row
 
 
@@ -763,8 +828,23 @@ async def escalate_due(session: AsyncSession, now: dt.datetime, batch: int = 200
                 },
             )
         row.escalation_level = reached
+    visits = await repository.return_visits_overdue(now, batch)
+    for row in visits:
+        due = row.return_visit_due_at
+        assert due is not None  # the query selects only requests that owe a visit
+        data = {"deadline": "return_visit", "return_visit_due_at": due.isoformat()}
+        repository.add_event(
+            _event(row, "escalation", SYSTEM_SUBJECT, "system", now, body=None, internal=False, data=data)
+        )
+        await record(
+            session,
+            "RequestReturnVisitOverdue",
+            row.id,
+            {"request_id": str(row.id), "community_id": str(row.community_id), **data},
+        )
+        row.return_visit_escalated = True
     await repository.flush()
-    return len(rows)
+    return len(rows) + len(visits)
 
 
 async def close_unrated(session: AsyncSession, now: dt.datetime, batch: int = 200) -> int:
