@@ -204,6 +204,11 @@ def _checked_form(url: str, *, allow_private: bool) -> tuple[SplitResult, str, i
         raise UnsafeWebhookUrl(I18nText("地址须为 https URL", "The URL must be an https URL"), errors=[_POINTER])
     if not allow_private and parts.scheme != "https":
         raise UnsafeWebhookUrl(I18nText("地址须使用 https", "The URL must use https"), errors=[_POINTER])
+    if not host.isascii() and not _literal(host):  # an internationalised name travels as punycode
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise UnsafeWebhookUrl(I18nText("主机名无效", "The host name is not valid"), errors=[_POINTER]) from exc
     return parts, host, port
 
 

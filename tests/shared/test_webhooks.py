@@ -398,15 +398,19 @@ async def test_a_name_resolving_to_any_private_address_is_refused(answer: list[s
 
 
 async def test_a_name_resolving_to_public_addresses_is_accepted() -> None:
-    resolve, _ = _resolver(["93.184.216.34", "2606:2800:220:1::1"])
+    resolve, asked = _resolver(["93.184.216.34", "2606:2800:220:1::1"])
     await check_endpoint_url("https://partner.example/hook", allow_private=False, resolve=resolve)
+    await check_endpoint_url("https://银行.example/hook", allow_private=False, resolve=resolve)
+    assert asked == ["partner.example", "xn--jn2a72x.example"]
 
 
 async def test_loopback_is_allowed_only_when_configured() -> None:
     await check_endpoint_url("http://127.0.0.1:9000/hook", allow_private=True)
 
 
-async def _attempt_log(sessionmaker: async_sessionmaker[AsyncSession], tables: WebhookTables) -> list[tuple[object, ...]]:
+async def _attempt_log(
+    sessionmaker: async_sessionmaker[AsyncSession], tables: WebhookTables
+) -> list[tuple[object, ...]]:
     async with sessionmaker() as session:
         rows = await session.execute(select(tables.attempt.c.status_code, tables.attempt.c.error))
     return [tuple(row) for row in rows.all()]
