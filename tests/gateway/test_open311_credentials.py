@@ -11,7 +11,9 @@ import xml.etree.ElementTree as ElementTree
 import httpx
 import pytest
 
+from shared.auth import mint_internal_token
 from tests.gateway.test_signed_requests import Setup, echo_upstream, setup  # noqa: F401 (fixtures)
+from tests.support.identities import TEST_SECRET, admin
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 
@@ -34,7 +36,8 @@ def _open311_error(answer: httpx.Response, status: int = 403) -> str:
     "path", ["/open311/v2/discovery.json", "/open311/v2/services.xml", "/open311/v2/requests/8a3c2a4e.json"]
 )
 async def test_reads_without_credentials_are_forwarded_without_an_identity(setup: Setup, path: str) -> None:  # noqa: F811
-    answer = await setup.client.get(path, params={"status": "open"})
+    forged = {"X-Platform-Identity": mint_internal_token(admin(), TEST_SECRET)}  # a client's own is dropped
+    answer = await setup.client.get(path, params={"status": "open"}, headers=forged)
     assert answer.status_code == 200, answer.text
     assert answer.json()["identity"] is False
     assert answer.json()["path"] == path + "?status=open"
