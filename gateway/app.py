@@ -209,8 +209,12 @@ class Gateway:
         except ClientDisconnected:
             return
         except ProblemError as error:
-            status = error.status
-            response = problem_response(error, negotiate_language(head.language), trace_id)
+            language = negotiate_language(head.language)
+            if scope["path"].startswith(open311.PREFIX):
+                response = open311.error_response(error, scope["path"], language)
+            else:
+                response = problem_response(error, language, trace_id)
+            status = response.status_code
             response.headers["x-request-id"] = request_id
             if status == 413:  # the rest of the body is not read: the connection cannot be reused
                 response.headers["connection"] = "close"
@@ -240,11 +244,20 @@ class Gateway:
             raise body_too_large()
         authorization = head.authorization
         key_in_parameters = False
+        anonymous = None
         if authorization is None and scope["path"].startswith(open311.PREFIX):
             authorization, receive = await open311.take_api_key(scope, receive, max_body)
             key_in_parameters = authorization is not None
             head = RequestHead(scope["headers"])  # a form body without `api_key` has a new length
-        identity, signing_key = await self.authenticator.credentials(authorization)
+            if authorization is None and (anonymous := open311.anonymous_reader(scope)) is None:
+                raise open311.CredentialsRequired(
+                    Text("请提供 api_key 或 Authorization", "Send an `api_key` or `Authorization: Bearer <token>`")
+                )
+        if anonymous is not None:  # an Open311 read without credentials: forwarded with no identity
+            identity, signing_key, internal_token = anonymous, None, None
+        else:
+            identity, signing_key = await self.authenticator.credentials(authorization)
+            internal_token = self.authenticator.internal_token(identity)
         await self.limiter.check(identity)
         if signing_key is not None:
             if key_in_parameters:  # removing `api_key` changed the signed query or body
@@ -253,7 +266,7 @@ class Gateway:
                     extra={"reason": "signature_needs_authorization_header"},
                 )
             receive = await self._verified_body(scope, receive, signing_key)
-        forwarded = head.forwarded(scope, self.authenticator.internal_token(identity), request_id, trace_id)
+        forwarded = head.forwarded(scope, internal_token, request_id, trace_id)
         return await forward(
             self.http,
             upstream,

@@ -141,15 +141,18 @@ class RequestHead:
             flags = self.traceparent[-2:].decode("latin-1")
         return f"00-{trace_id}-{random_hex(16)}-{flags}"
 
-    def forwarded(self, scope: Scope, internal_token: str, request_id: str, trace_id: str) -> list[tuple[str, str]]:
-        """The headers sent upstream: the client's kept ones and the gateway's."""
+    def forwarded(
+        self, scope: Scope, internal_token: str | None, request_id: str, trace_id: str
+    ) -> list[tuple[str, str]]:
+        """The headers sent upstream: the client's kept ones and the gateway's (no identity for an anonymous read)."""
         headers = [
             *self.kept,
-            ("X-Platform-Identity", internal_token),
             ("X-Request-ID", request_id),
             ("traceparent", self.traceparent_for(trace_id)),
             ("X-Forwarded-Proto", scope.get("scheme", "http")),
         ]
+        if internal_token is not None:
+            headers.append(("X-Platform-Identity", internal_token))
         client = scope.get("client")
         if client:
             headers.append(("X-Forwarded-For", client[0]))

@@ -14,11 +14,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from service_requests.open311.router import PUBLIC_READ_PATHS as OPEN311_PUBLIC_READS
 from shared.auth import Role, route_roles
 from shared.routes import RouteInfo, walk_routes
 from tests.support.identities import auth, minimal_identity
 
 PUBLIC_PATHS = {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+PUBLIC_PATHS |= OPEN311_PUBLIC_READS  # GeoReport v2 reads need no key (docs/service-requests.md)
 
 
 def _factories() -> dict[str, Callable[[], FastAPI]]:

@@ -111,8 +111,24 @@ async def test_loopback_urls_are_refused_unless_allowed(requests_app: httpx.Asyn
     assert refused.status_code == 422
     assert refused.json()["code"] == "WEBHOOK_URL_NOT_ALLOWED"
     assert refused.json()["errors"][0]["pointer"] == "/url"
-    private = await register(requests_app, auth(partner()), "https://10.0.0.7/hook")
-    assert private.status_code == 422
+    for url in (
+        "https://10.0.0.7/hook",
+        "https://localhost/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://2130706433/",
+    ):
+        private = await register(requests_app, auth(partner()), url)
+        assert private.status_code == 422, url
+        assert private.headers["content-type"] == "application/problem+json"
+        assert private.json()["code"] == "WEBHOOK_URL_NOT_ALLOWED"
+        assert private.json()["errors"] == [{"detail": "webhook URL refused", "pointer": "/url"}]
+        assert url not in private.text
+
+
+def test_private_webhook_urls_cannot_be_allowed_in_production() -> None:
+    with pytest.raises(ValueError, match="REQUESTS_WEBHOOKS_ALLOW_PRIVATE"):
+        Settings(environment="production", webhooks_allow_private=True, internal_token_secret="x" * 40)
+    assert not Settings(environment="production", internal_token_secret="x" * 40).webhooks_allow_private
 
 
 async def test_rotation_needs_if_match_and_signs_with_both_secrets_for_a_day(

@@ -21,6 +21,7 @@ from shared.db import create_engine, create_sessionmaker
 from shared.errors import ProblemError
 from shared.settings import PlatformSettings
 from shared.webhooks import (
+    Resolve,
     WebhookDispatcher,
     WebhookTables,
     check_endpoint_url,
@@ -348,6 +349,25 @@ async def test_the_backlog_gauges_show_how_long_a_partner_has_been_waited_for(
         "https://[::1]/hook",
         "http://93.184.216.34/hook",
         "ftp://example.org/hook",
+        "https://localhost/hook",
+        "https://0.0.0.0/hook",
+        "https://[::]/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://100.64.0.1/hook",
+        "https://[fe80::1%25eth0]/hook",
+        "https://[fc00::1]/hook",
+        "https://224.0.0.1/hook",
+        "https://[ff02::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://[::ffff:10.0.0.1]/hook",
+        "https://[::127.0.0.1]/hook",
+        "https://[64:ff9b::7f00:1]/hook",
+        "https://[2002:7f00:1::]/hook",
+        "https://2130706433/hook",
+        "https://0177.0.0.1/hook",
+        "https://0x7f.1/hook",
+        "https://127.1/hook",
+        "https://93.184.216.34:99999/hook",
     ],
 )
 async def test_private_and_plain_urls_are_refused_by_default(url: str) -> None:
@@ -357,8 +377,121 @@ async def test_private_and_plain_urls_are_refused_by_default(url: str) -> None:
     assert refused.value.errors[0]["pointer"] == "/url"
 
 
+def _resolver(*answers: list[str]) -> tuple[Resolve, list[str]]:
+    """A fake DNS: each lookup gives the next answer (the last one repeats); records the names asked."""
+    asked: list[str] = []
+
+    async def resolve(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return answers[min(len(asked), len(answers)) - 1]
+
+    return resolve, asked
+
+
+@pytest.mark.parametrize("answer", [["10.0.0.7"], ["93.184.216.34", "127.0.0.1"], ["::ffff:192.168.1.1"], []])
+async def test_a_name_resolving_to_any_private_address_is_refused(answer: list[str]) -> None:
+    resolve, asked = _resolver(answer)
+    with pytest.raises(ProblemError) as refused:
+        await check_endpoint_url("https://partner.example/hook", allow_private=False, resolve=resolve)
+    assert refused.value.code == "WEBHOOK_URL_NOT_ALLOWED"
+    assert asked == ["partner.example"]
+
+
+async def test_a_name_resolving_to_public_addresses_is_accepted() -> None:
+    resolve, asked = _resolver(["93.184.216.34", "2606:2800:220:1::1"])
+    await check_endpoint_url("https://partner.example/hook", allow_private=False, resolve=resolve)
+    await check_endpoint_url("https://银行.example/hook", allow_private=False, resolve=resolve)
+    assert asked == ["partner.example", "xn--jn2a72x.example"]
+
+
 async def test_loopback_is_allowed_only_when_configured() -> None:
     await check_endpoint_url("http://127.0.0.1:9000/hook", allow_private=True)
+
+
+async def _attempt_log(
+    sessionmaker: async_sessionmaker[AsyncSession], tables: WebhookTables
+) -> list[tuple[object, ...]]:
+    async with sessionmaker() as session:
+        rows = await session.execute(select(tables.attempt.c.status_code, tables.attempt.c.error))
+    return [tuple(row) for row in rows.all()]
+
+
+async def test_a_name_that_turns_private_after_registration_is_refused_at_delivery(
+    tables: tuple[WebhookTables, async_sessionmaker[AsyncSession]],
+) -> None:
+    webhook_tables, sessionmaker = tables
+    receiver = Receiver(secret=new_secret())
+    runner, url = await _serve(receiver)
+    port = url.split(":")[2].split("/")[0]
+    # public when the partner registered it, loopback (where the receiver listens) when delivering
+    resolve, asked = _resolver(["93.184.216.34"], ["127.0.0.1"])
+    try:
+        partner_url = f"https://partner.example:{port}/hooks"
+        await check_endpoint_url(partner_url, allow_private=False, resolve=resolve)
+        owner = await _endpoint(sessionmaker, webhook_tables, partner_url, receiver.secret)
+        await _enqueue(sessionmaker, webhook_tables, owner, 1)
+        dispatcher = WebhookDispatcher(sessionmaker, webhook_tables, schedule=FAST, resolve=resolve)
+        async with aiohttp.ClientSession() as http:
+            assert await dispatcher.run_once(http) == 1
+    finally:
+        await runner.cleanup()
+    assert receiver.calls == 0
+    assert asked == ["partner.example", "partner.example"]
+    assert await _attempt_log(sessionmaker, webhook_tables) == [
+        (None, "refused: The host resolves to a loopback or private address")
+    ]
+
+
+async def test_delivery_connects_to_the_address_it_checked(
+    tables: tuple[WebhookTables, async_sessionmaker[AsyncSession]],
+) -> None:
+    webhook_tables, sessionmaker = tables
+    hosts: list[str] = []
+    receiver = Receiver(secret=new_secret())
+    original = receiver.handle
+
+    async def handle(request: web.Request) -> web.Response:
+        hosts.append(request.headers["host"])
+        return await original(request)
+
+    receiver.handle = handle  # type: ignore[method-assign]
+    runner, url = await _serve(receiver)
+    port = url.split(":")[2].split("/")[0]
+    # `partner.test` exists only in this resolver: the connection can only reach the receiver through it
+    resolve, asked = _resolver(["127.0.0.1"])
+    try:
+        owner = await _endpoint(sessionmaker, webhook_tables, f"http://partner.test:{port}/hooks", receiver.secret)
+        await _enqueue(sessionmaker, webhook_tables, owner, 1)
+        dispatcher = WebhookDispatcher(sessionmaker, webhook_tables, allow_private=True, schedule=FAST, resolve=resolve)
+        async with aiohttp.ClientSession() as http:
+            assert await dispatcher.run_once(http) == 1
+    finally:
+        await runner.cleanup()
+    assert len(receiver.processed) == 1 and receiver.bad_signatures == 0
+    assert asked == ["partner.test"]
+    assert hosts == [f"partner.test:{port}"]
+
+
+async def test_a_redirect_is_a_failed_attempt_and_never_followed(
+    tables: tuple[WebhookTables, async_sessionmaker[AsyncSession]],
+) -> None:
+    webhook_tables, sessionmaker = tables
+    internal = Receiver(secret=new_secret())
+    internal_runner, internal_url = await _serve(internal)
+    redirecting = Receiver(secret=new_secret(), fail_first=1, status_when_failing=307)
+    redirecting.extra_headers["location"] = internal_url
+    runner, url = await _serve(redirecting)
+    try:
+        owner = await _endpoint(sessionmaker, webhook_tables, url, redirecting.secret)
+        await _enqueue(sessionmaker, webhook_tables, owner, 1)
+        dispatcher = WebhookDispatcher(sessionmaker, webhook_tables, allow_private=True, schedule=(60.0,))
+        async with aiohttp.ClientSession() as http:
+            assert await dispatcher.run_once(http) == 1
+    finally:
+        await runner.cleanup()
+        await internal_runner.cleanup()
+    assert internal.calls == 0
+    assert await _attempt_log(sessionmaker, webhook_tables) == [(307, "redirect not followed")]
 
 
 @contextlib.asynccontextmanager

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from shared.settings import PlatformSettings
@@ -37,3 +37,10 @@ class Settings(PlatformSettings):
         if any(seconds < 0 for seconds in value):
             raise ValueError("retry delays must be zero or more seconds")
         return value
+
+    @model_validator(mode="after")
+    def _private_webhooks_only_in_development(self) -> Self:
+        # a webhook URL of a partner must never reach the platform's own network in a deployment
+        if self.webhooks_allow_private and self.environment == "production":
+            raise ValueError("REQUESTS_WEBHOOKS_ALLOW_PRIVATE=true is refused when PLATFORM_ENV=production")
+        return self

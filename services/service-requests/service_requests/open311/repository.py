@@ -15,6 +15,8 @@ from service_requests.requests.models import RequestEvent, ServiceRequest
 from service_requests.requests.repository import visible_to
 from shared.auth import Identity
 
+PUBLIC_CATEGORY = "city"
+
 
 class Open311Repository:
     def __init__(self, session: AsyncSession) -> None:
@@ -31,7 +33,7 @@ class Open311Repository:
 
     async def requests(
         self,
-        identity: Identity,
+        identity: Identity | None,
         *,
         ids: Sequence[uuid.UUID] | None,
         type_ids: Sequence[uuid.UUID] | None,
@@ -40,7 +42,9 @@ class Open311Repository:
         end: dt.datetime | None,
         limit: int,
     ) -> list[ServiceRequest]:
-        filters: list[ColumnElement[bool]] = [visible_to(identity)]
+        # anonymous readers see city requests only: enterprise and employee services are the requester's business
+        visible = visible_to(identity) if identity is not None else ServiceRequest.category == PUBLIC_CATEGORY
+        filters: list[ColumnElement[bool]] = [visible]
         if ids is not None:
             filters.append(ServiceRequest.id.in_(ids))  # the spec: an id list overrides every other filter
         else:

@@ -1,35 +1,52 @@
 """`/open311/v2`: the GeoReport v2 facade in `.json` and `.xml`, with the spec's error format.
 
-Reads are open to every authenticated caller (the gateway authenticates; requests are filtered
-by what the caller may see). POST needs a partner identity: the gateway turns `api_key` into it.
+Reads need no credentials (the standard's clients send none): anonymous callers get the public
+view, authenticated ones what their role may see. POST files a request for the caller and allows
+exactly the roles `POST /v1/service-requests` allows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service_requests.open311 import service
+from service_requests.open311.dependencies import OptionalIdentity, optional_identity
 from service_requests.open311.exceptions import Open311BadRequest
 from service_requests.open311.repository import Open311Repository
 from service_requests.open311.schemas import render, render_errors
 from service_requests.requests.repository import RequestRepository
-from shared.auth import EVERY_ROLE, CurrentIdentity, allow
+from service_requests.requests.router import REQUESTERS
+from shared.auth import CurrentIdentity, allow
 from shared.db import SessionDep, utcnow
 from shared.errors import ProblemError
 from shared.i18n import negotiate_language
 
 PREFIX = "/open311/v2"
-router = APIRouter(prefix=PREFIX, tags=["open311"])
+# Credentials are optional on reads, but ones that do not verify are refused everywhere.
+router = APIRouter(prefix=PREFIX, tags=["open311"], dependencies=[Depends(optional_identity)])
 FORMAT_DOC = "`json` or `xml`"
 MAX_FORM_BYTES = 64 * 1024
+# Public reads: no role list, and no security requirement in the OpenAPI document.
+NO_CREDENTIALS: dict[str, Any] = {"security": []}
+PUBLIC_READ_PATHS = frozenset(
+    PREFIX + path
+    for path in (
+        "/discovery.{format}",
+        "/services.{format}",
+        "/services/{service_code}.{format}",
+        "/requests.{format}",
+        "/requests/{service_request_id}.{format}",
+    )
+)
 
 
-@router.get("/discovery.{format}", summary="Open311 discovery", dependencies=[allow(*EVERY_ROLE)])
+@router.get("/discovery.{format}", summary="Open311 discovery", openapi_extra=NO_CREDENTIALS)
 async def discovery(format: str, request: Request) -> Response:
     """Where this GeoReport v2 endpoint is and which formats it serves."""
     chosen = service.check_format(format)
@@ -45,7 +62,7 @@ def _public_base_url(request: Request) -> str:
     return f"{request.headers.get('x-forwarded-proto') or request.url.scheme}://{host}/"
 
 
-@router.get("/services.{format}", summary="Open311 service list", dependencies=[allow(*EVERY_ROLE)])
+@router.get("/services.{format}", summary="Open311 service list", openapi_extra=NO_CREDENTIALS)
 async def services(
     format: str, session: SessionDep, jurisdiction_id: str | None = Query(None, max_length=64)
 ) -> Response:
@@ -55,9 +72,7 @@ async def services(
     return render(chosen, content, root="services", item_tag="service")
 
 
-@router.get(
-    "/services/{service_code}.{format}", summary="Open311 service definition", dependencies=[allow(*EVERY_ROLE)]
-)
+@router.get("/services/{service_code}.{format}", summary="Open311 service definition", openapi_extra=NO_CREDENTIALS)
 async def service_definition(service_code: str, format: str, session: SessionDep) -> Response:
     """The form of one service as Open311 attributes."""
     chosen = service.check_format(format)
@@ -65,18 +80,19 @@ async def service_definition(service_code: str, format: str, session: SessionDep
     return render(chosen, content, root="service_definition", item_tag=None)
 
 
-@router.get("/requests.{format}", summary="Open311 request search", dependencies=[allow(*EVERY_ROLE)])
+@router.get("/requests.{format}", summary="Open311 request search", openapi_extra=NO_CREDENTIALS)
 async def list_requests(
     format: str,
     session: SessionDep,
-    identity: CurrentIdentity,
+    identity: OptionalIdentity,
     service_request_id: str | None = Query(None, max_length=4000),
     service_code: str | None = Query(None, max_length=4000),
     start_date: str | None = Query(None, max_length=40),
     end_date: str | None = Query(None, max_length=40),
     status: str | None = Query(None, max_length=20),
 ) -> Response:
-    """Requests the caller may see: the last 90 days and at most 1000 unless filtered by id."""
+    """Requests the caller may see (anonymous: the public view of city requests); a range of at
+    most 90 days (the last 90 without dates) and at most 1000 records, unless filtered by id."""
     chosen = service.check_format(format)
     content = await service.requests(
         Open311Repository(session),
@@ -91,9 +107,10 @@ async def list_requests(
     return render(chosen, content, root="service_requests", item_tag="request")
 
 
-@router.post("/requests.{format}", summary="Open311 submit a request (partners)", dependencies=[allow(*EVERY_ROLE)])
+@router.post("/requests.{format}", summary="Open311 submit a request", dependencies=[allow(*REQUESTERS)])
 async def submit_request(format: str, request: Request, session: SessionDep, identity: CurrentIdentity) -> Response:
-    """Form-encoded GeoReport v2 POST; needs a partner `api_key` (403 otherwise)."""
+    """Form-encoded GeoReport v2 POST, filed for the caller under the rules of `POST /v1/service-requests`
+    (403 in the Open311 format without credentials, with invalid ones, or for any other role)."""
     chosen = service.check_format(format)
     raw = await request.body()
     if len(raw) > MAX_FORM_BYTES:
@@ -107,12 +124,22 @@ async def submit_request(format: str, request: Request, session: SessionDep, ide
     return render(chosen, content, root="service_requests", item_tag="request", status_code=201)
 
 
-@router.get("/requests/{service_request_id}.{format}", summary="Open311 one request", dependencies=[allow(*EVERY_ROLE)])
-async def get_request(service_request_id: str, format: str, session: SessionDep, identity: CurrentIdentity) -> Response:
+@router.get("/requests/{service_request_id}.{format}", summary="Open311 one request", openapi_extra=NO_CREDENTIALS)
+async def get_request(
+    service_request_id: str, format: str, session: SessionDep, identity: OptionalIdentity
+) -> Response:
     """One request, as a one-element list."""
     chosen = service.check_format(format)
     content = await service.one_request(Open311Repository(session), identity, service_request_id)
     return render(chosen, content, root="service_requests", item_tag="request")
+
+
+def open311_field(pointer: object) -> str:
+    """A JSON pointer of the REST schema in the form's vocabulary: `/answers/x` is `attribute[x]`."""
+    text = str(pointer or "")
+    if text.startswith("/answers/"):
+        return f"attribute[{text.removeprefix('/answers/')}]"
+    return text.lstrip("/") or "request"
 
 
 def _format_of(request: Request) -> str:
@@ -129,16 +156,17 @@ def install_open311_errors(app: FastAPI) -> None:
             if not request.url.path.startswith(PREFIX + "/"):
                 return await original(request, exc)
             language = negotiate_language(request.headers.get("accept-language"))
+            details: list[str] = []
             if isinstance(exc, ProblemError):
-                status, description = (
-                    exc.status,
-                    exc.to_problem(language, None).get("detail") or exc.title.render(language),
-                )
+                status = exc.status
+                details = [str(exc.to_problem(language, None).get("detail") or exc.title.render(language))]
+                details += [f"{open311_field(item.get('pointer'))}: {item.get('detail')}" for item in exc.errors]
             elif isinstance(exc, StarletteHTTPException):
-                status, description = exc.status_code, str(exc.detail)
+                status, details = exc.status_code, [str(exc.detail)]
             else:
-                status, description = 400, "invalid parameters"
-            response = render_errors(_format_of(request), status, str(description))
+                status, details = 400, ["invalid parameters"]
+            # GeoReport v2 answers a missing or invalid key with 403; it has no 401
+            response = render_errors(_format_of(request), 403 if status == 401 else status, *details)
             if isinstance(exc, ProblemError):
                 response.headers.update(exc.headers)
             return response

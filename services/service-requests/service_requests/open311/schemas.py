@@ -64,11 +64,11 @@ def render(format_: str, content: Any, *, root: str, item_tag: str | None, statu
     return Response(dumps(content), status_code, media_type="application/json")
 
 
-def render_errors(format_: str, status_code: int, description: str) -> Response:
-    """The specification's error array: `[{code, description}]` or `<errors><error>..`."""
+def render_errors(format_: str, status_code: int, *descriptions: str) -> Response:
+    """The specification's error array, one entry per problem: `[{code, description}]` or `<errors><error>..`."""
     return render(
         format_,
-        [{"code": status_code, "description": description}],
+        [{"code": status_code, "description": description} for description in descriptions],
         root="errors",
         item_tag="error",
         status_code=status_code,

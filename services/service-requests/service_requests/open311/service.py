@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Any
 
 from service_requests.catalogue.models import ServiceType
-from service_requests.open311.exceptions import ApiKeyRequired, Open311BadRequest, ServiceCodeNotFound, UnknownFormat
+from service_requests.open311.exceptions import Open311BadRequest, ServiceCodeNotFound, UnknownFormat
 from service_requests.open311.repository import Open311Repository
 from service_requests.open311.schemas import CLOSED_STATUSES, DATATYPES, FORMATS, SPECIFICATION, w3c
 from service_requests.requests import service as requests_service
+from service_requests.requests.exceptions import AnswersInvalid
 from service_requests.requests.models import ServiceRequest
 from service_requests.requests.repository import RequestRepository
 from service_requests.requests.schemas import Attachment, Location, RequestCreate
 from service_requests.requests.workflow import Status
+from service_requests.working_calendar import SHANGHAI
 from shared.auth import Identity, Role
+from shared.i18n import Text
 
-DEFAULT_WINDOW = dt.timedelta(days=90)
+DEFAULT_WINDOW = dt.timedelta(days=90)  # the standard's default window, and the widest range a query may ask
 MAX_RECORDS = 1000
 CHANGESET = "2026-11-26T00:00:00+08:00"
 OPEN_STATUSES = [status.value for status in Status if status.value not in CLOSED_STATUSES]
@@ -97,7 +101,7 @@ async def definition(repository: Open311Repository, code: str) -> dict[str, Any]
     return {"service_code": service_code(service_type), "attributes": attributes}
 
 
-def request_entry(row: ServiceRequest, notes: dict[uuid.UUID, str], identity: Identity) -> dict[str, Any]:
+def request_entry(row: ServiceRequest, notes: dict[uuid.UUID, str], identity: Identity | None) -> dict[str, Any]:
     closed = row.status in CLOSED_STATUSES
     entry = {
         "service_request_id": str(row.id),
@@ -120,9 +124,10 @@ def request_entry(row: ServiceRequest, notes: dict[uuid.UUID, str], identity: Id
         "long": row.longitude,
         "media_url": row.attachments[0]["ref"] if row.attachments else None,
     }
-    if identity.has(Role.partner) and row.requester_subject != identity.subject:
-        # a request routed to the partner: only what the partner view shares (issue 7)
-        shared_description = row.type_snapshot.get("share_description")
+    if identity is None or (identity.has(Role.partner) and row.requester_subject != identity.subject):
+        # anonymous: status and dates only (a description or an address can name a person);
+        # a request routed to a partner: only what the partner view shares (issue 7)
+        shared_description = identity is not None and row.type_snapshot.get("share_description")
         entry.update(
             description=row.description if shared_description else None,
             status_notes=row.status,
@@ -135,21 +140,79 @@ def request_entry(row: ServiceRequest, notes: dict[uuid.UUID, str], identity: Id
     return entry
 
 
+# The W3C note "Date and Time Formats": YYYY, YYYY-MM, YYYY-MM-DD, and with hh:mm, hh:mm:ss or
+# hh:mm:ss.s plus a zone designator (Z or +hh:mm / -hh:mm), which is required once a time is given.
+W3C_DATETIME = re.compile(
+    r"(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})"
+    r"(?:T(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?P<fraction>\.\d+)?)?"
+    r"(?P<zone>Z|[+-]\d{2}:\d{2}))?)?)?",
+    re.ASCII,
+)
+
+
+def parse_w3c(value: str) -> tuple[dt.datetime, str] | None:
+    """The moment a W3C datetime names and its precision (`year`, `month`, `day` or `time`); a date
+    without a time is the start of that period in Shanghai."""
+    match = W3C_DATETIME.fullmatch(value.strip())
+    if match is None:
+        return None
+    part = match.groupdict()
+    try:
+        if part["hour"] is None:
+            day = dt.date(int(part["year"]), int(part["month"] or 1), int(part["day"] or 1))
+            precision = "day" if part["day"] else "month" if part["month"] else "year"
+            return dt.datetime.combine(day, dt.time(), SHANGHAI), precision
+        zone = part["zone"]
+        offset = (
+            dt.timedelta()
+            if zone == "Z"
+            else int(zone[0] + "1") * dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+        )
+        moment = dt.datetime(
+            int(part["year"]),
+            int(part["month"]),
+            int(part["day"]),
+            int(part["hour"]),
+            int(part["minute"]),
+            int(part["second"] or 0),
+            int((part["fraction"] or ".")[1:7].ljust(6, "0")),  # microseconds; finer digits are dropped
+            dt.timezone(offset),
+        )
+    except (ValueError, OverflowError):  # 2024-02-30, 25:00, an offset of 24 hours or more
+        return None
+    return moment, "time"
+
+
 def _w3c_param(name: str, value: str | None) -> dt.datetime | None:
     if not value:
         return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise Open311BadRequest(f"{name} must be a W3C datetime") from exc
-    if moment.tzinfo is None:
-        raise Open311BadRequest(f"{name} needs a time zone offset")
-    return moment
+    parsed = parse_w3c(value)
+    if parsed is None:
+        raise Open311BadRequest(f"{name} must be a W3C datetime such as 2026-07-16T19:20+08:00")
+    return parsed[0]
+
+
+def query_range(
+    start: dt.datetime | None, end: dt.datetime | None, now: dt.datetime
+) -> tuple[dt.datetime, dt.datetime | None]:
+    """The searched range: at most 90 days; one bound alone means the 90 days next to it."""
+    if start is None and end is None:
+        return now - DEFAULT_WINDOW, None
+    if start is None:
+        assert end is not None
+        return end - DEFAULT_WINDOW, end
+    if end is None:
+        return start, start + DEFAULT_WINDOW
+    if end < start:
+        raise Open311BadRequest("end_date is before start_date")
+    if end - start > DEFAULT_WINDOW:
+        raise Open311BadRequest("start_date to end_date may span at most 90 days")
+    return start, end
 
 
 async def requests(
     repository: Open311Repository,
-    identity: Identity,
+    identity: Identity | None,
     *,
     service_request_id: str | None,
     service_code_filter: str | None,
@@ -172,11 +235,7 @@ async def requests(
         if not wanted <= {"open", "closed"}:
             raise Open311BadRequest("status must be open or closed")
         statuses = (OPEN_STATUSES if "open" in wanted else []) + (sorted(CLOSED_STATUSES) if "closed" in wanted else [])
-    start, end = _w3c_param("start_date", start_date), _w3c_param("end_date", end_date)
-    if start is None and end is None:
-        start = now - DEFAULT_WINDOW
-    elif start is None and end is not None:
-        start = end - DEFAULT_WINDOW
+    start, end = query_range(_w3c_param("start_date", start_date), _w3c_param("end_date", end_date), now)
     rows = await repository.requests(
         identity, ids=ids, type_ids=type_ids, statuses=statuses, start=start, end=end, limit=MAX_RECORDS
     )
@@ -184,7 +243,9 @@ async def requests(
     return [request_entry(row, notes, identity) for row in rows]
 
 
-async def one_request(repository: Open311Repository, identity: Identity, request_id: str) -> list[dict[str, Any]]:
+async def one_request(
+    repository: Open311Repository, identity: Identity | None, request_id: str
+) -> list[dict[str, Any]]:
     """One request as a one-element list (as the specification returns it)."""
     try:
         wanted = uuid.UUID(request_id)
@@ -199,6 +260,17 @@ async def one_request(repository: Open311Repository, identity: Identity, request
     return [request_entry(rows[0], notes, identity)]
 
 
+def _day_of(code: str, value: str) -> str:
+    """The Shanghai calendar day a W3C datetime falls on (`1997-07-16T19:20+01:00` is 1997-07-17 there)."""
+    parsed = parse_w3c(value)
+    if parsed is None or parsed[1] in ("year", "month"):
+        raise AnswersInvalid(
+            Text("请检查表单中标出的字段", "Check the marked answers"),
+            errors=[{"detail": "must be a W3C datetime naming a day", "pointer": f"/answers/{code}"}],
+        )
+    return parsed[0].astimezone(SHANGHAI).date().isoformat()
+
+
 def _attributes(form: list[dict[str, Any]], fields: list[tuple[str, str]]) -> dict[str, Any]:
     """`attribute[code]=v` and `attribute[code][]=v` fields, typed by the form."""
     kinds = {attribute["code"]: attribute["datatype"] for attribute in form}
@@ -210,6 +282,8 @@ def _attributes(form: list[dict[str, Any]], fields: list[tuple[str, str]]) -> di
         kind = kinds.get(code)
         if kind == "multi_choice":
             answers.setdefault(code, []).append(value)
+        elif kind == "date":  # offered as an Open311 `datetime`: any W3C form naming a day
+            answers[code] = _day_of(code, value)
         elif kind == "number":
             try:
                 answers[code] = int(value) if value.lstrip("-").isdigit() else float(value)
@@ -227,9 +301,8 @@ async def submit(
     fields: list[tuple[str, str]],
     now: dt.datetime,
 ) -> list[dict[str, Any]]:
-    """POST requests: partners only (their `api_key` becomes a partner identity at the gateway)."""
-    if not identity.has(Role.partner):
-        raise ApiKeyRequired("api_key of a partner is required to submit requests")
+    """POST requests, for the caller: the route allows the requester roles of `POST /v1/service-requests`,
+    and the requests service checks the type's roles and the caller's community as it does there."""
     form = dict(fields)
     code = form.get("service_code")
     if not code:

@@ -235,15 +235,13 @@ def _plain_uuid(value: uuid.UUID) -> uuid.UUID:
     return value if type(value) is uuid.UUID else uuid.UUID(bytes=value.bytes)
 
 
-def _check_requester(service_type: Any, identity: Identity) -> uuid.UUID | None:
-    """The enterprise the request is filed for (None for a partner filing through Open311)."""
+def _check_requester(service_type: Any, identity: Identity) -> uuid.UUID:
+    """The enterprise the request is filed for, through the REST route and Open311 alike."""
     if service_type is None or not service_type.active:
         raise ServiceTypeUnavailable(
             Text("服务事项不存在或已停用", "The service type does not exist or is inactive"),
             errors=[{"detail": "unknown or inactive service type", "pointer": "/type_id"}],
         )
-    if identity.has(Role.partner):
-        return None
     if identity.roles.isdisjoint(service_type.requester_roles):
         raise Forbidden(Text("您的角色不能申请该服务", "Your role may not request this service"))
     if service_type.community_id not in identity.community_ids or identity.enterprise_id is None:
