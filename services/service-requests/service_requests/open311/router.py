@@ -22,6 +22,7 @@ from service_requests.open311.repository import Open311Repository
 from service_requests.open311.schemas import render, render_errors
 from service_requests.requests.repository import RequestRepository
 from service_requests.requests.router import REQUESTERS
+from shared.addresses import public_base_url
 from shared.auth import CurrentIdentity, allow
 from shared.db import SessionDep, utcnow
 from shared.errors import ProblemError
@@ -50,16 +51,7 @@ PUBLIC_READ_PATHS = frozenset(
 async def discovery(format: str, request: Request) -> Response:
     """Where this GeoReport v2 endpoint is and which formats it serves."""
     chosen = service.check_format(format)
-    return render(chosen, service.discovery(_public_base_url(request)), root="discovery", item_tag=None)
-
-
-def _public_base_url(request: Request) -> str:
-    """The address clients use: behind the gateway, the gateway's, from the `X-Forwarded-*` headers
-    it sets (it drops any a client sends); otherwise this service's own."""
-    host = request.headers.get("x-forwarded-host")
-    if not host:
-        return str(request.base_url)
-    return f"{request.headers.get('x-forwarded-proto') or request.url.scheme}://{host}/"
+    return render(chosen, service.discovery(public_base_url(request)), root="discovery", item_tag=None)
 
 
 @router.get("/services.{format}", summary="Open311 service list", openapi_extra=NO_CREDENTIALS)
@@ -169,6 +161,7 @@ def install_open311_errors(app: FastAPI) -> None:
             response = render_errors(_format_of(request), 403 if status == 401 else status, *details)
             if isinstance(exc, ProblemError):
                 response.headers.update(exc.headers)
+            response.headers["Content-Language"] = language
             return response
 
         app.add_exception_handler(exception_class, handler)
