@@ -307,10 +307,21 @@ async def _start_site(
 async def add_occupancy(
     session: AsyncSession, identity: Identity, enterprise_id: uuid.UUID, site: SiteIn
 ) -> OccupancyOut:
-    """A new site; staff of the building's community (on its first day) or admins."""
+    """A new site, approved by staff of the community the enterprise belongs to today, or admins.
+
+    An enterprise with no site today is placed by staff of the new building's community. Checking
+    only the new building let staff of one community take over another's enterprise (issue 15).
+    """
     await _load(session, enterprise_id, for_update=True)
     community_id = await _site_community(session, site, "")
-    require_staff(identity, community_id)
+    current = await repository.communities_today(session, enterprise_id, business_today())
+    if not any(identity.staff_of(approver) for approver in current or [community_id]):
+        raise Forbidden(
+            Text(
+                "企业入驻须由其当前所在社区的工作人员办理",
+                "A site is added by staff of the community the enterprise belongs to today",
+            )
+        )
     return occupancy_out(await _start_site(session, enterprise_id, site, community_id))
 
 
