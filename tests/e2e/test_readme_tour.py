@@ -19,9 +19,9 @@ from tools.topology import GATEWAY, REGISTRY, SERVICES
 SCRIPT_SECONDS = 180.0
 
 
-def readme_block(opening: str) -> str:
-    """The README's shell block that starts with `opening`."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def readme_block(opening: str, document: str = "README.md") -> str:
+    """The shell block of `document` (the README unless named) that starts with `opening`."""
+    text = (ROOT / document).read_text(encoding="utf-8")
     start = text.index("```sh\n" + opening) + len("```sh\n")
     return text[start : text.index("```", start)]
 
@@ -73,6 +73,10 @@ async def test_the_readme_tour_runs_verbatim(database_url: str) -> None:
         returncode, text = await run_script(tour_script().replace("http://127.0.0.1:8000", gateway.url))
         walkthrough = readme_block("# Financing walkthrough").replace("http://127.0.0.1:8000", gateway.url)
         walked, financing = await run_script(walkthrough.replace("SIM_PORT=9100", f"SIM_PORT={free_port()}"))
+        election_walk = readme_block("# Election walk", "docs/elections.md").replace(
+            "http://127.0.0.1:8000", gateway.url
+        )
+        voted, election = await run_script(election_walk)
     finally:
         if gateway is not None:
             await asyncio.to_thread(gateway.stop)
@@ -100,3 +104,11 @@ async def test_the_readme_tour_runs_verbatim(database_url: str) -> None:
     assert "resolved\napproved\n500000.00\n3.45\n12\n" in financing
     assert '{\n  "amount": 500000\n}\nnull\n' in financing  # the bank sees the shared amount only
     assert "delivered\n1\n" in financing and financing.splitlines()[-1] == "closed"
+    # The election walk in docs/elections.md: nominations, the roll, six ballots, certification, the PDF.
+    assert voted == 0, election
+    walked_lines = election.splitlines()
+    assert walked_lines[:7] == ["nomination"] + ["nominated"] * 6, election
+    assert walked_lines[7:12] == ["candidate_review", "candidates_published", "roll_frozen", "7", "voting_open"]
+    assert walked_lines[12:16] == ["6", "voting_closed", "tallied", "complete"], election
+    assert walked_lines[16:22] == ["6", "5", "1", "2", "3", "certified"], election
+    assert walked_lines[22:24] == ["counted", "200 application/pdf"], election
