@@ -6,6 +6,8 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.field_messages import invalid
+
 
 class Rules(BaseModel):
     """Defaults follow the committee-election rules of issue 5; every field is public."""
@@ -33,9 +35,11 @@ class Rules(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.seats % 2 == 0:
-            raise ValueError("seats must be odd")
+            raise invalid("seats_even", "席位数须为奇数", "seats must be odd")
         if self.certification_quorum > self.observers:
-            raise ValueError("certification_quorum cannot exceed observers")
+            raise invalid(
+                "quorum_over_observers", "确认所需人数不得超过监票人数", "certification_quorum cannot exceed observers"
+            )
         return self
 
     @property
