@@ -1,4 +1,4 @@
-"""Demo data for Xingguang: grids per tower group (and a floor micro-grid), workers, checklists, facilities.
+"""Demo data for Xingguang (grids per tower group, a floor micro-grid) and the IoT community.
 
 Building ids come from the registry's seed (stable uuid5 constants); everything here has stable
 ids too, and rows are inserted only when missing, so running the seed twice changes nothing.
@@ -6,6 +6,7 @@ ids too, and rows are inserted only when missing, so running the seed twice chan
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -17,7 +18,7 @@ from grid.circles.models import Facility
 from grid.grids.models import CommunitySetting, Grid, GridAssignment
 from grid.inspections.models import ChecklistTemplate
 from grid.workers.models import GridDuty, GridWorker
-from registry.seed import FORMED_ON, XINGGUANG_COMPLEX_ID, XINGGUANG_ID, XINGGUANG_TOWER_IDS
+from registry.seed import FORMED_ON, IOT_BUILDING_IDS, IOT_ID, XINGGUANG_COMPLEX_ID, XINGGUANG_ID, XINGGUANG_TOWER_IDS
 from shared.settings import PlatformSettings
 
 NAMESPACE = uuid.UUID("0b6c5f0e-9d3a-4d8e-8a51-7c2f4b1e6a90")
@@ -49,6 +50,101 @@ FACILITIES: tuple[tuple[str, str, str, float, float, str], ...] = (
     ("reading", "reading_room", "星光书房", 30.2041, 120.2061, "Tu-Su 09:00-21:00"),
     ("reading", "library_branch", "滨江图书馆江南分馆", 30.2030, 120.2150, "Tu-Su 09:00-20:00"),
 )
+
+
+IOT_CODE = "BJ-IOT"
+IOT_OPENED = dt.date(2021, 1, 1)
+IOT_GRIDS = ("智慧e谷网格", "芯图科技网格")
+IOT_WORKERS = ("周婷", "吴昊")
+# around the IoT community's four buildings (30.1996-30.2005 N, 120.1950 E): its four circles
+IOT_FACILITIES: tuple[tuple[str, str, str, float, float, str], ...] = (
+    ("life", "canteen", "物联网小镇职工食堂", 30.2001, 120.1958, "Mo-Fr 07:00-19:00"),
+    ("life", "convenience_store", "智慧e谷便利店", 30.1995, 120.1953, "24/7"),
+    ("medical", "clinic", "物联网社区健康驿站", 30.1990, 120.1962, "Mo-Sa 08:00-18:00"),
+    ("fitness", "gym", "芯图健身房", 30.2007, 120.1957, "Mo-Su 06:30-22:30"),
+    ("reading", "reading_room", "物联网书屋", 30.2003, 120.1944, "Mo-Su 09:00-21:00"),
+)
+
+
+def iot_grid_id(number: int) -> uuid.UUID:
+    return stable_id("grid", "iot", number)
+
+
+def _iot_rows() -> dict[str, list[dict[str, Any]]]:
+    """The IoT community (opened January 2021): two grids over its four buildings, two workers."""
+    grids = [
+        {
+            "id": iot_grid_id(number),
+            "community_id": IOT_ID,
+            "code": f"{IOT_CODE}-{number:03d}",
+            "name": name,
+            "kind": "basic",
+            "parent_id": None,
+            "child_sequence": 0,
+            "valid_from": IOT_OPENED,
+        }
+        for number, name in enumerate(IOT_GRIDS, start=1)
+    ]
+    assignments = [
+        {
+            "id": stable_id("assignment", "iot", building),
+            "grid_id": iot_grid_id(index // 2 + 1),
+            "community_id": IOT_ID,
+            "building_id": building,
+            "floor_from": None,
+            "floor_to": None,
+            "valid_from": IOT_OPENED,
+        }
+        for index, building in enumerate(IOT_BUILDING_IDS)
+    ]
+    workers = [
+        {
+            "id": stable_id("worker", "iot", name),
+            "community_id": IOT_ID,
+            "name": name,
+            "phone": f"1390000{index:04d}",
+            "employment": "full_time",
+            "user_subject": f"demo-iot-grid-worker-{index + 1}",
+        }
+        for index, name in enumerate(IOT_WORKERS)
+    ]
+    duties = [
+        {
+            "id": stable_id("duty", "iot", number),
+            "grid_id": iot_grid_id(number),
+            "worker_id": stable_id("worker", "iot", IOT_WORKERS[number - 1]),
+            "role": "primary",
+            "valid_from": IOT_OPENED,
+        }
+        for number in range(1, len(IOT_GRIDS) + 1)
+    ]
+    facilities = [
+        {
+            "id": stable_id("facility", "iot", name),
+            "community_id": IOT_ID,
+            "kind": kind,
+            "sub_kind": sub_kind,
+            "name": name,
+            "lat": lat,
+            "lon": lon,
+            "opening_hours": hours,
+        }
+        for kind, sub_kind, name, lat, lon, hours in IOT_FACILITIES
+    ]
+    setting = {
+        "community_id": IOT_ID,
+        "community_code": IOT_CODE,
+        "grid_sequence": len(IOT_GRIDS),
+        "patrol_interval_days": 30,
+    }
+    return {
+        "setting": [setting],
+        "grids": grids,
+        "assignments": assignments,
+        "workers": workers,
+        "duties": duties,
+        "facilities": facilities,
+    }
 
 
 def _rows() -> dict[Table, list[dict[str, Any]]]:
@@ -173,14 +269,15 @@ def _rows() -> dict[Table, list[dict[str, Any]]]:
             "patrol_interval_days": 30,
         }
     ]
+    iot = _iot_rows()
     return {
-        CommunitySetting.__table__: setting,  # type: ignore[dict-item]
-        Grid.__table__: grids,  # type: ignore[dict-item]
-        GridAssignment.__table__: assignments,  # type: ignore[dict-item]
-        GridWorker.__table__: workers,  # type: ignore[dict-item]
-        GridDuty.__table__: duties,  # type: ignore[dict-item]
+        CommunitySetting.__table__: setting + iot["setting"],  # type: ignore[dict-item]
+        Grid.__table__: grids + iot["grids"],  # type: ignore[dict-item]
+        GridAssignment.__table__: assignments + iot["assignments"],  # type: ignore[dict-item]
+        GridWorker.__table__: workers + iot["workers"],  # type: ignore[dict-item]
+        GridDuty.__table__: duties + iot["duties"],  # type: ignore[dict-item]
         ChecklistTemplate.__table__: templates,  # type: ignore[dict-item]
-        Facility.__table__: facilities,  # type: ignore[dict-item]
+        Facility.__table__: facilities + iot["facilities"],  # type: ignore[dict-item]
     }
 
 
