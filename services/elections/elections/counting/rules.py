@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Rules(BaseModel):
-    """Defaults follow the committee-election rules of issue 5; every field is public."""
+    """Defaults follow the committee-election rules; every field is public."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

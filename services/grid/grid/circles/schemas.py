@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.iso import IsoDate
 
 FacilityKind = Literal["life", "medical", "fitness", "reading"]
 KINDS: tuple[FacilityKind, ...] = ("life", "medical", "fitness", "reading")
@@ -97,7 +98,7 @@ class CoverageMethod(BaseModel):
     minutes: str
     weights: str
     facilities: str
-    as_of: dt.date
+    as_of: IsoDate
 
 
 class CoverageReport(BaseModel):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.iso import IsoDate
 
 Employment = Literal["full_time", "part_time"]
 DutyRole = Literal["primary", "deputy"]
@@ -35,8 +36,8 @@ class WorkerRead(BaseModel):
 class DutyCreate(BaseModel):
     worker_id: uuid.UUID
     role: DutyRole = "primary"
-    valid_from: dt.date
-    valid_to: dt.date | None = Field(default=None, description="Exclusive; null = open-ended")
+    valid_from: IsoDate
+    valid_to: IsoDate | None = Field(default=None, description="Exclusive; null = open-ended")
 
     @model_validator(mode="after")
     def _period(self) -> DutyCreate:
@@ -46,7 +47,7 @@ class DutyCreate(BaseModel):
 
 
 class DutyEnd(BaseModel):
-    ended_on: dt.date
+    ended_on: IsoDate
 
 
 class DutyRead(BaseModel):
@@ -56,5 +57,5 @@ class DutyRead(BaseModel):
     grid_id: uuid.UUID
     worker_id: uuid.UUID
     role: DutyRole
-    valid_from: dt.date
-    valid_to: dt.date | None
+    valid_from: IsoDate
+    valid_to: IsoDate | None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from enum import StrEnum
 from typing import Literal, Self
@@ -10,6 +9,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service_requests.working_calendar import DeadlineUnit
+from shared.iso import IsoDateTime
 
 
 class Category(StrEnum):
@@ -167,8 +167,8 @@ class ServiceTypeRead(ServiceTypeFields):
     community_id: uuid.UUID
     code: str
     version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: IsoDateTime
+    updated_at: IsoDateTime
 
 
 class Transition(BaseModel):

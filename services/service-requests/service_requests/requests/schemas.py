@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from service_requests.requests.workflow import Action, Status
+from shared.iso import IsoDate, IsoDateTime
 
 
 class Location(BaseModel):
@@ -61,7 +62,7 @@ class DuplicateHint(BaseModel):
     id: uuid.UUID
     description: str
     status: Status
-    created_at: dt.datetime
+    created_at: IsoDateTime
     similarity: float
 
 
@@ -122,7 +123,7 @@ class McnCampaignOutcome(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [MCN_EXAMPLE]})
     kind: Literal["mcn_campaign"]
     campaign_name: str = Field(min_length=1, max_length=200)
-    campaign_date: dt.date
+    campaign_date: IsoDate
     channel: str | None = Field(default=None, min_length=1, max_length=100, description="e.g. 抖音, 视频号")
 
 
@@ -155,21 +156,21 @@ class RequestRead(RequestHead):
     handler_kind: str
     routed_partner_id: uuid.UUID | None
     assignee_subject: str | None
-    acknowledge_due_at: dt.datetime
-    resolve_due_at: dt.datetime
-    acknowledged_at: dt.datetime | None
-    resolved_at: dt.datetime | None
-    closed_at: dt.datetime | None
+    acknowledge_due_at: IsoDateTime
+    resolve_due_at: IsoDateTime
+    acknowledged_at: IsoDateTime | None
+    resolved_at: IsoDateTime | None
+    closed_at: IsoDateTime | None
     overdue: bool
     escalation_level: int = Field(description="0 none, 1 past the deadline, 2 past 3x the deadline")
     reopen_count: int
     rating: int | None
     rating_comment: str | None
     outcome: Outcome | None = Field(description="The structured outcome of the last resolution, if any")
-    share_consent_at: dt.datetime | None = Field(description="When the requester consented to share with a partner")
+    share_consent_at: IsoDateTime | None = Field(description="When the requester consented to share with a partner")
     version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: IsoDateTime
+    updated_at: IsoDateTime
     allowed_actions: list[Action] = Field(description="What the caller may do next")
 
 
@@ -218,16 +219,16 @@ class PartnerRequestRead(RequestHead):
     status: Status
     description: str | None = Field(description="Null unless the type version shares the description")
     answers: dict[str, Any] = Field(description="Only the answers to attributes marked `shareable`")
-    acknowledge_due_at: dt.datetime
-    resolve_due_at: dt.datetime
-    acknowledged_at: dt.datetime | None
-    resolved_at: dt.datetime | None
-    closed_at: dt.datetime | None
+    acknowledge_due_at: IsoDateTime
+    resolve_due_at: IsoDateTime
+    acknowledged_at: IsoDateTime | None
+    resolved_at: IsoDateTime | None
+    closed_at: IsoDateTime | None
     overdue: bool
     outcome: Outcome | None
     version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: IsoDateTime
+    updated_at: IsoDateTime
     allowed_actions: list[Action] = Field(description="What the partner may do next")
     routed_partner_id: uuid.UUID | None
 
@@ -294,7 +295,7 @@ class TimelineEntry(BaseModel):
     body: str | None
     internal: bool
     data: dict[str, Any]
-    created_at: dt.datetime
+    created_at: IsoDateTime
 
 
 class Timeline(BaseModel):
@@ -309,7 +310,7 @@ class CountBy(BaseModel):
 class RequestStats(BaseModel):
     community_id: uuid.UUID
     from_date: dt.date = Field(serialization_alias="from")
-    to_date: dt.date = Field(serialization_alias="to")
+    to_date: IsoDate = Field(serialization_alias="to")
     total: int
     by_status: list[CountBy]
     by_category: list[CountBy]
