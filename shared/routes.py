@@ -5,11 +5,13 @@ FastAPI includes routers lazily, so `app.routes` is not flat; this follows the i
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, APIRouter
+from starlette.routing import compile_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,3 +37,41 @@ def walk_routes(router: APIRouter, prefix: str = "", inherited: Sequence[Any] = 
             yield from walk_routes(
                 included, prefix + context.prefix, (*inherited, *context.dependencies, *included.dependencies)
             )
+
+
+_QUERY_NAMES: dict[int, frozenset[str]] = {}
+
+
+def declared_query(dependant: Dependant) -> frozenset[str]:
+    """Every query parameter name (alias) a route and its dependencies declare; cached per route."""
+    names = _QUERY_NAMES.get(id(dependant))
+    if names is None:
+        found: set[str] = set()
+        pending = [dependant]
+        while pending:
+            current = pending.pop()
+            found.update(param.alias for param in current.query_params)
+            pending.extend(current.dependencies)
+        names = frozenset(found)
+        _QUERY_NAMES[id(dependant)] = names
+    return names
+
+
+def needs_dependency(route: APIRoute, dependency: Callable[..., Any]) -> bool:
+    """Whether `dependency` is solved for `route` (directly or through another dependency)."""
+    pending = [route.dependant]
+    while pending:
+        current = pending.pop()
+        if current.call is dependency:
+            return True
+        pending.extend(current.dependencies)
+    return False
+
+
+def allowed_methods(router: APIRouter, path: str) -> list[str]:
+    """Every method some route of `router` answers at `path`: the whole `Allow` of a 405."""
+    methods: set[str] = set()
+    for info in walk_routes(router):
+        if compile_path(info.path)[0].match(path):
+            methods |= info.route.methods or set()
+    return sorted(methods)
