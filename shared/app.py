@@ -28,7 +28,7 @@ from shared.express import ExpressRoutes
 from shared.health import router as health_router
 from shared.idempotency import expire_keys
 from shared.observability import RequestContextMiddleware, configure_logging
-from shared.query import OPEN311_PREFIX, refuse_unknown_query
+from shared.query import OPEN311_PREFIX, UndeclaredMethods, refuse_unknown_query
 from shared.routes import RouteInfo, needs_dependency, walk_routes
 from shared.runtime import settle_heap
 from shared.settings import PlatformSettings
@@ -123,6 +123,7 @@ def create_service_app(
     app.add_middleware(RequestContextMiddleware, service=name)
     app.add_middleware(DrainRefusedBody)  # outermost: clients see the 413, not a reset
     app.user_middleware.append(Middleware(ExpressRoutes, service=app))  # innermost: inside request context
+    app.user_middleware.append(Middleware(UndeclaredMethods, service=app))
     return app
 
 
@@ -160,6 +161,8 @@ def publish_contract(schema: dict[str, Any], routes: Sequence[RouteInfo]) -> Non
     components["Problem"] = PROBLEM_SCHEMA
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
+    for component in components.values():
+        _pattern_decimal_strings(component)
     if_match_routes = {
         (info.path, method.lower())
         for info in routes
@@ -172,6 +175,9 @@ def publish_contract(schema: dict[str, Any], routes: Sequence[RouteInfo]) -> Non
             if operation is None:
                 continue
             parameters = operation.get("parameters", [])
+            for parameter in parameters:
+                if parameter["in"] == "header" and parameter["name"].lower() == "idempotency-key":
+                    parameter["schema"] = {"type": "string", "minLength": 1, "maxLength": 255}
             if (path, method) in if_match_routes:
                 for parameter in parameters:
                     if parameter["in"] == "header" and parameter["name"].lower() == "if-match":
@@ -194,3 +200,21 @@ def publish_contract(schema: dict[str, Any], routes: Sequence[RouteInfo]) -> Non
             for status, response in list(responses.items()):
                 if status.startswith(("4", "5")) and path.startswith(OPEN311_PREFIX):
                     responses[status] = open311_error_response(response.get("description", "Error"))
+
+
+DECIMAL_PATTERN = r"^[+-]?(\d+(\.\d*)?|\.\d+)$"
+
+
+def _pattern_decimal_strings(node: Any) -> None:
+    """Pydantic documents a `Decimal` as `number | string` with any string; the string is a decimal."""
+    if isinstance(node, dict):
+        branches = node.get("anyOf")
+        if isinstance(branches, list) and any(branch.get("type") == "number" for branch in branches):
+            for branch in branches:
+                if branch == {"type": "string"}:
+                    branch["pattern"] = DECIMAL_PATTERN
+        for value in node.values():
+            _pattern_decimal_strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            _pattern_decimal_strings(value)

@@ -120,6 +120,12 @@ def body_too_large() -> PayloadTooLarge:
     return PayloadTooLarge(Text("请求体不得超过 1 MiB", "Request bodies are limited to 1 MiB"))
 
 
+class MethodNotAllowed(ProblemError):
+    status = 405
+    code = "METHOD_NOT_ALLOWED"
+    title = Text("不支持该请求方法", "Method not allowed")
+
+
 class ValidationFailed(ProblemError):
     status = 422
     code = "VALIDATION_FAILED"
@@ -231,6 +237,7 @@ def install_problem_handlers(app: FastAPI, constraint_problems: Mapping[str, Con
             403: Forbidden,
             404: NotFound,
             409: Conflict,
+            405: MethodNotAllowed,
             413: PayloadTooLarge,
             422: ValidationFailed,
             428: PreconditionRequired,
@@ -248,7 +255,7 @@ def install_problem_handlers(app: FastAPI, constraint_problems: Mapping[str, Con
             body.update(code=f"HTTP_{exc.status_code}", type=problem_type(f"HTTP_{exc.status_code}"))
             return Response(dumps(body), exc.status_code, media_type=PROBLEM_JSON, headers=headers)
         detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 422 else None
-        return problem_response(error_class(detail, headers=exc.headers), language_of(request), _trace_id(request))
+        return problem_response(error_class(detail, headers=headers), language_of(request), _trace_id(request))
 
     async def on_integrity(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DBAPIError)
@@ -343,11 +350,13 @@ OPEN311_ERRORS_SCHEMA: dict[str, Any] = {
 
 
 def open311_error_response(description: str) -> dict[str, Any]:
-    """An error of an Open311 route: the specification's error array, in the requested format."""
+    """An error of an Open311 route: the specification's error array, in the requested format (or
+    Problem Details when the gateway answers before the request reaches the service)."""
     return {
         "description": description.split(". Codes:")[0],
         "content": {
             "application/json": {"schema": OPEN311_ERRORS_SCHEMA},
             "text/xml": {"schema": {"type": "string"}},
+            PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}},
         },
     }

@@ -3,11 +3,12 @@ otherwise answer with everything. Added to every app as an app-wide dependency b
 
 from __future__ import annotations
 
-from fastapi import Request
+from fastapi import FastAPI, Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shared.errors import InvalidRequest
-from shared.i18n import Text
-from shared.routes import declared_query
+from shared.errors import InvalidRequest, MethodNotAllowed, problem_response
+from shared.i18n import Text, negotiate_language
+from shared.routes import declared_query, fixed_path_methods
 
 # GeoReport v2 lets every call carry `jurisdiction_id` and `api_key` (the gateway takes the key out),
 # and its POST may send any form field in the query: those are the standard's, not typos.
@@ -50,3 +51,34 @@ async def refuse_unknown_query(request: Request) -> None:
 class UnknownQueryParameter(InvalidRequest):
     code = "UNKNOWN_QUERY_PARAMETER"
     title = Text("未定义的查询参数", "Unknown query parameter")
+
+
+class UndeclaredMethods:
+    """405 for a method a fixed path does not declare, where a parameterised sibling would otherwise
+    take it (`PATCH /v1/grids/unassigned-buildings` reaching `PATCH /v1/grids/{grid_id}` as a 422)."""
+
+    def __init__(self, app: ASGIApp, service: FastAPI) -> None:
+        self.app = app
+        self.fixed = {
+            path: methods | ({"HEAD"} if "GET" in methods else set())
+            for path, methods in fixed_path_methods(service.router).items()
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            methods = self.fixed.get(scope["path"])
+            if methods is not None and scope["method"] not in methods:
+                language = negotiate_language(_accept_language(scope))
+                error = MethodNotAllowed(headers={"Allow": ", ".join(sorted(methods))})
+                await problem_response(error, language, (scope.get("state") or {}).get("trace_id"))(
+                    scope, receive, send
+                )
+                return
+        await self.app(scope, receive, send)
+
+
+def _accept_language(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"accept-language":
+            return str(value.decode("latin-1"))
+    return None

@@ -69,9 +69,21 @@ def needs_dependency(route: APIRoute, dependency: Callable[..., Any]) -> bool:
 
 
 def allowed_methods(router: APIRouter, path: str) -> list[str]:
-    """Every method some route of `router` answers at `path`: the whole `Allow` of a 405."""
+    """The whole `Allow` of a 405: every method of the routes declared with the template that
+    routing picked for `path` (the first that matches), not only the first route's."""
+    infos = list(walk_routes(router))
+    template = next((info.path for info in infos if compile_path(info.path)[0].match(path)), None)
     methods: set[str] = set()
-    for info in walk_routes(router):
-        if compile_path(info.path)[0].match(path):
+    for info in infos:
+        if info.path == template:
             methods |= info.route.methods or set()
     return sorted(methods)
+
+
+def fixed_path_methods(router: APIRouter) -> dict[str, frozenset[str]]:
+    """Methods of each route path without parameters (`/v1/grids/unassigned-buildings`)."""
+    methods: dict[str, set[str]] = {}
+    for info in walk_routes(router):
+        if "{" not in info.path:
+            methods.setdefault(info.path, set()).update(info.route.methods or ())
+    return {path: frozenset(found) for path, found in methods.items()}

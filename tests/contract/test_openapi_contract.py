@@ -117,7 +117,9 @@ async def test_dates_are_strict_iso_strings(registry_app: httpx.AsyncClient, val
 async def test_iso_dates_and_datetimes_are_still_accepted(registry_app: httpx.AsyncClient) -> None:
     created = await community(registry_app, established_on="2021-01-15")
     assert created["established_on"] == "2021-01-15"
-    as_of = await registry_app.get(f"/v1/communities/{created['id']}/stats", params={"as_of": "0"}, headers=auth(admin()))
+    as_of = await registry_app.get(
+        f"/v1/communities/{created['id']}/stats", params={"as_of": "0"}, headers=auth(admin())
+    )
     assert as_of.status_code == 422, as_of.text
     assert as_of.json()["errors"][0]["parameter"] == "as_of"
 
@@ -126,3 +128,18 @@ async def test_405_names_every_method_of_the_path(registry_app: httpx.AsyncClien
     answer = await registry_app.delete("/v1/enterprises", headers=auth(admin()))
     assert answer.status_code == 405
     assert {method.strip() for method in answer.headers["allow"].split(",")} >= {"GET", "POST"}
+
+
+async def test_an_undeclared_method_on_a_fixed_path_is_405_not_its_siblings(grid_app: httpx.AsyncClient) -> None:
+    # PATCH /v1/grids/{grid_id} used to take it, answering 422 for a grid id "unassigned-buildings"
+    answer = await grid_app.patch("/v1/grids/unassigned-buildings", json={}, headers=auth(admin()))
+    assert answer.status_code == 405, answer.text
+    assert answer.headers["content-type"] == PROBLEM_JSON
+    assert answer.headers["allow"] == "GET, HEAD"
+
+
+async def test_a_boolean_is_not_a_coordinate(grid_app: httpx.AsyncClient) -> None:
+    body = {"community_id": str(uuid.uuid4()), "kind": "life", "name": "卫生服务站", "lat": 30.2, "lon": False}
+    answer = await grid_app.post("/v1/facilities", json=body, headers=auth(admin()))
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["pointer"] == "/lon"

@@ -22,6 +22,7 @@ from shared.auth import EVERY_ROLE, CurrentIdentity, allow
 from shared.db import SessionDep, utcnow
 from shared.errors import ProblemError
 from shared.i18n import negotiate_language
+from shared.routes import allowed_methods
 
 PREFIX = "/open311/v2"
 router = APIRouter(prefix=PREFIX, tags=["open311"])
@@ -141,6 +142,8 @@ def install_open311_errors(app: FastAPI) -> None:
             response = render_errors(_format_of(request), status, str(description))
             if isinstance(exc, ProblemError):
                 response.headers.update(exc.headers)
+            elif isinstance(exc, StarletteHTTPException) and status == 405:
+                response.headers["Allow"] = ", ".join(allowed_methods(request.app.router, request.url.path))
             return response
 
         app.add_exception_handler(exception_class, handler)
