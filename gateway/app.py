@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 import structlog
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.middleware.cors import CORSMiddleware
 from starlette.staticfiles import StaticFiles
@@ -66,6 +66,7 @@ from shared.observability import (
     leave_request,
     request_ids,
 )
+from shared.query import refuse_unknown_query
 from shared.runtime import settle_heap
 
 logger = structlog.get_logger("gateway")
@@ -139,6 +140,7 @@ class Gateway:
             docs_url=None,
             redoc_url=None,
             telemetry=NO_OPENTELEMETRY,
+            dependencies=[Depends(refuse_unknown_query)],
         )
         app.state.settings = self.settings
         app.state.service_name = "gateway"

@@ -16,6 +16,8 @@ import aiohttp
 import structlog
 
 from gateway.routing import is_public_path
+from shared.errors import describe_codes, open311_error_response, problem_responses
+from shared.query import OPEN311_PREFIX
 
 logger = structlog.get_logger("gateway.openapi")
 
@@ -49,6 +51,29 @@ def _rewrite_refs(node: Any, refs: Mapping[str, str]) -> Any:
     if isinstance(node, str) and node.startswith("#/components/"):
         return refs.get(node, node)
     return node
+
+
+# What the gateway itself answers in front of every proxied operation: no or bad credentials,
+# the caller's rate limit, an oversized body, an upstream that is down or whose breaker is open.
+GATEWAY_ERRORS: dict[str, dict[str, Any]] = {
+    str(status): response for status, response in problem_responses(401, 413, 429, 503).items()
+}
+
+
+def _with_gateway_errors(path: str, item: dict[str, Any]) -> dict[str, Any]:
+    item = copy.deepcopy(item)
+    for method, operation in item.items():
+        if method not in ("get", "put", "post", "delete", "patch"):
+            continue
+        responses = operation.setdefault("responses", {})
+        for status, response in GATEWAY_ERRORS.items():
+            if status == "413" and "requestBody" not in operation:
+                continue
+            if path.startswith(OPEN311_PREFIX):
+                response = open311_error_response(response["description"])
+            responses.setdefault(status, copy.deepcopy(response))
+        describe_codes(responses)
+    return item
 
 
 def merge_documents(
@@ -102,7 +127,7 @@ def merge_documents(
                 merged["components"][section][new_name] = value
         for path, item in rewritten.get("paths", {}).items():
             if source == "gateway" or is_public_path(source, path):
-                merged["paths"][path] = item
+                merged["paths"][path] = _with_gateway_errors(path, item)
         for tag in rewritten.get("tags", []):
             if tag.get("name") not in seen_tags:
                 seen_tags.add(tag["name"])

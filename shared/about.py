@@ -17,7 +17,8 @@ class About(BaseModel):
 
 def about_router(prefix: str, tag: str) -> APIRouter:
     """A route every authenticated caller may use to check the path gateway → service works."""
-    router = APIRouter(prefix=prefix, tags=[tag])
+    # Reachable (benchmarks and tests use it) but not part of the published API.
+    router = APIRouter(prefix=prefix, tags=[tag], include_in_schema=False)
 
     @router.get(
         "/about",

@@ -7,21 +7,29 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import Table
 from starlette.middleware import Middleware
 
 from shared.auth import InternalTokenVerifier, route_roles
+from shared.concurrency import if_match_version
 from shared.db import create_engine, create_sessionmaker
 from shared.draining import DrainRefusedBody
-from shared.errors import ConstraintProblem, install_problem_handlers, problem_responses
+from shared.errors import (
+    ConstraintProblem,
+    describe_codes,
+    install_problem_handlers,
+    open311_error_response,
+    problem_responses,
+)
 from shared.express import ExpressRoutes
 from shared.health import router as health_router
 from shared.idempotency import expire_keys
 from shared.observability import RequestContextMiddleware, configure_logging
-from shared.routes import walk_routes
+from shared.query import OPEN311_PREFIX, UndeclaredMethods, refuse_unknown_query
+from shared.routes import RouteInfo, needs_dependency, walk_routes
 from shared.runtime import settle_heap
 from shared.settings import PlatformSettings
 
@@ -96,7 +104,14 @@ def create_service_app(
             await asyncio.gather(*tasks, return_exceptions=True)
             await engine.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan, telemetry=NO_OPENTELEMETRY)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        telemetry=NO_OPENTELEMETRY,
+        dependencies=[Depends(refuse_unknown_query)],
+    )
     app.state.settings = settings
     app.state.service_name = name
     app.state.token_verifier = InternalTokenVerifier(settings.internal_token_secret.get_secret_value())
@@ -108,12 +123,15 @@ def create_service_app(
     app.add_middleware(RequestContextMiddleware, service=name)
     app.add_middleware(DrainRefusedBody)  # outermost: clients see the 413, not a reset
     app.user_middleware.append(Middleware(ExpressRoutes, service=app))  # innermost: inside request context
+    app.user_middleware.append(Middleware(UndeclaredMethods, service=app))
     return app
 
 
 def document_roles(app: FastAPI) -> None:
-    """Put each route's role list into its OpenAPI operation, with its 401/403 responses."""
-    for info in walk_routes(app.router):
+    """Put each route's role list into its OpenAPI operation, with its 401/403 responses, and make the
+    document tell the truth about errors and `If-Match` (see `publish_contract`)."""
+    routes = list(walk_routes(app.router))
+    for info in routes:
         route = info.route
         roles = route_roles(info.dependencies)
         if roles is None:
@@ -125,8 +143,78 @@ def document_roles(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+            publish_contract(schema, routes)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+_METHODS = ("get", "put", "post", "delete", "patch")
+IF_MATCH_PATTERN = r'^\s*(W/)?"v[0-9]{1,18}"\s*$'
+
+
+def publish_contract(schema: dict[str, Any], routes: Sequence[RouteInfo]) -> None:
+    """Every error an operation can answer, documented once here rather than on each route: Problem
+    Details under `application/problem+json` (FastAPI writes its 422 as `application/json`)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = PROBLEM_SCHEMA
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    for component in components.values():
+        _pattern_decimal_strings(component)
+    if_match_routes = {
+        (info.path, method.lower())
+        for info in routes
+        if needs_dependency(info.route, if_match_version)
+        for method in info.route.methods or ()
+    }
+    for path, item in schema.get("paths", {}).items():
+        for method in _METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            parameters = operation.get("parameters", [])
+            for parameter in parameters:
+                if parameter["in"] == "header" and parameter["name"].lower() == "idempotency-key":
+                    parameter["schema"] = {"type": "string", "minLength": 1, "maxLength": 255}
+            if (path, method) in if_match_routes:
+                for parameter in parameters:
+                    if parameter["in"] == "header" and parameter["name"].lower() == "if-match":
+                        parameter["required"] = True
+                        parameter["schema"] = {"type": "string", "pattern": IF_MATCH_PATTERN}
+            statuses = [400]
+            if any(parameter["in"] == "path" for parameter in parameters):
+                statuses.append(404)
+            if "requestBody" in operation:
+                statuses.append(413)
+            if parameters or "requestBody" in operation:
+                statuses.append(422)
+            if (path, method) in if_match_routes:
+                statuses += [412, 428]
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)  # FastAPI's, as application/json
+            for status, response in problem_responses(*statuses).items():
+                responses.setdefault(str(status), response)
+            describe_codes(responses)
+            for status, response in list(responses.items()):
+                if status.startswith(("4", "5")) and path.startswith(OPEN311_PREFIX):
+                    responses[status] = open311_error_response(response.get("description", "Error"))
+
+
+DECIMAL_PATTERN = r"^[+-]?(\d+(\.\d*)?|\.\d+)$"
+
+
+def _pattern_decimal_strings(node: Any) -> None:
+    """Pydantic documents a `Decimal` as `number | string` with any string; the string is a decimal."""
+    if isinstance(node, dict):
+        branches = node.get("anyOf")
+        if isinstance(branches, list) and any(branch.get("type") == "number" for branch in branches):
+            for branch in branches:
+                if branch == {"type": "string"}:
+                    branch["pattern"] = DECIMAL_PATTERN
+        for value in node.values():
+            _pattern_decimal_strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            _pattern_decimal_strings(value)

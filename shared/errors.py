@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from shared.field_messages import field_message
 from shared.i18n import DEFAULT_LANGUAGE, Language, Text, negotiate_language
 from shared.jsonutil import dumps
+from shared.routes import allowed_methods
 
 PROBLEM_JSON = "application/problem+json"
 logger = structlog.get_logger("shared.errors")
@@ -118,6 +119,12 @@ class PayloadTooLarge(ProblemError):
 def body_too_large() -> PayloadTooLarge:
     """The 413 for a body over the platform's 1 MiB limit (services and gateway alike)."""
     return PayloadTooLarge(Text("请求体不得超过 1 MiB", "Request bodies are limited to 1 MiB"))
+
+
+class MethodNotAllowed(ProblemError):
+    status = 405
+    code = "METHOD_NOT_ALLOWED"
+    title = Text("不支持该请求方法", "Method not allowed")
 
 
 class ValidationFailed(ProblemError):
@@ -233,6 +240,7 @@ def install_problem_handlers(app: FastAPI, constraint_problems: Mapping[str, Con
             403: Forbidden,
             404: NotFound,
             409: Conflict,
+            405: MethodNotAllowed,
             413: PayloadTooLarge,
             422: ValidationFailed,
             428: PreconditionRequired,
@@ -240,14 +248,17 @@ def install_problem_handlers(app: FastAPI, constraint_problems: Mapping[str, Con
             503: ServiceUnavailable,
         }
         error_class = by_status.get(exc.status_code)
+        headers = exc.headers
+        if exc.status_code == 405:  # Starlette names only the first route's methods for the path
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request.app.router, request.url.path))}
         if error_class is None:
             error: ProblemError = InvalidRequest()
             error.extra = {"status": exc.status_code}
             body = error.to_problem(language_of(request), _trace_id(request))
             body.update(code=f"HTTP_{exc.status_code}", type=problem_type(f"HTTP_{exc.status_code}"))
-            return Response(dumps(body), exc.status_code, media_type=PROBLEM_JSON, headers=exc.headers)
+            return Response(dumps(body), exc.status_code, media_type=PROBLEM_JSON, headers=headers)
         detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 422 else None
-        return problem_response(error_class(detail, headers=exc.headers), language_of(request), _trace_id(request))
+        return problem_response(error_class(detail, headers=headers), language_of(request), _trace_id(request))
 
     async def on_integrity(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DBAPIError)
@@ -294,6 +305,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         422: "Validation failed",
         428: "If-Match required",
         429: "Too many requests",
+        503: "Service unavailable; retry after `Retry-After` seconds",
     }
     return {
         status: {
@@ -301,4 +313,53 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
         for status in statuses
+    }
+
+
+def problem_codes(status: int) -> list[str]:
+    """Every stable `code` a `ProblemError` subclass answers with `status` (those imported so far)."""
+    codes: set[str] = set()
+    pending: list[type[ProblemError]] = [ProblemError]
+    while pending:
+        error_class = pending.pop()
+        pending.extend(error_class.__subclasses__())
+        if error_class.status == status:
+            codes.add(error_class.code)
+    return sorted(codes)
+
+
+def describe_codes(responses: dict[str, Any]) -> None:
+    """Add the stable codes each documented Problem Details status can carry to its description."""
+    for status, response in responses.items():
+        if not status.isdigit() or PROBLEM_JSON not in response.get("content", {}):
+            continue
+        codes = problem_codes(int(status))
+        if codes and "x-problem-codes" not in response:
+            response["x-problem-codes"] = codes
+            response["description"] = (
+                response.get("description", "Error") + ". Codes: " + ", ".join(f"`{code}`" for code in codes)
+            )
+
+
+OPEN311_ERRORS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "description": "The GeoReport v2 error array",
+    "items": {
+        "type": "object",
+        "required": ["code", "description"],
+        "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+    },
+}
+
+
+def open311_error_response(description: str) -> dict[str, Any]:
+    """An error of an Open311 route: the specification's error array, in the requested format (or
+    Problem Details when the gateway answers before the request reaches the service)."""
+    return {
+        "description": description.split(". Codes:")[0],
+        "content": {
+            "application/json": {"schema": OPEN311_ERRORS_SCHEMA},
+            "text/xml": {"schema": {"type": "string"}},
+            PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}},
+        },
     }

@@ -48,6 +48,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.auth import IDENTITY_HEADER, Identity, RoleCheck, current_identity, identity_from_token
 from shared.db import request_session
+from shared.query import refuse_unknown_query
 from shared.routes import RouteInfo, walk_routes
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Any]])
@@ -127,7 +128,8 @@ def _dependency_of(annotation: Any) -> Callable[..., Any] | None:
 def _compile(info: RouteInfo) -> _Compiled:
     route = info.route
     checks = [depends.dependency for depends in info.dependencies if isinstance(depends.dependency, RoleCheck)]
-    if len(checks) != 1 or len(checks) != len(info.dependencies):
+    others = [depends for depends in info.dependencies if depends.dependency is not refuse_unknown_query]
+    if len(checks) != 1 or len(checks) != len(others):
         raise TypeError(f"express route {info.path} needs exactly one allow(...) and no other route dependency")
     if route.response_model_exclude_none or route.response_model_exclude_unset or route.response_model_include:
         raise TypeError(f"express route {info.path}: response model options are not supported")
@@ -221,7 +223,8 @@ class ExpressRoutes:
             for compiled in self.routes:
                 match = compiled.pattern.match(scope["path"])
                 if match is not None and scope["method"] in (compiled.route.methods or ()):
-                    if _json_or_unset(scope):
+                    # express routes take no query parameters: FastAPI answers the 400 for any sent
+                    if _json_or_unset(scope) and not scope["query_string"]:
                         await self._serve(compiled, match.groupdict(), scope, receive, send)
                         return
                     break

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.iso import IsoDateTime
 
 PartnerKind = Literal["bank", "mcn"]
 
@@ -25,8 +26,8 @@ class PartnerCreate(BaseModel):
 class ApiKeyOut(BaseModel):
     key_id: str
     prefix: str = Field(description="The non-secret start of the key, `bjp_<key_id>_`")
-    created_at: dt.datetime
-    revoked_at: dt.datetime | None = None
+    created_at: IsoDateTime
+    revoked_at: IsoDateTime | None = None
 
 
 class ApiKeyCreated(ApiKeyOut):
@@ -71,7 +72,7 @@ class PartnerOut(BaseModel):
     kind: PartnerKind
     name: str
     contact: str
-    created_at: dt.datetime
+    created_at: IsoDateTime
     active_keys: list[ApiKeyOut] = Field(default_factory=list)
     signing_key: SigningKeyOut | None = Field(
         default=None, description="The RFC 9421 signing key, when configured (the public key itself is not echoed)"

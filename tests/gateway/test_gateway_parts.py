@@ -201,7 +201,7 @@ def test_cli_manages_partners_and_keys(database_url: str, tmp_path: Path) -> Non
 async def test_openapi_picks_up_an_upstream_that_comes_up_later(gateway: InProcessGateway, database_url: str) -> None:
     before = (await gateway.client.get("/openapi.json")).json()
     assert "registry" in before["x-unavailable-upstreams"]
-    assert "/v1/communities/about" not in before["paths"]
+    assert "/v1/communities" not in before["paths"]
     port = int(gateway.settings.upstreams["registry"].rsplit(":", 1)[1])
     env = platform_env(database_url, secret=TEST_SECRET, public_key=gateway.keys.public_key)
     registry = PlatformProcess("registry", FACTORIES["registry"], env, port=port)
@@ -211,7 +211,7 @@ async def test_openapi_picks_up_an_upstream_that_comes_up_later(gateway: InProce
     finally:
         await asyncio.to_thread(registry.stop)
     assert "registry" not in after.get("x-unavailable-upstreams", [])
-    assert "/v1/communities/about" in after["paths"]
+    assert "/v1/communities" in after["paths"]
     assert not [path for path in after["paths"] if path.startswith("/internal")]
 
 

@@ -10,7 +10,7 @@ from shared.field_messages import invalid
 
 
 class Rules(BaseModel):
-    """Defaults follow the committee-election rules of issue 5; every field is public."""
+    """Defaults follow the committee-election rules; every field is public."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any, Literal
 
@@ -10,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from elections.counting.rules import Rules
 from shared.field_messages import invalid
+from shared.iso import IsoDate, IsoDateTime
 
 Status = Literal[
     "draft",
@@ -46,7 +46,7 @@ class ElectionCreate(BaseModel):
 
     community_id: uuid.UUID
     title: str = Field(min_length=1, max_length=200)
-    record_date: dt.date = Field(description="The roll is frozen as of this date (Asia/Shanghai)")
+    record_date: IsoDate = Field(description="The roll is frozen as of this date (Asia/Shanghai)")
     rules: Rules = Field(default_factory=Rules)
     objection_window_hours: int = Field(72, ge=0, le=24 * 30, description="公示 window after publication")
 
@@ -60,8 +60,8 @@ class ElectionOut(BaseModel):
     status: Status
     suspended_from: Status | None
     rules: dict[str, Any]
-    record_date: dt.date
-    published_at: dt.datetime | None
+    record_date: IsoDate
+    published_at: IsoDateTime | None
     roll_fingerprint: str | None
     roll_size: int | None
     current_round: int
@@ -69,7 +69,7 @@ class ElectionOut(BaseModel):
     result_hash: str | None
     rerun_of: uuid.UUID | None
     version: int
-    created_at: dt.datetime
+    created_at: IsoDateTime
 
 
 class TransitionIn(BaseModel):
@@ -152,7 +152,7 @@ class RollEntryOut(BaseModel):
 
 class RollOut(BaseModel):
     election_id: uuid.UUID
-    as_of: dt.date
+    as_of: IsoDate
     fingerprint: str | None
     size: int
     items: list[RollEntryOut]
@@ -190,7 +190,7 @@ class Receipt(BaseModel):
     tracker: str = Field(description="SHA-256 of the ballot and the nonce; look it up later")
     nonce: str = Field(description="Keep it secret: with it you can recompute the tracker from your choices")
     serial: int = Field(description="Cast order; only your last ballot of the round counts")
-    cast_at: dt.datetime
+    cast_at: IsoDateTime
     replaced_previous: bool
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from fastapi import APIRouter, Response
@@ -22,6 +21,7 @@ from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import set_etag
 from shared.db import SessionDep
 from shared.errors import problem_responses
+from shared.iso import IsoDate
 
 router = APIRouter(prefix="/v1/grids/campaigns", tags=["campaigns"])
 
@@ -82,7 +82,7 @@ async def today(
     session: SessionDep,
     identity: CurrentIdentity,
     registry: RegistryDep,
-    day: dt.date | None = None,
+    day: IsoDate | None = None,
 ) -> CampaignDay:
     """Buildings of the community (per the registry) without a check-in for `day` (default today)."""
     campaign = await service.load_campaign(session, identity, campaign_id)

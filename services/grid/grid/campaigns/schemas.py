@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.iso import IsoDate
 
 CampaignKind = Literal["public_health", "safety", "weather", "other"]
 
@@ -15,11 +16,11 @@ class CampaignCreate(BaseModel):
     community_id: uuid.UUID
     name: str = Field(min_length=1, max_length=200, examples=["流感季楼宇排查"])
     kind: CampaignKind = "public_health"
-    starts_on: dt.date
+    starts_on: IsoDate
 
 
 class CampaignEnd(BaseModel):
-    ends_on: dt.date = Field(description="Last day of the campaign (inclusive)")
+    ends_on: IsoDate = Field(description="Last day of the campaign (inclusive)")
 
 
 class CampaignRead(BaseModel):
@@ -29,8 +30,8 @@ class CampaignRead(BaseModel):
     community_id: uuid.UUID
     name: str
     kind: CampaignKind
-    starts_on: dt.date
-    ends_on: dt.date | None
+    starts_on: IsoDate
+    ends_on: IsoDate | None
     status: Literal["active", "ended"]
     summary: dict[str, Any] | None
     version: int
@@ -39,7 +40,7 @@ class CampaignRead(BaseModel):
 class CheckInCreate(BaseModel):
     building_id: uuid.UUID
     grid_id: uuid.UUID
-    day: dt.date | None = Field(default=None, description="Default: today (Asia/Shanghai)")
+    day: IsoDate | None = Field(default=None, description="Default: today (Asia/Shanghai)")
     people_on_site: int = Field(ge=0, le=1_000_000)
     issues: str | None = Field(default=None, max_length=2000)
 
@@ -50,7 +51,7 @@ class CheckInRead(BaseModel):
     id: uuid.UUID
     campaign_id: uuid.UUID
     building_id: uuid.UUID
-    day: dt.date
+    day: IsoDate
     grid_id: uuid.UUID
     people_on_site: int
     issues: str | None
@@ -65,7 +66,7 @@ class MissingBuilding(BaseModel):
 
 class CampaignDay(BaseModel):
     campaign_id: uuid.UUID
-    day: dt.date
+    day: IsoDate
     buildings_total: int
     reported: int
     missing: list[MissingBuilding]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from fastapi import APIRouter, Request, Response
@@ -25,6 +24,7 @@ from shared.concurrency import IfMatch, check_version, set_etag
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
+from shared.iso import IsoDate
 from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
 
 facilities_router = APIRouter(prefix="/v1/facilities", tags=["facilities"])
@@ -113,7 +113,7 @@ async def coverage(
     identity: CurrentIdentity,
     registry: RegistryDep,
     community_id: uuid.UUID,
-    as_of: dt.date | None = None,
+    as_of: IsoDate | None = None,
 ) -> CoverageReport:
     """Per building the nearest facility of each kind (distance, minutes, inside?), and the share of
     employees inside each circle; the method and parameters are in the answer."""

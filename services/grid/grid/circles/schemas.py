@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.iso import IsoDate, JsonNumber
 
 FacilityKind = Literal["life", "medical", "fitness", "reading"]
 KINDS: tuple[FacilityKind, ...] = ("life", "medical", "fitness", "reading")
@@ -17,16 +18,16 @@ class FacilityCreate(BaseModel):
     kind: FacilityKind
     sub_kind: str | None = Field(default=None, max_length=50, examples=["clinic"])
     name: str = Field(min_length=1, max_length=200, examples=["星光社区卫生服务站"])
-    lat: float = Field(ge=-90, le=90, description="WGS-84 latitude")
-    lon: float = Field(ge=-180, le=180, description="WGS-84 longitude")
+    lat: JsonNumber = Field(ge=-90, le=90, description="WGS-84 latitude")
+    lon: JsonNumber = Field(ge=-180, le=180, description="WGS-84 longitude")
     opening_hours: str | None = Field(default=None, max_length=200, examples=["Mo-Su 08:00-20:00"])
 
 
 class FacilityUpdate(BaseModel):
     sub_kind: str | None = Field(default=None, max_length=50)
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: JsonNumber | None = Field(default=None, ge=-90, le=90)
+    lon: JsonNumber | None = Field(default=None, ge=-180, le=180)
     opening_hours: str | None = Field(default=None, max_length=200)
 
 
@@ -97,7 +98,7 @@ class CoverageMethod(BaseModel):
     minutes: str
     weights: str
     facilities: str
-    as_of: dt.date
+    as_of: IsoDate
 
 
 class CoverageReport(BaseModel):

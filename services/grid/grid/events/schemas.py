@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.iso import IsoDateTime
 
 SourceChannel = Literal["patrol", "hotline", "app", "enterprise", "other"]
 HandlerType = Literal["grid_worker", "department", "property_manager", "social_work_station"]
@@ -56,8 +57,8 @@ class EventTransition(BaseModel):
     action: EventAction
     note: str | None = Field(default=None, max_length=2000)
     handler: Handler | None = Field(default=None, description="For `dispatch`")
-    deadline: dt.datetime | None = Field(default=None, description="For `dispatch`")
-    requested_deadline: dt.datetime | None = Field(default=None, description="For `request_extension`")
+    deadline: IsoDateTime | None = Field(default=None, description="For `dispatch`")
+    requested_deadline: IsoDateTime | None = Field(default=None, description="For `request_extension`")
     approve: bool | None = Field(default=None, description="For `decide_extension`")
     evaluation: Evaluation | None = Field(default=None, description="For `close`")
 
@@ -72,7 +73,7 @@ class EventHistoryRead(BaseModel):
     actor_role: str
     note: str | None
     data: dict[str, Any]
-    created_at: dt.datetime
+    created_at: IsoDateTime
 
 
 class EventRead(BaseModel):
@@ -92,17 +93,17 @@ class EventRead(BaseModel):
     handler_type: HandlerType | None
     handler_worker_id: uuid.UUID | None
     handler_name: str | None
-    dispatched_at: dt.datetime | None
-    deadline: dt.datetime | None
+    dispatched_at: IsoDateTime | None
+    deadline: IsoDateTime | None
     overdue: bool = False
     supervision_level: SupervisionLevel
     escalated: bool
-    extension_requested_until: dt.datetime | None
+    extension_requested_until: IsoDateTime | None
     evaluation_rating: int | None
     evaluation_comment: str | None
-    closed_at: dt.datetime | None
+    closed_at: IsoDateTime | None
     version: int
-    created_at: dt.datetime
+    created_at: IsoDateTime
 
 
 class EventDetail(EventRead):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -30,6 +29,7 @@ from shared.concurrency import IfMatch, check_version, set_etag
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
+from shared.iso import IsoDate
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
 
 router = APIRouter(prefix="/v1/grids", tags=["grids"])
@@ -95,7 +95,7 @@ async def unassigned_buildings(
     identity: CurrentIdentity,
     registry: RegistryDep,
     community_id: uuid.UUID,
-    as_of: dt.date | None = None,
+    as_of: IsoDate | None = None,
 ) -> UnassignedBuildings:
     """Buildings the registry places in the community on `as_of` (default today) without any assignment."""
     return await service.unassigned_buildings(session, registry, identity, community_id, as_of or business_today())
@@ -216,7 +216,7 @@ async def assign_building(
 async def list_assignments(
     grid: ValidGrid,
     session: SessionDep,
-    as_of: Annotated[dt.date | None, Query(description="Only those in force that day; omit for the history")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Only those in force that day; omit for the history")] = None,
 ) -> list[AssignmentRead]:
     """Every assignment of the grid, or only those in force on `as_of`."""
     rows = await service.list_assignments(session, grid, as_of)

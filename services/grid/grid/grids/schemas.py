@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.field_messages import invalid
+from shared.iso import IsoDate
 
 GridKind = Literal["basic", "dedicated"]
 
@@ -18,8 +18,8 @@ class GridCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200, examples=["星光 1 号网格"])
     kind: GridKind = "basic"
     parent_id: uuid.UUID | None = Field(default=None, description="Makes this a micro-grid (e.g. floors of a tower)")
-    valid_from: dt.date
-    valid_to: dt.date | None = Field(default=None, description="Exclusive; null = open-ended")
+    valid_from: IsoDate
+    valid_to: IsoDate | None = Field(default=None, description="Exclusive; null = open-ended")
 
     @model_validator(mode="after")
     def _period(self) -> GridCreate:
@@ -42,15 +42,15 @@ class GridRead(BaseModel):
     name: str
     kind: GridKind
     parent_id: uuid.UUID | None
-    valid_from: dt.date
-    valid_to: dt.date | None
+    valid_from: IsoDate
+    valid_to: IsoDate | None
     retired: bool
     successor_ids: list[uuid.UUID] = []
     version: int
 
 
 class GridRetirement(BaseModel):
-    retired_on: dt.date = Field(description="First day the grid no longer exists")
+    retired_on: IsoDate = Field(description="First day the grid no longer exists")
     successor_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
 
 
@@ -58,8 +58,8 @@ class AssignmentCreate(BaseModel):
     building_id: uuid.UUID
     floor_from: int | None = Field(default=None, ge=-10, le=300, description="Inclusive; null = from the bottom")
     floor_to: int | None = Field(default=None, ge=-10, le=300, description="Inclusive; null = to the top")
-    valid_from: dt.date
-    valid_to: dt.date | None = Field(default=None, description="Exclusive; null = open-ended")
+    valid_from: IsoDate
+    valid_to: IsoDate | None = Field(default=None, description="Exclusive; null = open-ended")
 
     @model_validator(mode="after")
     def _ranges(self) -> AssignmentCreate:
@@ -71,7 +71,7 @@ class AssignmentCreate(BaseModel):
 
 
 class AssignmentEnd(BaseModel):
-    ended_on: dt.date = Field(description="First day the building is no longer in the grid")
+    ended_on: IsoDate = Field(description="First day the building is no longer in the grid")
     reason: str | None = Field(default=None, max_length=200)
 
 
@@ -84,8 +84,8 @@ class AssignmentRead(BaseModel):
     building_id: uuid.UUID
     floor_from: int | None
     floor_to: int | None
-    valid_from: dt.date
-    valid_to: dt.date | None
+    valid_from: IsoDate
+    valid_to: IsoDate | None
     end_reason: str | None
 
 
@@ -96,7 +96,7 @@ class UnassignedBuilding(BaseModel):
 
 class UnassignedBuildings(BaseModel):
     community_id: uuid.UUID
-    as_of: dt.date
+    as_of: IsoDate
     items: list[UnassignedBuilding]
 
 

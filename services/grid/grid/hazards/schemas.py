@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.iso import IsoDate, IsoDateTime
 
 HazardLevel = Literal["general", "major"]
 HazardStatus = Literal["reported", "rectifying", "rectified", "verified"]
@@ -20,7 +21,7 @@ class HazardCreate(BaseModel):
     enterprise_id: uuid.UUID | None = None
     level: HazardLevel = "general"
     description: str = Field(min_length=1, max_length=2000, examples=["消防通道堆放杂物"])
-    deadline: dt.date = Field(description="Rectification deadline")
+    deadline: IsoDate = Field(description="Rectification deadline")
 
 
 class HazardTransition(BaseModel):
@@ -36,7 +37,7 @@ class HazardHistoryRead(BaseModel):
     to_status: HazardStatus
     actor: str
     note: str | None
-    created_at: dt.datetime
+    created_at: IsoDateTime
 
 
 class HazardRead(BaseModel):
@@ -51,12 +52,12 @@ class HazardRead(BaseModel):
     inspection_id: uuid.UUID | None
     level: HazardLevel
     description: str
-    deadline: dt.date
+    deadline: IsoDate
     status: HazardStatus
     overdue: bool = Field(default=False, description="Past its deadline and not yet rectified")
     reported_by: str
     version: int
-    created_at: dt.datetime
+    created_at: IsoDateTime
 
 
 class HazardDetail(HazardRead):

@@ -17,6 +17,7 @@ from shared.auth import CurrentIdentity, Role, allow
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
+from shared.iso import IsoDate
 from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
 
 router = APIRouter(prefix="/v1/inspections", tags=["inspections"])
@@ -102,7 +103,7 @@ async def get_inspection(inspection_id: uuid.UUID, session: SessionDep, identity
 async def stale_buildings(
     grid: ValidGrid,
     session: SessionDep,
-    as_of: Annotated[dt.date | None, Query(description="Default: today (Asia/Shanghai)")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Default: today (Asia/Shanghai)")] = None,
 ) -> StaleBuildings:
     """Every building must be visited at least every N days (per community); these are overdue."""
     return await service.stale_buildings(session, grid, as_of or business_today())

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from grid.hazards.schemas import HazardLevel
+from shared.iso import IsoDate
 
 Category = Literal["fire_safety", "electrical", "public_health", "other"]
 
@@ -41,7 +41,7 @@ class Finding(BaseModel):
     description: str = Field(min_length=1, max_length=2000)
     level: HazardLevel = "general"
     raise_hazard: bool = Field(default=False, description="Enter it in the hazard ledger")
-    deadline: dt.date | None = Field(default=None, description="Rectification deadline when a hazard is raised")
+    deadline: IsoDate | None = Field(default=None, description="Rectification deadline when a hazard is raised")
 
 
 class InspectionCreate(BaseModel):
@@ -50,7 +50,7 @@ class InspectionCreate(BaseModel):
     floor: int | None = Field(default=None, ge=-10, le=300)
     enterprise_id: uuid.UUID | None = None
     template_id: uuid.UUID | None = None
-    visited_on: dt.date
+    visited_on: IsoDate
     answers: dict[str, Any] = Field(default_factory=dict, description="Checklist item key → answer")
     findings: list[Finding] = Field(default_factory=list, max_length=50)
     notes: str | None = Field(default=None, max_length=2000)
@@ -68,7 +68,7 @@ class InspectionRead(BaseModel):
     template_id: uuid.UUID | None
     worker_id: uuid.UUID | None
     inspector_subject: str
-    visited_on: dt.date
+    visited_on: IsoDate
     answers: dict[str, Any]
     findings: list[Finding]
     notes: str | None
@@ -77,12 +77,12 @@ class InspectionRead(BaseModel):
 
 class StaleBuilding(BaseModel):
     building_id: uuid.UUID
-    last_visited_on: dt.date | None
-    due_on: dt.date | None = Field(description="Last visit + interval; null when never visited")
+    last_visited_on: IsoDate | None
+    due_on: IsoDate | None = Field(description="Last visit + interval; null when never visited")
 
 
 class StaleBuildings(BaseModel):
     grid_id: uuid.UUID
-    as_of: dt.date
+    as_of: IsoDate
     patrol_interval_days: int
     items: list[StaleBuilding]

@@ -7,6 +7,8 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict
 
+from shared.iso import IsoDate
+
 
 class _Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -35,8 +37,8 @@ class Building(_Lenient):
 
 class JurisdictionPeriod(_Lenient):
     community_id: uuid.UUID
-    valid_from: dt.date
-    valid_to: dt.date | None = None
+    valid_from: IsoDate
+    valid_to: IsoDate | None = None
 
     def covers(self, start: dt.date, end: dt.date | None) -> bool:
         """Whether [start, end) lies inside this period (`None` = open-ended)."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter
 
 from grid.access import business_today
@@ -14,6 +12,7 @@ from grid.summary.service import grid_summary
 from shared.auth import Role, allow
 from shared.db import SessionDep
 from shared.errors import problem_responses
+from shared.iso import IsoDate
 
 router = APIRouter(prefix="/v1/grids", tags=["grids"])
 
@@ -25,7 +24,7 @@ router = APIRouter(prefix="/v1/grids", tags=["grids"])
     responses=problem_responses(404, 503),
 )
 async def summary(
-    grid: ValidGrid, session: SessionDep, registry: RegistryDep, as_of: dt.date | None = None
+    grid: ValidGrid, session: SessionDep, registry: RegistryDep, as_of: IsoDate | None = None
 ) -> GridSummary:
     """Buildings, enterprises and employees, open hazards by level, overdue events, stale buildings, who is on duty."""
     return await grid_summary(session, registry, grid, as_of or business_today())

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from pydantic import BaseModel, Field
+
+from shared.iso import IsoDate
 
 
 class OnDuty(BaseModel):
@@ -17,7 +18,7 @@ class OnDuty(BaseModel):
 class GridSummary(BaseModel):
     grid_id: uuid.UUID
     code: str
-    as_of: dt.date
+    as_of: IsoDate
     buildings: int
     buildings_split_by_floors: int = Field(description="Buildings only some floors of which belong to the grid")
     enterprises: int = Field(description="From the registry; whole buildings, also where only floors are in the grid")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -16,6 +15,7 @@ from shared.auth import CurrentIdentity, Role, allow
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
+from shared.iso import IsoDate
 from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
 
 router = APIRouter(prefix="/v1/grid-workers", tags=["grid workers"])
@@ -107,7 +107,7 @@ async def add_duty(body: DutyCreate, grid: ValidGrid, session: SessionDep, ident
 async def grid_duties(
     grid: ValidGrid,
     session: SessionDep,
-    as_of: Annotated[dt.date | None, Query(description="Only duties in force that day; omit for the history")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Only duties in force that day; omit for the history")] = None,
 ) -> list[DutyRead]:
     """The grid's duty roster."""
     return [DutyRead.model_validate(duty) for duty in await service.grid_duties(session, grid, as_of)]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.field_messages import invalid
+from shared.iso import IsoDate
 
 Employment = Literal["full_time", "part_time"]
 DutyRole = Literal["primary", "deputy"]
@@ -37,8 +37,8 @@ class WorkerRead(BaseModel):
 class DutyCreate(BaseModel):
     worker_id: uuid.UUID
     role: DutyRole = "primary"
-    valid_from: dt.date
-    valid_to: dt.date | None = Field(default=None, description="Exclusive; null = open-ended")
+    valid_from: IsoDate
+    valid_to: IsoDate | None = Field(default=None, description="Exclusive; null = open-ended")
 
     @model_validator(mode="after")
     def _period(self) -> DutyCreate:
@@ -48,7 +48,7 @@ class DutyCreate(BaseModel):
 
 
 class DutyEnd(BaseModel):
-    ended_on: dt.date
+    ended_on: IsoDate
 
 
 class DutyRead(BaseModel):
@@ -58,5 +58,5 @@ class DutyRead(BaseModel):
     grid_id: uuid.UUID
     worker_id: uuid.UUID
     role: DutyRole
-    valid_from: dt.date
-    valid_to: dt.date | None
+    valid_from: IsoDate
+    valid_to: IsoDate | None

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.field_messages import invalid
+from shared.iso import IsoDate, IsoDateTime
 
 BuildingKind = Literal[
     "office_tower",
@@ -47,7 +47,7 @@ class BuildingCreate(BaseModel):
     floors: int | None = Field(None, ge=1, le=200)
     units: int | None = Field(None, ge=0, le=100_000)
     community_id: uuid.UUID = Field(description="The community it belongs to from `valid_from`")
-    valid_from: dt.date = Field(description="First day in that community")
+    valid_from: IsoDate = Field(description="First day in that community")
 
 
 class BuildingUpdate(BaseModel):
@@ -73,14 +73,14 @@ class BuildingOut(BaseModel):
     units: int | None
     community_id: uuid.UUID | None = Field(description="The community it belongs to today (Asia/Shanghai)")
     version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: IsoDateTime
+    updated_at: IsoDateTime
 
 
 class JurisdictionPeriod(BaseModel):
     community_id: uuid.UUID
-    valid_from: dt.date
-    valid_to: dt.date | None = Field(description="Exclusive; null while it still belongs there")
+    valid_from: IsoDate
+    valid_to: IsoDate | None = Field(description="Exclusive; null while it still belongs there")
     reason: str | None = None
 
 
@@ -93,7 +93,7 @@ class TransferCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     to_community_id: uuid.UUID
-    effective_on: dt.date = Field(description="First day in the new community")
+    effective_on: IsoDate = Field(description="First day in the new community")
     reason: str = Field(min_length=1, max_length=500, examples=["星光产业社区成立"])
 
 
@@ -111,7 +111,7 @@ class TransferOut(BaseModel):
     building_id: uuid.UUID
     from_community_id: uuid.UUID
     to_community_id: uuid.UUID
-    effective_on: dt.date
+    effective_on: IsoDate
     reason: str
 
 

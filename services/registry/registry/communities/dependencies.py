@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Query
 
 from registry.common import business_today
+from shared.iso import IsoDate
 
 
 async def as_of_date(
-    as_of: Annotated[dt.date | None, Query(description="Business date (Asia/Shanghai); today when absent")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Business date (Asia/Shanghai); today when absent")] = None,
 ) -> dt.date:
     return as_of or business_today()
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.iso import IsoDate, IsoDateTime
 
 CommunityType = Literal[
     "tech_innovation", "cultural_creative", "smart_manufacturing", "business_building", "residential"
@@ -47,7 +48,7 @@ class CommunityCreate(BaseModel):
     street: str = Field(min_length=1, max_length=100, examples=["长河街道"])
     area_km2: float | None = Field(None, gt=0, le=10_000, examples=[0.96])
     boundary: Boundary | None = None
-    established_on: dt.date | None = None
+    established_on: IsoDate | None = None
     generation: Generation | None = None
     governance_bodies: list[GovernanceBody] = Field(default_factory=list, max_length=20)
 
@@ -63,7 +64,7 @@ class CommunityUpdate(BaseModel):
     street: str | None = Field(None, min_length=1, max_length=100)
     area_km2: float | None = Field(None, gt=0, le=10_000)
     boundary: Boundary | None = None
-    established_on: dt.date | None = None
+    established_on: IsoDate | None = None
     generation: Generation | None = None
     governance_bodies: list[GovernanceBody] | None = Field(None, max_length=20)
 
@@ -79,17 +80,17 @@ class CommunityOut(BaseModel):
     street: str
     area_km2: float | None
     boundary: Boundary | None
-    established_on: dt.date | None
+    established_on: IsoDate | None
     generation: Generation | None
     governance_bodies: list[GovernanceBody]
     version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: IsoDateTime
+    updated_at: IsoDateTime
 
 
 class CommunityStats(BaseModel):
     community_id: uuid.UUID
-    as_of: dt.date
+    as_of: IsoDate
     buildings: int
     buildings_by_kind: dict[str, int]
     active_enterprises: int
@@ -109,7 +110,7 @@ class RollEntry(BaseModel):
 
 class Roll(BaseModel):
     community_id: uuid.UUID
-    as_of: dt.date
+    as_of: IsoDate
     items: list[RollEntry]
 
 
@@ -121,5 +122,5 @@ class BuildingHeadcount(BaseModel):
 
 class Headcounts(BaseModel):
     community_id: uuid.UUID
-    as_of: dt.date
+    as_of: IsoDate
     items: list[BuildingHeadcount]

@@ -88,10 +88,10 @@ def parse(content: str) -> Parsed:
         errors.append(_error(1, None, "the file is empty; the first line must name the columns", "EMPTY_FILE"))
         return parsed
     fields: list[str | None] = []
-    for cell in header:
+    for number, cell in enumerate(header, start=1):
         name = LABELS.get(cell.strip().lstrip("\ufeff"))
-        if name is None and cell.strip():
-            errors.append(_error(1, cell.strip()[:50], "unknown column", "UNKNOWN_COLUMN"))
+        if name is None and cell.strip():  # named by position: an error never echoes the file's text
+            errors.append(_error(1, f"column {number}", "unknown column", "UNKNOWN_COLUMN"))
         fields.append(name)
     missing = [name for name in REQUIRED if name not in fields]
     errors.extend(_error(1, name, "required column is missing", "MISSING_COLUMN") for name in missing)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry.enterprises.uscc import USCC
+from shared.iso import IsoDate, IsoDateTime
 
 Status = Literal["active", "moved_out", "deregistered"]
 PHONE = r"^\+?[0-9][0-9 -]{5,30}$"
@@ -29,7 +29,7 @@ class RepresentativeIn(BaseModel):
     authorization_ref: str | None = Field(
         None, max_length=200, description="Reference of the signed authorisation document"
     )
-    valid_until: dt.date | None = None
+    valid_until: IsoDate | None = None
 
 
 class Representative(BaseModel):
@@ -37,7 +37,7 @@ class Representative(BaseModel):
     phone: str | None = Field(description="Shown to staff of the enterprise's community and admins only")
     user_subject: str | None
     authorization_ref: str | None = Field(description="Shown to staff of the enterprise's community and admins only")
-    valid_until: dt.date | None
+    valid_until: IsoDate | None
 
 
 class SiteIn(BaseModel):
@@ -46,7 +46,7 @@ class SiteIn(BaseModel):
     building_id: uuid.UUID
     floor: str | None = Field(None, max_length=16, examples=["12"])
     unit: str | None = Field(None, max_length=32, examples=["1203"])
-    valid_from: dt.date
+    valid_from: IsoDate
 
 
 class EnterpriseFields(BaseModel):
@@ -65,7 +65,7 @@ class EnterpriseFields(BaseModel):
 
 class EnterpriseCreate(EnterpriseFields):
     uscc: USCC = Field(description="Unified social credit code (GB 32100-2015)", examples=["91110000802100433B"])
-    active_from: dt.date | None = Field(None, description="First day of `active` status; today when absent")
+    active_from: IsoDate | None = Field(None, description="First day of `active` status; today when absent")
     site: SiteIn | None = Field(None, description="First site; required when community staff register it")
     representative: RepresentativeIn | None = None
 
@@ -103,8 +103,8 @@ class EnterpriseOut(BaseModel):
     community_ids: list[uuid.UUID] = Field(description="Communities of its sites today")
     redacted: list[str] = Field(description="Fields withheld from this caller (JSON pointers)")
     version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: IsoDateTime
+    updated_at: IsoDateTime
 
 
 class EnterpriseSummary(BaseModel):
@@ -122,13 +122,13 @@ class StatusChangeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Status
-    effective_on: dt.date = Field(description="First day of the new status; not in the future")
+    effective_on: IsoDate = Field(description="First day of the new status; not in the future")
 
 
 class StatusPeriod(BaseModel):
     status: Status
-    valid_from: dt.date
-    valid_to: dt.date | None
+    valid_from: IsoDate
+    valid_to: IsoDate | None
 
 
 class StatusHistory(BaseModel):
@@ -142,14 +142,14 @@ class OccupancyOut(BaseModel):
     building_id: uuid.UUID
     floor: str | None
     unit: str | None
-    valid_from: dt.date
-    valid_to: dt.date | None
+    valid_from: IsoDate
+    valid_to: IsoDate | None
 
 
 class OccupancyEnd(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    valid_to: dt.date = Field(description="First day no longer there (exclusive end)")
+    valid_to: IsoDate = Field(description="First day no longer there (exclusive end)")
 
 
 class OccupancyList(BaseModel):
@@ -159,7 +159,7 @@ class OccupancyList(BaseModel):
 class HeadcountIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    as_of: dt.date
+    as_of: IsoDate
     employees: int = Field(ge=0, le=1_000_000)
     average_age: float | None = Field(None, ge=14, le=100)
     graduates: int | None = Field(None, ge=0, description="Employees with a bachelor's degree or higher")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Literal, Self
 
@@ -10,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service_requests.catalogue.schemas import Scenario
 from shared.field_messages import invalid
+from shared.iso import IsoDateTime
 
 EligibleRole = Literal["enterprise_rep", "employee"]
 
@@ -35,8 +35,8 @@ class ActivityCreate(BaseModel):
     community_id: uuid.UUID
     title: str = Field(min_length=1, max_length=200)
     scenario: Scenario
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
     place: str = Field(min_length=1, max_length=300)
     capacity: int = Field(ge=1, le=100_000)
     eligible_roles: list[EligibleRole] = Field(min_length=1, max_length=2)
@@ -53,14 +53,14 @@ class ActivityRead(BaseModel):
     community_id: uuid.UUID
     title: str
     scenario: Scenario
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
     place: str
     capacity: int
     enrolled_count: int
     eligible_roles: list[EligibleRole]
     version: int
-    created_at: dt.datetime
+    created_at: IsoDateTime
 
 
 class EnrollmentRead(BaseModel):
@@ -70,7 +70,7 @@ class EnrollmentRead(BaseModel):
     enterprise_id: uuid.UUID | None
     status: Literal["enrolled", "waitlisted", "cancelled"]
     waitlist_position: int | None = Field(description="1 = next to be promoted; null unless waitlisted")
-    created_at: dt.datetime
+    created_at: IsoDateTime
 
 
 class EnrollmentList(BaseModel):

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from enum import StrEnum
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from service_requests.working_calendar import DeadlineUnit
 from shared.field_messages import invalid
+from shared.iso import IsoDateTime
 
 
 class Category(StrEnum):
@@ -59,10 +59,10 @@ class FormAttribute(BaseModel):
     label_zh: str = Field(min_length=1, max_length=200)
     label_en: str = Field(min_length=1, max_length=200)
     datatype: Datatype
-    required: bool = False
+    required: StrictBool = False
     order: int = Field(ge=0)
     choices: list[Choice] = Field(default_factory=list, max_length=100)
-    shareable: bool = Field(
+    shareable: StrictBool = Field(
         default=False, description="The partner a request is routed to sees this answer (never otherwise)"
     )
 
@@ -176,8 +176,8 @@ class ServiceTypeRead(ServiceTypeFields):
     community_id: uuid.UUID
     code: str
     version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: IsoDateTime
+    updated_at: IsoDateTime
 
 
 class Transition(BaseModel):

@@ -27,6 +27,7 @@ from shared.auth import CurrentIdentity, allow
 from shared.db import SessionDep, utcnow
 from shared.errors import ProblemError
 from shared.i18n import negotiate_language
+from shared.routes import allowed_methods
 
 PREFIX = "/open311/v2"
 # Credentials are optional on reads, but ones that do not verify are refused everywhere.
@@ -161,6 +162,8 @@ def install_open311_errors(app: FastAPI) -> None:
             response = render_errors(_format_of(request), 403 if status == 401 else status, *details)
             if isinstance(exc, ProblemError):
                 response.headers.update(exc.headers)
+            elif isinstance(exc, StarletteHTTPException) and status == 405:
+                response.headers["Allow"] = ", ".join(allowed_methods(request.app.router, request.url.path))
             response.headers["Content-Language"] = language
             return response
 

@@ -34,6 +34,7 @@ from shared.express import express
 from shared.hot_path import pool_of
 from shared.i18n import Text
 from shared.idempotency import Idempotency
+from shared.iso import IsoDate
 from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
 
 router = APIRouter(prefix="/v1/service-requests", tags=["service-requests"])
@@ -83,8 +84,8 @@ async def list_requests(
     type_id: uuid.UUID | None = None,
     community_id: uuid.UUID | None = None,
     overdue: bool | None = None,
-    created_from: Annotated[dt.date | None, Query(description="Shanghai date, inclusive")] = None,
-    created_to: Annotated[dt.date | None, Query(description="Shanghai date, inclusive")] = None,
+    created_from: Annotated[IsoDate | None, Query(description="Shanghai date, inclusive")] = None,
+    created_to: Annotated[IsoDate | None, Query(description="Shanghai date, inclusive")] = None,
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> Page[RequestRead] | Page[PartnerRequestRead]:
@@ -128,7 +129,7 @@ async def request_stats(
     identity: CurrentIdentity,
     community_id: uuid.UUID,
     from_date: Annotated[dt.date, Query(alias="from", description="First Shanghai date, inclusive")],
-    to_date: Annotated[dt.date, Query(alias="to", description="Last Shanghai date, inclusive")],
+    to_date: Annotated[IsoDate, Query(alias="to", description="Last Shanghai date, inclusive")],
 ) -> RequestStats:
     """Counts by status and category, on-time rates, median hours to resolve, satisfaction (SQL)."""
     if to_date < from_date:

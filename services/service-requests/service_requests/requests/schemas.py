@@ -16,6 +16,7 @@ PROVISIONAL = (
     "A deadline reaches a year the working-day calendar does not cover yet: it was counted Monday-Friday"
     " and is recomputed (with a `deadline` timeline entry) when that year's holidays are loaded"
 )
+from shared.iso import IsoDate, IsoDateTime
 
 
 class Location(BaseModel):
@@ -67,7 +68,7 @@ class DuplicateHint(BaseModel):
     id: uuid.UUID
     description: str
     status: Status
-    created_at: dt.datetime
+    created_at: IsoDateTime
     similarity: float
 
 
@@ -136,7 +137,7 @@ class McnCampaignOutcome(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [MCN_EXAMPLE]})
     kind: Literal["mcn_campaign"]
     campaign_name: str = Field(min_length=1, max_length=200)
-    campaign_date: dt.date
+    campaign_date: IsoDate
     channel: str | None = Field(default=None, min_length=1, max_length=100, description="e.g. 抖音, 视频号")
 
 
@@ -169,11 +170,11 @@ class RequestRead(RequestHead):
     handler_kind: str
     routed_partner_id: uuid.UUID | None
     assignee_subject: str | None
-    acknowledge_due_at: dt.datetime
-    resolve_due_at: dt.datetime
-    acknowledged_at: dt.datetime | None
-    resolved_at: dt.datetime | None
-    closed_at: dt.datetime | None
+    acknowledge_due_at: IsoDateTime
+    resolve_due_at: IsoDateTime
+    acknowledged_at: IsoDateTime | None
+    resolved_at: IsoDateTime | None
+    closed_at: IsoDateTime | None
     overdue: bool
     provisional: bool = Field(description=PROVISIONAL)
     escalation_level: int = Field(description="0 none, 1 past the deadline, 2 past 3x the deadline")
@@ -184,10 +185,10 @@ class RequestRead(RequestHead):
     return_visited_at: dt.datetime | None
     follow_up_rating: int | None = Field(description="The one rating after rectification (好差评)")
     outcome: Outcome | None = Field(description="The structured outcome of the last resolution, if any")
-    share_consent_at: dt.datetime | None = Field(description="When the requester consented to share with a partner")
+    share_consent_at: IsoDateTime | None = Field(description="When the requester consented to share with a partner")
     version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: IsoDateTime
+    updated_at: IsoDateTime
     allowed_actions: list[Action] = Field(description="What the caller may do next")
 
 
@@ -237,17 +238,17 @@ class PartnerRequestRead(RequestHead):
     status: Status
     description: str | None = Field(description="Null unless the type version shares the description")
     answers: dict[str, Any] = Field(description="Only the answers to attributes marked `shareable`")
-    acknowledge_due_at: dt.datetime
-    resolve_due_at: dt.datetime
-    acknowledged_at: dt.datetime | None
-    resolved_at: dt.datetime | None
-    closed_at: dt.datetime | None
+    acknowledge_due_at: IsoDateTime
+    resolve_due_at: IsoDateTime
+    acknowledged_at: IsoDateTime | None
+    resolved_at: IsoDateTime | None
+    closed_at: IsoDateTime | None
     overdue: bool
     provisional: bool = Field(description=PROVISIONAL)
     outcome: Outcome | None
     version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: IsoDateTime
+    updated_at: IsoDateTime
     allowed_actions: list[Action] = Field(description="What the partner may do next")
     routed_partner_id: uuid.UUID | None
 
@@ -321,7 +322,7 @@ class TimelineEntry(BaseModel):
     body: str | None
     internal: bool
     data: dict[str, Any]
-    created_at: dt.datetime
+    created_at: IsoDateTime
 
 
 class Timeline(BaseModel):
@@ -343,7 +344,7 @@ class SatisfactionByType(BaseModel):
 class RequestStats(BaseModel):
     community_id: uuid.UUID
     from_date: dt.date = Field(serialization_alias="from")
-    to_date: dt.date = Field(serialization_alias="to")
+    to_date: IsoDate = Field(serialization_alias="to")
     total: int
     by_status: list[CountBy]
     by_category: list[CountBy]

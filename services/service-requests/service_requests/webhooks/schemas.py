@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from pydantic import BaseModel, Field
+
+from shared.iso import IsoDateTime
 
 EVENT_TYPES = ("RequestRouted", "RequestTransitioned", "RequestCommented")
 
@@ -23,12 +24,12 @@ class WebhookEndpointRead(BaseModel):
     url: str
     event_types: list[str]
     description: str | None
-    disabled_at: dt.datetime | None
+    disabled_at: IsoDateTime | None
     disabled_reason: str | None
-    failing_since: dt.datetime | None
-    previous_secret_expires_at: dt.datetime | None
+    failing_since: IsoDateTime | None
+    previous_secret_expires_at: IsoDateTime | None
     version: int
-    created_at: dt.datetime
+    created_at: IsoDateTime
 
 
 class WebhookEndpointCreated(WebhookEndpointRead):
@@ -36,7 +37,7 @@ class WebhookEndpointCreated(WebhookEndpointRead):
 
 
 class WebhookAttemptRead(BaseModel):
-    attempted_at: dt.datetime
+    attempted_at: IsoDateTime
     status_code: int | None
     duration_ms: int
     response_excerpt: str | None
@@ -48,8 +49,8 @@ class WebhookMessageRead(BaseModel):
     event_type: str
     status: str
     attempts: int
-    next_attempt_at: dt.datetime
+    next_attempt_at: IsoDateTime
     last_status_code: int | None
-    created_at: dt.datetime
-    delivered_at: dt.datetime | None
+    created_at: IsoDateTime
+    delivered_at: IsoDateTime | None
     attempt_log: list[WebhookAttemptRead]
