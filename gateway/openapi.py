@@ -70,6 +70,8 @@ def _with_gateway_errors(path: str, item: dict[str, Any]) -> dict[str, Any]:
             if status == "413" and "requestBody" not in operation:
                 continue
             if path.startswith(OPEN311_PREFIX):
+                # GeoReport v2 has no 401: missing or invalid credentials are 403 there
+                status = "403" if status == "401" else status
                 response = open311_error_response(response["description"])
             responses.setdefault(status, copy.deepcopy(response))
         describe_codes(responses)

@@ -138,7 +138,9 @@ def document_roles(app: FastAPI) -> None:
             continue
         route.openapi_extra = {**(route.openapi_extra or {}), "x-roles": [str(role) for role in roles]}
         route.description = (route.description or "") + "\n\n**Roles:** " + ", ".join(f"`{r}`" for r in roles)
-        route.responses = {**problem_responses(401, 403), **route.responses}
+        # GeoReport v2 has no 401: the Open311 facade answers missing or invalid credentials with 403
+        refusals = (403,) if info.path.startswith("/open311/") else (401, 403)
+        route.responses = {**problem_responses(*refusals), **route.responses}
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -11,12 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from service_requests.requests.workflow import Action, Status
 from shared.field_messages import invalid
+from shared.iso import IsoDate, IsoDateTime
 
 PROVISIONAL = (
     "A deadline reaches a year the working-day calendar does not cover yet: it was counted Monday-Friday"
     " and is recomputed (with a `deadline` timeline entry) when that year's holidays are loaded"
 )
-from shared.iso import IsoDate, IsoDateTime
 
 
 class Location(BaseModel):
