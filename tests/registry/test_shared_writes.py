@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
-from registry.buildings.models import MOVES_BETWEEN_COMMUNITIES
+from registry.buildings.models import MOVES_BETWEEN_COMMUNITIES_CHECK
 from registry.common import business_today
 from shared.auth import Role
 from tests.registry import factories
@@ -205,25 +205,25 @@ async def test_the_representatives_subject_is_shown_only_to_those_who_need_it(re
         assert "/representative/user_subject" in response.json()["redacted"]
 
 
+async def _transfer_later(client: httpx.AsyncClient, url: str, to: str, index: int) -> httpx.Response:
+    """The `index`-th of a burst: it starts a little later and names a later first day, so some request
+    reads the open period before an earlier one commits and closes it after (the self-move)."""
+    await asyncio.sleep(index * 0.002)
+    body = {"to_community_id": to, "effective_on": f"2024-{index + 1:02d}-01", "reason": "并发划转"}
+    return await client.post(url, json=body, headers=auth(admin()))
+
+
 async def test_two_concurrent_transfers_to_the_same_community_move_the_building_once(
     registry_app: httpx.AsyncClient, database_url: str
 ) -> None:
     source = await factories.community(registry_app)
     target = await factories.community(registry_app)
-    for _ in range(8):  # several rounds, so the race is really run against the database
+    for _ in range(10):  # several rounds, so the race is really run against the database
         building = await factories.building(registry_app, source["id"])
-        responses = await asyncio.gather(
-            *(
-                registry_app.post(
-                    f"/v1/buildings/{building['id']}/transfers",
-                    json={"to_community_id": target["id"], "effective_on": effective_on, "reason": "并发划转"},
-                    headers=auth(admin()),
-                )
-                for effective_on in ("2024-01-01", "2024-06-01")
-            )
-        )
+        url = f"/v1/buildings/{building['id']}/transfers"
+        responses = await asyncio.gather(*(_transfer_later(registry_app, url, target["id"], i) for i in range(12)))
         codes = sorted(response.status_code for response in responses)
-        assert codes[0] == 201 and codes[1] in (409, 422), [r.text for r in responses]
+        assert codes[0] == 201 and set(codes[1:]) <= {409, 422}, [r.text for r in responses]
 
         building_id = uuid.UUID(building["id"])
         moves = await _rows(
@@ -236,7 +236,7 @@ async def test_two_concurrent_transfers_to_the_same_community_move_the_building_
         periods = await _rows(
             database_url, "SELECT community_id FROM registry.building_jurisdiction WHERE building_id = $1", building_id
         )
-        assert len(periods) == 2
+        assert len(periods) == 2, [tuple(map(str, row)) for row in periods]
         events = await _rows(
             database_url,
             "SELECT payload FROM registry.outbox_event WHERE type = 'BuildingTransferred' AND aggregate_id = $1",
@@ -259,6 +259,6 @@ async def test_the_database_refuses_a_move_to_the_same_community(
                 uuid.UUID(building["id"]),
                 uuid.UUID(community["id"]),
             )
-        assert raised.value.constraint_name == f"ck_building_jurisdiction_{MOVES_BETWEEN_COMMUNITIES}"
+        assert raised.value.constraint_name == MOVES_BETWEEN_COMMUNITIES_CHECK
     finally:
         await connection.close()

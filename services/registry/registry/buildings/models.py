@@ -23,6 +23,7 @@ BUILDING_KINDS = (
 )
 NO_OVERLAP = "ex_building_jurisdiction_no_overlap"
 MOVES_BETWEEN_COMMUNITIES = "moves_between_communities"
+MOVES_BETWEEN_COMMUNITIES_CHECK = f"ck_building_jurisdiction_{MOVES_BETWEEN_COMMUNITIES}"
 
 
 class Building(UUIDPrimaryKey, Timestamps, Versioned, Base):
