@@ -194,7 +194,6 @@ async def test_phone_numbers_are_shown_only_to_the_community_staff(registry_app:
 
     for who in (
         staff(elsewhere["id"]),
-        enterprise_rep(enterprise["id"]),
         employee(enterprise["id"]),
         identity(Role.grid_worker),
         identity(Role.partner),
@@ -205,7 +204,12 @@ async def test_phone_numbers_are_shown_only_to_the_community_staff(registry_app:
         assert "SQ-2024-001" not in response.text
         body = response.json()
         assert body["contact_phone"] is None and body["representative"]["name"] == "王五"
-        assert body["redacted"] == ["/contact_phone", "/representative/phone", "/representative/authorization_ref"]
+        assert body["redacted"] == [
+            "/contact_phone",
+            "/representative/phone",
+            "/representative/user_subject",
+            "/representative/authorization_ref",
+        ]
 
 
 async def test_creating_an_enterprise_is_idempotent(registry_app: httpx.AsyncClient) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from registry.buildings.models import NO_OVERLAP
+from registry.buildings.models import MOVES_BETWEEN_COMMUNITIES_CHECK, NO_OVERLAP
 from registry.buildings.router import router as buildings_router
 from registry.communities.router import internal_router as communities_internal_router
 from registry.communities.router import router as communities_router
@@ -23,6 +23,11 @@ from shared.outbox import event_feed_router
 CONSTRAINT_PROBLEMS = {
     NO_OVERLAP: ConstraintProblem(
         Conflict, Text("楼宇归属时段重叠", "The building's jurisdiction periods would overlap"), "/effective_on"
+    ),
+    MOVES_BETWEEN_COMMUNITIES_CHECK: ConstraintProblem(
+        Conflict,
+        Text("楼宇已被同时划转到该社区", "The building was moved to that community concurrently"),
+        "/to_community_id",
     ),
     USCC_UNIQUE: ConstraintProblem(
         Conflict, Text("该统一社会信用代码已登记", "An enterprise with this USCC is already registered"), "/uscc"

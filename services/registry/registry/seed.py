@@ -175,6 +175,7 @@ def buildings() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                 "id": stable_id("jurisdiction", item["building_id"], item["from"]),
                 "building_id": item["building_id"],
                 "community_id": item["community_id"],
+                "from_community_id": ZHONGXING_ID if item["from"] == FORMED_ON else None,
                 "during": period(item["from"], min(later) if later else None),
                 "reason": TRANSFER_REASON if item["from"] == FORMED_ON else "登记",
             }

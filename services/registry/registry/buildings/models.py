@@ -22,6 +22,8 @@ BUILDING_KINDS = (
     "other",
 )
 NO_OVERLAP = "ex_building_jurisdiction_no_overlap"
+MOVES_BETWEEN_COMMUNITIES = "moves_between_communities"
+MOVES_BETWEEN_COMMUNITIES_CHECK = f"ck_building_jurisdiction_{MOVES_BETWEEN_COMMUNITIES}"
 
 
 class Building(UUIDPrimaryKey, Timestamps, Versioned, Base):
@@ -49,11 +51,15 @@ class BuildingJurisdiction(UUIDPrimaryKey, Base):
         # A building belongs to exactly one community at any date: periods never overlap.
         ExcludeConstraint(("building_id", "="), ("during", "&&"), name=NO_OVERLAP, using="gist"),
         CheckConstraint("NOT isempty(during) AND NOT lower_inf(during)", name="bounded_start"),
+        # A transfer moves a building between two different communities, never to where it is.
+        CheckConstraint("from_community_id IS DISTINCT FROM community_id", name=MOVES_BETWEEN_COMMUNITIES),
         Index("ix_building_jurisdiction_community_during", "community_id", "during", postgresql_using="gist"),
     )
 
     building_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("building.id", ondelete="CASCADE"))
     community_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("community.id"))
+    # The community the building was transferred from; NULL for its first (registered) period.
+    from_community_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("community.id"))
     during: Mapped[Range[dt.date]] = mapped_column(DATERANGE)
     reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))

@@ -112,10 +112,19 @@ async def close_open_period(session: AsyncSession, building_id: uuid.UUID, end: 
 
 
 async def add_period(
-    session: AsyncSession, building_id: uuid.UUID, community_id: uuid.UUID, valid_from: dt.date, reason: str | None
+    session: AsyncSession,
+    building_id: uuid.UUID,
+    community_id: uuid.UUID,
+    valid_from: dt.date,
+    reason: str | None,
+    from_community_id: uuid.UUID | None = None,
 ) -> BuildingJurisdiction:
     row = BuildingJurisdiction(
-        building_id=building_id, community_id=community_id, during=date_period(valid_from), reason=reason
+        building_id=building_id,
+        community_id=community_id,
+        from_community_id=from_community_id,
+        during=date_period(valid_from),
+        reason=reason,
     )
     session.add(row)
     await session.flush()

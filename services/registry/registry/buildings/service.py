@@ -145,7 +145,9 @@ async def jurisdiction(session: AsyncSession, building_id: uuid.UUID) -> Jurisdi
 async def _transfer_one(
     session: AsyncSession, identity: Identity, building_id: uuid.UUID, body: TransferCreate, pointer: str
 ) -> TransferOut:
-    if await repository.get(session, building_id) is None:
+    # The building row lock serialises transfers of one building, so the open period read next is
+    # the one this transfer closes (and the same-community check below sees the latest move).
+    if await repository.get(session, building_id, for_update=True) is None:
         raise BuildingNotFound(errors=[{"detail": "no such building", "pointer": pointer}])
     current = await repository.open_period(session, building_id)
     if current is None:
@@ -169,7 +171,9 @@ async def _transfer_one(
     from_community_id = await repository.close_open_period(session, building_id, body.effective_on)
     if from_community_id is None:  # a concurrent transfer closed it first
         raise JurisdictionConflict(Text("楼宇归属已被同时修改", "The jurisdiction was changed concurrently"))
-    await repository.add_period(session, building_id, body.to_community_id, body.effective_on, body.reason)
+    await repository.add_period(
+        session, building_id, body.to_community_id, body.effective_on, body.reason, from_community_id
+    )
     transfer = TransferOut(
         building_id=building_id,
         from_community_id=from_community_id,

@@ -68,6 +68,24 @@ async def communities_today(session: AsyncSession, enterprise_id: uuid.UUID, tod
     return list(rows.scalars())
 
 
+async def owning_communities(session: AsyncSession, enterprise_id: uuid.UUID, today: dt.date) -> list[uuid.UUID]:
+    """Communities the enterprise belongs to: those of its sites not ended by today, each site's
+    building taken on today or, for a site that starts later, on its first day."""
+    on = func.greatest(func.lower(Occupancy.during), today)
+    rows = await session.execute(
+        select(BuildingJurisdiction.community_id)
+        .join(Occupancy, Occupancy.building_id == BuildingJurisdiction.building_id)
+        .where(
+            Occupancy.enterprise_id == enterprise_id,
+            func.upper_inf(Occupancy.during) | (func.upper(Occupancy.during) > today),
+            BuildingJurisdiction.during.contains(on),
+        )
+        .distinct()
+        .order_by(BuildingJurisdiction.community_id)
+    )
+    return list(rows.scalars())
+
+
 async def search(
     session: AsyncSession,
     *,

@@ -35,7 +35,9 @@ class RepresentativeIn(BaseModel):
 class Representative(BaseModel):
     name: str
     phone: str | None = Field(description="Shown to staff of the enterprise's community and admins only")
-    user_subject: str | None
+    user_subject: str | None = Field(
+        description="Shown to staff of the enterprise's community, admins and the representative themself"
+    )
     authorization_ref: str | None = Field(description="Shown to staff of the enterprise's community and admins only")
     valid_until: IsoDate | None
 

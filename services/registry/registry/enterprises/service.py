@@ -44,22 +44,34 @@ from shared.i18n import Text
 
 CONTACT_FIELDS = frozenset({"contact_name", "contact_phone"})
 REQUIRED_FIELDS = frozenset({"name", "legal_representative", "industry_section"})
-PRIVATE_POINTERS = ["/contact_phone", "/representative/phone", "/representative/authorization_ref"]
+PRIVATE_POINTERS = [
+    "/contact_phone",
+    "/representative/phone",
+    "/representative/user_subject",
+    "/representative/authorization_ref",
+]
+SUBJECT_POINTER = "/representative/user_subject"
 
 
-def sees_private(identity: Identity, community_ids: list[uuid.UUID]) -> bool:
-    """Phone numbers and document references: admins and staff of the enterprise's community."""
-    return Role.platform_admin in identity.roles or any(identity.staff_of(c) for c in community_ids)
+def sees_private(identity: Identity, owners: list[uuid.UUID]) -> bool:
+    """Phone numbers, the representative's login subject and document references: admins and
+    staff of a community the enterprise belongs to (see `repository.owning_communities`)."""
+    return Role.platform_admin in identity.roles or any(identity.staff_of(c) for c in owners)
 
 
-def to_out(enterprise: Enterprise, community_ids: list[uuid.UUID], identity: Identity) -> EnterpriseOut:
-    private = sees_private(identity, community_ids)
+def to_out(
+    enterprise: Enterprise, community_ids: list[uuid.UUID], identity: Identity, owners: list[uuid.UUID]
+) -> EnterpriseOut:
+    private = sees_private(identity, owners)
+    # The representative may see which login the record trusts for them; nobody else outside staff.
+    sees_subject = private or _is_own_rep(identity, enterprise.id)
+    redacted = [] if private else [p for p in PRIVATE_POINTERS if not (sees_subject and p == SUBJECT_POINTER)]
     representative = None
     if enterprise.representative_name is not None:
         representative = Representative(
             name=enterprise.representative_name,
             phone=enterprise.representative_phone if private else None,
-            user_subject=enterprise.representative_user_subject,
+            user_subject=enterprise.representative_user_subject if sees_subject else None,
             authorization_ref=enterprise.representative_authorization_ref if private else None,
             valid_until=enterprise.representative_valid_until,
         )
@@ -78,7 +90,7 @@ def to_out(enterprise: Enterprise, community_ids: list[uuid.UUID], identity: Ide
         contact_phone=enterprise.contact_phone if private else None,
         representative=representative,
         community_ids=community_ids,
-        redacted=[] if private else PRIVATE_POINTERS,
+        redacted=redacted,
         version=enterprise.version,
         created_at=enterprise.created_at,
         updated_at=enterprise.updated_at,
@@ -96,9 +108,10 @@ def _is_own_rep(identity: Identity, enterprise_id: uuid.UUID) -> bool:
     return Role.enterprise_rep in identity.roles and identity.enterprise_id == enterprise_id
 
 
-def _require_writer(identity: Identity, enterprise_id: uuid.UUID, community_ids: list[uuid.UUID]) -> str:
-    """'staff' for admins and the enterprise's community staff, 'rep' for its own representative."""
-    if Role.platform_admin in identity.roles or any(identity.staff_of(c) for c in community_ids):
+def _require_writer(identity: Identity, enterprise_id: uuid.UUID, owners: list[uuid.UUID]) -> str:
+    """'staff' for admins and staff of a community the enterprise belongs to, 'rep' for its own
+    representative. `owners` is the enterprise's current communities, never a target's."""
+    if Role.platform_admin in identity.roles or any(identity.staff_of(c) for c in owners):
         return "staff"
     if _is_own_rep(identity, enterprise_id):
         return "rep"
@@ -110,7 +123,22 @@ def _require_writer(identity: Identity, enterprise_id: uuid.UUID, community_ids:
 async def get(session: AsyncSession, identity: Identity, enterprise_id: uuid.UUID) -> EnterpriseOut:
     """One enterprise; private fields only for its community's staff and admins."""
     enterprise = await _load(session, enterprise_id)
-    return to_out(enterprise, await repository.communities_today(session, enterprise_id, business_today()), identity)
+    today = business_today()
+    return to_out(
+        enterprise,
+        await repository.communities_today(session, enterprise_id, today),
+        identity,
+        await repository.owning_communities(session, enterprise_id, today),
+    )
+
+
+async def _communities(session: AsyncSession, enterprise_id: uuid.UUID) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """(communities with a site today, communities the enterprise belongs to)."""
+    today = business_today()
+    return (
+        await repository.communities_today(session, enterprise_id, today),
+        await repository.owning_communities(session, enterprise_id, today),
+    )
 
 
 async def search(session: AsyncSession, **filters: Any) -> list[EnterpriseSummary]:
@@ -180,8 +208,8 @@ async def create(session: AsyncSession, identity: Identity, body: EnterpriseCrea
         await _start_site(session, enterprise.id, body.site, site_community)
     if body.representative is not None:
         await emit(session, "RepresentativeChanged", "enterprise", enterprise.id, representative_payload(enterprise))
-    community_ids = await repository.communities_today(session, enterprise.id, business_today())
-    return to_out(enterprise, community_ids, identity)
+    community_ids, owners = await _communities(session, enterprise.id)
+    return to_out(enterprise, community_ids, identity, owners)
 
 
 async def update(
@@ -189,8 +217,8 @@ async def update(
 ) -> EnterpriseOut:
     """Change the fields sent; an enterprise's own representative may change only its contact."""
     enterprise = await _load(session, enterprise_id)
-    community_ids = await repository.communities_today(session, enterprise_id, business_today())
-    writer = _require_writer(identity, enterprise_id, community_ids)
+    community_ids, owners = await _communities(session, enterprise_id)
+    writer = _require_writer(identity, enterprise_id, owners)
     changes = body.model_dump(exclude_unset=True)
     if writer == "rep" and not CONTACT_FIELDS.issuperset(changes):
         raise Forbidden(
@@ -203,7 +231,7 @@ async def update(
             raise ValidationFailed(errors=[{"detail": "may not be null", "pointer": f"/{field}"}])
         setattr(enterprise, field, value)
     await session.flush()
-    return to_out(enterprise, community_ids, identity)
+    return to_out(enterprise, community_ids, identity, owners)
 
 
 async def set_representative(
@@ -215,14 +243,14 @@ async def set_representative(
 ) -> EnterpriseOut:
     """Record who is authorised to act (and vote) for the enterprise."""
     enterprise = await _load(session, enterprise_id)
-    community_ids = await repository.communities_today(session, enterprise_id, business_today())
-    _require_writer(identity, enterprise_id, community_ids)
+    community_ids, owners = await _communities(session, enterprise_id)
+    _require_writer(identity, enterprise_id, owners)
     check_version(expected_version, enterprise.version)
     _apply_representative(enterprise, body)
     enterprise.updated_at = dt.datetime.now(dt.UTC)
     await session.flush()
     await emit(session, "RepresentativeChanged", "enterprise", enterprise.id, representative_payload(enterprise))
-    return to_out(enterprise, community_ids, identity)
+    return to_out(enterprise, community_ids, identity, owners)
 
 
 async def change_status(
@@ -230,8 +258,8 @@ async def change_status(
 ) -> StatusHistory:
     """Close the open status period and open the new one from `effective_on`."""
     enterprise = await _load(session, enterprise_id, for_update=True)
-    community_ids = await repository.communities_today(session, enterprise_id, business_today())
-    if _require_writer(identity, enterprise_id, community_ids) != "staff":
+    owners = await repository.owning_communities(session, enterprise_id, business_today())
+    if _require_writer(identity, enterprise_id, owners) != "staff":
         raise Forbidden(Text("企业代表不能变更企业状态", "An enterprise representative cannot change the status"))
     if body.effective_on > business_today():
         raise InvalidDates(errors=[{"detail": "may not be in the future", "pointer": "/effective_on"}])
@@ -307,21 +335,21 @@ async def _start_site(
 async def add_occupancy(
     session: AsyncSession, identity: Identity, enterprise_id: uuid.UUID, site: SiteIn
 ) -> OccupancyOut:
-    """A new site, approved by staff of the community the enterprise belongs to today, or admins.
-
-    An enterprise with no site today is placed by staff of the new building's community. Checking
-    only the new building let staff of one community take over another's enterprise (issue 15).
-    """
-    await _load(session, enterprise_id, for_update=True)
+    """A new site, approved by staff of a community the enterprise belongs to (or an admin); an
+    enterprise that belongs nowhere may be placed by staff of the new building's community."""
+    await _load(session, enterprise_id, for_update=True)  # serialises moves of one enterprise
     community_id = await _site_community(session, site, "")
-    current = await repository.communities_today(session, enterprise_id, business_today())
-    if not any(identity.staff_of(approver) for approver in current or [community_id]):
-        raise Forbidden(
-            Text(
-                "企业入驻须由其当前所在社区的工作人员办理",
-                "A site is added by staff of the community the enterprise belongs to today",
+    owners = await repository.owning_communities(session, enterprise_id, business_today())
+    if owners:
+        if not sees_private(identity, owners):
+            raise Forbidden(
+                Text(
+                    "企业迁入须由其所属社区的工作人员办理",
+                    "A new site must be approved by staff of a community the enterprise belongs to",
+                )
             )
-        )
+    else:
+        require_staff(identity, community_id)
     return occupancy_out(await _start_site(session, enterprise_id, site, community_id))
 
 
@@ -341,7 +369,12 @@ async def end_occupancy(
     last_day = valid_to - dt.timedelta(days=1)
     communities = await buildings.communities_on(session, [occupancy.building_id], last_day)
     community_id = communities.get(occupancy.building_id)
-    require_staff(identity, community_id)
+    # The site's owner is the community holding the building now (or when the site starts), not
+    # the one on a `valid_to` the caller picks: a past owner must not end today's site.
+    today = business_today()
+    owner_on = max(today, started)
+    owner = (await buildings.communities_on(session, [occupancy.building_id], owner_on)).get(occupancy.building_id)
+    require_staff(identity, owner if owner is not None else community_id)
 
     occupancy.during = period(started, valid_to)
     await session.flush()
@@ -360,8 +393,8 @@ async def add_headcount(
 ) -> HeadcountOut:
     """Record the enterprise's figures for a date; its own representative may report them."""
     await _load(session, enterprise_id)
-    community_ids = await repository.communities_today(session, enterprise_id, business_today())
-    _require_writer(identity, enterprise_id, community_ids)
+    owners = await repository.owning_communities(session, enterprise_id, business_today())
+    _require_writer(identity, enterprise_id, owners)
     row = await repository.add_headcount(session, Headcount(enterprise_id=enterprise_id, **body.model_dump()))
     return HeadcountOut.model_validate(row)
 
