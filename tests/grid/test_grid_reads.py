@@ -9,7 +9,7 @@ import httpx
 from tests.grid.conftest import staff_headers, worker_identity
 from tests.grid.helpers import admin_headers
 from tests.grid.registry_data import RegistryData
-from tests.support.identities import auth
+from tests.support.identities import auth, employee
 
 FIELD = ["platform_admin", "community_staff", "grid_worker"]
 STAFF = ["platform_admin", "community_staff"]
@@ -69,3 +69,43 @@ async def test_the_patrol_interval_reads_back_as_set_and_defaults_to_30_days(
     assert read.json() == {"community_id": str(community), "patrol_interval_days": 14}
     other_staff = await grid.get(path, headers=staff_headers(uuid.uuid4()))
     assert other_staff.status_code == 403
+
+
+async def test_one_facility_reads_back_with_its_version_and_the_circles_have_their_defaults(
+    grid: httpx.AsyncClient, registry: RegistryData
+) -> None:
+    community = await registry.community("XG")
+    body = {
+        "community_id": str(community),
+        "kind": "medical",
+        "name": "星光社区卫生服务站",
+        "lat": 30.2071,
+        "lon": 120.2153,
+    }
+    created = await grid.post("/v1/facilities", json=body, headers=admin_headers())
+    assert created.status_code == 201, created.text
+    reader = auth(employee(uuid.uuid4()))
+
+    one = await grid.get(f"/v1/facilities/{created.json()['id']}", headers=reader)
+    circles = await grid.get("/v1/circles", params={"community_id": str(community)}, headers=reader)
+
+    assert one.status_code == 200 and one.headers["etag"] == '"v1"'
+    assert one.json() == body | {"id": created.json()["id"], "sub_kind": None, "opening_hours": None, "version": 1}
+    missing = await grid.get(f"/v1/facilities/{uuid.uuid4()}", headers=reader)
+    assert missing.status_code == 404
+    assert circles.status_code == 200
+    by_kind = {circle["kind"]: circle for circle in circles.json()}
+    assert {kind: circle["minutes"] for kind, circle in by_kind.items()} == {
+        "life": 15,
+        "medical": 15,
+        "fitness": 10,
+        "reading": 10,
+    }
+    assert {(c["walking_speed_kmh"], c["detour_factor"]) for c in by_kind.values()} == {(4.5, 1.3)}
+    # minutes × 75 m/min ÷ 1.3, to 0.1 m: 15 min → 865.4 m, 10 min → 576.9 m
+    assert {kind: circle["straight_line_reach_m"] for kind, circle in by_kind.items()} == {
+        "life": 865.4,
+        "medical": 865.4,
+        "fitness": 576.9,
+        "reading": 576.9,
+    }
