@@ -7,7 +7,7 @@ import uuid
 import httpx
 
 from tests.grid.conftest import staff_headers, worker_identity
-from tests.grid.helpers import admin_headers
+from tests.grid.helpers import admin_headers, assign, make_grid, make_worker
 from tests.grid.registry_data import RegistryData
 from tests.support.identities import auth, employee
 
@@ -109,3 +109,84 @@ async def test_one_facility_reads_back_with_its_version_and_the_circles_have_the
         "fitness": 576.9,
         "reading": 576.9,
     }
+
+
+async def test_campaigns_list_newest_first_and_read_one(grid: httpx.AsyncClient, registry: RegistryData) -> None:
+    community = await registry.community("XG")
+    officer = staff_headers(community)
+    created = []
+    for name, starts_on in (("流感排查", "2026-01-05"), ("防汛值守", "2026-06-01")):
+        started = await grid.post(
+            "/v1/grids/campaigns",
+            json={"community_id": str(community), "name": name, "starts_on": starts_on},
+            headers=officer,
+        )
+        assert started.status_code == 201, started.text
+        created.append(started.json())
+
+    listed = await grid.get("/v1/grids/campaigns", params={"community_id": str(community)}, headers=officer)
+    one = await grid.get(f"/v1/grids/campaigns/{created[0]['id']}", headers=officer)
+
+    assert listed.status_code == 200
+    assert [c["name"] for c in listed.json()] == ["防汛值守", "流感排查"]
+    assert listed.json() == created[::-1]
+    assert one.status_code == 200 and one.json() == created[0]
+    assert one.json()["status"] == "active" and one.json()["ends_on"] is None and one.json()["summary"] is None
+    missing = await grid.get(f"/v1/grids/campaigns/{uuid.uuid4()}", headers=officer)
+    assert missing.status_code == 404
+
+
+async def test_grid_workers_are_listed_by_name_with_keyset_pages(
+    grid: httpx.AsyncClient, registry: RegistryData
+) -> None:
+    community = await registry.community("XG")
+    workers = [await make_worker(grid, community, name) for name in ("王芳", "李强", "张伟")]
+    by_name = sorted(workers, key=lambda w: w["name"])
+    officer = staff_headers(community)
+
+    first = await grid.get("/v1/grid-workers", params={"community_id": str(community), "limit": 2}, headers=officer)
+    second = await grid.get(
+        "/v1/grid-workers",
+        params={"community_id": str(community), "limit": 2, "cursor": first.json()["next_cursor"]},
+        headers=officer,
+    )
+
+    assert first.status_code == 200
+    assert first.json()["items"] == by_name[:2]
+    assert first.json()["items"][0]["phone"] == "13800000000"  # staff see the phone
+    assert second.json()["items"] == by_name[2:] and second.json()["next_cursor"] is None
+    elsewhere = await grid.get(
+        "/v1/grid-workers", params={"community_id": str(community)}, headers=staff_headers(uuid.uuid4())
+    )
+    assert elsewhere.status_code == 403
+
+
+async def test_a_grids_inspections_are_listed_newest_visit_first_and_read_one_by_one(
+    grid: httpx.AsyncClient, registry: RegistryData
+) -> None:
+    community = await registry.community("XG")
+    tower, annex = await registry.building(community, "1 号楼"), await registry.building(community, "2 号楼")
+    target = await make_grid(grid, community)
+    for building in (tower, annex):
+        assert (await assign(grid, target["id"], building)).status_code == 201
+    visits = []
+    for building, day in ((tower, "2024-05-01"), (annex, "2024-05-03"), (tower, "2024-05-02")):
+        body = {"grid_id": target["id"], "building_id": str(building), "visited_on": day}
+        recorded = await grid.post("/v1/inspections", json=body, headers=admin_headers())
+        assert recorded.status_code == 201, recorded.text
+        visits.append(recorded.json())
+
+    listed = await grid.get("/v1/inspections", params={"grid_id": target["id"]}, headers=admin_headers())
+    towers = await grid.get(
+        "/v1/inspections", params={"grid_id": target["id"], "building_id": str(tower)}, headers=admin_headers()
+    )
+    one = await grid.get(f"/v1/inspections/{visits[0]['id']}", headers=admin_headers())
+
+    assert listed.status_code == 200
+    assert [(i["building_id"], i["visited_on"]) for i in listed.json()["items"]] == [
+        (str(annex), "2024-05-03"),
+        (str(tower), "2024-05-02"),
+        (str(tower), "2024-05-01"),
+    ]
+    assert [i["id"] for i in towers.json()["items"]] == [visits[2]["id"], visits[0]["id"]]
+    assert one.status_code == 200 and one.json() == visits[0]
