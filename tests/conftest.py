@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from tests.support.database import create_test_database, drop_test_database, migrate, truncate_all
 from tools.devdb import stop_embedded
 
+pytest_plugins = ["tests.support.redis_server"]  # the `redis_url` fixture, for any test
+
 # The suite builds many apps in one process; frozen heaps would keep every one of them alive.
 os.environ["PLATFORM_GC_TUNING"] = "false"
 

@@ -110,6 +110,38 @@ async def test_objections_are_decided_before_the_roll_is_frozen(
         headers=setup.staff,
     )
     assert upheld.status_code == 200 and upheld.json()["status"] == "upheld"
+    second = await elections.post(
+        f"/v1/elections/{setup.election_id}/candidates/{others[1]}/objections",
+        json={"reason": "材料不全"},
+        headers=auth(rep_of(setup.roll[6], setup.community_id)),
+    )
+    assert second.status_code == 201, second.text
+    dismissed = await elections.post(
+        f"/v1/elections/{setup.election_id}/objections/{second.json()['id']}/decisions",
+        json={"decision": "dismissed", "reason": "材料已补齐"},
+        headers=setup.staff,
+    )
+    assert dismissed.status_code == 200 and dismissed.json()["status"] == "dismissed"
+    objections = await elections.get(f"/v1/elections/{setup.election_id}/objections", headers=setup.staff)
+    assert objections.status_code == 200
+    assert objections.json()["items"] == [  # oldest first, each with its decision
+        {
+            "id": objected.json()["id"],
+            "election_id": str(setup.election_id),
+            "candidate_id": others[0],
+            "reason": "该候选人不在本社区企业任职",
+            "status": "upheld",
+            "decision_reason": "经核实属实",
+        },
+        {
+            "id": second.json()["id"],
+            "election_id": str(setup.election_id),
+            "candidate_id": others[1],
+            "reason": "材料不全",
+            "status": "dismissed",
+            "decision_reason": "材料已补齐",
+        },
+    ]
     listed = (await elections.get(f"/v1/elections/{setup.election_id}/candidates", headers=setup.staff)).json()
     assert {c["id"]: c["status"] for c in listed["items"]}[others[0]] == "rejected"
     assert (await step(elections, setup, "roll_frozen")).status_code == 200  # 6 approved remain: still contested

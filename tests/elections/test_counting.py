@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import replace
 
 import pytest
@@ -166,8 +167,25 @@ def test_the_crosscheck_refuses_a_count_that_disagrees_with_votelib() -> None:
         cross_check(replace(honest, elected=honest.elected[:-1]), cast)
 
 
-def test_random_elections_always_agree_with_votelib() -> None:
+def _first_round_by_hand(seats: int, roll: int, cast: list[frozenset[str]]) -> tuple[dict[str, int], set[str], bool]:
+    """The documented first-round rules, written out again: approvals, who is elected, whether tied."""
+    approvals = Counter(candidate for ballot in cast for candidate in ballot)
+    if not 2 * len(cast) > roll:
+        return approvals, set(), False
+    passing = sorted((c for c in approvals if 2 * approvals[c] > len(cast)), key=lambda c: -approvals[c])
+    if len(passing) <= seats:
+        return approvals, set(passing), False
+    boundary = approvals[passing[seats - 1]]
+    clear = {c for c in passing if approvals[c] > boundary}
+    at_boundary = {c for c in passing if approvals[c] == boundary}
+    if len(clear) + len(at_boundary) == seats:
+        return approvals, clear | at_boundary, False
+    return approvals, clear, True
+
+
+def test_random_elections_agree_with_the_rules_written_out_and_with_votelib() -> None:
     generator = random.Random(20261126)
+    seen = Counter[str]()
     for _ in range(300):
         seats = generator.choice([5, 7, 9])
         count = generator.randint(seats + 1, seats * 3 // 2)
@@ -177,8 +195,21 @@ def test_random_elections_always_agree_with_votelib() -> None:
             frozenset(generator.sample(candidates, generator.randint(0, seats)))
             for _ in range(generator.randint(0, roll))
         ]
-        # count_round raises CrossCheckFailed on any disagreement
-        evaluate(Rules(seats=seats), candidates, roll, [cast])
+        outcome = evaluate(Rules(seats=seats), candidates, roll, [cast])  # raises if votelib disagrees
+        approvals, elected, tied = _first_round_by_hand(seats, roll, cast)
+        first = outcome.rounds[0]
+        assert first.ballots_cast == len(cast) and first.blanks == sum(1 for ballot in cast if not ballot)
+        assert {c: n for c, n in first.approvals.items() if n} == dict(approvals)
+        assert first.quorum_met == (2 * len(cast) > roll)
+        assert {c for c, n in outcome.elected if n == 1} == elected
+        if first.quorum_met:
+            assert (first.tie is not None) == tied
+        else:
+            assert outcome.status == "voided"
+        seen[outcome.status] += 1
+        seen["tied"] += tied
+    # the sample reaches each branch (voided, seats left for a run-off, ties), not only one
+    assert seen["voided"] > 0 and seen["needs_round"] > 0 and seen["tied"] > 0, seen
 
 
 def test_hash_chain_detects_edits_reordering_and_gaps() -> None:

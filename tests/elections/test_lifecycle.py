@@ -77,31 +77,40 @@ async def test_steps_out_of_order_and_uncontested_lists_are_refused(
         },
         headers=setup.staff,
     )
+    assert other.status_code == 201, other.text
     election_id = other.json()["id"]
-    for to in ("nomination",):
-        await elections.post(f"/v1/elections/{election_id}/transitions", json={"to": to}, headers=setup.staff)
+    nomination = await elections.post(
+        f"/v1/elections/{election_id}/transitions", json={"to": "nomination"}, headers=setup.staff
+    )
+    assert nomination.status_code == 200 and nomination.json()["status"] == "nomination", nomination.text
     for n in range(7):
         rep = setup.roll[n % len(setup.roll)]
-        await elections.post(
+        nominated = await elections.post(
             f"/v1/elections/{election_id}/candidates",
             json={"name": f"c{n}"},
             headers=auth(rep_of(rep, setup.community_id)),
         )
-    await elections.post(
+        assert nominated.status_code == 201, nominated.text
+    review = await elections.post(
         f"/v1/elections/{election_id}/transitions", json={"to": "candidate_review"}, headers=setup.staff
     )
+    assert review.status_code == 200 and review.json()["status"] == "candidate_review", review.text
     listed = (await elections.get(f"/v1/elections/{election_id}/candidates", headers=setup.staff)).json()["items"]
+    assert sorted(candidate["name"] for candidate in listed) == [f"c{n}" for n in range(7)]
     for candidate in listed:
-        await elections.post(
+        reviewed = await elections.post(
             f"/v1/elections/{election_id}/candidates/{candidate['id']}/reviews",
             json={"decision": "approve", "reason": "ok"},
             headers=setup.staff,
         )
+        assert reviewed.status_code == 200, reviewed.text
     publish = await elections.post(
         f"/v1/elections/{election_id}/transitions", json={"to": "candidates_published"}, headers=setup.staff
     )
-    assert publish.status_code == 409
-    assert "8" in publish.json()["detail"]
+    assert publish.status_code == 409 and publish.json()["code"] == "TRANSITION_REFUSED"
+    assert publish.json()["detail"] == "差额选举需要 8 至 10 名候选人,当前 7 名"  # 8 = seats + 1, 10 = 7 × 150 %
+    still = (await elections.get(f"/v1/elections/{election_id}", headers=setup.staff)).json()
+    assert still["status"] == "candidate_review"
 
 
 async def test_elections_are_listed_newest_first_with_keyset_cursors(elections: httpx.AsyncClient) -> None:

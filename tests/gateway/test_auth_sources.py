@@ -1,12 +1,12 @@
-"""Keys from a JWKS URL (RS256), and rate limits shared by two gateway replicas through Redis."""
+"""Keys from a JWKS URL (RS256), and rate limits shared by two gateway replicas through Redis.
+
+The Redis server is a real one started by `tests.support.redis_server` (fixture `redis_url`).
+"""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import shutil
-import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import jwt
@@ -76,22 +76,6 @@ async def test_rs256_tokens_verified_with_keys_from_a_jwks_url(database_url: str
     assert refused.status_code == 401 and refused.json()["code"] == "INVALID_TOKEN"
 
 
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed on this machine")
-    port = free_port()
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(10)
-
-
 async def test_two_replicas_share_one_limit_through_redis(
     database_url: str, gateway_keys: DevKeys, redis_url: str
 ) -> None:
@@ -105,13 +89,6 @@ async def test_two_replicas_share_one_limit_through_redis(
         breaker_failure_threshold=1000,
     )
     headers = {"Authorization": "Bearer " + mint_user_token(minimal_identity(Role.employee), gateway_keys.private_key)}
-    for _ in range(50):  # redis-server needs a moment to listen
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", int(redis_url.rsplit(":", 1)[1].split("/")[0]))
-            writer.close()
-            break
-        except OSError:
-            await asyncio.sleep(0.1)
     async with LifespanManager(create_app(settings)) as first, LifespanManager(create_app(settings)) as second:
         statuses = []
         for replica in (first, second) * 6:

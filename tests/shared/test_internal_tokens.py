@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import time
 import uuid
+from collections.abc import Callable
 
 import jwt
 import orjson
@@ -56,23 +57,39 @@ def test_tokens_signed_by_pyjwt_verify_and_round_trip_the_identity() -> None:
     assert InternalTokenVerifier(SECRET).verify(token) == REP
 
 
+def _hs256(claims: dict[str, object], key: str = SECRET, algorithm: str = "HS256") -> str:
+    return jwt.encode(claims, key, algorithm=algorithm)
+
+
+# Built inside the test, not at collection: a token made at collection time may have expired
+# (60 s) by the time a long run reaches it, and expiry is checked before audience and issuer.
 @pytest.mark.parametrize(
-    "token",
+    ("build", "reason"),
     [
-        pytest.param(jwt.encode(_claims(), "another-secret-entirely-0123456789abcdef", algorithm="HS256"), id="forged"),
-        pytest.param(jwt.encode(_claims(exp=int(time.time()) - 1), SECRET, algorithm="HS256"), id="expired"),
-        pytest.param(jwt.encode(_claims(aud="someone-else"), SECRET, algorithm="HS256"), id="audience"),
-        pytest.param(jwt.encode(_claims(iss="not-the-gateway"), SECRET, algorithm="HS256"), id="issuer"),
-        pytest.param(jwt.encode({"sub": "x", "iss": INTERNAL_ISSUER}, SECRET, algorithm="HS256"), id="no-exp"),
-        pytest.param(jwt.encode(_claims(), SECRET, algorithm="HS384"), id="other-algorithm"),
-        pytest.param(_b64(b'{"alg":"none","typ":"JWT"}') + "." + _b64(orjson.dumps(_claims())) + ".", id="alg-none"),
-        pytest.param("not-a-token", id="garbage"),
-        pytest.param("令牌.令牌.令牌", id="non-ascii"),
+        pytest.param(
+            lambda: _hs256(_claims(), "another-secret-entirely-0123456789abcdef"), "bad signature", id="forged"
+        ),
+        pytest.param(lambda: _hs256(_claims(exp=int(time.time()) - 1)), "expired", id="expired"),
+        pytest.param(lambda: _hs256(_claims(aud="someone-else")), "wrong audience or issuer", id="audience"),
+        pytest.param(lambda: _hs256(_claims(iss="not-the-gateway")), "wrong audience or issuer", id="issuer"),
+        pytest.param(
+            lambda: _hs256({"sub": "x", "iss": INTERNAL_ISSUER}), "exp, iat and sub are required", id="no-exp"
+        ),
+        pytest.param(lambda: _hs256(_claims(), algorithm="HS384"), "not an internal token", id="other-algorithm"),
+        pytest.param(
+            lambda: _b64(b'{"alg":"none","typ":"JWT"}') + "." + _b64(orjson.dumps(_claims())) + ".",
+            "not an internal token",
+            id="alg-none",
+        ),
+        pytest.param(lambda: "not-a-token", "not an internal token", id="garbage"),
+        pytest.param(lambda: "令牌.令牌.令牌", "not ASCII", id="non-ascii"),
     ],
 )
-def test_anything_but_a_valid_token_from_the_gateway_is_unauthenticated(token: str) -> None:
-    with pytest.raises(Unauthenticated):
-        InternalTokenVerifier(SECRET).verify(token)
+def test_anything_but_a_valid_token_from_the_gateway_is_unauthenticated(build: Callable[[], str], reason: str) -> None:
+    with pytest.raises(Unauthenticated) as refused:
+        InternalTokenVerifier(SECRET).verify(build())
+    assert isinstance(refused.value.__cause__, ValueError)
+    assert str(refused.value.__cause__) == reason
 
 
 def test_a_payload_changed_after_signing_is_refused() -> None:

@@ -2,37 +2,31 @@
 
 Recomputes, from the exported public record alone, the hash chain of the log, the roll
 fingerprint, the counted ballots (last ballot counts) and the whole tally (with a votelib
-recount of every round), and compares them with what the record claims. Exit 0 when
+recount of every round), and compares them with what the record claims. The formats (hash
+chain, canonical JSON, roll fingerprint, lot) come from `verify_formats`, written again from
+docs/elections.md; only the count rules still reuse `counting.tally`. Exit 0 when
 everything agrees, 1 on any mismatch, 2 when the file cannot be read.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from elections.counting.chain import digest, verify_chain
 from elections.counting.lot import SourceValue
 from elections.counting.rules import Rules
 from elections.counting.tally import CrossCheckFailed, InvalidBallot, evaluate, outcome_json
-from shared.jsonutil import canonical, loads
-
-
-def _fingerprint(items: Sequence[dict[str, Any]]) -> str:
-    ordered = sorted(
-        ({"enterprise_id": str(i["enterprise_id"]), "uscc": i["uscc"], "name": i["name"]} for i in items),
-        key=lambda item: item["uscc"],
-    )
-    return digest(ordered)
+from elections.verify_formats import canonical_json, chain_problems, lot_draw, lot_seed, roll_fingerprint, sha256_hex
 
 
 def verify_record(record: dict[str, Any]) -> list[str]:
     """Every discrepancy found in the record; an empty list means it verifies."""
     problems: list[str] = []
     log: list[dict[str, Any]] = record.get("log") or []
-    problems += [f"log entry {p.seq}: {p.detail}" for p in verify_chain(log)]
+    problems += chain_problems(log)
     by_type: dict[str, list[dict[str, Any]]] = {}
     for entry in log:
         by_type.setdefault(entry["type"], []).append(entry["payload"])
@@ -56,7 +50,7 @@ def verify_record(record: dict[str, Any]) -> list[str]:
                 items[str(entry["enterprise_id"])] = entry
         for amendment in by_type.get("roll_amended", []):
             roll_size += 1 if amendment["action"] == "add" else -1
-        if _fingerprint(list(items.values())) != frozen[0]["fingerprint"]:
+        if roll_fingerprint(items.values()) != frozen[0]["fingerprint"]:
             problems.append("the published roll does not match the fingerprint frozen in the log")
         if roll.get("fingerprint") != frozen[0]["fingerprint"]:
             problems.append("the record's roll fingerprint differs from the log's")
@@ -110,11 +104,16 @@ def verify_record(record: dict[str, Any]) -> list[str]:
     if isinstance(record.get("result"), dict) and "libraries" in record["result"]:
         # another votelib version may verify; the versions the service used stay part of the hash
         computed["libraries"] = record["result"]["libraries"]
-    computed_hash = digest(computed)
+    computed_hash = sha256_hex(computed)
     if computed_hash != last["result_hash"]:
         problems.append("the recomputed result's hash differs from the last tally in the log")
+    for lot in (record.get("result") or {}).get("lots", []):
+        if lot_seed(lot["sources"]) != lot["seed"] or lot_draw(lot["pool"], lot["places"], lot["sources"]) != list(
+            lot["selected"]
+        ):
+            problems.append("a lot's seed or selection differs from RFC 3797 drawn again")
     if record.get("result") is not None:
-        if canonical(record["result"]) != canonical(computed):
+        if canonical_json(record["result"]) != canonical_json(computed):
             problems.append("the record's result differs from the recomputed result")
         if record.get("result_hash") != computed_hash:
             problems.append("the record's result hash differs from the recomputed one")
@@ -126,7 +125,7 @@ def main(argv: Sequence[str]) -> int:
         sys.stderr.write("usage: python -m elections.verify RECORD.json\n")
         return 2
     try:
-        record = loads(Path(argv[0]).read_bytes())
+        record = json.loads(Path(argv[0]).read_bytes())
     except (OSError, ValueError) as exc:
         sys.stderr.write(f"cannot read the record: {exc}\n")
         return 2

@@ -31,14 +31,14 @@ class WorkerRepository:
         ).scalar_one_or_none()
 
     async def list_for_community(
-        self, community_id: uuid.UUID, after: tuple[str, str] | None, limit: int
+        self, community_id: uuid.UUID, after: tuple[str, uuid.UUID] | None, limit: int
     ) -> Sequence[GridWorker]:
         statement = select(GridWorker).where(GridWorker.community_id == community_id)
         if after is not None:
             statement = statement.where(
                 after_keyset(
                     [GridWorker.name.expression, GridWorker.id.expression],
-                    [after[0], uuid.UUID(after[1])],
+                    [after[0], after[1]],
                     [False, False],
                 )
             )

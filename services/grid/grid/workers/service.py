@@ -46,7 +46,7 @@ async def load_worker(session: AsyncSession, identity: Identity, worker_id: uuid
 
 
 async def list_workers(
-    session: AsyncSession, identity: Identity, community_id: uuid.UUID, after: tuple[str, str] | None, limit: int
+    session: AsyncSession, identity: Identity, community_id: uuid.UUID, after: tuple[str, uuid.UUID] | None, limit: int
 ) -> Sequence[GridWorker]:
     require_staff(identity, community_id)
     return await WorkerRepository(session).list_for_community(community_id, after, limit)
