@@ -10,6 +10,10 @@ $(STAMP): requirements.txt requirements-dev.txt tools/install_paths.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/python tools/install_paths.py
+	@# PgBouncer is a Debian package, not a wheel: the tests run a real one (docs/deployment.md)
+	@test -x /usr/sbin/pgbouncer || command -v pgbouncer >/dev/null || { if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; \
+	  else echo "pgbouncer is missing: run 'sudo apt-get install pgbouncer' (the PgBouncer tests need it)" >&2; exit 1; fi; }
 	touch $(STAMP)
 
 run: $(STAMP)  ## start the embedded database (unless DATABASE_URL), migrate, seed, serve everything

@@ -90,6 +90,7 @@ def create_service_app(
             settings.async_database_url,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
+            prepared_statements=settings.db_prepared_statements is not False,
         )
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)

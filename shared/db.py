@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
@@ -60,8 +61,21 @@ class Versioned:
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
 
-def create_engine(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> AsyncEngine:
-    """One engine per process, created in lifespan; JSON through orjson."""
+def create_engine(
+    url: str, *, pool_size: int = 20, max_overflow: int = 20, prepared_statements: bool = True
+) -> AsyncEngine:
+    """One engine per process, created in lifespan; JSON through orjson.
+
+    `prepared_statements=False` is for a transaction-mode pooler that cannot carry them (PgBouncer
+    < 1.21): no statement cache, and a name of its own for each statement so two never collide.
+    """
+    connect_args: dict[str, Any] = {"server_settings": {"timezone": "UTC"}}
+    if not prepared_statements:
+        connect_args |= {
+            "statement_cache_size": 0,
+            "prepared_statement_cache_size": 0,
+            "prepared_statement_name_func": lambda: f"__asyncpg_{uuid.uuid4().hex}__",
+        }
     return create_async_engine(
         url,
         pool_size=pool_size,
@@ -69,8 +83,21 @@ def create_engine(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> A
         pool_pre_ping=False,
         json_serializer=lambda value: dumps(value).decode(),
         json_deserializer=loads,
-        connect_args={"server_settings": {"timezone": "UTC"}},
+        connect_args=connect_args,
     )
+
+
+@contextlib.asynccontextmanager
+async def direct_engine(direct_url: str, pooled_url: str) -> AsyncIterator[AsyncEngine | None]:
+    """A one-connection engine on the direct URL (for LISTEN), or None when it is the pooled one."""
+    if direct_url == pooled_url:
+        yield None
+        return
+    engine = create_engine(direct_url, pool_size=1, max_overflow=1)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -135,16 +135,17 @@ async def hot_path_pool(app: FastAPI) -> None:
     size: int = app.state.settings.hot_path_pool_size
     if size <= 0:
         return
-    dsn = app.state.settings.async_database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    settings = app.state.settings
+    dsn = settings.async_database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
     try:
         pool = await asyncpg.create_pool(
             dsn,
             min_size=1,
             max_size=size,
-            # The hot statements are planned once per connection: a batch's arrays would otherwise
-            # make PostgreSQL plan it afresh on every execution (custom plans), which cost more
-            # than running it.
-            server_settings={"timezone": "UTC", "plan_cache_mode": "force_generic_plan"},
+            # Only what a transaction-mode PgBouncer accepts and keeps per client: `plan_cache_mode`
+            # (the batches' generic plans) is a per-role setting, made by the migrations.
+            server_settings={"timezone": "UTC"},
+            statement_cache_size=100 if settings.db_prepared_statements is not False else 0,
             reset=_keep_session,
         )
     except Exception as exc:  # the session path still works without it

@@ -14,6 +14,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from shared.settings import PlatformSettings
 
 EXTENSIONS = ("pg_trgm", "btree_gist", "cube", "earthdistance")
+# Session settings the services rely on, kept on the role in this database: a transaction-mode
+# PgBouncer refuses them as connection startup parameters (docs/deployment.md).
+ROLE_SETTINGS = {"plan_cache_mode": "force_generic_plan"}
 
 
 def _url() -> str:
@@ -46,6 +49,10 @@ def run_migrations(metadata: MetaData) -> None:
         return
 
     def migrate(connection: Connection) -> None:
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('migrate:role settings'))"))
+        for name, value in ROLE_SETTINGS.items():
+            alter = f"ALTER ROLE %I IN DATABASE %I SET {name} = {value}"
+            connection.execute(text(f"DO $$ BEGIN EXECUTE format('{alter}', current_user, current_database()); END $$"))
         for extension in EXTENSIONS:
             connection.execute(text(f"CREATE EXTENSION IF NOT EXISTS {extension} WITH SCHEMA public"))
         connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))

@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_INTERNAL_SECRET = "development-internal-secret-change-me-0123456789"
 
+FALSE_WORDS = ("0", "false", "no", "off")
+
 Environment = Literal["development", "test", "production"]
 
 
@@ -23,6 +25,11 @@ class PlatformSettings(BaseSettings):
 
     environment: Environment | None = None
     database_url: str = ""
+    # LISTEN/NOTIFY needs a session of its own, which a transaction-mode pooler does not keep:
+    # the dispatcher listens here (`DATABASE_DIRECT_URL`), everything else uses `database_url`.
+    database_direct_url: str = ""
+    # False behind a pooler without protocol-level prepared statements (PgBouncer < 1.21).
+    db_prepared_statements: bool | None = None
     internal_token_secret: SecretStr = SecretStr("")
     internal_token_ttl_seconds: int = 60
     db_pool_size: int = 20
@@ -42,6 +49,10 @@ class PlatformSettings(BaseSettings):
             self.environment = env  # type: ignore[assignment]
         if not self.database_url:
             self.database_url = os.environ.get("DATABASE_URL", "")
+        if not self.database_direct_url:
+            self.database_direct_url = os.environ.get("DATABASE_DIRECT_URL", "") or self.database_url
+        if self.db_prepared_statements is None:
+            self.db_prepared_statements = os.environ.get("DB_PREPARED_STATEMENTS", "true").lower() not in FALSE_WORDS
         if not self.internal_token_secret.get_secret_value():
             secret = os.environ.get("PLATFORM_INTERNAL_SECRET") or DEVELOPMENT_INTERNAL_SECRET
             self.internal_token_secret = SecretStr(secret)
@@ -58,10 +69,18 @@ class PlatformSettings(BaseSettings):
     @property
     def async_database_url(self) -> str:
         """The SQLAlchemy asyncpg URL for `database_url`."""
-        if not self.database_url:
-            raise ValueError("DATABASE_URL is not set")
-        url = self.database_url
-        for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
-            if url.startswith(prefix):
-                return "postgresql+asyncpg://" + url[len(prefix) :]
-        raise ValueError("DATABASE_URL must be a postgresql:// URL")
+        return _async_url(self.database_url)
+
+    @property
+    def async_database_direct_url(self) -> str:
+        """The SQLAlchemy asyncpg URL for `database_direct_url` (the pooler's server, not the pooler)."""
+        return _async_url(self.database_direct_url or self.database_url)
+
+
+def _async_url(url: str) -> str:
+    if not url:
+        raise ValueError("DATABASE_URL is not set")
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError("DATABASE_URL must be a postgresql:// URL")

@@ -353,9 +353,12 @@ class WebhookDispatcher:
         backlog_seconds: float = 15.0,
         on_endpoint_disabled: EndpointDisabled | None = None,
         resolve: Resolve = system_resolve,
+        listen_engine: AsyncEngine | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._resolve = resolve
+        # LISTEN needs a session that stays one: behind a transaction-mode pooler, a direct engine
+        self._listen_engine: AsyncEngine = listen_engine or sessionmaker.kw["bind"]
         self._tables = tables
         self._allow_private = allow_private
         self._schedule = tuple(schedule)
@@ -558,7 +561,7 @@ class WebhookDispatcher:
     async def run(self) -> None:
         """Deliver forever; a failing database or network is logged and retried."""
         wake = asyncio.Event()
-        listener = _Listener(self._sessionmaker.kw["bind"], wake_channel(self._tables), wake)
+        listener = _Listener(self._listen_engine, wake_channel(self._tables), wake)
         try:
             async with aiohttp.ClientSession(timeout=self._timeout) as http:
                 backlog_due = 0.0

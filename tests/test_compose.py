@@ -22,6 +22,9 @@ def test_compose_runs_every_process_from_the_image() -> None:
     assert "8000:8000" in services["gateway"]["ports"]
     assert "gateway.app:create_app" in services["gateway"]["command"]
     assert services["postgres"]["image"].startswith("postgres:")
+    assert services["valkey"]["image"].startswith("valkey/valkey:")
+    assert services["gateway"]["environment"]["REDIS_URL"] == "redis://valkey:6379/0"
+    assert "valkey" in services["gateway"]["depends_on"]
 
 
 def test_the_image_copies_everything_the_processes_import() -> None:

@@ -9,10 +9,11 @@ import datetime as dt
 import uuid
 
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from service_requests.database import platform_tables, webhook_tables
 from service_requests.settings import Settings
+from shared.db import direct_engine
 from shared.outbox import record_event
 from shared.webhooks import EndpointDisabled, WebhookDispatcher
 
@@ -32,8 +33,10 @@ def endpoint_disabled_recorder(sessionmaker: async_sessionmaker[AsyncSession]) -
     return on_disabled
 
 
-def build_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> WebhookDispatcher:
-    """The one dispatcher configuration (`REQUESTS_WEBHOOK_*`), wherever it runs."""
+def build_dispatcher(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], listen_engine: AsyncEngine | None = None
+) -> WebhookDispatcher:
+    """The one dispatcher configuration (`REQUESTS_WEBHOOK_*`), wherever it runs (LISTEN on `listen_engine`)."""
     return WebhookDispatcher(
         sessionmaker,
         webhook_tables,
@@ -43,6 +46,7 @@ def build_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[AsyncS
         timeout_seconds=settings.webhook_timeout_seconds,
         poll_seconds=settings.webhook_poll_seconds,
         on_endpoint_disabled=endpoint_disabled_recorder(sessionmaker),
+        listen_engine=listen_engine,
     )
 
 
@@ -51,4 +55,5 @@ async def webhook_dispatch(app: FastAPI) -> None:
     settings: Settings = app.state.settings
     if not settings.webhook_dispatcher_enabled:
         return
-    await build_dispatcher(settings, app.state.sessionmaker).run()
+    async with direct_engine(settings.async_database_direct_url, settings.async_database_url) as listen_engine:
+        await build_dispatcher(settings, app.state.sessionmaker, listen_engine).run()

@@ -18,27 +18,33 @@ from prometheus_client import start_http_server
 
 from service_requests.settings import Settings
 from service_requests.webhooks.dispatch import build_dispatcher
-from shared.db import create_engine, create_sessionmaker
+from shared.db import create_engine, create_sessionmaker, direct_engine
 from shared.observability import configure_logging
 
 logger = structlog.get_logger("service_requests.webhooks.worker")
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
-    """Deliver until `stop` is set; the engine lives exactly as long as the loop."""
-    engine = create_engine(settings.async_database_url, pool_size=2, max_overflow=2)
-    dispatcher = build_dispatcher(settings, create_sessionmaker(engine))
-    delivering = asyncio.create_task(dispatcher.run(), name="webhook-dispatcher")
-    stopping = asyncio.create_task(stop.wait(), name="stop-signal")
-    logger.info("webhook_worker_started", schedule=list(settings.webhook_retry_schedule))
-    try:
-        await asyncio.wait({delivering, stopping}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (delivering, stopping):
-            task.cancel()
-        await asyncio.gather(delivering, stopping, return_exceptions=True)
-        await engine.dispose()
-        logger.info("webhook_worker_stopped")
+    """Deliver until `stop` is set; the engines live exactly as long as the loop."""
+    engine = create_engine(
+        settings.async_database_url,
+        pool_size=2,
+        max_overflow=2,
+        prepared_statements=settings.db_prepared_statements is not False,
+    )
+    async with direct_engine(settings.async_database_direct_url, settings.async_database_url) as listen_engine:
+        dispatcher = build_dispatcher(settings, create_sessionmaker(engine), listen_engine)
+        delivering = asyncio.create_task(dispatcher.run(), name="webhook-dispatcher")
+        stopping = asyncio.create_task(stop.wait(), name="stop-signal")
+        logger.info("webhook_worker_started", schedule=list(settings.webhook_retry_schedule))
+        try:
+            await asyncio.wait({delivering, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (delivering, stopping):
+                task.cancel()
+            await asyncio.gather(delivering, stopping, return_exceptions=True)
+            await engine.dispose()
+            logger.info("webhook_worker_stopped")
 
 
 async def main() -> None:
