@@ -14,7 +14,7 @@ from sqlalchemy import Table
 from starlette.middleware import Middleware
 
 from shared.auth import InternalTokenVerifier, route_roles
-from shared.concurrency import if_match_version
+from shared.concurrency import if_match_version, optional_if_match_version
 from shared.db import create_engine, create_sessionmaker
 from shared.draining import DrainRefusedBody
 from shared.errors import (
@@ -170,6 +170,13 @@ def publish_contract(schema: dict[str, Any], routes: Sequence[RouteInfo]) -> Non
         (info.path, method.lower())
         for info in routes
         if needs_dependency(info.route, if_match_version)
+        and not needs_dependency(info.route, optional_if_match_version)
+        for method in info.route.methods or ()
+    }
+    optional_if_match_routes = {
+        (info.path, method.lower())
+        for info in routes
+        if needs_dependency(info.route, optional_if_match_version)
         for method in info.route.methods or ()
     }
     for path, item in schema.get("paths", {}).items():
@@ -181,10 +188,10 @@ def publish_contract(schema: dict[str, Any], routes: Sequence[RouteInfo]) -> Non
             for parameter in parameters:
                 if parameter["in"] == "header" and parameter["name"].lower() == "idempotency-key":
                     parameter["schema"] = {"type": "string", "minLength": 1, "maxLength": 255}
-            if (path, method) in if_match_routes:
+            if (path, method) in if_match_routes | optional_if_match_routes:
                 for parameter in parameters:
                     if parameter["in"] == "header" and parameter["name"].lower() == "if-match":
-                        parameter["required"] = True
+                        parameter["required"] = (path, method) in if_match_routes
                         parameter["schema"] = {"type": "string", "pattern": IF_MATCH_PATTERN}
             statuses = [400]
             if any(parameter["in"] == "path" for parameter in parameters):

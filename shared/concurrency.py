@@ -45,4 +45,14 @@ def check_version(expected: int, current: int) -> None:
         )
 
 
+async def optional_if_match_version(
+    if_match: Annotated[
+        str | None, Header(description='Replace what exists: its `ETag`, e.g. `"v1"`; omit to create')
+    ] = None,
+) -> int | None:
+    """For a create-or-replace: the version the client expects, or None when it sent no If-Match."""
+    return None if if_match is None else await if_match_version(if_match)
+
+
 IfMatch = Annotated[int, Depends(if_match_version)]
+OptionalIfMatch = Annotated[int | None, Depends(optional_if_match_version)]

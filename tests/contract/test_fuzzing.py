@@ -26,11 +26,33 @@ positive_data_acceptance = cast(schemathesis.CheckFunction, CHECKS.get_one("posi
 # Rules JSON Schema cannot state, so schema-valid data may still break them: opaque tokens (a cursor
 # the server never issued, a PEM key), rules across fields (pydantic model validators: VALUE_ERROR
 # on the object), references to what does not exist, URLs that resolve to private addresses.
+# Rules across the fields of one body, raised by the schemas' validators (`invalid(code, zh, en)`).
+CROSS_FIELD_RULES = frozenset(
+    {
+        "APPROVAL_INCOMPLETE",
+        "APPROVAL_WITH_REFUSAL_REASON",
+        "ATTRIBUTE_CODES_REPEATED",
+        "BUILDING_IDS_REPEATED",
+        "CANDIDATE_REPEATED",
+        "CHOICE_KEYS_REPEATED",
+        "CHOICES_MISSING",
+        "CHOICES_NOT_ALLOWED",
+        "ENDS_BEFORE_START",
+        "FLOORS_REVERSED",
+        "PARTNERS_MISSING",
+        "PARTNERS_NOT_ALLOWED",
+        "QUORUM_OVER_OBSERVERS",
+        "REFUSAL_REASON_MISSING",
+        "REFUSAL_WITH_TERMS",
+        "SEATS_EVEN",
+    }
+)
 SEMANTIC_REFUSALS = {
     400: frozenset({"INVALID_CURSOR"}),
     422: frozenset(
         {"VALUE_ERROR", "SIGNING_KEY_INVALID", "SERVICE_TYPE_UNAVAILABLE", "WEBHOOK_URL_NOT_ALLOWED", "IMPORT_REJECTED"}
-    ),
+    )
+    | CROSS_FIELD_RULES,
 }
 # Rules across query parameters, refused with the generic code: `to` before `from`.
 CROSS_PARAMETER_RULES = {("GET", "/v1/service-requests/stats"): frozenset({"INVALID_REQUEST"})}

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.contract.openapi_document import merged_document, operations
+from tests.contract.test_fuzzing import CROSS_FIELD_RULES
 from tests.registry.factories import community
 from tests.support.identities import admin, auth
 
@@ -147,3 +149,12 @@ async def test_a_boolean_is_not_a_coordinate(grid_app: httpx.AsyncClient) -> Non
     answer = await grid_app.post("/v1/facilities", json=body, headers=auth(admin()))
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"][0]["pointer"] == "/lon"
+
+
+def test_the_fuzzing_gate_knows_every_cross_field_rule() -> None:
+    """A validator's code missing from the gate's list would read as valid data refused."""
+    root = Path(__file__).resolve().parents[2]
+    raised = set()
+    for path in (root / "services").rglob("*.py"):
+        raised |= set(re.findall(r'invalid\(\s*"([a-z_]+)"', path.read_text(encoding="utf-8")))
+    assert {code.upper() for code in raised} == CROSS_FIELD_RULES

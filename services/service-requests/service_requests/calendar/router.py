@@ -4,26 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Response
+from fastapi import APIRouter, Path, Response
 
 from service_requests.calendar import service
 from service_requests.calendar.schemas import CalendarOverview, CalendarYearBody, CalendarYearLoaded, CalendarYearRead
 from shared.auth import CurrentIdentity, Role, allow
-from shared.concurrency import if_match_version, set_etag
+from shared.concurrency import OptionalIfMatch, set_etag
 from shared.db import SessionDep, utcnow
 from shared.errors import problem_responses
 
 router = APIRouter(prefix="/v1/working-calendar", tags=["working-calendar"])
 ADMINS = (Role.platform_admin,)
 Year = Annotated[int, Path(ge=2000, le=2100, description="The calendar year")]
-
-
-async def _optional_if_match(
-    if_match: Annotated[
-        str | None, Header(description='Replace a loaded year: its `ETag`, e.g. `"v1"`; omit to load a new year')
-    ] = None,
-) -> int | None:
-    return None if if_match is None else await if_match_version(if_match)
 
 
 @router.get("", summary="Which years the working-day calendar covers", dependencies=[allow(*ADMINS)])
@@ -58,7 +50,7 @@ async def put_year(
     session: SessionDep,
     identity: CurrentIdentity,
     response: Response,
-    expected_version: Annotated[int | None, Depends(_optional_if_match)],
+    expected_version: OptionalIfMatch,
 ) -> CalendarYearLoaded:
     """A new year loads without `If-Match`; a loaded one is 409 unless `If-Match` names its version.
 

@@ -402,7 +402,7 @@ class RequestRepository:
                 .order_by(ServiceRequest.type_id)
             )
         ).all()
-        per_grade: dict[int, int] = {int(grade): int(count) for grade, count in grades}
+        per_grade: dict[int, int] = {int(grade): int(count) for grade, count in grades if grade is not None}
         rated_total = sum(per_grade.values())
         good_total = sum(count for grade, count in per_grade.items() if grade >= GOOD_FROM)
         return {
