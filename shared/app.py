@@ -20,6 +20,7 @@ from shared.errors import ConstraintProblem, install_problem_handlers, problem_r
 from shared.express import ExpressRoutes
 from shared.health import router as health_router
 from shared.idempotency import expire_keys
+from shared.nul import RefuseNul
 from shared.observability import RequestContextMiddleware, configure_logging
 from shared.routes import walk_routes
 from shared.runtime import settle_heap
@@ -107,6 +108,7 @@ def create_service_app(
     document_roles(app)
     app.add_middleware(RequestContextMiddleware, service=name)
     app.add_middleware(DrainRefusedBody)  # outermost: clients see the 413, not a reset
+    app.user_middleware.append(Middleware(RefuseNul))  # inside request context, before any route reads input
     app.user_middleware.append(Middleware(ExpressRoutes, service=app))  # innermost: inside request context
     return app
 
