@@ -24,7 +24,7 @@ from gateway.partners import keys, repository
 from gateway.partners.models import Partner
 from gateway.settings import Settings
 from shared.auth import Identity, InternalTokenCodec, Role, mint_internal_token
-from shared.errors import ServiceUnavailable, Unauthenticated
+from shared.errors import ServiceUnavailable, Unauthenticated, database_unavailable, database_unavailable_error
 from shared.i18n import Text
 
 _CACHE_LIMIT = 50_000
@@ -199,8 +199,13 @@ class Authenticator:
     ) -> tuple[float, bytes, Identity, PartnerSigningKey | None] | None:
         if self.sessionmaker is None:
             return None
-        async with self.sessionmaker() as session:
-            found = await repository.find_active_key(session, key_id)
+        try:
+            async with self.sessionmaker() as session:
+                found = await repository.find_active_key(session, key_id)
+        except Exception as exc:  # the proxied path has no app handler: an outage must still be a 503
+            if database_unavailable(exc):
+                raise database_unavailable_error() from exc
+            raise
         if found is None:
             self._api_keys.pop(key_id, None)
             return None
