@@ -58,6 +58,8 @@ from shared.errors import (
 )
 from shared.i18n import Text, negotiate_language
 from shared.idempotency import expire_keys
+from shared.nul import RefuseNul, query_items
+from shared.nul import refusal as nul_refusal
 from shared.observability import (
     RequestContextMiddleware,
     RequestMetrics,
@@ -127,7 +129,9 @@ class Gateway:
             if name in self.upstreams
             for prefix in prefixes
         }
-        self.own_routes = RequestContextMiddleware(self._own, service="gateway", max_body=settings.max_body_bytes)
+        self.own_routes = RequestContextMiddleware(
+            RefuseNul(self._own), service="gateway", max_body=settings.max_body_bytes
+        )
         self.metrics = RequestMetrics("gateway")
         self.access_log = structlog.get_logger("access")
 
@@ -244,6 +248,9 @@ class Gateway:
         max_body = self.settings.max_body_bytes
         if head.content_length is not None and head.content_length > max_body:
             raise body_too_large()
+        # The service refuses a NUL too; here it also keeps one out of an Open311 `api_key` lookup.
+        if nul_items := query_items(scope["query_string"], negotiate_language(head.language)):
+            raise nul_refusal(nul_items)
         authorization = head.authorization
         key_in_parameters = False
         anonymous = None

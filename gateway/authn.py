@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,10 +24,12 @@ from gateway.partners import keys, repository
 from gateway.partners.models import Partner
 from gateway.settings import Settings
 from shared.auth import Identity, InternalTokenCodec, Role, mint_internal_token
-from shared.errors import ServiceUnavailable, Unauthenticated
+from shared.errors import ServiceUnavailable, Unauthenticated, database_unavailable, database_unavailable_error
 from shared.i18n import Text
 
 _CACHE_LIMIT = 50_000
+# Far above any real token (ours are under 1 KiB); longer ones are refused before any parsing.
+MAX_TOKEN_LENGTH = 8192
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="binjiang"'}
 
 
@@ -72,10 +76,10 @@ class Authenticator:
         self._codec = InternalTokenCodec(settings.internal_token_secret.get_secret_value())
         self._ttl = settings.internal_token_ttl_seconds
         # Parsed once: PyJWT given a PEM string parses it again on every token (~40 us of ~190).
-        self._public_key: Any = None
+        self._public_key: jwt.PyJWK | None = None
         self._jwks: jwt.PyJWKClient | None = None
         if settings.jwt_public_key_file is not None:
-            self._public_key = load_pem_public_key(settings.jwt_public_key_file.read_bytes())
+            self._public_key = _bound_key(load_pem_public_key(settings.jwt_public_key_file.read_bytes()))
         if settings.jwks_url:
             self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=300)
         self._tokens: dict[str, tuple[float, Identity]] = {}
@@ -97,6 +101,8 @@ class Authenticator:
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise InvalidToken(Text("仅支持 Bearer 令牌", "Only Bearer tokens are accepted"), headers=_CHALLENGE)
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise InvalidToken(Text("访问令牌过长", "The token is too long"), headers=_CHALLENGE)
         if token.startswith(keys.PREFIX):
             return await self._api_key(token)
         return await self._jwt(token), None
@@ -145,7 +151,9 @@ class Authenticator:
             )
         except jwt.ExpiredSignatureError as exc:
             raise TokenExpired(headers=_CHALLENGE) from exc
-        except jwt.PyJWTError as exc:
+        # The key fixes the algorithm, so a header naming another cannot reach a key of the wrong type;
+        # TypeError/ValueError still mean "this token does not verify", never a server fault.
+        except (jwt.PyJWTError, TypeError, ValueError) as exc:
             raise InvalidToken(headers=_CHALLENGE) from exc
         try:
             identity = Identity.from_claims(claims)
@@ -157,16 +165,16 @@ class Authenticator:
         self._tokens[token] = (float(claims["exp"]) + self.settings.jwt_leeway_seconds, identity)
         return identity
 
-    async def _signing_key(self, token: str) -> Any:
+    async def _signing_key(self, token: str) -> jwt.PyJWK:
+        """The verification key, a `PyJWK` so that it, not the token's header, decides the algorithm."""
         if self._jwks is not None:
             try:
                 # PyJWKClient fetches with urllib; keep that off the event loop. Keys are cached.
-                signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
+                return await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
             except jwt.PyJWKClientConnectionError as exc:
                 raise ServiceUnavailable(Text("无法获取签名公钥", "The token issuer's keys are unreachable")) from exc
-            except jwt.PyJWTError as exc:
+            except (jwt.PyJWTError, TypeError, ValueError) as exc:  # the token's header, or no key for its kid
                 raise InvalidToken(headers=_CHALLENGE) from exc
-            return signing_key.key
         if self._public_key is None:
             raise InvalidToken(Text("网关未配置令牌公钥", "The gateway has no token key configured"))
         return self._public_key
@@ -191,8 +199,13 @@ class Authenticator:
     ) -> tuple[float, bytes, Identity, PartnerSigningKey | None] | None:
         if self.sessionmaker is None:
             return None
-        async with self.sessionmaker() as session:
-            found = await repository.find_active_key(session, key_id)
+        try:
+            async with self.sessionmaker() as session:
+                found = await repository.find_active_key(session, key_id)
+        except Exception as exc:  # the proxied path has no app handler: an outage must still be a 503
+            if database_unavailable(exc):
+                raise database_unavailable_error() from exc
+            raise
         if found is None:
             self._api_keys.pop(key_id, None)
             return None
@@ -208,6 +221,15 @@ class Authenticator:
         _bounded(self._api_keys, now, lambda value: value[0])
         self._api_keys[key_id] = entry
         return entry
+
+
+def _bound_key(public_key: Any) -> jwt.PyJWK:
+    """A configured public key with the one algorithm its type implies (P-256: ES256, RSA: RS256, ...)."""
+    if isinstance(public_key, RSAPublicKey):
+        return jwt.PyJWK(jwt.algorithms.RSAAlgorithm.to_jwk(public_key, as_dict=True))
+    if isinstance(public_key, EllipticCurvePublicKey):
+        return jwt.PyJWK(jwt.algorithms.ECAlgorithm.to_jwk(public_key, as_dict=True))
+    raise ValueError("the token public key must be an EC (ES256) or RSA (RS256) key")
 
 
 def _required_signing_key(partner: Partner) -> PartnerSigningKey | None:

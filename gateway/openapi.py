@@ -2,12 +2,15 @@
 
 Upstream documents are fetched lazily and cached. One that could not be fetched is retried at
 most every `retry_seconds`, and a cached one is dropped when its upstream's breaker recovers.
+While any upstream's document is missing the answer is 503 `OPENAPI_INCOMPLETE` with `Retry-After`:
+a client (or a fuzzer) given a partial document would take the missing routes for absent ones.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import math
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -16,7 +19,8 @@ import aiohttp
 import structlog
 
 from gateway.routing import is_public_path
-from shared.errors import describe_codes, open311_error_response, problem_responses
+from shared.errors import ServiceUnavailable, describe_codes, open311_error_response, problem_responses
+from shared.i18n import Text
 from shared.query import OPEN311_PREFIX
 
 logger = structlog.get_logger("gateway.openapi")
@@ -139,6 +143,11 @@ def merge_documents(
     return merged
 
 
+class OpenApiIncomplete(ServiceUnavailable):
+    code = "OPENAPI_INCOMPLETE"
+    title = Text("接口文档暂不完整", "The API document is not complete yet")
+
+
 class OpenApiMerger:
     """Caches each upstream's document and the merged result."""
 
@@ -165,7 +174,7 @@ class OpenApiMerger:
         self._merged = None
 
     async def document(self, session: aiohttp.ClientSession) -> dict[str, Any]:
-        """The merged document, fetching upstream documents that are missing."""
+        """The merged document, fetching upstream documents that are missing; 503 while any still is."""
         now = time.monotonic()
         due = [
             name
@@ -180,10 +189,17 @@ class OpenApiMerger:
                     if document is not None:
                         self._documents[name] = document
                         self._merged = None
-        if self._merged is None or (due and any(name not in self._documents for name in due)):
-            ordered = {name: self._documents[name] for name in self._urls if name in self._documents}
-            missing = [name for name in self._urls if name not in self._documents]
-            self._merged = merge_documents(self._own_document(), ordered, unavailable=missing)
+        missing = [name for name in self._urls if name not in self._documents]
+        if missing:  # never cached: the next request tries again
+            waited = time.monotonic() - min(self._last_attempt.get(name, 0.0) for name in missing)
+            raise OpenApiIncomplete(
+                Text("部分服务尚未就绪:" + "、".join(missing), "Not reachable yet: " + ", ".join(missing)),
+                headers={"Retry-After": str(max(1, math.ceil(self._retry_seconds - waited)))},
+                extra={"unavailable_upstreams": missing},
+            )
+        if self._merged is None:
+            ordered = {name: self._documents[name] for name in self._urls}
+            self._merged = merge_documents(self._own_document(), ordered, unavailable=[])
         return self._merged
 
     async def _fetch(self, session: aiohttp.ClientSession, name: str) -> dict[str, Any] | None:

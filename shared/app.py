@@ -27,6 +27,7 @@ from shared.errors import (
 from shared.express import ExpressRoutes
 from shared.health import router as health_router
 from shared.idempotency import expire_keys
+from shared.nul import RefuseNul
 from shared.observability import RequestContextMiddleware, configure_logging
 from shared.query import OPEN311_PREFIX, UndeclaredMethods, refuse_unknown_query
 from shared.routes import RouteInfo, needs_dependency, walk_routes
@@ -123,6 +124,7 @@ def create_service_app(
     document_roles(app)
     app.add_middleware(RequestContextMiddleware, service=name)
     app.add_middleware(DrainRefusedBody)  # outermost: clients see the 413, not a reset
+    app.user_middleware.append(Middleware(RefuseNul))  # inside request context, before any route reads input
     app.user_middleware.append(Middleware(ExpressRoutes, service=app))  # innermost: inside request context
     app.user_middleware.append(Middleware(UndeclaredMethods, service=app))
     return app

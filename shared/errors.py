@@ -151,6 +151,47 @@ class ServiceUnavailable(ProblemError):
     title = Text("服务暂不可用", "Service unavailable")
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "DATABASE_UNAVAILABLE"
+    title = Text("数据库暂不可用", "The database is unavailable")
+
+
+DATABASE_RETRY_AFTER_SECONDS = 2
+# Connection exceptions (class 08), shutdowns and "starting up" (57P0x), too many connections (53300).
+_UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` (or what it wraps) says the database cannot be reached right now, not that a query is wrong.
+
+    A raw `OSError` counts: asyncpg raises the socket's own error (refused, no such socket, reset, timeout)
+    and SQLAlchemy passes it on unwrapped; the services open no other raw sockets in a request.
+    """
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) or getattr(current, "connection_invalidated", False):
+            return True
+        sqlstate = getattr(current, "sqlstate", None)
+        if isinstance(sqlstate, str) and (sqlstate.startswith("08") or sqlstate in _UNAVAILABLE_SQLSTATES):
+            return True
+        orig = getattr(current, "orig", None)
+        pending += [orig if isinstance(orig, BaseException) else None, current.__cause__, current.__context__]
+    return False
+
+
+def database_unavailable_error() -> DatabaseUnavailable:
+    """The 503 for a database outage; clients retry after a short pause, recovery needs nobody."""
+    return DatabaseUnavailable(
+        Text("数据库暂不可用,请稍后重试", "The database cannot be reached; retry shortly"),
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
 class InternalError(ProblemError):
     status = 500
     code = "INTERNAL_ERROR"
@@ -275,12 +316,18 @@ def install_problem_handlers(app: FastAPI, constraint_problems: Mapping[str, Con
             error = Conflict(Text("与已有记录冲突", "Conflicts with an existing record"))
         elif sqlstate == "55P03":
             error = Conflict(Text("资源正被其他请求占用", "The resource is busy; please retry"))
+        elif database_unavailable(exc):
+            logger.warning("database_unavailable", sqlstate=sqlstate, error_type=type(exc).__name__)
+            error = database_unavailable_error()
         else:
             logger.error("database_error", sqlstate=sqlstate, constraint=name, error_type=type(exc).__name__)
             error = InternalError()
         return problem_response(error, language_of(request), _trace_id(request))
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
+        if database_unavailable(exc):  # an outage, not a bug: no traceback, a 503 the client may retry
+            logger.warning("database_unavailable", error_type=type(exc).__name__)
+            return problem_response(database_unavailable_error(), language_of(request), _trace_id(request))
         logger.exception("unhandled_error", error_type=type(exc).__name__)
         return problem_response(InternalError(), language_of(request), _trace_id(request))
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import text
 
-from shared.errors import ServiceUnavailable
+from shared.errors import DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailable
 from shared.i18n import Text
 from shared.observability import metrics_payload
 
@@ -31,7 +31,10 @@ async def readyz(request: Request) -> dict[str, Any]:
             async with request.app.state.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
     except Exception as exc:
-        raise ServiceUnavailable(Text("数据库不可用", "The database is not reachable")) from exc
+        raise DatabaseUnavailable(
+            Text("数据库不可用", "The database is not reachable"),
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        ) from exc
     body: dict[str, Any] = {"status": "ok", "database": "ok"}
     check = getattr(request.app.state, "readiness_warnings", None)  # async (session, today) -> [warning]
     if check is not None:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 
 from tools.devdb import ROOT, server_url, stop_embedded
 from tools.migrate import upgrade_all
@@ -69,8 +70,51 @@ def wait_ready(process: Process, timeout: float = 30.0) -> None:
     raise SystemExit(f"{process.name} did not start on {process.url}; see its log above")
 
 
-def serve(env: dict[str, str]) -> int:
-    children: list[subprocess.Popen[bytes]] = []
+# A dead process is started again after a pause that doubles from 0.5 s up to 30 s; one that stayed
+# up for 30 s starts again from 0.5 s. honcho (already a dependency) stops everything when one
+# process exits and has no restart, hence this loop (docs/operations.md).
+FIRST_BACKOFF_SECONDS = 0.5
+MAX_BACKOFF_SECONDS = 30.0
+STABLE_SECONDS = 30.0
+
+
+@dataclass
+class Child:
+    """One supervised process: its current `Popen`, when it started, and its next restart."""
+
+    process: Process
+    popen: subprocess.Popen[bytes]
+    started: float
+    backoff: float = FIRST_BACKOFF_SECONDS
+    restart_at: float | None = None
+
+
+def _spawn(process: Process, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    popen = subprocess.Popen(process.command(), env=env, cwd=ROOT, start_new_session=True)
+    print(f"started {process.name} (pid {popen.pid})", flush=True)
+    return popen
+
+
+def supervise_once(children: list[Child], env: dict[str, str], now: float) -> None:
+    """Notice children that died and restart those whose pause is over; the others keep serving."""
+    for child in children:
+        if child.restart_at is None:
+            code = child.popen.poll()
+            if code is None:
+                continue
+            if now - child.started >= STABLE_SECONDS:
+                child.backoff = FIRST_BACKOFF_SECONDS
+            child.restart_at = now + child.backoff
+            print(f"{child.process.name} exited ({code}); restarting in {child.backoff:.1f} s", flush=True)
+            child.backoff = min(child.backoff * 2, MAX_BACKOFF_SECONDS)
+        elif now >= child.restart_at:
+            child.popen = _spawn(child.process, env)
+            child.started, child.restart_at = now, None
+
+
+def serve(env: dict[str, str], processes: tuple[Process, ...] = (*SERVICES, GATEWAY)) -> int:
+    """Start `processes`, restart any that dies, and stop them all on SIGINT or SIGTERM."""
+    children: list[Child] = []
     stopping = False
 
     def stop(*_: object) -> None:
@@ -80,26 +124,27 @@ def serve(env: dict[str, str]) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        for process in (*SERVICES, GATEWAY):
-            children.append(subprocess.Popen(process.command(), env=env, cwd=ROOT, start_new_session=True))
+        for process in processes:
+            children.append(Child(process, _spawn(process, env), time.monotonic()))
             wait_ready(process)
         print(f"\nGateway:  {GATEWAY.url}\nDocs:     {GATEWAY.url}/docs  (ReDoc: {GATEWAY.url}/redoc)")
         print("Token:    .venv/bin/python -m gateway.cli token --role platform_admin")
         print("Ctrl-C stops every process and the embedded database.\n", flush=True)
-        while not stopping and all(child.poll() is None for child in children):
+        while not stopping:
+            supervise_once(children, env, time.monotonic())
             time.sleep(0.3)
-        return 0 if stopping else 1
+        return 0
     finally:
         for child in children:
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
+            if child.popen.poll() is None:
+                os.killpg(child.popen.pid, signal.SIGTERM)
         deadline = time.monotonic() + 10
         for child in children:
             try:
-                child.wait(max(0.1, deadline - time.monotonic()))
+                child.popen.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
+                os.killpg(child.popen.pid, signal.SIGKILL)
+                child.popen.wait()
         stop_embedded()
         print("stopped.")
 
@@ -107,9 +152,13 @@ def serve(env: dict[str, str]) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seed-only", action="store_true", help="migrate and load demo data, then exit")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="serve only these processes, without set-up")
     args = parser.parse_args()
     database_url = server_url()
     try:
+        if args.only:
+            chosen = tuple(process for process in (*SERVICES, GATEWAY) if process.name in args.only)
+            return serve(platform_environment(database_url), chosen)
         upgrade_all(database_url)
         seed_all(database_url)
         if args.seed_only:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 
 PREFIX = "bjp_"
+_HEX = re.compile(r"[0-9a-f]{16}")  # a key id is looked up in the database: nothing else reaches it
 
 
 def generate() -> tuple[str, str]:
@@ -19,7 +21,7 @@ def parse(token: str) -> tuple[str, str] | None:
     if not token.startswith(PREFIX):
         return None
     key_id, separator, secret = token[len(PREFIX) :].partition("_")
-    if not separator or len(key_id) != 16 or len(secret) < 20:
+    if not separator or len(key_id) != 16 or len(secret) < 20 or not _HEX.fullmatch(key_id):
         return None
     return key_id, secret
 

@@ -60,3 +60,32 @@ async def test_a_two_day_campaign(grid: httpx.AsyncClient, registry: RegistryDat
     assert [(d["expected"], d["reported"]) for d in summary["days"]] == [(3, 2), (3, 2)]
     assert summary["completion"] == 0.6667
     assert await check_in(north_worker, north, b, today) == 409  # the campaign is over
+
+
+async def test_a_campaign_end_beyond_the_bound_is_a_422_at_once(
+    grid: httpx.AsyncClient, registry: RegistryData
+) -> None:
+    """One registry call per day followed `ends_on`: a far-future day kept the registry busy for minutes."""
+    community = await registry.community("XG")
+    officer = staff_headers(community)
+    today = business_today()
+    started = await grid.post(
+        "/v1/grids/campaigns",
+        json={
+            "community_id": str(community),
+            "name": "长期排查",
+            "starts_on": (today - dt.timedelta(days=400)).isoformat(),
+        },
+        headers=officer,
+    )
+    assert started.status_code == 201, started.text
+    base = f"/v1/grids/campaigns/{started.json()['id']}"
+    for ends_on in ("2030-12-14", today.isoformat()):  # in the future; past 366 days
+        refused = await grid.post(f"{base}/end", json={"ends_on": ends_on}, headers=officer)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "CAMPAIGN_TOO_LONG"
+        assert [item["pointer"] for item in refused.json()["errors"]] == ["/ends_on"]
+    within = (today - dt.timedelta(days=400 - 365)).isoformat()
+    ended = await grid.post(f"{base}/end", json={"ends_on": within}, headers=officer)
+    assert ended.status_code == 200, ended.text
+    assert len(ended.json()["summary"]["days"]) == 366

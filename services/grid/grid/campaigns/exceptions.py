@@ -24,3 +24,8 @@ class CheckInExists(Conflict):
 class CheckInDayInvalid(ValidationFailed):
     code = "CHECK_IN_DAY_INVALID"
     title = Text("报到日期不在行动期间或晚于今天", "The day is outside the campaign or in the future")
+
+
+class CampaignTooLong(ValidationFailed):
+    code = "CAMPAIGN_TOO_LONG"
+    title = Text("排查行动期间过长", "The campaign is too long")

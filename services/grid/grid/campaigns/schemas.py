@@ -19,8 +19,15 @@ class CampaignCreate(BaseModel):
     starts_on: IsoDate
 
 
+# The summary asks the registry for each day's buildings: the days are bounded, and none is in the future.
+MAX_CAMPAIGN_DAYS = 366
+
+
 class CampaignEnd(BaseModel):
-    ends_on: IsoDate = Field(description="Last day of the campaign (inclusive)")
+    ends_on: IsoDate = Field(
+        description=f"Last day of the campaign (inclusive): not after today, at most {MAX_CAMPAIGN_DAYS} days "
+        "after `starts_on` counting both (422 `CAMPAIGN_TOO_LONG`)"
+    )
 
 
 class CampaignRead(BaseModel):

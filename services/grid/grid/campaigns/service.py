@@ -10,10 +10,17 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.access import business_today, require_grid, require_staff
-from grid.campaigns.exceptions import CampaignEnded, CampaignNotFound, CheckInDayInvalid
+from grid.campaigns.exceptions import CampaignEnded, CampaignNotFound, CampaignTooLong, CheckInDayInvalid
 from grid.campaigns.models import Campaign, CampaignCheckIn
 from grid.campaigns.repository import CampaignRepository
-from grid.campaigns.schemas import CampaignCreate, CampaignDay, CampaignEnd, CheckInCreate, MissingBuilding
+from grid.campaigns.schemas import (
+    MAX_CAMPAIGN_DAYS,
+    CampaignCreate,
+    CampaignDay,
+    CampaignEnd,
+    CheckInCreate,
+    MissingBuilding,
+)
 from grid.grids.exceptions import GridNotFound
 from grid.grids.repository import AssignmentRepository, GridRepository
 from grid.inspections.exceptions import BuildingNotInGrid
@@ -126,6 +133,11 @@ async def end_campaign(
         raise CampaignEnded()
     if body.ends_on < campaign.starts_on:
         raise CheckInDayInvalid(errors=[{"detail": "ends before it starts", "pointer": "/ends_on"}])
+    if body.ends_on > business_today():
+        raise CampaignTooLong(errors=[{"detail": "must not be after today", "pointer": "/ends_on"}])
+    if (body.ends_on - campaign.starts_on).days + 1 > MAX_CAMPAIGN_DAYS:
+        detail = f"at most {MAX_CAMPAIGN_DAYS} days after starts_on"
+        raise CampaignTooLong(errors=[{"detail": detail, "pointer": "/ends_on"}])
     totals = {
         day: (count, people, issues)
         for day, count, people, issues in await CampaignRepository(session).daily_totals(campaign.id)
