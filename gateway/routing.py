@@ -1,4 +1,4 @@
-"""The public route table: which upstream owns which path prefix (DESIGN.md, "Public routes")."""
+"""The public route table: which upstream owns which path prefix (docs/gateway.md, "Routes")."""
 
 from __future__ import annotations
 
