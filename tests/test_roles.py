@@ -102,7 +102,9 @@ def test_the_routes_declare_exactly_the_reviewed_roles() -> None:
     missing = sorted(f"{' '.join(key)}" for key in declared.keys() - table.keys())
     stale = sorted(f"{' '.join(key)}" for key in table.keys() - declared.keys())
     assert (missing, stale) == ([], []), "add new routes to tests/route_roles.txt, remove gone ones"
-    differ = {" ".join(key): (sorted(declared[key]), sorted(table[key])) for key in table if declared[key] != table[key]}
+    differ = {
+        " ".join(key): (sorted(declared[key]), sorted(table[key])) for key in table if declared[key] != table[key]
+    }
     assert differ == {}, "route roles (declared, reviewed) differ: change tests/route_roles.txt in the same commit"
 
 
@@ -125,12 +127,16 @@ def _admitted(response: httpx.Response) -> bool:
     return True
 
 
-SERVICE_ROWS = [pytest.param(row, id=f"{row.service} {row.method} {row.path}") for row in ROWS if row.service != "gateway"]
+SERVICE_ROWS = [
+    pytest.param(row, id=f"{row.service} {row.method} {row.path}") for row in ROWS if row.service != "gateway"
+]
 GATEWAY_ROWS = [pytest.param(row, id=f"{row.method} {row.path}") for row in ROWS if row.service == "gateway"]
 
 
 @pytest.mark.parametrize("row", SERVICE_ROWS)
-async def test_each_role_is_refused_or_admitted_as_the_table_says(row: Row, clients: dict[str, httpx.AsyncClient]) -> None:
+async def test_each_role_is_refused_or_admitted_as_the_table_says(
+    row: Row, clients: dict[str, httpx.AsyncClient]
+) -> None:
     client = clients[row.service]
     path = _concrete_path(row.path)
     anonymous = await client.request(row.method, path, json={}, headers=ENGLISH)
