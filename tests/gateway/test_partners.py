@@ -88,7 +88,7 @@ async def test_two_active_keys_at_most_even_when_requested_at_once(
     assert statuses == [201, 201, 409, 409, 409, 409]
     assert {answer.json()["code"] for answer in answers if answer.status_code == 409} == {"TOO_MANY_ACTIVE_KEYS"}
     stored = await rows(
-        database_url, "SELECT key_id, slot FROM gateway.api_key WHERE partner_id = $1", uuid.UUID(partner["id"])
+        database_url, "SELECT key_id, slot FROM gateway.api_key WHERE partner_id = $1", uuid.UUID(str(partner["id"]))
     )
     issued = {answer.json()["key_id"] for answer in answers if answer.status_code == 201}
     assert {row["key_id"] for row in stored} == issued and sorted(row["slot"] for row in stored) == [1, 2]
