@@ -20,7 +20,7 @@ from gateway.app import create_app
 from gateway.breaker import CircuitBreaker
 from gateway.devkeys import DevKeys
 from gateway.openapi import merge_documents
-from gateway.routing import AUTHENTICATED_OWN_PREFIXES, UPSTREAM_PREFIXES, upstream_for
+from gateway.routing import AUTHENTICATED_OWN_PREFIXES, PUBLIC_OWN_PATHS, UPSTREAM_PREFIXES, upstream_for
 from gateway.settings import Settings
 from gateway.tokens import mint_user_token
 from shared.auth import Role
@@ -39,6 +39,23 @@ def test_the_route_table_is_exactly_the_documented_one() -> None:
     for prefix, owner in routed:
         assert upstream_for(prefix + "/x") == owner, prefix
     assert upstream_for("/v1/communities") == "registry"
+
+
+# The gateway's page in this repository is the documented route table (nothing outside it is read).
+GATEWAY_DOCS = Path(__file__).resolve().parents[2] / "docs" / "gateway.md"
+
+
+def test_every_public_prefix_of_the_docs_routes_to_its_owner() -> None:
+    table = re.findall(r"^\| (`/[^|]+) \| ([a-z -]+) \|$", GATEWAY_DOCS.read_text(), flags=re.M)
+    documented = {prefix: owner for prefixes, owner in table for prefix in re.findall(r"`([^`]+)`", prefixes)}
+    routed = {prefix: owner for owner, prefixes in UPSTREAM_PREFIXES.items() for prefix in prefixes}
+    own = {prefix for prefix, owner in documented.items() if owner == "the gateway"}
+    assert {prefix: owner for prefix, owner in documented.items() if owner != "the gateway"} == routed
+    assert own == set(AUTHENTICATED_OWN_PREFIXES) | PUBLIC_OWN_PATHS
+    for prefix, owner in routed.items():
+        assert upstream_for(prefix + "/x") == owner, prefix
+    for prefix in own:
+        assert upstream_for(prefix + "/x") is None, prefix
     assert upstream_for("/v1/communities-extra") is None
     assert upstream_for("/internal/events") is None
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.gateway.conftest import InProcessGateway
 from tests.support.identities import admin
 
@@ -31,19 +29,22 @@ async def test_a_nul_in_a_query_of_the_gateway_s_own_route(gateway: InProcessGat
     _assert_names(response.text, response.status_code, response.json(), [{"parameter": "cursor"}])
 
 
-@pytest.mark.parametrize(
-    "path",
-    ["/v1/enterprises?q=%00abc", f"/open311/v2/requests.json?api_key=bjp_0123456789abcde%00_{MARKER}{MARKER}"],
-)
-async def test_a_nul_in_a_proxied_query_is_refused_before_the_upstream(gateway: InProcessGateway, path: str) -> None:
+async def test_a_nul_in_a_proxied_query_is_refused_before_the_upstream(gateway: InProcessGateway) -> None:
     """The upstreams of this gateway are closed ports: a 422 shows the gateway answered itself."""
-    response = await gateway.client.get(path, headers=gateway.auth(admin()))
-    named = [{"parameter": "q"}] if "q=" in path else [{"parameter": "api_key"}]
-    _assert_names(response.text, response.status_code, response.json(), named)
+    response = await gateway.client.get("/v1/enterprises?q=%00abc", headers=gateway.auth(admin()))
+    _assert_names(response.text, response.status_code, response.json(), [{"parameter": "q"}])
+
+
+async def test_an_open311_key_holding_a_nul_is_an_invalid_key_in_open311_form(gateway: InProcessGateway) -> None:
+    """Under /open311 the NUL is refused before any key lookup, as the GeoReport error array."""
+    response = await gateway.client.get(f"/open311/v2/requests.json?api_key=bjp_0123456789abcde%00_{MARKER}{MARKER}")
+    assert response.status_code == 422, response.text
+    assert [item["code"] for item in response.json()] == [422]
+    assert MARKER not in response.text
 
 
 async def test_an_open311_form_key_holding_a_nul_is_an_invalid_key(gateway: InProcessGateway) -> None:
     form = {"api_key": f"bjp_0123456789abcde\x00_{MARKER}{MARKER}", "service_code": "x"}
     response = await gateway.client.post("/open311/v2/requests.json", data=form)
-    assert response.status_code == 401, response.text
-    assert response.json()["code"] == "INVALID_API_KEY"
+    assert response.status_code == 403, response.text  # GeoReport v2 has no 401
+    assert [item["code"] for item in response.json()] == [403]

@@ -8,6 +8,7 @@ import uuid
 from shared.auth import Role
 from tests.gateway.conftest import InProcessGateway
 from tests.support.identities import admin, minimal_identity
+from tests.support.rows import rows
 
 BANK = {"kind": "bank", "name": "杭州银行滨江支行", "contact": "ops@bank.example"}
 
@@ -75,7 +76,9 @@ async def test_partner_list_pages_with_a_cursor(gateway: InProcessGateway) -> No
     assert bad.status_code == 400
 
 
-async def test_two_active_keys_at_most_even_when_requested_at_once(gateway: InProcessGateway) -> None:
+async def test_two_active_keys_at_most_even_when_requested_at_once(
+    gateway: InProcessGateway, database_url: str
+) -> None:
     partner = await _partner(gateway)
     headers = gateway.auth(admin())
     answers = await asyncio.gather(
@@ -84,6 +87,11 @@ async def test_two_active_keys_at_most_even_when_requested_at_once(gateway: InPr
     statuses = sorted(answer.status_code for answer in answers)
     assert statuses == [201, 201, 409, 409, 409, 409]
     assert {answer.json()["code"] for answer in answers if answer.status_code == 409} == {"TOO_MANY_ACTIVE_KEYS"}
+    stored = await rows(
+        database_url, "SELECT key_id, slot FROM gateway.api_key WHERE partner_id = $1", uuid.UUID(str(partner["id"]))
+    )
+    issued = {answer.json()["key_id"] for answer in answers if answer.status_code == 201}
+    assert {row["key_id"] for row in stored} == issued and sorted(row["slot"] for row in stored) == [1, 2]
 
     # Rotation: revoke one, then a new one may be issued.
     old = next(answer.json()["key_id"] for answer in answers if answer.status_code == 201)

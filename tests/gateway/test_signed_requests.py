@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from gateway.devkeys import DevKeys
 from gateway.settings import Settings
 from gateway.tokens import mint_user_token
 from tests.support.identities import TEST_SECRET, admin
+from tests.support.rows import rows
 
 PATH = "/v1/service-requests/8a3c2a4e-5d0b-4a8e-9d8e-0d7f3d1c2b11/transitions"
 BODY = b'{"action":"accept"}'
@@ -212,7 +214,7 @@ async def test_partners_not_required_to_sign_and_removed_keys_need_no_signature(
     assert plain.status_code == 200, plain.text
 
 
-async def test_concurrent_replays_of_one_signed_request_are_accepted_once(setup: Setup) -> None:
+async def test_concurrent_replays_of_one_signed_request_are_accepted_once(setup: Setup, database_url: str) -> None:
     bank = await setup.partner("hzbank")
     request = setup.signed(bank)
     raw = (request.method, str(request.url), dict(request.headers), BODY)
@@ -224,6 +226,10 @@ async def test_concurrent_replays_of_one_signed_request_are_accepted_once(setup:
     answers = await asyncio.gather(*(replay() for _ in range(10)))
 
     assert sorted(answers) == [200] + [401] * 9
+    nonce = re.search(r'nonce="([^"]+)"', raw[2]["signature-input"])
+    assert nonce is not None
+    stored = await rows(database_url, "SELECT key_id FROM gateway.request_nonce WHERE nonce = $1", nonce.group(1))
+    assert len(stored) == 1
 
 
 async def test_signing_keys_are_validated(setup: Setup) -> None:

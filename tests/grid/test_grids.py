@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import uuid
 
 import httpx
 
@@ -11,6 +12,7 @@ from tests.grid.conftest import staff_headers, worker_identity
 from tests.grid.helpers import admin_headers, assign, make_grid, make_worker
 from tests.grid.registry_data import RegistryData
 from tests.support.identities import auth
+from tests.support.rows import rows
 
 
 async def test_codes_follow_the_community_and_are_never_reused(grid: httpx.AsyncClient, registry: RegistryData) -> None:
@@ -67,7 +69,9 @@ async def test_assignments_of_floor_ranges_never_overlap(grid: httpx.AsyncClient
     assert later.status_code == 201, later.text  # the floors are free again from the end date
 
 
-async def test_two_concurrent_overlapping_assignments_one_wins(grid: httpx.AsyncClient, registry: RegistryData) -> None:
+async def test_two_concurrent_overlapping_assignments_one_wins(
+    grid: httpx.AsyncClient, registry: RegistryData, database_url: str
+) -> None:
     community = await registry.community("XG")
     tower = await registry.building(community)
     grids = [await make_grid(grid, community, f"网格 {n}") for n in range(2)]
@@ -78,6 +82,8 @@ async def test_two_concurrent_overlapping_assignments_one_wins(grid: httpx.Async
         )
         assert sorted(r.status_code for r in results) == [201, 409]
         winner = next(r for r in results if r.status_code == 201).json()
+        stored = await rows(database_url, "SELECT id FROM grid.grid_assignment WHERE building_id = $1", tower)
+        assert [str(row["id"]) for row in stored] == [winner["id"]]
         await grid.post(
             f"/v1/grids/{winner['grid_id']}/assignments/{winner['id']}/end",
             json={"ended_on": "2024-01-02"},
@@ -163,7 +169,7 @@ async def test_grid_workers_see_only_their_grids_and_no_phone_numbers(
 
 
 async def test_concurrent_renames_with_the_same_version_one_wins(
-    grid: httpx.AsyncClient, registry: RegistryData
+    grid: httpx.AsyncClient, registry: RegistryData, database_url: str
 ) -> None:
     community = await registry.community("XG")
     target = await make_grid(grid, community)
@@ -174,6 +180,9 @@ async def test_concurrent_renames_with_the_same_version_one_wins(
     )
     assert sorted(r.status_code for r in results) == [200, 412, 412, 412]
     assert (await grid.get(path, headers=admin_headers())).headers["ETag"] == '"v2"'
+    winner = next(r for r in results if r.status_code == 200).json()
+    stored = await rows(database_url, "SELECT name, version FROM grid.grid WHERE id = $1", uuid.UUID(target["id"]))
+    assert stored == [{"name": winner["name"], "version": 2}]
 
 
 async def test_a_retried_create_replays_and_does_not_burn_a_code(

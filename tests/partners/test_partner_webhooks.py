@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -54,11 +55,12 @@ async def listening() -> AsyncIterator[tuple[Partner, str]]:
         await runner.cleanup()
 
 
-async def wait_for(receiver: Partner, count: int) -> None:
-    for _ in range(200):
-        if len(receiver.events) >= count:
-            return
-        await asyncio.sleep(0.05)
+async def wait_for(receiver: Partner, count: int, seconds: float = 10.0) -> None:
+    """Poll until `count` distinct deliveries arrived; fail at the deadline."""
+    deadline = time.monotonic() + seconds
+    while len(receiver.events) < count:
+        assert time.monotonic() < deadline, f"{len(receiver.events)} of {count} webhooks after {seconds} s"
+        await asyncio.sleep(0.02)
 
 
 async def test_routing_transitions_and_comments_reach_only_the_routed_partner(
@@ -95,11 +97,18 @@ async def test_routing_transitions_and_comments_reach_only_the_routed_partner(
     )
     assert internal.status_code == 201, internal.text
 
-    await wait_for(receiver, 3)
-    await asyncio.sleep(0.5)  # a wrongly queued internal note would arrive by now
+    # A public comment after the internal note: once it arrives, a wrongly queued note (queued
+    # earlier, in the note's own transaction) would have arrived or be queued for this endpoint.
+    marker = await client.post(
+        f"/v1/service-requests/{request_id}/comments", json={"body": "标记"}, headers=auth(world.rep())
+    )
+    assert marker.status_code == 201, marker.text
+    await wait_for(receiver, 4)
     assert receiver.bad_signatures == 0, "the other partner's endpoint must never be called with our secret"
-    assert receiver.types() == ["RequestRouted", "RequestTransitioned", "RequestCommented"]
-    routed, moved, commented_event = sorted(receiver.events.values(), key=lambda event: event["timestamp"])
+    assert receiver.types() == ["RequestRouted", "RequestTransitioned", "RequestCommented", "RequestCommented"]
+    queued = await client.get(f"/v1/webhook-endpoints/{endpoint.json()['id']}/messages", headers=auth(bank))
+    assert len(queued.json()) == 4, queued.text
+    routed, moved, commented_event, _ = sorted(receiver.events.values(), key=lambda event: event["timestamp"])
     assert routed["data"]["request_id"] == request_id
     assert "description" not in routed["data"] and "answers" not in routed["data"]
     assert (moved["data"]["action"], moved["data"]["to"]) == ("accept", "accepted")
@@ -121,8 +130,17 @@ async def test_a_community_handled_request_sends_no_webhook(
     service_type = await create_type(partner_requests_app, world)
     created = await submit(partner_requests_app, world.rep(), service_type["id"])
     assert created.status_code == 201
-    await asyncio.sleep(1.0)
-    assert receiver.events == {}
+    # Then a request routed to this bank: when its webhook arrives, the earlier one would have too.
+    handler = {"kind": "bank", "partner_ids": [str(bank.partner_id)]}
+    bank_type = await create_type(partner_requests_app, world, handler=handler)
+    routed = await submit(partner_requests_app, world.rep(), bank_type["id"], share_consent=True)
+    assert routed.status_code == 201, routed.text
+    await wait_for(receiver, 1)
+    assert [event["data"]["request_id"] for event in receiver.events.values()] == [routed.json()["id"]]
+    queued = await partner_requests_app.get(
+        f"/v1/webhook-endpoints/{endpoint.json()['id']}/messages", headers=auth(bank)
+    )
+    assert len(queued.json()) == 1, queued.text
 
 
 async def test_the_enterprise_chooses_a_bank_only_with_consent(

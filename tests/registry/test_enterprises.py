@@ -12,6 +12,7 @@ from registry.seed import IOT_ID, XIAOHONG_ID, XINGGUANG_ID
 from shared.auth import Role
 from tests.registry import factories
 from tests.support.identities import admin, auth, employee, enterprise_rep, identity, staff
+from tests.support.rows import rows
 
 BODY = {"name": "杭州校验科技有限公司", "legal_representative": "张三", "industry_section": "I"}
 
@@ -34,7 +35,7 @@ def test_the_check_character_follows_gb_32100() -> None:
     assert is_valid("91110000802100433b".upper())
 
 
-async def test_a_duplicate_uscc_gets_409_even_when_racing(registry_app: httpx.AsyncClient) -> None:
+async def test_a_duplicate_uscc_gets_409_even_when_racing(registry_app: httpx.AsyncClient, database_url: str) -> None:
     code = factories.uscc()
     first = await registry_app.post("/v1/enterprises", json={**BODY, "uscc": code}, headers=auth(admin()))
     assert first.status_code == 201, first.text
@@ -47,6 +48,9 @@ async def test_a_duplicate_uscc_gets_409_even_when_racing(registry_app: httpx.As
         *(registry_app.post("/v1/enterprises", json={**BODY, "uscc": racing}, headers=auth(admin())) for _ in range(4))
     )
     assert sorted(response.status_code for response in responses) == [201, 409, 409, 409]
+    stored = await rows(database_url, "SELECT id FROM registry.enterprise WHERE uscc = $1", racing)
+    winner = next(response for response in responses if response.status_code == 201).json()
+    assert [str(row["id"]) for row in stored] == [winner["id"]]
 
 
 async def test_a_csv_with_three_bad_rows_imports_nothing_and_reports_them(registry_app: httpx.AsyncClient) -> None:

@@ -221,13 +221,21 @@ async def test_updates_need_the_current_version(registry_app: httpx.AsyncClient)
     assert stale.status_code == 412
 
 
-async def test_gcj02_input_is_stored_as_wgs84(registry_app: httpx.AsyncClient) -> None:
+# Published WGS-84 -> GCJ-02 pairs (lat, lon, lat, lon), the test vectors of googollee/eviltransform.
+GCJ02_PAIRS = {
+    "shanghai": (31.1774276, 121.5272106, 31.17530398364597, 121.531541859215),
+    "shenzhen": (22.543847, 113.912316, 22.540796131694766, 113.9171764808363),
+    "beijing": (39.911954, 116.377817, 39.91334545536069, 116.38404722455657),
+}
+
+
+@pytest.mark.parametrize("city", GCJ02_PAIRS)
+async def test_gcj02_input_is_stored_as_the_published_wgs84(registry_app: httpx.AsyncClient, city: str) -> None:
+    wgs_lat, wgs_lon, gcj_lat, gcj_lon = GCJ02_PAIRS[city]
     community = await factories.community(registry_app)
-    gcj = (30.20692, 120.21532)  # as copied from an AMap link
     building = await factories.building(
-        registry_app, community["id"], location={"lat": gcj[0], "lon": gcj[1], "datum": "gcj02"}
+        registry_app, community["id"], location={"lat": gcj_lat, "lon": gcj_lon, "datum": "gcj02"}
     )
-    stored = (building["location"]["lat"], building["location"]["lon"])
-    assert abs(stored[0] - gcj[0]) + abs(stored[1] - gcj[1]) > 0.003  # hundreds of metres apart
-    back = wgs84_to_gcj02(*stored)
-    assert abs(back[0] - gcj[0]) < 1e-6 and abs(back[1] - gcj[1]) < 1e-6
+    stored = building["location"]
+    assert abs(stored["lat"] - wgs_lat) < 1e-6 and abs(stored["lon"] - wgs_lon) < 1e-6, stored  # about 0.1 m
+    assert wgs84_to_gcj02(wgs_lat, wgs_lon) == pytest.approx((gcj_lat, gcj_lon), abs=1e-9)

@@ -43,6 +43,25 @@ def test_working_hours_stop_at_the_end_of_the_day_and_resume_after_the_holiday()
     assert deadline(shanghai(2025, 10, 9, 7, 30), 8, DeadlineUnit.working_hours) == shanghai(2025, 10, 9, 17, 0)
 
 
+def test_2026_spring_festival_national_day_and_mid_autumn_by_hand() -> None:
+    # State Council notice for 2026: 15-23 February off, Saturdays 14 and 28 February work;
+    # 25-27 September (Mid-Autumn) off; 1-7 October off, Sunday 20 September and Saturday 10 October work.
+    assert add_working_days(shanghai(2026, 2, 13, 10, 0), 1) == shanghai(2026, 2, 14, 17, 0)
+    assert add_working_days(shanghai(2026, 2, 13, 10, 0), 2) == shanghai(2026, 2, 24, 17, 0)
+    assert add_working_days(shanghai(2026, 2, 13, 10, 0), 6) == shanghai(2026, 2, 28, 17, 0)
+    assert add_working_days(shanghai(2026, 9, 18, 12, 0), 1) == shanghai(2026, 9, 20, 17, 0)
+    assert add_working_days(shanghai(2026, 9, 24, 15, 0), 1) == shanghai(2026, 9, 28, 17, 0)
+    assert add_working_days(shanghai(2026, 9, 30, 10, 0), 1) == shanghai(2026, 10, 8, 17, 0)
+    assert add_working_days(shanghai(2026, 9, 30, 10, 0), 3) == shanghai(2026, 10, 10, 17, 0)
+    assert add_working_days(shanghai(2026, 9, 30, 10, 0), 5) == shanghai(2026, 10, 13, 17, 0)
+    assert add_working_hours(shanghai(2026, 9, 30, 16, 0), 4) == shanghai(2026, 10, 8, 12, 0)
+    assert add_working_hours(shanghai(2026, 2, 14, 15, 0), 3) == shanghai(2026, 2, 24, 10, 0)
+
+
+# A submission clock fixed on the eve of the 2026 National Day: the deadlines below are counted by hand.
+SUBMITTED = shanghai(2026, 9, 30, 10, 0)
+
+
 @pytest.fixture
 async def sessionmaker(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(PlatformSettings(database_url=database_url, environment="test").async_database_url)
@@ -56,14 +75,22 @@ async def _escalate(sessionmaker: async_sessionmaker[AsyncSession], now: dt.date
 
 
 async def test_overdue_requests_escalate_at_once_and_three_times_the_deadline(
-    requests_app: httpx.AsyncClient, world: World, sessionmaker: async_sessionmaker[AsyncSession]
+    requests_app: httpx.AsyncClient,
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     service_type = await create_type(requests_app, world)
+    # The wall clock is the one input faked: the submission happens at SUBMITTED.
+    monkeypatch.setattr("service_requests.requests.router.utcnow", lambda: SUBMITTED.astimezone(dt.UTC))
     created = (await submit(requests_app, world.employee(), service_type["id"])).json()
+    monkeypatch.undo()
     submitted_at = dt.datetime.fromisoformat(created["created_at"])
+    assert submitted_at == SUBMITTED
     due = dt.datetime.fromisoformat(created["resolve_due_at"])
-    assert due == add_working_days(submitted_at, 5)
-    assert dt.datetime.fromisoformat(created["acknowledge_due_at"]) == add_working_hours(submitted_at, 4)
+    # 5 working days: 8, 9, 10 (make-up Saturday), 12 and 13 October; 4 working hours: 10:00 to 14:00.
+    assert due == shanghai(2026, 10, 13, 17, 0)
+    assert dt.datetime.fromisoformat(created["acknowledge_due_at"]) == shanghai(2026, 9, 30, 14, 0)
 
     assert await _escalate(sessionmaker, due - dt.timedelta(minutes=1)) == 0
     assert await _escalate(sessionmaker, due + dt.timedelta(minutes=1)) == 1

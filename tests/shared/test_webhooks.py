@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -169,6 +170,17 @@ async def test_down_receiver_gets_every_event_once_back(
     assert _attempts("failed") - before["failed"] == 6
 
 
+async def _leases(sessionmaker: async_sessionmaker[AsyncSession], tables: WebhookTables) -> tuple[int, int]:
+    """(pending messages under a live lease, pending messages)."""
+    message = tables.message
+    async with sessionmaker() as session:
+        leased = await session.scalar(
+            select(func.count()).where(message.c.status == "pending", message.c.lease_until > func.now())
+        )
+        pending = await session.scalar(select(func.count()).where(message.c.status == "pending"))
+    return int(leased or 0), int(pending or 0)
+
+
 def _attempts(result: str) -> float:
     return REGISTRY.get_sample_value("webhook_delivery_attempts_total", {"result": result}) or 0.0
 
@@ -187,10 +199,19 @@ async def test_killing_the_dispatcher_mid_run_loses_nothing(
             sessionmaker, webhook_tables, allow_private=True, schedule=FAST, lease=short_lease, batch=7
         )
         running = asyncio.create_task(first.run())
-        await asyncio.sleep(0.15)
-        running.cancel()  # killed mid-batch: some messages are leased but never recorded
+        deadline = time.monotonic() + 10
+        while receiver.calls == 0:  # the first delivery has arrived: the dispatcher is mid-batch
+            assert time.monotonic() < deadline, "the first dispatcher delivered nothing"
+            await asyncio.sleep(0.005)
+        running.cancel()
         await asyncio.gather(running, return_exceptions=True)
-        await asyncio.sleep(0.4)  # the dead dispatcher's leases expire
+        leased, pending = await _leases(sessionmaker, webhook_tables)
+        assert 0 < receiver.calls < 60 and pending > 0, (receiver.calls, pending)  # killed mid-run
+        assert leased > 0, "killed mid-batch: some messages are leased but never recorded"
+        while leased:  # the dead dispatcher's leases expire
+            assert time.monotonic() < deadline + 5, "leases never expired"
+            await asyncio.sleep(0.02)
+            leased, _ = await _leases(sessionmaker, webhook_tables)
         second = WebhookDispatcher(sessionmaker, webhook_tables, allow_private=True, schedule=FAST, lease=short_lease)
         await _drain(second)
     finally:
@@ -506,7 +527,10 @@ async def _idle_dispatcher(
     running = asyncio.create_task(dispatcher.run())
     try:
         owner = await _endpoint(sessionmaker, webhook_tables, url, receiver.secret)
-        await asyncio.sleep(0.3)  # the dispatcher found nothing and waits (for up to a minute)
+        deadline = time.monotonic() + 5
+        while await _listening(sessionmaker) != 1:  # it found nothing and waits (for up to a minute)
+            assert time.monotonic() < deadline, "the dispatcher never listened"
+            await asyncio.sleep(0.02)
         yield receiver, owner
     finally:
         running.cancel()
@@ -551,7 +575,9 @@ async def test_a_lost_listening_connection_is_reopened(
     monkeypatch.setattr("shared.webhooks._Listener.RETRY_SECONDS", 0.2)
     async with _idle_dispatcher(tables) as (receiver, owner):
         assert await _listening(sessionmaker, terminate=True) == 1  # the dispatcher's listening connection is gone
-        await asyncio.sleep(0.5)  # it notices (termination listener) and listens again
-        assert await _listening(sessionmaker) == 1
+        deadline = time.monotonic() + 5
+        while await _listening(sessionmaker) != 1:  # it notices (termination listener) and listens again
+            assert time.monotonic() < deadline, "the dispatcher never listened again"
+            await asyncio.sleep(0.02)
         await _enqueue(sessionmaker, webhook_tables, owner, 1)
         assert await _processed(receiver, 1) == 1
