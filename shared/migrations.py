@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from shared.settings import PlatformSettings
 
 EXTENSIONS = ("pg_trgm", "btree_gist", "cube", "earthdistance")
-# Session settings the services rely on, kept on the role in this database: a transaction-mode
-# PgBouncer refuses them as connection startup parameters (docs/deployment.md).
-ROLE_SETTINGS = {"plan_cache_mode": "force_generic_plan"}
+# Role settings an earlier version put on the role and that must go: `plan_cache_mode =
+# force_generic_plan` for every statement made the ORM's range and headcount queries 20x slower
+# on the demo data (docs/deployment.md). Reset, so a database migrated with it is cleaned too.
+ROLE_SETTINGS_TO_RESET = ("plan_cache_mode",)
 
 
 def _url() -> str:
@@ -50,8 +51,8 @@ def run_migrations(metadata: MetaData) -> None:
 
     def migrate(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('migrate:role settings'))"))
-        for name, value in ROLE_SETTINGS.items():
-            alter = f"ALTER ROLE %I IN DATABASE %I SET {name} = {value}"
+        for name in ROLE_SETTINGS_TO_RESET:
+            alter = f"ALTER ROLE %I IN DATABASE %I RESET {name}"
             connection.execute(text(f"DO $$ BEGIN EXECUTE format('{alter}', current_user, current_database()); END $$"))
         for extension in EXTENSIONS:
             connection.execute(text(f"CREATE EXTENSION IF NOT EXISTS {extension} WITH SCHEMA public"))

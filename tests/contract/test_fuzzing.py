@@ -52,7 +52,10 @@ SEMANTIC_REFUSALS = {
     422: frozenset(
         {"VALUE_ERROR", "SIGNING_KEY_INVALID", "SERVICE_TYPE_UNAVAILABLE", "WEBHOOK_URL_NOT_ALLOWED", "IMPORT_REJECTED"}
     )
-    | CROSS_FIELD_RULES,
+    | CROSS_FIELD_RULES
+    # PostgreSQL text cannot hold U+0000 (issue 15, defect 7); a JSON number's decimal places
+    # (`multipleOf: 0.01` is not exact in binary floating point)
+    | {"NUL_CHARACTER", "DECIMAL_MAX_PLACES"},
 }
 # Rules across query parameters, refused with the generic code: `to` before `from`.
 CROSS_PARAMETER_RULES = {("GET", "/v1/service-requests/stats"): frozenset({"INVALID_REQUEST"})}

@@ -61,7 +61,7 @@ def test_every_kubernetes_object_is_valid_for_the_pinned_version(manifests: list
 def test_cloudnativepg_objects_have_their_required_fields(manifests: list[dict[str, Any]]) -> None:
     cluster = by_kind(manifests, "Cluster")["platform-db"]["spec"]
     assert cluster["instances"] >= 1 and cluster["storage"]["size"]
-    assert "plan_cache_mode = force_generic_plan" in cluster["bootstrap"]["initdb"]["postInitApplicationSQL"][0]
+    assert cluster["bootstrap"]["initdb"]["database"] == "app"
     pooler = by_kind(manifests, "Pooler")["platform-db-pooler-rw"]["spec"]
     assert pooler["cluster"]["name"] == "platform-db" and pooler["type"] == "rw"
     assert pooler["pgbouncer"]["poolMode"] == "transaction"
