@@ -1,15 +1,20 @@
 """Independent verifier: `python -m elections.verify RECORD.json`.
 
-Recomputes, from the exported public record alone, the hash chain of the log, the roll
+Recomputes, from the exported public record alone, the hash chain of the log, the order of
+every re-vote (a supersession follows the ballot that replaced a ballot cast before it), the roll
 fingerprint, the counted ballots (last ballot counts) and the whole tally (with a votelib
 recount of every round), and compares them with what the record claims. The formats (hash
 chain, canonical JSON, roll fingerprint, lot) come from `verify_formats`, written again from
-docs/elections.md; only the count rules still reuse `counting.tally`. Exit 0 when
-everything agrees, 1 on any mismatch, 2 when the file cannot be read.
+docs/elections.md; only the count rules still reuse `counting.tally`.
+
+Exit codes: 0 everything agrees; 1 a mismatch (each one listed); 2 the file cannot be read or
+is not JSON, or wrong usage. `--json` prints `{"ok", "problems", "log_entries", "result_hash"}`
+for an observer's script.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -22,11 +27,40 @@ from elections.counting.tally import CrossCheckFailed, InvalidBallot, evaluate, 
 from elections.verify_formats import canonical_json, chain_problems, lot_draw, lot_seed, roll_fingerprint, sha256_hex
 
 
+def order_problems(log: Sequence[dict[str, Any]]) -> list[str]:
+    """A recomputed chain proves nothing about order: check that each `ballot_superseded` comes
+    right after the `ballot_cast` it names as `by`, and replaces a ballot cast earlier in that round.
+
+    This catches a supersession moved before its ballot, and two casts of one voter swapped.
+    """
+    problems: list[str] = []
+    cast: set[tuple[int, str]] = set()
+    replaced: set[tuple[int, str]] = set()
+    previous: dict[str, Any] | None = None
+    for entry in log:
+        payload = entry["payload"]
+        if entry["type"] == "ballot_cast":
+            cast.add((int(payload["round_no"]), payload["tracker"]))
+        elif entry["type"] == "ballot_superseded":
+            key = (int(payload["round_no"]), payload["tracker"])
+            by = previous["payload"] if previous and previous["type"] == "ballot_cast" else None
+            if by is None or by.get("tracker") != payload.get("by") or by.get("round_no") != payload["round_no"]:
+                problems.append(f"log entry {entry['seq']}: a supersession that does not follow the ballot replacing")
+            if key not in cast:
+                problems.append(f"log entry {entry['seq']}: supersedes a ballot not cast before it")
+            if key in replaced:
+                problems.append(f"log entry {entry['seq']}: supersedes a ballot already superseded")
+            replaced.add(key)
+        previous = entry
+    return problems
+
+
 def verify_record(record: dict[str, Any]) -> list[str]:
     """Every discrepancy found in the record; an empty list means it verifies."""
     problems: list[str] = []
     log: list[dict[str, Any]] = record.get("log") or []
     problems += chain_problems(log)
+    problems += order_problems(log)
     by_type: dict[str, list[dict[str, Any]]] = {}
     for entry in log:
         by_type.setdefault(entry["type"], []).append(entry["payload"])
@@ -121,24 +155,44 @@ def verify_record(record: dict[str, Any]) -> list[str]:
 
 
 def main(argv: Sequence[str]) -> int:
-    if len(argv) != 1:
-        sys.stderr.write("usage: python -m elections.verify RECORD.json\n")
-        return 2
+    """The command line; returns the exit code."""
+    parser = argparse.ArgumentParser(
+        prog="python -m elections.verify",
+        description="Recount an election from its public record (GET /v1/elections/{id}/record).",
+        epilog="Exit codes: 0 verified, 1 mismatch, 2 unreadable record or wrong usage.",
+    )
+    parser.add_argument("record", type=Path, help="the record as JSON, as the API serves it")
+    parser.add_argument("--json", action="store_true", help="print a JSON report instead of text")
     try:
-        record = json.loads(Path(argv[0]).read_bytes())
+        arguments = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse exits 0 for --help and 2 for usage errors
+        return int(exit_.code or 0)
+    try:
+        record = json.loads(arguments.record.read_bytes())
+        if not isinstance(record, dict):
+            raise ValueError("the record is not a JSON object")
     except (OSError, ValueError) as exc:
-        sys.stderr.write(f"cannot read the record: {exc}\n")
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).split("\n")[0]
+        sys.stderr.write(f"cannot read the record {arguments.record}: {reason}\n")
         return 2
     problems = verify_record(record)
-    if problems:
-        sys.stdout.write("MISMATCH\n" + "".join(f"  - {p}\n" for p in problems))
-        return 1
     log = record.get("log") or []
-    sys.stdout.write(
-        f"OK: {len(log)} log entries chained, roll fingerprint and tally recomputed (votelib agrees);"
-        f" result hash {record.get('result_hash')}\n"
-    )
-    return 0
+    if arguments.json:
+        report = {
+            "ok": not problems,
+            "problems": problems,
+            "log_entries": len(log),
+            "result_hash": record.get("result_hash"),
+        }
+        sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
+    elif problems:
+        sys.stdout.write("MISMATCH\n" + "".join(f"  - {p}\n" for p in problems))
+    else:
+        sys.stdout.write(
+            f"OK: {len(log)} log entries chained, roll fingerprint and tally recomputed (votelib agrees);"
+            f" result hash {record.get('result_hash')}\n"
+        )
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
