@@ -79,7 +79,9 @@ def _only_if_match_refused(response: schemathesis.Response) -> bool:
     except ValueError:
         return False
     errors = body.get("errors") if isinstance(body, dict) else None
-    return bool(errors) and all(isinstance(item, dict) and item.get("header") == "If-Match" for item in errors)
+    if not isinstance(errors, list) or not errors:
+        return False
+    return all(isinstance(item, dict) and item.get("header") == "If-Match" for item in errors)
 
 
 @schemathesis.check
