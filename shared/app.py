@@ -33,6 +33,7 @@ from shared.query import OPEN311_PREFIX, UndeclaredMethods, refuse_unknown_query
 from shared.routes import RouteInfo, needs_dependency, walk_routes
 from shared.runtime import settle_heap
 from shared.settings import PlatformSettings
+from shared.uow import Resource
 
 BackgroundTask = Callable[[FastAPI], Coroutine[Any, Any, None]]
 
@@ -81,8 +82,10 @@ def create_service_app(
     background_tasks: Sequence[BackgroundTask] = (),
     version: str = "0.1.0",
     idempotency_table: Table | None = None,
+    resources: Sequence[Resource] = (),
 ) -> FastAPI:
-    """Build a service app; engine, sessionmaker and clients are created once, in lifespan."""
+    """Build a service app. Its one lifespan owns every long-lived resource: the engine and
+    sessionmaker, then each of `resources` in order (closed in reverse), then the background tasks."""
     configure_logging(settings.log_level, settings.log_json)
 
     @contextlib.asynccontextmanager
@@ -95,6 +98,9 @@ def create_service_app(
         )
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        opened = contextlib.AsyncExitStack()
+        for resource in resources:
+            await opened.enter_async_context(resource(app))
         every = [*background_tasks, *([expire_keys(idempotency_table)] if idempotency_table is not None else [])]
         tasks = [asyncio.create_task(task(app), name=task.__name__) for task in every]
         settle_heap()
@@ -104,6 +110,7 @@ def create_service_app(
             for running in tasks:
                 running.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await opened.aclose()
             await engine.dispose()
 
     app = FastAPI(
