@@ -27,6 +27,7 @@ from shared.auth import Identity
 from shared.errors import Conflict, InvalidRequest, ValidationFailed
 from shared.i18n import Text
 from shared.jsonutil import canonical, dumps
+from shared.uow import UnitOfWork
 
 HEADER = "idempotency-key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -47,8 +48,9 @@ class IdempotencyInFlight(Conflict):
 class Idempotency:
     """Per-request helper: `begin()` may return a replay; `complete()` stores and returns the response."""
 
-    def __init__(self, session: AsyncSession, table: Table, request: Request, identity: Identity) -> None:
-        self._session = session
+    def __init__(self, work: UnitOfWork | AsyncSession, table: Table, request: Request, identity: Identity) -> None:
+        # a UnitOfWork in the shape (shared/uow.py); a bare session while a service still moves to it
+        self._session = work.session if isinstance(work, UnitOfWork) else work
         self._table = table
         self._request = request
         self._consumer = identity.subject
