@@ -1,0 +1,1 @@
+"""The identity service: sign-in, tokens and role grants."""
