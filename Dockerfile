@@ -10,7 +10,7 @@ COPY services ./services
 COPY migrations ./migrations
 COPY tools ./tools
 COPY alembic.ini .
-ENV PYTHONPATH=/app:/app/services/registry:/app/services/service-requests:/app/services/elections:/app/services/grid
+ENV PYTHONPATH=/app:/app/services/registry:/app/services/service-requests:/app/services/elections:/app/services/grid:/app/services/identity
 RUN useradd --system --uid 10001 platform
 USER platform
 EXPOSE 8000

@@ -37,7 +37,9 @@ from gateway.partners.router import router as partners_router
 from gateway.proxy import RequestHead, Upstream, forward, strip_identity
 from gateway.ratelimit import RateLimiter
 from gateway.routing import (
+    ANONYMOUS_PATHS,
     AUTHENTICATED_OWN_PREFIXES,
+    OWN_PATHS,
     PUBLIC_OWN_PATHS,
     UPSTREAM_PREFIXES,
     two_segments,
@@ -45,7 +47,7 @@ from gateway.routing import (
 )
 from gateway.settings import Settings
 from shared.app import NO_OPENTELEMETRY, document_roles
-from shared.auth import InternalTokenVerifier
+from shared.auth import Identity, InternalTokenVerifier
 from shared.db import create_engine, create_sessionmaker
 from shared.draining import DrainRefusedBody
 from shared.errors import (
@@ -164,7 +166,7 @@ class Gateway:
             path: str = scope["path"]
             prefix = two_segments(path)
             upstream = self.proxied.get(prefix)
-            if upstream is not None and not unsafe_path(path):
+            if upstream is not None and path not in OWN_PATHS and not unsafe_path(path):
                 await self._proxy(scope, receive, send, upstream, prefix)
             else:
                 await self.own_routes(scope, receive, send)
@@ -190,7 +192,7 @@ class Gateway:
         if path in PUBLIC_OWN_PATHS or path.startswith("/docs/static/"):
             await self.own(scope, receive, send)
             return
-        if unsafe_path(path) or two_segments(path) not in AUTHENTICATED_OWN_PREFIXES:
+        if unsafe_path(path) or (two_segments(path) not in AUTHENTICATED_OWN_PREFIXES and path not in OWN_PATHS):
             raise PathNotFound()  # includes /internal/*: never reachable from outside
         headers = strip_identity(scope["headers"])
         authorization = _header(scope, b"authorization")
@@ -254,7 +256,10 @@ class Gateway:
         authorization = head.authorization
         key_in_parameters = False
         anonymous = None
-        if authorization is None and scope["path"].startswith(open311.PREFIX):
+        if scope["path"] in ANONYMOUS_PATHS:  # signing in: the body holds the credential
+            client = scope.get("client")
+            anonymous = Identity(subject=f"anonymous:{client[0] if client else 'unknown'}", roles=frozenset())
+        elif authorization is None and scope["path"].startswith(open311.PREFIX):
             authorization, receive = await open311.take_api_key(scope, receive, max_body)
             key_in_parameters = authorization is not None
             head = RequestHead(scope["headers"])  # a form body without `api_key` has a new length
@@ -350,11 +355,17 @@ class Gateway:
         )
         self.limiter = RateLimiter(settings)
         self.nonces = SqlNonceStore(self.engine, request_nonce)
+        if self.authenticator.key_set is not None:
+            self.authenticator.key_set.http = self.http
+        deny_list = self.authenticator.deny_list
         # the own app's state holds the settings and the engine, as a service's does
         self._housekeeping = [
             asyncio.create_task(self._purge_nonces(), name="gateway-nonce-purge"),
             asyncio.create_task(expire_keys(platform_tables.idempotency_key)(self.own), name="gateway-key-expiry"),
         ]
+        if deny_list is not None:
+            deny_list.http = self.http
+            self._housekeeping.append(asyncio.create_task(deny_list.run(), name="gateway-deny-list"))
         settle_heap()
 
     async def shutdown(self) -> None:

@@ -1,12 +1,14 @@
 """Who is calling: user JWTs (ES256/RS256) and partner API keys, both cached so the hot path is cheap.
 
 Verified JWTs are remembered until they expire. API keys are remembered for
-`api_key_cache_seconds`; a key revoked through this process is refused at once.
+`api_key_cache_seconds`; a key revoked through this process is refused at once. User tokens are
+checked with the identity service's key set (`gateway/keyset.py`: fetched asynchronously, cached,
+refetched on an unknown `kid`) or, for a token without a `kid` (the development CLI's), with the
+configured key file; a subject on the identity service's deny list is refused even when cached.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import time
 import uuid
@@ -19,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway.keyset import DenyList, KeySet, KeySetUnavailable
 from gateway.message_signatures import PartnerSigningKey
 from gateway.partners import keys, repository
 from gateway.partners.models import Partner
@@ -31,6 +34,7 @@ _CACHE_LIMIT = 50_000
 # Far above any real token (ours are under 1 KiB); longer ones are refused before any parsing.
 MAX_TOKEN_LENGTH = 8192
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="binjiang"'}
+KEYS_UNREACHABLE = Text("无法获取签名公钥", "The token issuer's keys are unreachable")
 
 
 class MissingCredentials(Unauthenticated):
@@ -45,6 +49,11 @@ class InvalidToken(Unauthenticated):
 class TokenExpired(Unauthenticated):
     code = "TOKEN_EXPIRED"
     title = Text("访问令牌已过期", "The access token has expired")
+
+
+class AccountDisabled(Unauthenticated):
+    code = "ACCOUNT_DISABLED"
+    title = Text("账号已停用", "The account is disabled")
 
 
 class InvalidApiKey(Unauthenticated):
@@ -77,11 +86,18 @@ class Authenticator:
         self._ttl = settings.internal_token_ttl_seconds
         # Parsed once: PyJWT given a PEM string parses it again on every token (~40 us of ~190).
         self._public_key: jwt.PyJWK | None = None
-        self._jwks: jwt.PyJWKClient | None = None
+        self.key_set: KeySet | None = None
         if settings.jwt_public_key_file is not None:
             self._public_key = _bound_key(load_pem_public_key(settings.jwt_public_key_file.read_bytes()))
         if settings.jwks_url:
-            self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=300)
+            self.key_set = KeySet(
+                settings.jwks_url, max_age=settings.jwks_cache_seconds, min_refresh=settings.jwks_min_refresh_seconds
+            )
+        self.deny_list: DenyList | None = None
+        if settings.deny_list_url:
+            self.deny_list = DenyList(
+                settings.deny_list_url, settings.internal_token_secret.get_secret_value(), settings.deny_list_seconds
+            )
         self._tokens: dict[str, tuple[float, Identity]] = {}
         # key id -> (cached until, sha256 of the secret, identity, signing key when the partner must sign)
         self._api_keys: dict[str, tuple[float, bytes, Identity, PartnerSigningKey | None]] = {}
@@ -136,6 +152,7 @@ class Authenticator:
         cached = self._tokens.get(token)
         if cached is not None:
             if cached[0] > now:
+                self._refuse_denied(cached[1])
                 return cached[1]
             del self._tokens[token]
         key = await self._signing_key(token)
@@ -161,20 +178,32 @@ class Authenticator:
             raise InvalidToken(Text("令牌声明不完整", "The token's claims are incomplete"), headers=_CHALLENGE) from exc
         if not identity.roles or Role.service in identity.roles:
             raise InvalidToken(Text("令牌角色无效", "The token carries no usable role"), headers=_CHALLENGE)
+        self._refuse_denied(identity)
         _bounded(self._tokens, now, lambda value: value[0])
         self._tokens[token] = (float(claims["exp"]) + self.settings.jwt_leeway_seconds, identity)
         return identity
 
+    def _refuse_denied(self, identity: Identity) -> None:
+        if self.deny_list is not None and identity.subject in self.deny_list:
+            raise AccountDisabled(headers=_CHALLENGE)
+
     async def _signing_key(self, token: str) -> jwt.PyJWK:
         """The verification key, a `PyJWK` so that it, not the token's header, decides the algorithm."""
-        if self._jwks is not None:
+        if self.key_set is not None:
             try:
-                # PyJWKClient fetches with urllib; keep that off the event loop. Keys are cached.
-                return await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
-            except jwt.PyJWKClientConnectionError as exc:
-                raise ServiceUnavailable(Text("无法获取签名公钥", "The token issuer's keys are unreachable")) from exc
-            except (jwt.PyJWTError, TypeError, ValueError) as exc:  # the token's header, or no key for its kid
+                kid = jwt.get_unverified_header(token).get("kid")
+            except (jwt.PyJWTError, TypeError, ValueError) as exc:
                 raise InvalidToken(headers=_CHALLENGE) from exc
+            if isinstance(kid, str) and kid:
+                try:
+                    key = await self.key_set.key(kid)
+                except KeySetUnavailable as exc:
+                    raise ServiceUnavailable(KEYS_UNREACHABLE) from exc
+                if key is None:
+                    raise InvalidToken(headers=_CHALLENGE)
+                return key
+            if kid is not None or self._public_key is None:
+                raise InvalidToken(headers=_CHALLENGE)
         if self._public_key is None:
             raise InvalidToken(Text("网关未配置令牌公钥", "The gateway has no token key configured"))
         return self._public_key

@@ -22,12 +22,22 @@ UPSTREAM_PREFIXES: dict[str, tuple[str, ...]] = {
         "/v1/facilities",
         "/v1/circles",
     ),
+    "identity": ("/v1/auth", "/v1/accounts", "/.well-known/jwks.json"),
 }
 # The gateway's own paths; the first set needs no credentials.
 PUBLIC_OWN_PATHS = frozenset({"/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/metrics"})
-AUTHENTICATED_OWN_PREFIXES = ("/v1/auth", "/v1/partners")
+AUTHENTICATED_OWN_PREFIXES = ("/v1/partners",)
+# The gateway's own paths inside an upstream's prefix: `GET /v1/auth/me` is what the gateway made of
+# the credentials (partner keys included, which the identity service knows nothing about).
+OWN_PATHS = frozenset({"/v1/auth/me"})
+JWKS_PATH = "/.well-known/jwks.json"
+# Identity paths forwarded without credentials (any `Authorization` sent is ignored, so an expired
+# access token cannot spoil a refresh); rate-limited per client address. The identity service's
+# `identity.public.ANONYMOUS_PUBLIC_PATHS` is the same set (tests/identity checks it).
+ANONYMOUS_PATHS = frozenset({JWKS_PATH, "/v1/auth/token", "/v1/auth/logout"})
 
-# Every public prefix has exactly two segments, so one dict lookup routes a request.
+# Every public prefix has exactly two segments (the key set's one path is matched whole by
+# `two_segments`), so one dict lookup routes a request.
 _BY_PREFIX = {prefix: name for name, prefixes in UPSTREAM_PREFIXES.items() for prefix in prefixes}
 
 
@@ -42,6 +52,8 @@ def two_segments(path: str) -> str:
 
 def upstream_for(path: str) -> str | None:
     """The upstream that owns `path`, or None."""
+    if path in OWN_PATHS:
+        return None
     return _BY_PREFIX.get(two_segments(path))
 
 
@@ -52,4 +64,4 @@ def is_public_path(upstream: str, path: str) -> bool:
 
 def unsafe_path(path: str) -> bool:
     """Dot segments would let a normaliser further down turn a public path into an internal one."""
-    return "/." in path or "\\" in path
+    return ("/." in path or "\\" in path) and path != JWKS_PATH

@@ -14,6 +14,7 @@ DEFAULT_UPSTREAMS = {
     "service-requests": "http://127.0.0.1:8102",
     "elections": "http://127.0.0.1:8103",
     "grid": "http://127.0.0.1:8104",
+    "identity": "http://127.0.0.1:8105",
 }
 DEV_ISSUER = "binjiang-platform-dev"
 AUDIENCE = "binjiang-platform"
@@ -25,7 +26,14 @@ class Settings(PlatformSettings):
     upstreams: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_UPSTREAMS))
 
     jwt_public_key_file: Path | None = None
+    # The identity service's key set (`http://<identity>/internal/jwks.json`); with the key file too,
+    # a token without a `kid` (the development CLI's) is checked with the file's key.
     jwks_url: str | None = None
+    jwks_cache_seconds: float = 300.0
+    jwks_min_refresh_seconds: float = 5.0  # at most one refetch this often for kids the set lacks
+    # `http://<identity>/internal/denied-subjects`: disabled accounts, refused within ~2 s
+    deny_list_url: str | None = None
+    deny_list_seconds: float = 2.0
     jwt_issuer: str = DEV_ISSUER
     jwt_audience: str = AUDIENCE
     jwt_algorithms: list[str] = Field(default_factory=lambda: ["ES256", "RS256"])

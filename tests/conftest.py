@@ -83,3 +83,12 @@ async def grid_app(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
 
     async for client in _client(create_app(Settings(database_url=database_url, environment="test"))):
         yield client
+
+
+@pytest.fixture(scope="session")
+async def identity_app(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    from identity.app import create_app
+    from identity.settings import Settings
+
+    async for client in _client(create_app(Settings(database_url=database_url, environment="test"))):
+        yield client

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from identity.public import PUBLIC_PATHS as IDENTITY_PUBLIC_PATHS
 from service_requests.open311.router import PUBLIC_READ_PATHS as OPEN311_PUBLIC_READS
 from shared.auth import Role, route_roles
 from shared.routes import walk_routes
@@ -26,6 +27,7 @@ from tests.support.identities import auth, minimal_identity
 
 PUBLIC_PATHS = {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 PUBLIC_PATHS |= OPEN311_PUBLIC_READS  # GeoReport v2 reads need no key (docs/service-requests.md)
+PUBLIC_PATHS |= IDENTITY_PUBLIC_PATHS  # the key set and signing in (docs/identity.md)
 TABLE = Path(__file__).with_name("route_roles.txt")
 # RoleCheck's refusal; a listed role may still meet a scope refusal (another community), worded otherwise.
 ROLE_REFUSAL = "Your role may not call this endpoint"
@@ -56,10 +58,17 @@ ROWS = _read_table()
 def _factories() -> dict[str, Callable[[], FastAPI]]:
     from elections.app import create_app as elections
     from grid.app import create_app as grid
+    from identity.app import create_app as identity
     from registry.app import create_app as registry
     from service_requests.app import create_app as service_requests
 
-    return {"registry": registry, "service-requests": service_requests, "elections": elections, "grid": grid}
+    return {
+        "registry": registry,
+        "service-requests": service_requests,
+        "elections": elections,
+        "grid": grid,
+        "identity": identity,
+    }
 
 
 def _gateway_own_app() -> FastAPI:
@@ -119,9 +128,16 @@ def clients(
     requests_app: httpx.AsyncClient,
     elections_app: httpx.AsyncClient,
     grid_app: httpx.AsyncClient,
+    identity_app: httpx.AsyncClient,
 ) -> dict[str, httpx.AsyncClient]:
-    """The four services in process with their lifespans, so admitted calls reach the database."""
-    return {"registry": registry_app, "service-requests": requests_app, "elections": elections_app, "grid": grid_app}
+    """The five services in process with their lifespans, so admitted calls reach the database."""
+    return {
+        "registry": registry_app,
+        "service-requests": requests_app,
+        "elections": elections_app,
+        "grid": grid_app,
+        "identity": identity_app,
+    }
 
 
 def _admitted(response: httpx.Response) -> bool:

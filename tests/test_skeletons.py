@@ -13,6 +13,7 @@ ABOUT = {
     "requests_app": "/v1/service-types/about",
     "elections_app": "/v1/elections/about",
     "grid_app": "/v1/grids/about",
+    "identity_app": "/v1/accounts/about",
 }
 
 

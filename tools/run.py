@@ -1,4 +1,4 @@
-"""`make run`: database, migrations, demo data, four services and the gateway; Ctrl-C stops it all."""
+"""`make run`: database, migrations, demo data, five services and the gateway; Ctrl-C stops it all."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from tools.devdb import ROOT, server_url, stop_embedded
 from tools.migrate import upgrade_all
-from tools.topology import GATEWAY, REGISTRY, REGISTRY_CONSUMERS, SERVICES, Process
+from tools.topology import GATEWAY, IDENTITY, REGISTRY, REGISTRY_CONSUMERS, SERVICES, Process
 
 SEED_MODULES = ("registry.seed", "service_requests.seed", "elections.seed", "grid.seed", "gateway.seed")
 KEYS_DIR = ROOT / ".data" / "keys"
@@ -49,6 +49,9 @@ def platform_environment(database_url: str) -> dict[str, str]:
         GATEWAY_UPSTREAMS=json.dumps({process.name: process.url for process in SERVICES}),
         **{f"{prefix}_REGISTRY_URL": REGISTRY.url for prefix in REGISTRY_CONSUMERS},
         GATEWAY_JWT_PUBLIC_KEY_FILE=os.environ.get("GATEWAY_JWT_PUBLIC_KEY_FILE", str(keys.public_key)),
+        # user tokens from the identity service's key set; the key file still checks the CLI's tokens
+        GATEWAY_JWKS_URL=os.environ.get("GATEWAY_JWKS_URL", f"{IDENTITY.url}/internal/jwks.json"),
+        GATEWAY_DENY_LIST_URL=os.environ.get("GATEWAY_DENY_LIST_URL", f"{IDENTITY.url}/internal/denied-subjects"),
         PYTHONUNBUFFERED="1",
     )
     if env["PLATFORM_ENV"] == "development":

@@ -46,8 +46,9 @@ SERVICES = (
     Process("service-requests", "service_requests.app:create_app", 8102),
     Process("elections", "elections.app:create_app", 8103),
     Process("grid", "grid.app:create_app", 8104),
+    IDENTITY := Process("identity", "identity.app:create_app", 8105),
 )
 GATEWAY = Process("gateway", "gateway.app:create_app", 8000)
 
 # Services that call the registry read its URL from `<PREFIX>_REGISTRY_URL`.
-REGISTRY_CONSUMERS = ("ELECTIONS", "GRID")
+REGISTRY_CONSUMERS = ("ELECTIONS", "GRID", "IDENTITY")

@@ -20,7 +20,7 @@ from gateway.app import create_app
 from gateway.breaker import CircuitBreaker
 from gateway.devkeys import DevKeys
 from gateway.openapi import merge_documents
-from gateway.routing import AUTHENTICATED_OWN_PREFIXES, PUBLIC_OWN_PATHS, UPSTREAM_PREFIXES, upstream_for
+from gateway.routing import AUTHENTICATED_OWN_PREFIXES, OWN_PATHS, PUBLIC_OWN_PATHS, UPSTREAM_PREFIXES, upstream_for
 from gateway.settings import Settings
 from gateway.tokens import mint_user_token
 from shared.auth import Role
@@ -51,11 +51,13 @@ def test_every_public_prefix_of_the_docs_routes_to_its_owner() -> None:
     routed = {prefix: owner for owner, prefixes in UPSTREAM_PREFIXES.items() for prefix in prefixes}
     own = {prefix for prefix, owner in documented.items() if owner == "the gateway"}
     assert {prefix: owner for prefix, owner in documented.items() if owner != "the gateway"} == routed
-    assert own == set(AUTHENTICATED_OWN_PREFIXES) | PUBLIC_OWN_PATHS
+    assert own == set(AUTHENTICATED_OWN_PREFIXES) | PUBLIC_OWN_PATHS | OWN_PATHS
     for prefix, owner in routed.items():
         assert upstream_for(prefix + "/x") == owner, prefix
-    for prefix in own:
+    for prefix in own - OWN_PATHS:
         assert upstream_for(prefix + "/x") is None, prefix
+    for path in OWN_PATHS:  # exact paths inside an upstream's prefix
+        assert upstream_for(path) is None, path
     assert upstream_for("/v1/communities-extra") is None
     assert upstream_for("/internal/events") is None
 

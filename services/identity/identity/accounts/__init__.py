@@ -1,0 +1,1 @@
+"""Accounts (people who sign in) and the role grants behind their tokens."""

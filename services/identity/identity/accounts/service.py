@@ -1,0 +1,146 @@
+"""Accounts: who they are, which roles their grants give, disabling and enabling."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from identity.accounts.exceptions import AccountNotFound
+from identity.accounts.models import Account, RoleGrant
+from identity.accounts.repository import AccountRepository
+from identity.accounts.schemas import AccountRead, DeniedSubjects, GrantRead
+from identity.accounts.states import AccountStatus
+from identity.audit.repository import AuditRepository
+from identity.caller import Caller
+from identity.sessions.repository import SessionRepository
+from identity.settings import Settings
+from shared.auth import Identity, Role
+from shared.uow import UnitOfWork
+
+
+def identity_of(account: Account, grants: Sequence[RoleGrant]) -> Identity:
+    """The token's identity: every live grant's role, with the scopes the services read."""
+    roles = {Role(grant.role) for grant in grants}
+    enterprise = next((g.enterprise_id for g in grants if g.role == "enterprise_rep"), None) or next(
+        (g.enterprise_id for g in grants if g.role == "employee"), None
+    )
+    return Identity(
+        subject=str(account.id),
+        roles=frozenset(roles),
+        name=account.display_name,
+        community_ids=frozenset(g.community_id for g in grants if g.role == "community_staff" and g.community_id),
+        grid_ids=frozenset(g.grid_id for g in grants if g.role == "grid_worker" and g.grid_id),
+        enterprise_id=enterprise,
+        election_ids=frozenset(g.election_id for g in grants if g.role == "election_observer" and g.election_id),
+    )
+
+
+async def token_identity(uow: UnitOfWork, account_id: uuid.UUID) -> Identity:
+    accounts = uow.repository(AccountRepository)
+    account = await accounts.get(account_id)
+    if account is None:
+        raise AccountNotFound()
+    return identity_of(account, await accounts.live_grants(account_id))
+
+
+async def create_account(uow: UnitOfWork, *, phone: str | None = None, display_name: str | None = None) -> Account:
+    """A new active account with no grants (sign-in flows create them)."""
+    return await uow.repository(AccountRepository).add(Account(id=uuid.uuid4(), phone=phone, display_name=display_name))
+
+
+async def add_grant(
+    uow: UnitOfWork,
+    account_id: uuid.UUID,
+    role: Role,
+    *,
+    granted_by: str,
+    source: str,
+    source_ip: str | None,
+    community_id: uuid.UUID | None = None,
+    grid_id: uuid.UUID | None = None,
+    enterprise_id: uuid.UUID | None = None,
+    election_id: uuid.UUID | None = None,
+) -> GrantRead:
+    """Record a grant and its audit record in the unit of work."""
+    grant = await uow.repository(AccountRepository).add_grant(
+        RoleGrant(
+            id=uuid.uuid4(),
+            account_id=account_id,
+            role=str(role),
+            community_id=community_id,
+            grid_id=grid_id,
+            enterprise_id=enterprise_id,
+            election_id=election_id,
+            source=source,
+            granted_by=granted_by,
+        )
+    )
+    uow.repository(AuditRepository).add(
+        granted_by,
+        "role_granted",
+        account_id=account_id,
+        source_ip=source_ip,
+        detail={"role": str(role), "source": source, "grant_id": str(grant.id)},
+    )
+    return GrantRead.model_validate(grant)
+
+
+async def _present(uow: UnitOfWork, account: Account) -> AccountRead:
+    grants = await uow.repository(AccountRepository).live_grants(account.id)
+    return AccountRead(
+        id=account.id,
+        display_name=account.display_name,
+        phone_bound=account.phone is not None,
+        status=account.status,
+        version=account.version,
+        created_at=account.created_at,
+        grants=[GrantRead.model_validate(grant) for grant in grants],
+    )
+
+
+def _account_id(identity: Identity) -> uuid.UUID:
+    try:
+        return uuid.UUID(identity.subject)
+    except ValueError as exc:  # a development token's made-up subject has no account
+        raise AccountNotFound() from exc
+
+
+async def my_account(uow: UnitOfWork, identity: Identity) -> AccountRead:
+    account = await uow.repository(AccountRepository).get(_account_id(identity))
+    if account is None:
+        raise AccountNotFound()
+    return await _present(uow, account)
+
+
+async def get_account(uow: UnitOfWork, identity: Identity, account_id: uuid.UUID) -> AccountRead:
+    account = await uow.repository(AccountRepository).get(account_id)
+    if account is None:
+        raise AccountNotFound()
+    return await _present(uow, account)
+
+
+async def set_status(
+    uow: UnitOfWork, identity: Identity, account_id: uuid.UUID, status: AccountStatus, caller: Caller
+) -> AccountRead:
+    """Disable (every session revoked, the gateway refuses live tokens within seconds) or enable."""
+    account = await uow.repository(AccountRepository).set_status(account_id, status)
+    if account is None:
+        raise AccountNotFound()
+    revoked = 0
+    if status == "disabled":
+        revoked = await uow.repository(SessionRepository).revoke_all(account_id, "account_disabled")
+    uow.repository(AuditRepository).add(
+        identity.subject,
+        "account_disabled" if status == "disabled" else "account_enabled",
+        account_id=account_id,
+        source_ip=caller.ip,
+        detail={"sessions_revoked": revoked},
+    )
+    return await _present(uow, account)
+
+
+async def denied_subjects(uow: UnitOfWork) -> DeniedSubjects:
+    settings: Settings = uow.app.state.settings
+    window = settings.access_token_seconds + settings.key_leeway_seconds
+    ids = await uow.repository(AccountRepository).disabled_since(window)
+    return DeniedSubjects(subjects=sorted(str(account_id) for account_id in ids), window_seconds=window)

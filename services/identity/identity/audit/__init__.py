@@ -1,0 +1,1 @@
+"""The audit trail: grants, revocations, logins, failed logins and key rotations."""

@@ -1,0 +1,1 @@
+"""Signing keys: ES256 key pairs kept encrypted in the identity schema, published as a JWKS."""

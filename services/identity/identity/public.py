@@ -1,0 +1,15 @@
+"""The identity routes that take no gateway identity: the key set and the ways to sign in.
+
+The gateway forwards these without credentials (gateway/routing.py `ANONYMOUS_PATHS` lists the
+same public paths; tests/identity checks the two agree). Each one's credential is in its body (a
+refresh token, an SMS code) or it publishes only public keys.
+"""
+
+from __future__ import annotations
+
+from identity.keys.router import INTERNAL_JWKS_PATH, JWKS_PATH
+
+# Reached through the gateway without `Authorization`.
+ANONYMOUS_PUBLIC_PATHS = frozenset({JWKS_PATH, "/v1/auth/token", "/v1/auth/logout"})
+# Every route without a role list (the role table test skips these).
+PUBLIC_PATHS = ANONYMOUS_PUBLIC_PATHS | {INTERNAL_JWKS_PATH}

@@ -1,0 +1,1 @@
+"""Sessions (one per signed-in device) and their rotating refresh tokens."""
