@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.contract.gate import served_document
-from tests.contract.openapi_document import operations
+from tests.contract.openapi_document import operations, plausible, resolve
 from tests.e2e.conftest import RunningPlatform
 from tests.support.identities import admin
 
@@ -51,56 +51,6 @@ BODY_VALUES = {
 }
 
 
-def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
-    return schema
-
-
-def plausible(document: dict[str, Any], schema: dict[str, Any], depth: int = 0) -> Any:
-    """A value of the schema's type (not necessarily valid: enough that a bad value next to it is
-    what the server looks at)."""
-    schema = _resolve(document, schema)
-    for key in ("anyOf", "oneOf", "allOf"):
-        if key in schema:
-            options = [option for option in schema[key] if _resolve(document, option).get("type") != "null"]
-            return plausible(document, options[0], depth) if options else None
-    if "enum" in schema:
-        return schema["enum"][0]
-    if "const" in schema:
-        return schema["const"]
-    if "default" in schema and schema["default"] is not None:
-        return schema["default"]
-    kind = schema.get("type")
-    if kind == "object" or "properties" in schema:
-        if depth > 4:
-            return {}
-        required = schema.get("required", [])
-        return {
-            name: plausible(document, sub, depth + 1)
-            for name, sub in schema.get("properties", {}).items()
-            if name in required
-        }
-    if kind == "array":
-        return []
-    if kind == "integer":
-        return max(1, int(schema.get("minimum", 1)))
-    if kind == "number":
-        return max(1, schema.get("minimum", 1))
-    if kind == "boolean":
-        return False
-    formats = {
-        "uuid": str(uuid.uuid4()),
-        "date": "2026-06-01",
-        "date-time": "2026-06-01T08:00:00+08:00",
-        "email": "a@example.com",
-        "uri": "https://example.com/hook",
-    }
-    if schema.get("format") in formats:
-        return formats[schema["format"]]
-    return "a" * max(1, int(schema.get("minLength", 1)))
-
-
 def _query_attempts(document: dict[str, Any], parameters: list[dict[str, Any]]) -> Iterator[Attempt]:
     """Each query parameter bad on its own, the required others plausible."""
     query = [parameter for parameter in parameters if parameter["in"] == "query"]
@@ -118,7 +68,7 @@ def _deep(depth: int) -> bytes:
 
 
 def _body_attempts(document: dict[str, Any], operation: dict[str, Any]) -> Iterator[Attempt]:
-    schema = _resolve(
+    schema = resolve(
         document, operation["requestBody"].get("content", {}).get("application/json", {}).get("schema", {})
     )
     properties = list(schema.get("properties", {})) or ["field"]

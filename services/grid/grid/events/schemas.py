@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from shared.iso import IsoDateTime
 
@@ -39,7 +39,7 @@ class EventCreate(BaseModel):
     title: str = Field(min_length=1, max_length=200, examples=["地下车库消防栓漏水"])
     description: str | None = Field(default=None, max_length=4000)
     building_id: uuid.UUID | None = None
-    floor: int | None = Field(default=None, ge=-10, le=300)
+    floor: StrictInt | None = Field(default=None, ge=-10, le=300)
 
 
 class Handler(BaseModel):
@@ -59,7 +59,7 @@ class EventTransition(BaseModel):
     handler: Handler | None = Field(default=None, description="For `dispatch`")
     deadline: IsoDateTime | None = Field(default=None, description="For `dispatch`")
     requested_deadline: IsoDateTime | None = Field(default=None, description="For `request_extension`")
-    approve: bool | None = Field(default=None, description="For `decide_extension`")
+    approve: StrictBool | None = Field(default=None, description="For `decide_extension`")
     evaluation: Evaluation | None = Field(default=None, description="For `close`")
 
 

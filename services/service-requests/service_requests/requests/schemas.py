@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, StrictInt, model_validator
 
 from service_requests.requests.workflow import Action, Status
 from shared.field_messages import invalid
@@ -21,7 +21,7 @@ PROVISIONAL = (
 
 class Location(BaseModel):
     building_id: uuid.UUID | None = None
-    floor: int | None = Field(default=None, ge=-10, le=300)
+    floor: StrictInt | None = Field(default=None, ge=-10, le=300)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     address: str | None = Field(default=None, max_length=500)
@@ -55,7 +55,7 @@ class RequestCreate(BaseModel):
     partner_id: uuid.UUID | None = Field(
         default=None, description="For a bank/MCN service type: which of its partners should handle the request"
     )
-    share_consent: bool = Field(
+    share_consent: StrictBool = Field(
         default=False,
         description=(
             "The requester agrees to share the request's shareable fields with the partner; required for every "
@@ -295,12 +295,12 @@ class TransitionCreate(BaseModel):
 class CommentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     body: str = Field(min_length=1, max_length=4000)
-    internal: bool = Field(default=False, description="Internal notes are visible to staff and handlers only")
+    internal: StrictBool = Field(default=False, description="Internal notes are visible to staff and handlers only")
 
 
 class RatingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"score": 5, "comment": "很及时"}]})
-    score: int = Field(ge=1, le=5, description="5 非常满意 very satisfied … 1 非常不满意 very dissatisfied")
+    score: StrictInt = Field(ge=1, le=5, description="5 非常满意 very satisfied … 1 非常不满意 very dissatisfied")
     comment: str | None = Field(default=None, max_length=2000)
 
 
