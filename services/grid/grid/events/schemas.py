@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from shared.iso import IsoDateTime
+from shared.iso import IsoDateTime, JsonInt
 
 SourceChannel = Literal["patrol", "hotline", "app", "enterprise", "other"]
 HandlerType = Literal["grid_worker", "department", "property_manager", "social_work_station"]
@@ -39,7 +39,7 @@ class EventCreate(BaseModel):
     title: str = Field(min_length=1, max_length=200, examples=["地下车库消防栓漏水"])
     description: str | None = Field(default=None, max_length=4000)
     building_id: uuid.UUID | None = None
-    floor: StrictInt | None = Field(default=None, ge=-10, le=300)
+    floor: JsonInt | None = Field(default=None, ge=-10, le=300)
 
 
 class Handler(BaseModel):
