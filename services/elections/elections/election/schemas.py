@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from elections.counting.rules import Rules
 from shared.field_messages import invalid
-from shared.iso import IsoDate, IsoDateTime, JsonInt
+from shared.iso import IsoDate, IsoDateTime, int
 
 Status = Literal[
     "draft",
@@ -48,7 +48,7 @@ class ElectionCreate(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     record_date: IsoDate = Field(description="The roll is frozen as of this date (Asia/Shanghai)")
     rules: Rules = Field(default_factory=Rules)
-    objection_window_hours: JsonInt = Field(72, ge=0, le=24 * 30, description="公示 window after publication")
+    objection_window_hours: int = Field(72, ge=0, le=24 * 30, description="公示 window after publication")
 
 
 class ElectionOut(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.iso import IsoDate, JsonInt
+from shared.iso import IsoDate, int
 
 CampaignKind = Literal["public_health", "safety", "weather", "other"]
 
@@ -48,7 +48,7 @@ class CheckInCreate(BaseModel):
     building_id: uuid.UUID
     grid_id: uuid.UUID
     day: IsoDate | None = Field(default=None, description="Default: today (Asia/Shanghai)")
-    people_on_site: JsonInt = Field(ge=0, le=1_000_000)
+    people_on_site: int = Field(ge=0, le=1_000_000)
     issues: str | None = Field(default=None, max_length=2000)
 
 

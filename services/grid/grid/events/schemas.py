@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from shared.iso import IsoDateTime, JsonInt
+from shared.iso import IsoDateTime, int
 
 SourceChannel = Literal["patrol", "hotline", "app", "enterprise", "other"]
 HandlerType = Literal["grid_worker", "department", "property_manager", "social_work_station"]
@@ -39,7 +39,7 @@ class EventCreate(BaseModel):
     title: str = Field(min_length=1, max_length=200, examples=["地下车库消防栓漏水"])
     description: str | None = Field(default=None, max_length=4000)
     building_id: uuid.UUID | None = None
-    floor: JsonInt | None = Field(default=None, ge=-10, le=300)
+    floor: int | None = Field(default=None, ge=-10, le=300)
 
 
 class Handler(BaseModel):

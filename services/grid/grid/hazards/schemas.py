@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.iso import IsoDate, IsoDateTime, JsonInt
+from shared.iso import IsoDate, IsoDateTime, int
 
 HazardLevel = Literal["general", "major"]
 HazardStatus = Literal["reported", "rectifying", "rectified", "verified"]
@@ -17,7 +17,7 @@ HazardAction = Literal["start_rectification", "report_rectified", "verify", "sen
 class HazardCreate(BaseModel):
     grid_id: uuid.UUID
     building_id: uuid.UUID
-    floor: JsonInt | None = Field(default=None, ge=-10, le=300)
+    floor: int | None = Field(default=None, ge=-10, le=300)
     enterprise_id: uuid.UUID | None = None
     level: HazardLevel = "general"
     description: str = Field(min_length=1, max_length=2000, examples=["消防通道堆放杂物"])

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, model_
 
 from service_requests.requests.workflow import Action, Status
 from shared.field_messages import invalid
-from shared.iso import IsoDate, IsoDateTime, JsonInt
+from shared.iso import IsoDate, IsoDateTime, int
 
 PROVISIONAL = (
     "A deadline reaches a year the working-day calendar does not cover yet: it was counted Monday-Friday"
@@ -21,7 +21,7 @@ PROVISIONAL = (
 
 class Location(BaseModel):
     building_id: uuid.UUID | None = None
-    floor: JsonInt | None = Field(default=None, ge=-10, le=300)
+    floor: int | None = Field(default=None, ge=-10, le=300)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     address: str | None = Field(default=None, max_length=500)
@@ -300,7 +300,7 @@ class CommentCreate(BaseModel):
 
 class RatingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"score": 5, "comment": "很及时"}]})
-    score: JsonInt = Field(ge=1, le=5, description="5 非常满意 very satisfied … 1 非常不满意 very dissatisfied")
+    score: int = Field(ge=1, le=5, description="5 非常满意 very satisfied … 1 非常不满意 very dissatisfied")
     comment: str | None = Field(default=None, max_length=2000)
 
 
