@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from elections.counting.rules import Rules
 from shared.field_messages import invalid
-from shared.iso import IsoDate, IsoDateTime, int
+from shared.iso import IsoDate, IsoDateTime
 
 Status = Literal[
     "draft",

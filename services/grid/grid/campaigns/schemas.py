@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.iso import IsoDate, int
+from shared.iso import IsoDate
 
 CampaignKind = Literal["public_health", "safety", "weather", "other"]
 

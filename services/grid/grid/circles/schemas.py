@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
-from shared.iso import IsoDate, JsonNumber, int
+from shared.iso import IsoDate, JsonNumber
 
 FacilityKind = Literal["life", "medical", "fitness", "reading"]
 KINDS: tuple[FacilityKind, ...] = ("life", "medical", "fitness", "reading")

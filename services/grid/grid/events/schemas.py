@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from shared.iso import IsoDateTime, int
+from shared.iso import IsoDateTime
 
 SourceChannel = Literal["patrol", "hotline", "app", "enterprise", "other"]
 HandlerType = Literal["grid_worker", "department", "property_manager", "social_work_station"]

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.field_messages import invalid
-from shared.iso import IsoDate, int
+from shared.iso import IsoDate
 
 GridKind = Literal["basic", "dedicated"]
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.iso import IsoDate, IsoDateTime, int
+from shared.iso import IsoDate, IsoDateTime
 
 HazardLevel = Literal["general", "major"]
 HazardStatus = Literal["reported", "rectifying", "rectified", "verified"]

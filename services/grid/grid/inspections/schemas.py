@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from grid.hazards.schemas import HazardLevel
-from shared.iso import IsoDate, int
+from shared.iso import IsoDate
 
 Category = Literal["fire_safety", "electrical", "public_health", "other"]
 

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from registry.enterprises.uscc import USCC
-from shared.iso import IsoDate, IsoDateTime, int
+from shared.iso import IsoDate, IsoDateTime
 
 Status = Literal["active", "moved_out", "deregistered"]
 PHONE = r"^\+?[0-9][0-9 -]{5,30}$"

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service_requests.catalogue.schemas import Scenario
 from shared.field_messages import invalid
-from shared.iso import IsoDateTime, int
+from shared.iso import IsoDateTime
 
 EligibleRole = Literal["enterprise_rep", "employee"]
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, model_
 
 from service_requests.requests.workflow import Action, Status
 from shared.field_messages import invalid
-from shared.iso import IsoDate, IsoDateTime, int
+from shared.iso import IsoDate, IsoDateTime
 
 PROVISIONAL = (
     "A deadline reaches a year the working-day calendar does not cover yet: it was counted Monday-Friday"
