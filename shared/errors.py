@@ -5,6 +5,7 @@ Domain modules raise subclasses of `ProblemError` (`BuildingNotFound`), never `H
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -78,6 +79,26 @@ class InvalidRequest(ProblemError):
 class InvalidCursor(InvalidRequest):
     code = "INVALID_CURSOR"
     title = Text("分页游标无效", "Invalid cursor")
+
+
+class InvalidDateRange(InvalidRequest):
+    """A query's date range is reversed or longer than the endpoint allows (`errors[].parameter` names its end)."""
+
+    code = "INVALID_DATE_RANGE"
+    title = Text("日期范围无效", "Invalid date range")
+
+
+def check_date_range(start: dt.date | None, end: dt.date | None, end_name: str, max_days: int = 366) -> None:
+    """Refuse `end` before `start`, or more than `max_days` days from `start` to `end` inclusive."""
+    if start is None or end is None:
+        return
+    if end < start:
+        detail = Text("结束日期早于开始日期", f"`{end_name}` is before the start of the range")
+    elif (end - start).days + 1 > max_days:
+        detail = Text(f"日期范围最长 {max_days} 天", f"the range may span at most {max_days} days")
+    else:
+        return
+    raise InvalidDateRange(detail, errors=[{"detail": detail.en, "parameter": end_name}])
 
 
 class Unauthenticated(ProblemError):

@@ -38,3 +38,13 @@ IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime)]
 # A JSON number: pydantic's lax float takes `false` as 0.0 and "1" as 1.0 (FastAPI validates bodies
 # in python mode); strict still takes an integer.
 JsonNumber = Annotated[float, Strict()]
+
+
+def _json_integer(value: Any) -> Any:
+    """A JSON integer (JSON Schema counts 2.0 as one), never a string or a boolean."""
+    if isinstance(value, bool) or isinstance(value, str):
+        raise ValueError("expected an integer, not a string or a boolean")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]

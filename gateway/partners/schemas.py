@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from shared.iso import IsoDateTime
 
@@ -59,7 +59,7 @@ class SigningKeyPut(BaseModel):
     public_key_pem: str = Field(
         min_length=1, max_length=2000, description="Ed25519 public key, SubjectPublicKeyInfo PEM"
     )
-    required: bool = Field(default=True, description="Refuse this partner's unsigned requests (401)")
+    required: StrictBool = Field(default=True, description="Refuse this partner's unsigned requests (401)")
 
 
 class SigningKeyOut(BaseModel):

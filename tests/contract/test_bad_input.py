@@ -4,6 +4,7 @@ array under /open311), and nothing sent comes back in the body."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ import httpx
 import pytest
 
 from tests.contract.gate import served_document
-from tests.contract.openapi_document import operations
+from tests.contract.openapi_document import operations, plausible, resolve
 from tests.e2e.conftest import RunningPlatform
 from tests.support.identities import admin
 
@@ -33,36 +34,59 @@ class Attempt:
     content_type: str = "application/json"
 
 
-def _query_attempts(names: list[str]) -> Iterator[Attempt]:
-    values = {
-        "NUL": f"{MARK}\x00",
-        "huge number": "9" * 400,
-        "overlong string": MARK + "x" * 4_000,
-        "huge page size": "1000000000000",
-        "negative": "-1",
-    }
-    for label, value in values.items():
-        yield Attempt(f"query {label}", query=dict.fromkeys(names, value))
-    encoded = "&".join(f"{name}=%ff%fe{MARK}" for name in names)
-    yield Attempt("query invalid UTF-8", raw_query=encoded.encode())
+QUERY_VALUES = {
+    "NUL": f"{MARK}\x00",
+    "huge number": "9" * 400,
+    "overlong string": MARK + "x" * 4_000,
+    "huge page size": "1000000000000",
+    "negative": "-1",
+}
+# Sent in one body property at a time, the others plausible (a bad value elsewhere must not be
+# what answers first, as it did when every property was bad at once and hid a NUL in a search string).
+BODY_VALUES = {
+    "NUL": f'"{MARK}\\u0000"'.encode(),
+    "huge number": b"9" * 500,
+    "1e999": b"1e999",
+    "overlong string": f'"{MARK}{"x" * 60_000}"'.encode(),
+}
+
+
+def _query_attempts(document: dict[str, Any], parameters: list[dict[str, Any]]) -> Iterator[Attempt]:
+    """Each query parameter bad on its own, the required others plausible."""
+    query = [parameter for parameter in parameters if parameter["in"] == "query"]
+    required = {p["name"]: str(plausible(document, p.get("schema", {}))) for p in query if p.get("required")}
+    names = [parameter["name"] for parameter in query] or ["unknown_parameter"]
+    for name in names:
+        for label, value in QUERY_VALUES.items():
+            yield Attempt(f"query {name} {label}", query=required | {name: value})
+        others = "".join(f"&{key}={value}" for key, value in required.items() if key != name)
+        yield Attempt(f"query {name} invalid UTF-8", raw_query=f"{name}=%ff%fe{MARK}{others}".encode())
 
 
 def _deep(depth: int) -> bytes:
     return b'{"a":' * depth + b"1" + b"}" * depth
 
 
-def _body_attempts(properties: list[str]) -> Iterator[Attempt]:
-    names = properties or ["field"]
-    strings = ",".join(f'"{name}":"{MARK}\\u0000"' for name in names).encode()
-    yield Attempt("body NUL", content=b"{" + strings + b"}")
-    numbers = ",".join(f'"{name}":{"9" * 500}' for name in names).encode()
-    yield Attempt("body huge number", content=b"{" + numbers + b"}")
-    yield Attempt("body 1e999", content=b"{" + ",".join(f'"{name}":1e999' for name in names).encode() + b"}")
+def _body_attempts(document: dict[str, Any], operation: dict[str, Any]) -> Iterator[Attempt]:
+    schema = resolve(
+        document, operation["requestBody"].get("content", {}).get("application/json", {}).get("schema", {})
+    )
+    properties = list(schema.get("properties", {})) or ["field"]
+    base = plausible(document, schema) if schema.get("properties") else {}
+    base = base if isinstance(base, dict) else {}
+    for name in properties:
+        others = json.dumps({key: value for key, value in base.items() if key != name}, ensure_ascii=False).encode()
+        for label, value in BODY_VALUES.items():
+            bad = f'"{name}":'.encode() + value
+            content = b"{" + bad + (b"," + others[1:] if others != b"{}" else b"}")
+            yield Attempt(f"body {name} {label}", content=content)
+        invalid = f'"{name}":"'.encode() + b"\xff\xfe" + MARK.encode() + b'"'
+        yield Attempt(
+            f"body {name} invalid UTF-8", content=b"{" + invalid + (b"," + others[1:] if others != b"{}" else b"}")
+        )
+    strings = ",".join(f'"{name}":"{MARK}\\u0000"' for name in properties).encode()
     yield Attempt("body deep nesting", content=_deep(10_000))
     yield Attempt("body deep array", content=b"[" * 10_000 + b"]" * 10_000)
-    yield Attempt("body invalid UTF-8", content=b'{"' + names[0].encode() + b'":"\xff\xfe' + MARK.encode() + b'"}')
-    long = ",".join(f'"{name}":"{MARK}{"x" * 60_000}"' for name in names[:10]).encode()
-    yield Attempt("body overlong strings", content=b"{" + long + b"}")
     yield Attempt("body not JSON", content=f"{MARK}{{".encode())
     yield Attempt("body as text/plain", content=b"{" + strings + b"}", content_type="text/plain")
     yield Attempt("body as XML", content=f"<a>{MARK}</a>".encode(), content_type="application/xml")
@@ -73,13 +97,6 @@ def _path_attempts() -> Iterator[Attempt]:
     yield Attempt("path NUL", path_value=f"{MARK}%00")
     yield Attempt("path invalid UTF-8", path_value=f"%ff%fe{MARK}")
     yield Attempt("path overlong", path_value=MARK + "x" * 5000)
-
-
-def _body_properties(document: dict[str, Any], operation: dict[str, Any]) -> list[str]:
-    schema = operation["requestBody"].get("content", {}).get("application/json", {}).get("schema", {})
-    while "$ref" in schema:
-        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
-    return list(schema.get("properties", {}))
 
 
 def _concrete(path: str, parameters: list[dict[str, Any]], override: str | None) -> str:
@@ -93,10 +110,9 @@ def _concrete(path: str, parameters: list[dict[str, Any]], override: str | None)
 def _corpus(document: dict[str, Any]) -> Iterator[tuple[str, str, Attempt]]:
     for path, method, operation in operations(document):
         parameters = operation.get("parameters", [])
-        query = [parameter["name"] for parameter in parameters if parameter["in"] == "query"]
-        attempts: list[Attempt] = [*_query_attempts(query or ["unknown_parameter"])]
+        attempts: list[Attempt] = [*_query_attempts(document, parameters)]
         if "requestBody" in operation:
-            attempts += _body_attempts(_body_properties(document, operation))
+            attempts += _body_attempts(document, operation)
         if any(parameter["in"] == "path" for parameter in parameters):
             attempts += _path_attempts()
         for attempt in attempts:

@@ -33,10 +33,10 @@ from typing import Any
 import httpx
 import pytest
 
-from bench.harness import FACTORIES, ROOT, SERVICE_NAMES, PlatformProcess, platform_env, registry_urls
 from gateway.devkeys import ensure_dev_keys
 from gateway.tokens import mint_user_token
 from shared.auth import Identity, Role
+from tests.support.harness import FACTORIES, ROOT, SERVICE_NAMES, PlatformProcess, platform_env, registry_urls
 from tests.support.identities import admin, identity, staff
 
 E2E_RATE_LIMIT = "200/minute"

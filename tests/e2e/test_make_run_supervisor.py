@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bench.harness import free_port
+from tests.support.harness import free_port
 
 
 def _answers(port: int) -> bool:

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from bench.harness import PlatformProcess, free_port, platform_env, registry_urls
 from gateway.devkeys import ensure_dev_keys
+from tests.support.harness import PlatformProcess, free_port, platform_env, registry_urls
 from tools.devdb import ROOT
 from tools.run import seed_all
 from tools.topology import GATEWAY, REGISTRY, SERVICES

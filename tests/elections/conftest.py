@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -98,10 +98,12 @@ async def open_election(
     roll_size: int = 10,
     candidates: int = 8,
     rules: dict[str, Any] | None = None,
+    sign: Callable[[Identity], dict[str, str]] = auth,
 ) -> Setup:
-    """Draft → nomination → review → publication → roll frozen → voting open, through the API."""
+    """Draft → nomination → review → publication → roll frozen → voting open, through the API
+    (`sign`: the platform's JWTs when `client` talks to the gateway)."""
     community_id, roll = await registry.community(roll_size)
-    staff_headers = auth(staff(community_id))
+    staff_headers = sign(staff(community_id))
     created = await client.post(
         "/v1/elections",
         json={
@@ -121,7 +123,7 @@ async def open_election(
         response = await client.post(
             f"/v1/elections/{setup.election_id}/candidates",
             json={"name": f"候选人{n:02d}", "kind": "single"},
-            headers=auth(rep_of(nominator, community_id)),
+            headers=sign(rep_of(nominator, community_id)),
         )
         assert response.status_code == 201, response.text
     assert (await step(client, setup, "candidate_review")).status_code == 200

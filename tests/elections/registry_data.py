@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
+from shared.auth import Identity
 from tests.registry.factories import uscc
 from tests.support.identities import admin, auth
 
@@ -40,11 +42,12 @@ class Enterprise:
 class RegistryData:
     """Creates communities with enterprises and representatives, and changes them, in the real registry."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, sign: Callable[[Identity], dict[str, str]] = auth) -> None:
         self.client = client
+        self.sign = sign  # the platform's JWTs when `client` talks to the gateway
 
     async def _send(self, method: str, path: str, body: dict[str, Any], expect: int = 201, **headers: str) -> Any:
-        response = await self.client.request(method, path, json=body, headers=auth(admin()) | headers)
+        response = await self.client.request(method, path, json=body, headers=self.sign(admin()) | headers)
         assert response.status_code == expect, response.text
         return response.json()
 
@@ -92,7 +95,7 @@ class RegistryData:
         """Authorise a new representative (the registry emits RepresentativeChanged); returns the enterprise
         as it now stands."""
         path = f"/v1/enterprises/{enterprise.enterprise_id}"
-        current = await self.client.get(path, headers=auth(admin()))
+        current = await self.client.get(path, headers=self.sign(admin()))
         assert current.status_code == 200, current.text
         subject = f"rep-new-{uuid.uuid4().hex[:8]}"
         await self._send(
@@ -116,7 +119,7 @@ class RegistryData:
         (the feed holds an event back while older transactions anywhere on the server are still open)."""
         deadline = asyncio.get_running_loop().time() + wait_seconds
         while True:
-            response = await self.client.get("/internal/events", params={"limit": 1000}, headers=auth(admin()))
+            response = await self.client.get("/internal/events", params={"limit": 1000}, headers=self.sign(admin()))
             assert response.status_code == 200, response.text
             for event in response.json()["items"]:
                 if (

@@ -11,12 +11,12 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from bench.harness import SERVICE_NAMES, free_port
 from gateway.app import create_app
 from gateway.devkeys import DevKeys, ensure_dev_keys
 from gateway.settings import Settings
 from gateway.tokens import mint_user_token
 from shared.auth import Identity
+from tests.support.harness import SERVICE_NAMES, free_port
 from tests.support.identities import TEST_SECRET
 
 

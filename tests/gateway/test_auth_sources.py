@@ -16,12 +16,12 @@ from asgi_lifespan import LifespanManager
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bench.harness import free_port
 from gateway.app import create_app
 from gateway.devkeys import DevKeys
 from gateway.settings import Settings
 from gateway.tokens import mint_user_token
 from shared.auth import Role
+from tests.support.harness import free_port
 from tests.support.identities import minimal_identity
 
 

@@ -15,7 +15,6 @@ from asgi_lifespan import LifespanManager
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bench.harness import FACTORIES, PlatformProcess, platform_env
 from gateway.app import create_app
 from gateway.breaker import CircuitBreaker
 from gateway.devkeys import DevKeys
@@ -26,6 +25,7 @@ from gateway.tokens import mint_user_token
 from shared.auth import Role
 from tests.gateway.conftest import InProcessGateway
 from tests.support.database import row_count
+from tests.support.harness import FACTORIES, PlatformProcess, platform_env
 from tests.support.identities import TEST_SECRET, admin, minimal_identity
 
 ARCHITECTURE = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"

@@ -17,11 +17,11 @@ from asgi_lifespan import LifespanManager
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from bench.harness import SERVICE_NAMES, free_port
 from gateway.app import create_app
 from gateway.devkeys import DevKeys
 from gateway.settings import AUDIENCE, DEV_ISSUER, Settings
 from shared.auth import Role
+from tests.support.harness import SERVICE_NAMES, free_port
 from tests.support.identities import TEST_SECRET, minimal_identity
 from tests.support.logs import json_logs
 

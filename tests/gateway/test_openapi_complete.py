@@ -7,10 +7,10 @@ import asyncio
 import httpx
 from asgi_lifespan import LifespanManager
 
-from bench.harness import FACTORIES, PlatformProcess, free_port, platform_env
 from gateway.app import create_app
 from gateway.devkeys import DevKeys
 from gateway.settings import Settings
+from tests.support.harness import FACTORIES, PlatformProcess, free_port, platform_env
 from tests.support.identities import TEST_SECRET
 
 

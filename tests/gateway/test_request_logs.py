@@ -6,10 +6,10 @@ import httpx
 import structlog
 from asgi_lifespan import LifespanManager
 
-from bench.harness import free_port
 from gateway.app import create_app
 from gateway.devkeys import DevKeys
 from gateway.settings import Settings
+from tests.support.harness import free_port
 from tests.support.identities import TEST_SECRET
 from tests.support.logs import json_logs, log_lines
 

@@ -23,11 +23,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.rsa import generate_private_key
 from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
 
-from bench.harness import SERVICE_NAMES, free_port
 from gateway.app import create_app
 from gateway.devkeys import DevKeys
 from gateway.settings import Settings
 from gateway.tokens import mint_user_token
+from tests.support.harness import SERVICE_NAMES, free_port
 from tests.support.identities import TEST_SECRET, admin
 from tests.support.rows import rows
 

@@ -14,12 +14,12 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import insert, select
 
-from bench.harness import free_port
 from service_requests.database import webhook_tables
 from service_requests.settings import Settings
 from service_requests.webhooks.dispatch import build_dispatcher
 from shared.db import create_engine, create_sessionmaker
 from shared.webhooks import RETRY_SCHEDULE, Outcome, new_secret
+from tests.support.harness import free_port
 from tools.devdb import ROOT
 
 

@@ -10,11 +10,11 @@ import httpx
 from asgi_lifespan import LifespanManager
 from sqlalchemy.engine import make_url
 
-from bench.harness import free_port
 from gateway.app import create_app as create_gateway
 from gateway.settings import Settings as GatewaySettings
 from registry.app import create_app
 from registry.settings import Settings
+from tests.support.harness import free_port
 from tests.support.identities import admin, auth
 
 ADMIN = auth(admin())

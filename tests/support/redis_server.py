@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.harness import free_port
+from tests.support.harness import free_port
 
 
 def redis_server_binary() -> Path:

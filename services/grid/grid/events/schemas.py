@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from shared.iso import IsoDateTime
 
@@ -59,7 +59,7 @@ class EventTransition(BaseModel):
     handler: Handler | None = Field(default=None, description="For `dispatch`")
     deadline: IsoDateTime | None = Field(default=None, description="For `dispatch`")
     requested_deadline: IsoDateTime | None = Field(default=None, description="For `request_extension`")
-    approve: bool | None = Field(default=None, description="For `decide_extension`")
+    approve: StrictBool | None = Field(default=None, description="For `decide_extension`")
     evaluation: Evaluation | None = Field(default=None, description="For `close`")
 
 

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,6 +57,7 @@ Progress = Callable[[int], None]
 
 class ImportRow(EnterpriseFields):
     uscc: USCC
+    registered_capital: float | None = Field(None, ge=0)  # CSV cells are text: converted here, strict in JSON
     active_from: dt.date | None = None
     building_id: uuid.UUID | None = None
     floor: str | None = None

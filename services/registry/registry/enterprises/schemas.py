@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from registry.enterprises.uscc import USCC
 from shared.iso import IsoDate, IsoDateTime
@@ -60,7 +60,7 @@ class EnterpriseFields(BaseModel):
     operating_address: str | None = Field(None, max_length=300)
     industry_section: str = Field(pattern=SECTION, description="GB/T 4754-2017 section letter", examples=["I"])
     industry_code: str | None = Field(None, pattern=INDUSTRY_CODE, description="GB/T 4754-2017 class code")
-    registered_capital: float | None = Field(None, ge=0, description="Registered capital, 10,000 CNY")
+    registered_capital: StrictFloat | None = Field(None, ge=0, description="Registered capital, 10,000 CNY")
     contact_name: str | None = Field(None, max_length=100)
     contact_phone: str | None = Field(None, pattern=PHONE)
 
@@ -83,7 +83,7 @@ class EnterpriseUpdate(BaseModel):
     operating_address: str | None = Field(None, max_length=300)
     industry_section: str | None = Field(None, pattern=SECTION)
     industry_code: str | None = Field(None, pattern=INDUSTRY_CODE)
-    registered_capital: float | None = Field(None, ge=0)
+    registered_capital: StrictFloat | None = Field(None, ge=0)
     contact_name: str | None = Field(None, max_length=100)
     contact_phone: str | None = Field(None, pattern=PHONE)
 

@@ -123,7 +123,7 @@ class ServiceTypeFields(BaseModel):
     form: list[FormAttribute] = Field(default_factory=list, max_length=50)
     handler: Handler = Field(default_factory=Handler)
     deadlines: DeadlinePolicy
-    active: bool = True
+    active: StrictBool = True
 
     @model_validator(mode="after")
     def _unique_codes(self) -> Self:

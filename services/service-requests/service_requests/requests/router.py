@@ -29,10 +29,9 @@ from service_requests.requests.workflow import Status
 from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import IfMatch, set_etag
 from shared.db import utcnow
-from shared.errors import InvalidRequest, problem_responses
+from shared.errors import check_date_range, problem_responses
 from shared.express import express
 from shared.hot_path import pool_of
-from shared.i18n import Text
 from shared.idempotency import Idempotency
 from shared.iso import IsoDate
 from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
@@ -91,6 +90,7 @@ async def list_requests(
 ) -> Page[RequestRead] | Page[PartnerRequestRead]:
     """Newest first. Requesters see their own (representatives their enterprise's), staff their
     community's, partners what is routed to them (as `PartnerRequestRead`)."""
+    check_date_range(created_from, created_to, "created_to")
     now = utcnow()
     filters = service.list_filters(
         status=status,
@@ -132,10 +132,7 @@ async def request_stats(
     to_date: Annotated[IsoDate, Query(alias="to", description="Last Shanghai date, inclusive")],
 ) -> RequestStats:
     """Counts by status and category, on-time rates, median hours to resolve, satisfaction (SQL)."""
-    if to_date < from_date:
-        raise InvalidRequest(
-            Text("结束日期早于开始日期", "`to` is before `from`"), errors=[{"detail": "to < from", "parameter": "to"}]
-        )
+    check_date_range(from_date, to_date, "to")
     return await service.stats(repository, identity, community_id, from_date, to_date)
 
 

@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, model_validator
 
 from service_requests.requests.workflow import Action, Status
 from shared.field_messages import invalid
@@ -55,7 +55,7 @@ class RequestCreate(BaseModel):
     partner_id: uuid.UUID | None = Field(
         default=None, description="For a bank/MCN service type: which of its partners should handle the request"
     )
-    share_consent: bool = Field(
+    share_consent: StrictBool = Field(
         default=False,
         description=(
             "The requester agrees to share the request's shareable fields with the partner; required for every "
@@ -295,7 +295,7 @@ class TransitionCreate(BaseModel):
 class CommentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     body: str = Field(min_length=1, max_length=4000)
-    internal: bool = Field(default=False, description="Internal notes are visible to staff and handlers only")
+    internal: StrictBool = Field(default=False, description="Internal notes are visible to staff and handlers only")
 
 
 class RatingCreate(BaseModel):

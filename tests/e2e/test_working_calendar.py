@@ -8,7 +8,7 @@ import pytest
 
 from service_requests.working_calendar import PACKAGE_ONLY, SHANGHAI
 from shared.auth import Role
-from tests.e2e.conftest import RunningPlatform, platform  # noqa: F401  (the session's platform fixture)
+from tests.e2e.conftest import RunningPlatform
 from tests.service_requests.conftest import World
 from tests.support.identities import admin, identity
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 
 
 async def test_an_admin_loads_next_year_through_the_gateway_and_the_warning_goes(
-    platform: RunningPlatform,  # noqa: F811
+    platform: RunningPlatform,
 ) -> None:
     today = dt.datetime.now(SHANGHAI).date()
     next_year = today.year + 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,17 +15,11 @@ import pytest
 from elections.verify import verify_record
 from registry.seed import XINGGUANG_ID, seed
 from shared.auth import Identity, Role
-from tests.elections.platform import ElectionsPlatform, elections_platform
+from tests.e2e.conftest import RunningPlatform
 from tests.elections.test_integrity import run_verifier
 from tests.support.identities import identity, staff
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def running(database_url: str) -> Iterator[ElectionsPlatform]:
-    with elections_platform(database_url) as platform:
-        yield platform
 
 
 def rep(item: dict[str, Any]) -> Identity:
@@ -39,12 +32,12 @@ def rep(item: dict[str, Any]) -> Identity:
 
 
 async def test_full_xingguang_election_through_the_gateway(
-    running: ElectionsPlatform, database_url: str, tmp_path: Path
+    platform: RunningPlatform, database_url: str, tmp_path: Path
 ) -> None:
     await seed(database_url)
-    staff_auth = running.auth(staff(XINGGUANG_ID))
+    staff_auth = platform.auth(staff(XINGGUANG_ID))
     today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    async with httpx.AsyncClient(base_url=running.gateway.url, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=60) as client:
 
         async def go(to: str) -> None:
             moved = await client.post(f"/v1/elections/{election_id}/transitions", json={"to": to}, headers=staff_auth)
@@ -64,14 +57,14 @@ async def test_full_xingguang_election_through_the_gateway(
         election_id = created.json()["id"]
         await go("nomination")
         # the roll as the registry will report it, to know who the representatives are
-        roll = await _registry_roll(running, today)
+        roll = await _registry_roll(platform, today)
         represented = [item for item in roll if item["representative_subject"]]
         assert len(roll) > 1000
         for n in range(8):
             nominated = await client.post(
                 f"/v1/elections/{election_id}/candidates",
                 json={"name": f"候选人{n + 1}", "profile": "企业代表"},
-                headers=running.auth(rep(represented[n])),
+                headers=platform.auth(rep(represented[n])),
             )
             assert nominated.status_code == 201, nominated.text
         await go("candidate_review")
@@ -98,7 +91,7 @@ async def test_full_xingguang_election_through_the_gateway(
             choices = ballot[:7] if index % 3 else ballot[1:8]
             async with semaphore:
                 return await client.post(
-                    f"/v1/elections/{election_id}/ballots", json={"choices": choices}, headers=running.auth(rep(item))
+                    f"/v1/elections/{election_id}/ballots", json={"choices": choices}, headers=platform.auth(rep(item))
                 )
 
         receipts = await asyncio.gather(*(vote(i, item) for i, item in enumerate(voters)))
@@ -106,7 +99,7 @@ async def test_full_xingguang_election_through_the_gateway(
         tracker = receipts[0].json()["tracker"]
         await go("voting_closed")
         late = await client.post(
-            f"/v1/elections/{election_id}/ballots", json={"choices": []}, headers=running.auth(rep(represented[-1]))
+            f"/v1/elections/{election_id}/ballots", json={"choices": []}, headers=platform.auth(rep(represented[-1]))
         )
         assert late.status_code == 409 and late.json()["code"] == "VOTING_CLOSED"
         await go("tallied")
@@ -117,7 +110,7 @@ async def test_full_xingguang_election_through_the_gateway(
             approved = await client.post(
                 f"/v1/elections/{election_id}/certifications",
                 json={"result_hash": result["result_hash"]},
-                headers=running.auth(identity(Role.election_observer, election_ids=[election_id])),
+                headers=platform.auth(identity(Role.election_observer, election_ids=[election_id])),
             )
             assert approved.status_code == 200, approved.text
         await go("certified")
@@ -130,15 +123,15 @@ async def test_full_xingguang_election_through_the_gateway(
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
-async def _registry_roll(running: ElectionsPlatform, as_of: dt.date) -> list[dict[str, Any]]:
+async def _registry_roll(platform: RunningPlatform, as_of: dt.date) -> list[dict[str, Any]]:
     """Read the roll straight from the registry process, as the elections service does."""
     from shared.clients import service_headers
 
-    async with httpx.AsyncClient(base_url=running.registry.url, timeout=30) as registry:
+    async with httpx.AsyncClient(base_url=platform.service_url("registry"), timeout=30) as registry:
         response = await registry.get(
             f"/internal/communities/{XINGGUANG_ID}/roll",
             params={"as_of": as_of.isoformat()},
-            headers=service_headers("elections-test", running.internal_secret),
+            headers=service_headers("elections-test", platform.internal_secret),
         )
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]

@@ -11,18 +11,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import secrets
-import tempfile
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 
-from bench.harness import FACTORIES, SERVICE_NAMES, PlatformProcess, platform_env
-from gateway.devkeys import ensure_dev_keys
 from grid.access import business_today
 from shared.auth import Identity, Role
 from tests.e2e.conftest import RunningPlatform
@@ -32,39 +27,25 @@ from tests.support.identities import admin, identity
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def grid_platform(database_url: str) -> Iterator[RunningPlatform]:
-    """Four services and the gateway for this module only, the grid pointed at this registry's port.
-
-    Module-scoped so the grid's background feed consumer is gone (and its cursor wiped) before
-    other tests reuse the database.
-    """
-    keys = ensure_dev_keys(Path(tempfile.mkdtemp(prefix="grid-e2e-keys-")))
-    secret = secrets.token_urlsafe(48)
-    base = platform_env(database_url, secret=secret, public_key=keys.public_key)
-    services = {name: PlatformProcess(name, FACTORIES[name], base) for name in SERVICE_NAMES}
-    services["grid"].env = {
-        **base,
-        "GRID_REGISTRY_URL": services["registry"].url,
+@pytest.fixture
+def grid_platform(platform: RunningPlatform, database_url: str) -> Iterator[RunningPlatform]:
+    """The session's platform with its grid process restarted to consume the registry's feed (fast),
+    for this test only: restarted without it afterwards, and the feed cursor it moved wiped."""
+    grid = platform.services["grid"]
+    plain = grid.env
+    grid.stop()
+    grid.env = plain | {
+        "GRID_REGISTRY_FEED_ENABLED": "true",
+        "GRID_REGISTRY_URL": platform.service_url("registry"),
         "GRID_REGISTRY_FEED_POLL_SECONDS": "0.2",
     }
-    gateway_env = platform_env(
-        database_url,
-        secret=secret,
-        public_key=keys.public_key,
-        upstreams={name: process.url for name, process in services.items()},
-        extra={"GATEWAY_RATE_LIMIT": "1000/minute"},
-    )
-    gateway = PlatformProcess("gateway", FACTORIES["gateway"], gateway_env)
-    started: list[PlatformProcess] = []
+    grid.start()
     try:
-        for process in (*services.values(), gateway):
-            process.start()
-            started.append(process)
-        yield RunningPlatform(gateway, services, keys.private_key, secret)
+        yield platform
     finally:
-        for process in reversed(started):
-            process.stop()
+        grid.stop()
+        grid.env = plain
+        grid.start()
         asyncio.run(truncate_all(database_url))
 
 
@@ -239,7 +220,9 @@ async def test_the_grid_workflow_through_the_gateway(grid_platform: RunningPlatf
 
         # a transfer in the registry ends the assignment; the grid process restarts in between
         async def ended_on(building: str) -> str | None:
-            rows = await ok("GET", f"/v1/grids/{tower_grid['id']}/assignments", officer)
+            # a fresh staff identity per poll: the per-consumer rate limit is not what answers
+            again = p.auth(identity(Role.community_staff, community_ids=[xingguang]))
+            rows = await ok("GET", f"/v1/grids/{tower_grid['id']}/assignments", again)
             ends: list[str | None] = [r["valid_to"] for r in rows if r["building_id"] == building]
             return ends[0]
 

@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.e2e.conftest import RunningPlatform, platform  # noqa: F401  (the session's platform fixture)
+from tests.e2e.conftest import RunningPlatform
 from tests.service_requests.conftest import World, type_body
 
 pytestmark = pytest.mark.e2e
@@ -23,7 +23,7 @@ async def _act(
     )
 
 
-async def test_lifecycle_with_a_reopening_rating_through_the_gateway(platform: RunningPlatform) -> None:  # noqa: F811
+async def test_lifecycle_with_a_reopening_rating_through_the_gateway(platform: RunningPlatform) -> None:
     world = World()
     staff = platform.auth(world.staff())
     requester = platform.auth(world.employee())
