@@ -24,7 +24,7 @@ from shared.errors import (
     open311_error_response,
     problem_responses,
 )
-from shared.express import ExpressRoutes
+from shared.express import Endpoint, ExpressRoutes
 from shared.health import router as health_router
 from shared.idempotency import expire_keys
 from shared.nul import RefuseNul
@@ -83,9 +83,12 @@ def create_service_app(
     version: str = "0.1.0",
     idempotency_table: Table | None = None,
     resources: Sequence[Resource] = (),
+    express_routes: Sequence[Endpoint] = (),
 ) -> FastAPI:
     """Build a service app. Its one lifespan owns every long-lived resource: the engine and
-    sessionmaker, then each of `resources` in order (closed in reverse), then the background tasks."""
+    sessionmaker, then each of `resources` in order (closed in reverse), then the background tasks.
+
+    `express_routes`: endpoints of `routers` served by the express layer (`shared/express.py`)."""
     configure_logging(settings.log_level, settings.log_json)
 
     @contextlib.asynccontextmanager
@@ -132,7 +135,8 @@ def create_service_app(
     app.add_middleware(RequestContextMiddleware, service=name)
     app.add_middleware(DrainRefusedBody)  # outermost: clients see the 413, not a reset
     app.user_middleware.append(Middleware(RefuseNul))  # inside request context, before any route reads input
-    app.user_middleware.append(Middleware(ExpressRoutes, service=app))  # innermost: inside request context
+    if express_routes:  # inside request context
+        app.user_middleware.append(Middleware(ExpressRoutes, service=app, endpoints=tuple(express_routes)))
     app.user_middleware.append(Middleware(UndeclaredMethods, service=app))
     return app
 

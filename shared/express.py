@@ -2,27 +2,30 @@
 
 FastAPI's request path (matching against every route, solving dependencies, exit stacks,
 exception wrappers, re-validating the response) cost ~0.3 ms per request in our services,
-measured on ballot casting: more than the cast itself. An endpoint decorated with `@express`
-is still declared as an ordinary FastAPI route (so its OpenAPI operation, role list, body model
-and response model are written once) but `ExpressRoutes`, a thin ASGI layer just inside the
-request-context middleware, serves it by calling the same endpoint function directly:
+measured on ballot casting: more than the cast itself. An express endpoint is still declared as
+an ordinary FastAPI route (so its OpenAPI operation, role list, body model and response model are
+written once); the app factory is told which ones are express
+(`create_service_app(express_routes=[endpoint, ...])`, nothing is registered at import time) and
+adds `ExpressRoutes`, a thin ASGI layer just inside the request-context middleware, which serves
+them by calling the same endpoint function directly:
 
 * in FastAPI's order: the body is read (413 when oversized, 422 when it is not JSON), the
   internal identity token is verified and the route's `allow(...)` roles are checked (401/403),
   then path parameters and body fields are validated with their annotations (the same
   `RequestValidationError` 422);
-* `SessionDep` gets the same unit of work (committed after the endpoint, before the response;
-  rolled back on error), opened only if the endpoint uses it;
+* `UnitOfWorkDep` (or a bare `SessionDep`) gets the same unit of work (committed after the
+  endpoint, before the response; rolled back on error);
 * any exception goes to the app's own exception handlers, so every error answer is the same
-  Problem Details document.
+  Problem Details document. `tests/test_express_equivalence.py` sends a table of requests to
+  each express route of the platform, with and without this layer, and compares the answers.
 
 Supported parameters are exactly: path parameters, one pydantic body model, `Request`,
 `Response` (headers and status set on it are merged into the answer, as FastAPI does),
-`CurrentIdentity`, `SessionDep`, and dependencies registered with `provide()`. A route using
-anything else is refused when the app starts. A request with a non-JSON `Content-Type` goes to
-FastAPI unchanged. A `uuid.UUID` path parameter matches only a UUID, so `/things/about` declared
-before `/things/{thing_id}` stays FastAPI's; any other route an express route would shadow (an
-earlier route for the same method whose fixed path its pattern matches) is refused at startup.
+`CurrentIdentity`, `UnitOfWorkDep` and `SessionDep`. A route using anything else is refused when
+the app starts. A request with a non-JSON `Content-Type` or any query string goes to FastAPI
+unchanged. A `uuid.UUID` path parameter matches only a UUID, so `/things/about` declared before
+`/things/{thing_id}` stays FastAPI's; any other route an express route would shadow (an earlier
+route for the same method whose fixed path its pattern matches) is refused at startup.
 """
 
 from __future__ import annotations
@@ -31,9 +34,9 @@ import inspect
 import re
 import typing
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -46,33 +49,20 @@ from starlette.responses import Response
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shared.auth import IDENTITY_HEADER, Identity, RoleCheck, current_identity, identity_from_token
+from shared.auth import IDENTITY_HEADER, RoleCheck, current_identity, identity_from_token
 from shared.db import request_session
 from shared.query import refuse_unknown_query
 from shared.routes import RouteInfo, walk_routes
+from shared.uow import UnitOfWork, request_unit_of_work
 
-Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Any]])
-_MARK = "__express__"
+Endpoint = Callable[..., Awaitable[Any]]
 _IDENTITY_HEADER = IDENTITY_HEADER.encode()
-_PROVIDERS: dict[Callable[..., Any], Callable[[ExpressCall], Awaitable[Any]]] = {}
 
 
-def express(endpoint: Endpoint) -> Endpoint:
-    """Mark a route's endpoint to be served by `ExpressRoutes` (put it under the route decorator)."""
-    setattr(endpoint, _MARK, True)
-    return endpoint
+class _Call:
+    """One request on an express route: its session, opened once asked for."""
 
-
-def provide(dependency: Callable[..., Any], factory: Callable[[ExpressCall], Awaitable[Any]]) -> None:
-    """Let express routes use `Depends(dependency)`, built by `factory` from the call's identity or session."""
-    _PROVIDERS[dependency] = factory
-
-
-class ExpressCall:
-    """One request on an express route: the caller and, once asked for, the unit of work."""
-
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], identity: Identity) -> None:
-        self.identity = identity
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
         self._session: AsyncSession | None = None
 
@@ -107,7 +97,7 @@ class _Compiled:
     response_param: str | None = None
     identity_params: list[str] = field(default_factory=list)
     session_params: list[str] = field(default_factory=list)
-    provided: dict[str, Callable[[ExpressCall], Awaitable[Any]]] = field(default_factory=dict)
+    uow_params: list[str] = field(default_factory=list)
     response: TypeAdapter[Any] | None = None
     status_code: int = 200
 
@@ -156,8 +146,8 @@ def _compile(info: RouteInfo) -> _Compiled:
             compiled.identity_params.append(name)
         elif dependency is request_session:
             compiled.session_params.append(name)
-        elif dependency is not None and dependency in _PROVIDERS:
-            compiled.provided[name] = _PROVIDERS[dependency]
+        elif dependency is request_unit_of_work:
+            compiled.uow_params.append(name)
         elif annotation is Request:
             compiled.request_param = name
         elif annotation is Response:
@@ -207,14 +197,20 @@ def _sub_response() -> Response:
 
 
 class ExpressRoutes:
-    """ASGI layer serving the app's `@express` routes; every other request goes on to FastAPI."""
+    """ASGI layer serving the routes of `endpoints`; every other request goes on to FastAPI."""
 
-    def __init__(self, app: ASGIApp, service: FastAPI) -> None:
+    def __init__(self, app: ASGIApp, service: FastAPI, endpoints: Sequence[Endpoint]) -> None:
         """Compiled when Starlette builds the middleware stack, at startup: a bad route fails then."""
         self.app = app
         self.service = service
         everything = list(walk_routes(service.router))
-        self.routes = [_compile(info) for info in everything if getattr(info.route.endpoint, _MARK, False)]
+        self.routes = [_compile(info) for info in everything if info.route.endpoint in endpoints]
+        served = {compiled.route.endpoint for compiled in self.routes}
+        for endpoint in endpoints:
+            if endpoint not in served:
+                raise TypeError(f"express endpoint {endpoint.__qualname__} is not a route of {service.title}")
+        if len(self.routes) != len(endpoints):
+            raise TypeError("an express endpoint serves more than one route")
         for compiled in self.routes:
             _refuse_shadowing(compiled, everything)
 
@@ -235,7 +231,7 @@ class ExpressRoutes:
     ) -> None:
         scope["route"] = _Label(compiled.path)  # the metrics label
         request = Request(scope, receive)
-        call: ExpressCall | None = None
+        call: _Call | None = None
         try:
             # FastAPI's order: the body is read (413 from the request-context layer) and must be
             # JSON before the identity and role are checked; field errors come after them.
@@ -248,13 +244,13 @@ class ExpressRoutes:
             identity = identity_from_token(token.decode("latin-1") if token else None, verifier)
             compiled.roles.check(identity)
             arguments = self._arguments(compiled, params, parsed, errors, request)
-            call = ExpressCall(self.service.state.sessionmaker, identity)
+            call = _Call(self.service.state.sessionmaker)
             for name in compiled.identity_params:
                 arguments[name] = identity
             for name in compiled.session_params:
                 arguments[name] = call.session()
-            for name, factory in compiled.provided.items():
-                arguments[name] = await factory(call)
+            for name in compiled.uow_params:
+                arguments[name] = UnitOfWork(call.session(), self.service)
             sub = None
             if compiled.response_param is not None:
                 arguments[compiled.response_param] = sub = _sub_response()

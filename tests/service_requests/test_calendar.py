@@ -17,8 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.routing import upstream_for
 from service_requests.calendar import service as calendar_service
 from service_requests.calendar.schemas import CalendarYearBody
-from service_requests.requests import service as requests_service
-from service_requests.requests.repository import RequestRepository
+from service_requests.requests import ratings, submission
 from service_requests.requests.schemas import RatingCreate, RequestCreate
 from service_requests.working_calendar import (
     PACKAGE_ONLY,
@@ -31,6 +30,7 @@ from service_requests.working_calendar import (
 from shared.auth import Identity
 from shared.db import create_engine, create_sessionmaker
 from shared.settings import PlatformSettings
+from shared.uow import UnitOfWork
 from tests.service_requests.conftest import World, act, create_type, submit
 from tests.support.identities import admin, auth
 
@@ -113,7 +113,7 @@ async def _submit_at(
     """File a request as if it were `now` (the route always uses the clock)."""
     body = RequestCreate(type_id=type_id, description=f"request of {now.isoformat()}", answers={"amount": 300})
     async with sessionmaker() as session, session.begin():
-        return await requests_service.submit(RequestRepository(session), who, body, now)
+        return (await submission.submit(UnitOfWork(session, None), who, body, now)).model_dump()
 
 
 async def _read(client: httpx.AsyncClient, world: World, request_id: Any) -> dict[str, Any]:
@@ -186,8 +186,8 @@ async def test_a_reopened_request_keeps_its_rectification_clock_through_the_reco
     for action, extra in (("accept", {}), ("assign", {}), ("start", {}), ("resolve", {"reason": "完成"})):
         version = (await act(requests_app, world.staff(), created["id"], action, version, **extra)).json()["version"]
     async with sessionmaker() as session, session.begin():
-        await requests_service.rate(
-            RequestRepository(session),
+        await ratings.rate(
+            UnitOfWork(session, None),
             requester,
             uuid.UUID(created["id"]),
             RatingCreate(score=1),
@@ -215,12 +215,14 @@ async def test_a_load_elsewhere_reaches_this_process_at_its_next_deadline(
         },
     )
     async with sessionmaker() as session:
-        warmed = await calendar_service.current_calendar(session)
+        warmed = await calendar_service.current_calendar(UnitOfWork(session, None))
     assert not warmed.covers(2027)
     # another replica loads 2027: this process's cache is not told, the database's version is
     async with sessionmaker() as session, session.begin():
         body = CalendarYearBody.model_validate(TEST_2027)
-        await calendar_service.load_year(session, body, loaded_by="replica-b", now=shanghai(2026, 12, 1, 9))
+        await calendar_service.load_year(
+            UnitOfWork(session, None), body, loaded_by="replica-b", now=shanghai(2026, 12, 1, 9)
+        )
     stale = calendar_service.cached_calendar()
     assert stale is not None and not stale.covers(2027)
 
@@ -308,7 +310,9 @@ async def test_readiness_warns_while_next_year_is_missing_and_stays_ready(
 
     async with sessionmaker() as session, session.begin():
         body = CalendarYearBody.model_validate({**TEST_2027, "year": 2027, "working_days": []})
-        await calendar_service.load_year(session, body, loaded_by="test", now=shanghai(2026, 12, 1, 9))
+        await calendar_service.load_year(
+            UnitOfWork(session, None), body, loaded_by="test", now=shanghai(2026, 12, 1, 9)
+        )
     async with sessionmaker() as session:
         assert await calendar_service.readiness_warnings(session, dt.date(2026, 11, 1)) == []
     assert "working_calendar_next_year_missing 0.0" in (await requests_app.get("/metrics")).text

@@ -13,11 +13,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service_requests.app import create_app
-from service_requests.requests.service import close_unrated, escalate_due
+from service_requests.requests.jobs import close_unrated, escalate_due
 from service_requests.settings import Settings
 from service_requests.working_calendar import SHANGHAI, DeadlineUnit, add_working_days, add_working_hours, deadline
 from shared.db import create_engine, create_sessionmaker
 from shared.settings import PlatformSettings
+from shared.uow import UnitOfWork
 from tests.service_requests.conftest import World, act, create_type, feed_events, submit
 from tests.support.identities import auth
 
@@ -71,7 +72,7 @@ async def sessionmaker(database_url: str) -> AsyncIterator[async_sessionmaker[As
 
 async def _escalate(sessionmaker: async_sessionmaker[AsyncSession], now: dt.datetime) -> int:
     async with sessionmaker() as session, session.begin():
-        return await escalate_due(session, now)
+        return await escalate_due(UnitOfWork(session, None), now)
 
 
 async def test_overdue_requests_escalate_at_once_and_three_times_the_deadline(
@@ -134,9 +135,9 @@ async def test_a_resolved_request_nobody_rates_closes_after_seven_days(
     resolved_at = dt.datetime.fromisoformat(moved.json()["resolved_at"])
 
     async with sessionmaker() as session, session.begin():
-        assert await close_unrated(session, resolved_at + dt.timedelta(days=6, hours=23)) == 0
+        assert await close_unrated(UnitOfWork(session, None), resolved_at + dt.timedelta(days=6, hours=23)) == 0
     async with sessionmaker() as session, session.begin():
-        assert await close_unrated(session, resolved_at + dt.timedelta(days=7, seconds=1)) == 1
+        assert await close_unrated(UnitOfWork(session, None), resolved_at + dt.timedelta(days=7, seconds=1)) == 1
     closed = (await requests_app.get(f"/v1/service-requests/{created['id']}", headers=auth(staff))).json()
     assert closed["status"] == "closed"
     assert closed["rating"] is None

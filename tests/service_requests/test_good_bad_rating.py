@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from service_requests.requests.service import escalate_due
+from service_requests.requests.jobs import escalate_due
 from shared.db import create_engine, create_sessionmaker
 from shared.settings import PlatformSettings
+from shared.uow import UnitOfWork
 from tests.service_requests.conftest import World, act, create_type, submit
 from tests.support.identities import auth
 
@@ -153,7 +154,7 @@ async def test_a_late_return_visit_is_escalated_once(
 
     async def escalate(now: dt.datetime) -> list[Any]:
         async with sessionmaker() as session, session.begin():
-            await escalate_due(session, now)
+            await escalate_due(UnitOfWork(session, None), now)
             rows = await session.execute(
                 text(
                     "SELECT data FROM requests.request_event WHERE request_id = :id AND kind = 'escalation'"

@@ -16,7 +16,7 @@ from fastapi import APIRouter, FastAPI
 
 from shared.app import create_service_app
 from shared.auth import Role, allow
-from shared.express import ExpressRoutes, express
+from shared.express import Endpoint, ExpressRoutes
 from shared.settings import PlatformSettings
 from tests.shared.conftest import build_app
 from tests.support.identities import auth, identity
@@ -24,10 +24,15 @@ from tests.support.identities import auth, identity
 EMPLOYEE = auth(identity(Role.employee))
 
 
-def _app(database_url: str, router: APIRouter) -> FastAPI:
+def _app(database_url: str, router: APIRouter, *express: Endpoint) -> FastAPI:
     settings = PlatformSettings(database_url=database_url, environment="test")
     return create_service_app(
-        name="express-test", title="express test", description="", settings=settings, routers=[router]
+        name="express-test",
+        title="express test",
+        description="",
+        settings=settings,
+        routers=[router],
+        express_routes=express,
     )
 
 
@@ -38,7 +43,7 @@ def _express_layer(app: FastAPI) -> ExpressRoutes:
     return layer
 
 
-async def test_marked_routes_are_served_by_the_express_layer(
+async def test_the_routes_the_factory_names_are_served_by_the_express_layer(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = build_app(database_url, express_routes=True)
@@ -65,8 +70,26 @@ async def test_marked_routes_are_served_by_the_express_layer(
     assert served == ["/v1/notes"]
 
 
-async def test_plain_fastapi_routes_are_left_to_fastapi(database_url: str) -> None:
-    assert _express_layer(build_app(database_url)).routes == []
+async def test_without_express_routes_the_layer_is_not_installed(database_url: str) -> None:
+    layer: Any = build_app(database_url).build_middleware_stack()
+    while hasattr(layer, "app"):
+        assert not isinstance(layer, ExpressRoutes)
+        layer = layer.app
+
+
+async def test_an_express_endpoint_that_is_no_route_is_refused(database_url: str) -> None:
+    router = APIRouter()
+
+    @router.get("/v1/things/{thing_id}", dependencies=[allow(Role.employee)])
+    async def thing(thing_id: uuid.UUID) -> dict[str, str]:
+        return {"id": str(thing_id)}
+
+    async def stray(thing_id: uuid.UUID) -> dict[str, str]:
+        return {"id": str(thing_id)}
+
+    app = _app(database_url, router, stray)
+    with pytest.raises(TypeError, match="is not a route"):
+        app.build_middleware_stack()
 
 
 async def test_a_body_that_is_not_json_gets_fastapis_own_answer(notes: httpx.AsyncClient) -> None:
@@ -81,11 +104,10 @@ async def test_an_unsupported_parameter_is_refused_when_the_routes_are_compiled(
     router = APIRouter()
 
     @router.get("/v1/search/{thing_id}", dependencies=[allow(Role.employee)])
-    @express
     async def search(thing_id: uuid.UUID, q: str) -> dict[str, str]:
         return {"q": q}
 
-    app = _app(database_url, router)
+    app = _app(database_url, router, search)
     with pytest.raises(TypeError, match="parameter 'q' is not supported"):
         app.build_middleware_stack()
 
@@ -94,11 +116,10 @@ async def test_an_express_route_needs_its_role_list(database_url: str) -> None:
     router = APIRouter()
 
     @router.get("/v1/open/{thing_id}")
-    @express
     async def open_route(thing_id: uuid.UUID) -> dict[str, str]:
         return {"id": str(thing_id)}
 
-    app = _app(database_url, router)
+    app = _app(database_url, router, open_route)
     with pytest.raises(TypeError, match="exactly one allow"):
         app.build_middleware_stack()
 
@@ -111,11 +132,10 @@ async def test_a_uuid_parameter_leaves_a_fixed_sibling_path_to_fastapi(database_
         return {"what": "about"}
 
     @router.get("/v1/things/{thing_id}", dependencies=[allow(Role.employee)])
-    @express
     async def thing(thing_id: uuid.UUID) -> dict[str, str]:
         return {"id": str(thing_id)}
 
-    app = _app(database_url, router)
+    app = _app(database_url, router, thing)
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://shared.test") as client:
@@ -134,10 +154,9 @@ async def test_an_express_route_that_would_shadow_an_earlier_one_is_refused(data
         return {"what": "about"}
 
     @router.get("/v1/words/{word}", dependencies=[allow(Role.employee)])
-    @express
     async def word(word: str) -> dict[str, str]:
         return {"word": word}
 
-    app = _app(database_url, router)
+    app = _app(database_url, router, word)
     with pytest.raises(TypeError, match="would shadow /v1/words/about"):
         app.build_middleware_stack()

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from registry.buildings.models import MOVES_BETWEEN_COMMUNITIES_CHECK, NO_OVERLAP
 from registry.buildings.router import router as buildings_router
+from registry.communities.router import get_community
 from registry.communities.router import internal_router as communities_internal_router
 from registry.communities.router import router as communities_router
 from registry.database import platform_tables
@@ -63,4 +64,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         constraint_problems=CONSTRAINT_PROBLEMS,
         idempotency_table=platform_tables.idempotency_key,
         background_tasks=[hot_path_pool],  # for the one-statement community read
+        express_routes=[get_community],  # the read behind most pages (shared/express.py)
     )

@@ -13,6 +13,7 @@ from service_requests.jobs import periodic_jobs
 from service_requests.open311.router import install_open311_errors
 from service_requests.open311.router import router as open311_router
 from service_requests.requests.router import router as requests_router
+from service_requests.requests.router import submit_request
 from service_requests.settings import Settings
 from service_requests.webhooks.dispatch import webhook_dispatch
 from service_requests.webhooks.router import router as webhooks_router
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         constraint_problems=CONSTRAINT_PROBLEMS,
         idempotency_table=platform_tables.idempotency_key,
         background_tasks=[periodic_jobs, hot_path_pool, webhook_dispatch],
+        express_routes=[submit_request],  # the submission, without FastAPI's per-request machinery
     )
     install_open311_errors(app)
     app.state.readiness_warnings = readiness_warnings  # `/readyz` stays ready, with a warning

@@ -25,6 +25,7 @@ from service_requests.settings import Settings
 from shared.db import create_engine, create_sessionmaker, utcnow
 from shared.errors import ProblemError
 from shared.jsonutil import dumps
+from shared.uow import UnitOfWork
 
 CLI_SUBJECT = "cli:service_requests.calendar_cli"
 REFUSED, USAGE, NO_DATABASE = 1, 2, 3
@@ -92,7 +93,7 @@ async def _with_session(action: Any) -> Any:
         raise Refused(f"the database URL is not a PostgreSQL URL ({type(exc).__name__})", NO_DATABASE) from exc
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
-            return await action(session)
+            return await action(UnitOfWork(session, None))  # a CLI has no hot-path pool
     except (OSError, DBAPIError) as exc:  # never the URL or the server's text: they may hold a password
         raise Refused(f"database unreachable or not migrated ({type(exc).__name__})", NO_DATABASE) from exc
     finally:
@@ -107,10 +108,8 @@ async def run(arguments: argparse.Namespace) -> str:
     if arguments.command == "load":
         body = read_file(arguments.file)
 
-        async def load(session: Any) -> Any:
-            return await service.load_year(
-                session, body, loaded_by=CLI_SUBJECT, now=utcnow(), replace=arguments.replace
-            )
+        async def load(uow: UnitOfWork) -> Any:
+            return await service.load_year(uow, body, loaded_by=CLI_SUBJECT, now=utcnow(), replace=arguments.replace)
 
         try:
             loaded = await _with_session(load)
@@ -122,10 +121,10 @@ async def run(arguments: argparse.Namespace) -> str:
             f"{len(loaded.working_days)} working days; {loaded.recomputed_requests} open requests recomputed"
         )
 
-    async def show(session: Any) -> Any:
+    async def show(uow: UnitOfWork) -> Any:
         if arguments.year is None:
-            return await service.overview(session, service.shanghai_today())
-        return await service.read_year(session, arguments.year)
+            return await service.overview(uow, service.shanghai_today())
+        return await service.read_year(uow, arguments.year)
 
     try:
         shown = await _with_session(show)

@@ -6,21 +6,21 @@ import asyncio
 
 import structlog
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service_requests.calendar.service import readiness_warnings, shanghai_today
-from service_requests.requests.service import close_unrated, escalate_due
+from service_requests.requests.jobs import close_unrated, escalate_due
 from shared.db import utcnow
+from shared.uow import unit_of_work
 
 logger = structlog.get_logger("service_requests.jobs")
 
 
-async def run_jobs_once(sessionmaker: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
-    """One pass of each job, each in its own transaction; returns (escalated, closed)."""
-    async with sessionmaker() as session, session.begin():
-        escalated = await escalate_due(session, utcnow())
-    async with sessionmaker() as session, session.begin():
-        closed = await close_unrated(session, utcnow())
+async def run_jobs_once(app: FastAPI) -> tuple[int, int]:
+    """One pass of each job, each in its own unit of work; returns (escalated, closed)."""
+    async with unit_of_work(app) as uow:
+        escalated = await escalate_due(uow, utcnow())
+    async with unit_of_work(app) as uow:
+        closed = await close_unrated(uow, utcnow())
     return escalated, closed
 
 
@@ -32,7 +32,7 @@ async def periodic_jobs(app: FastAPI) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
-            escalated, closed = await run_jobs_once(app.state.sessionmaker)
+            escalated, closed = await run_jobs_once(app)
             async with app.state.sessionmaker() as session:  # re-reads a changed calendar, sets its gauges
                 await readiness_warnings(session, shanghai_today())
             if escalated or closed:

@@ -41,7 +41,6 @@ from shared.auth import USER_ROLES, CurrentIdentity, Role, allow
 from shared.concurrency import set_etag
 from shared.db import SessionDep
 from shared.errors import problem_responses
-from shared.express import express
 from shared.hot_path import hot_connection
 from shared.idempotency import Idempotency
 from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
@@ -289,7 +288,6 @@ async def amend_roll(
     dependencies=[allow(Role.enterprise_rep)],
     responses=problem_responses(403, 404, 409, 422),
 )
-@express
 async def cast(election_id: uuid.UUID, body: BallotIn, identity: CurrentIdentity, request: Request) -> Receipt:
     """Only the current authorised representative of an enterprise on the roll, while voting is open.
 

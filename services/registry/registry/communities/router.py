@@ -25,7 +25,6 @@ from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import IfMatch, set_etag
 from shared.db import SessionDep
 from shared.errors import problem_responses
-from shared.express import express
 from shared.hot_path import hot_connection
 from shared.idempotency import Idempotency
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
@@ -77,7 +76,6 @@ async def create_community(
     dependencies=[allow(*READERS)],
     responses=problem_responses(404),
 )
-@express  # the read behind most pages; served without FastAPI's per-request machinery
 async def get_community(community_id: uuid.UUID, request: Request, response: Response) -> CommunityOut:
     """One community with its governance bodies."""
     async with hot_connection(request.app) as connection:

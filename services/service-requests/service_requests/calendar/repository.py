@@ -8,19 +8,16 @@ from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_requests.calendar.models import CALENDAR_VERSION, CalendarDay, CalendarState, CalendarYear
 from service_requests.working_calendar import DayKind
+from shared.uow import Repository
 
 STATE = cast(Table, CalendarState.__table__)
 DAY = cast(Table, CalendarDay.__table__)
 
 
-class CalendarRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class CalendarRepository(Repository):
     async def version(self) -> int:
         """The current calendar version: one primary-key read (0 before any load)."""
         found = (await self.session.execute(select(STATE.c.version).where(STATE.c.id == 1))).scalar_one_or_none()
@@ -78,3 +75,7 @@ class CalendarRepository:
 
     async def flush(self) -> None:
         await self.session.flush()
+
+    async def refresh(self, year: CalendarYear) -> None:
+        """Re-read a loaded year (its version moved with the load)."""
+        await self.session.refresh(year)

@@ -10,8 +10,9 @@ from service_requests.calendar import service
 from service_requests.calendar.schemas import CalendarOverview, CalendarYearBody, CalendarYearLoaded, CalendarYearRead
 from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import OptionalIfMatch, set_etag
-from shared.db import SessionDep, utcnow
+from shared.db import utcnow
 from shared.errors import problem_responses
+from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/working-calendar", tags=["working-calendar"])
 ADMINS = (Role.platform_admin,)
@@ -19,9 +20,9 @@ Year = Annotated[int, Path(ge=2000, le=2100, description="The calendar year")]
 
 
 @router.get("", summary="Which years the working-day calendar covers", dependencies=[allow(*ADMINS)])
-async def get_overview(session: SessionDep) -> CalendarOverview:
+async def get_overview(uow: UnitOfWorkDep) -> CalendarOverview:
     """The package's years, the loaded tables, and whether next year is missing (from 1 November)."""
-    return await service.overview(session, service.shanghai_today())
+    return await service.overview(uow, service.shanghai_today())
 
 
 @router.get(
@@ -30,9 +31,9 @@ async def get_overview(session: SessionDep) -> CalendarOverview:
     dependencies=[allow(*ADMINS)],
     responses=problem_responses(404),
 )
-async def get_year(year: Year, session: SessionDep, response: Response) -> CalendarYearRead:
+async def get_year(year: Year, uow: UnitOfWorkDep, response: Response) -> CalendarYearRead:
     """Holidays and make-up working days of a loaded year, with its `ETag`."""
-    read = await service.read_year(session, year)
+    read = await service.read_year(uow, year)
     set_etag(response, read.version)
     return read
 
@@ -47,7 +48,7 @@ async def get_year(year: Year, session: SessionDep, response: Response) -> Calen
 async def put_year(
     year: Year,
     body: CalendarYearBody,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     response: Response,
     expected_version: OptionalIfMatch,
@@ -57,7 +58,7 @@ async def put_year(
     The open requests whose deadlines the change touches are recomputed in the same transaction.
     """
     loaded = await service.load_year(
-        session, body, loaded_by=identity.subject, now=utcnow(), expected_version=expected_version, path_year=year
+        uow, body, loaded_by=identity.subject, now=utcnow(), expected_version=expected_version, path_year=year
     )
     set_etag(response, loaded.version)
     response.status_code = 201 if expected_version is None else 200

@@ -38,6 +38,7 @@ from service_requests.working_calendar import PACKAGE_YEARS, SHANGHAI, DayKind, 
 from shared.concurrency import check_version
 from shared.errors import PreconditionFailed
 from shared.i18n import Text
+from shared.uow import UnitOfWork
 
 NEXT_YEAR_MISSING = Gauge(
     "working_calendar_next_year_missing",
@@ -55,10 +56,10 @@ def cached_calendar() -> WorkingCalendar | None:
     return _cache
 
 
-async def current_calendar(session: AsyncSession) -> WorkingCalendar:
+async def current_calendar(uow: UnitOfWork) -> WorkingCalendar:
     """The calendar, re-read from the database when its version changed since this process read it."""
     global _cache
-    repository = CalendarRepository(session)
+    repository = uow.repository(CalendarRepository)
     version = await repository.version()
     if _cache is None or _cache.version != version:
         _cache = WorkingCalendar(await repository.tables(), version)
@@ -84,8 +85,10 @@ def report(calendar: WorkingCalendar, today: dt.date) -> None:
 
 
 async def readiness_warnings(session: AsyncSession, today: dt.date) -> list[dict[str, Any]]:
-    """A warning for `/readyz` (which stays ready) from 1 November while next year is missing."""
-    calendar = await current_calendar(session)
+    """A warning for `/readyz` (which stays ready) from 1 November while next year is missing.
+
+    `/readyz` (shared/health.py) hands its probe session; the check needs no hot path."""
+    calendar = await current_calendar(UnitOfWork(session, None))
     report(calendar, today)
     if not calendar.next_year_missing(today):
         return []
@@ -101,10 +104,10 @@ async def readiness_warnings(session: AsyncSession, today: dt.date) -> list[dict
     ]
 
 
-async def overview(session: AsyncSession, today: dt.date) -> CalendarOverview:
+async def overview(uow: UnitOfWork, today: dt.date) -> CalendarOverview:
     """Which years are covered, by what, and whether next year is missing."""
-    calendar = await current_calendar(session)
-    summaries = await CalendarRepository(session).summaries()
+    calendar = await current_calendar(uow)
+    summaries = await uow.repository(CalendarRepository).summaries()
     return CalendarOverview(
         package_years=[PACKAGE_YEARS.start, PACKAGE_YEARS.stop - 1],
         loaded_years=[CalendarYearSummary.model_validate(summary) for summary in summaries],
@@ -115,9 +118,9 @@ async def overview(session: AsyncSession, today: dt.date) -> CalendarOverview:
     )
 
 
-async def read_year(session: AsyncSession, year: int) -> CalendarYearRead:
+async def read_year(uow: UnitOfWork, year: int) -> CalendarYearRead:
     """The loaded table of one year; 404 when the year has none (the package may still cover it)."""
-    repository = CalendarRepository(session)
+    repository = uow.repository(CalendarRepository)
     row = await repository.get(year)
     if row is None:
         raise CalendarYearNotFound()
@@ -169,7 +172,7 @@ def validate(body: CalendarYearBody) -> list[dict[str, Any]]:
 
 
 async def load_year(
-    session: AsyncSession,
+    uow: UnitOfWork,
     body: CalendarYearBody,
     *,
     loaded_by: str,
@@ -182,15 +185,15 @@ async def load_year(
 
     A year already loaded is 409 unless `expected_version` matches it (412 when stale) or `replace`.
     """
-    # imported here: requests.service imports this module, so a top-level import would be circular
+    # imported here: the requests services import this module, so a top-level import would be circular
+    from service_requests.requests.jobs import recompute_deadlines
     from service_requests.requests.repository import RequestRepository
-    from service_requests.requests.service import recompute_deadlines
 
     if path_year is not None and path_year != body.year:
         raise CalendarYearMismatch(errors=[{"detail": "must be the year of the path", "pointer": "/year"}])
     rows = validate(body)
-    repository = CalendarRepository(session)
-    requests = RequestRepository(session)
+    repository = uow.repository(CalendarRepository)
+    requests = uow.repository(RequestRepository)
     await repository.bump_version()  # loads queue here, one at a time
     await requests.lock_for_calendar_change()
     before = WorkingCalendar(await repository.tables(), await repository.version())
@@ -211,7 +214,7 @@ async def load_year(
     await repository.flush()
     await repository.replace_days(body.year, rows)
     after = WorkingCalendar(await repository.tables(), await repository.version())
-    recomputed = await recompute_deadlines(requests, before, after, body.year, now)
-    await session.refresh(existing)
+    recomputed = await recompute_deadlines(uow, before, after, body.year, now)
+    await repository.refresh(existing)
     read = _read(existing, await repository.days(body.year))
     return CalendarYearLoaded(**read.model_dump(), recomputed_requests=recomputed)

@@ -8,20 +8,17 @@ from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.dialects.postgresql import distinct_on
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_requests.catalogue.models import ServiceType
 from service_requests.requests.models import RequestEvent, ServiceRequest
 from service_requests.requests.repository import visible_to
 from shared.auth import Identity
+from shared.uow import Repository
 
 PUBLIC_CATEGORY = "city"
 
 
-class Open311Repository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class Open311Repository(Repository):
     async def services(self, community_id: uuid.UUID | None) -> list[ServiceType]:
         statement = select(ServiceType).where(ServiceType.active.is_(True))
         if community_id is not None:

@@ -18,16 +18,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service_requests.open311 import service
 from service_requests.open311.dependencies import OptionalIdentity, optional_identity
 from service_requests.open311.exceptions import Open311BadRequest
-from service_requests.open311.repository import Open311Repository
 from service_requests.open311.schemas import render, render_errors
-from service_requests.requests.repository import RequestRepository
 from service_requests.requests.router import REQUESTERS
 from shared.addresses import public_base_url
 from shared.auth import CurrentIdentity, allow
-from shared.db import SessionDep, utcnow
+from shared.db import utcnow
 from shared.errors import ProblemError
 from shared.i18n import negotiate_language
 from shared.routes import allowed_methods
+from shared.uow import UnitOfWorkDep
 
 PREFIX = "/open311/v2"
 # Credentials are optional on reads, but ones that do not verify are refused everywhere.
@@ -57,26 +56,26 @@ async def discovery(format: str, request: Request) -> Response:
 
 @router.get("/services.{format}", summary="Open311 service list", openapi_extra=NO_CREDENTIALS)
 async def services(
-    format: str, session: SessionDep, jurisdiction_id: str | None = Query(None, max_length=64)
+    format: str, uow: UnitOfWorkDep, jurisdiction_id: str | None = Query(None, max_length=64)
 ) -> Response:
     """Every active service type; `jurisdiction_id` is a community id."""
     chosen = service.check_format(format)
-    content = await service.services(Open311Repository(session), jurisdiction_id)
+    content = await service.services(uow, jurisdiction_id)
     return render(chosen, content, root="services", item_tag="service")
 
 
 @router.get("/services/{service_code}.{format}", summary="Open311 service definition", openapi_extra=NO_CREDENTIALS)
-async def service_definition(service_code: str, format: str, session: SessionDep) -> Response:
+async def service_definition(service_code: str, format: str, uow: UnitOfWorkDep) -> Response:
     """The form of one service as Open311 attributes."""
     chosen = service.check_format(format)
-    content = await service.definition(Open311Repository(session), service_code)
+    content = await service.definition(uow, service_code)
     return render(chosen, content, root="service_definition", item_tag=None)
 
 
 @router.get("/requests.{format}", summary="Open311 request search", openapi_extra=NO_CREDENTIALS)
 async def list_requests(
     format: str,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: OptionalIdentity,
     service_request_id: str | None = Query(None, max_length=4000),
     service_code: str | None = Query(None, max_length=4000),
@@ -88,7 +87,7 @@ async def list_requests(
     most 90 days (the last 90 without dates) and at most 1000 records, unless filtered by id."""
     chosen = service.check_format(format)
     content = await service.requests(
-        Open311Repository(session),
+        uow,
         identity,
         service_request_id=service_request_id,
         service_code_filter=service_code,
@@ -101,7 +100,7 @@ async def list_requests(
 
 
 @router.post("/requests.{format}", summary="Open311 submit a request", dependencies=[allow(*REQUESTERS)])
-async def submit_request(format: str, request: Request, session: SessionDep, identity: CurrentIdentity) -> Response:
+async def submit_request(format: str, request: Request, uow: UnitOfWorkDep, identity: CurrentIdentity) -> Response:
     """Form-encoded GeoReport v2 POST, filed for the caller under the rules of `POST /v1/service-requests`
     (403 in the Open311 format without credentials, with invalid ones, or for any other role)."""
     chosen = service.check_format(format)
@@ -113,17 +112,15 @@ async def submit_request(format: str, request: Request, session: SessionDep, ide
         raise Open311BadRequest("send application/x-www-form-urlencoded")
     fields = parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=False)
     fields += [(key, value) for key, value in request.query_params.multi_items() if key != "api_key"]
-    content = await service.submit(Open311Repository(session), RequestRepository(session), identity, fields, utcnow())
+    content = await service.submit(uow, identity, fields, utcnow())
     return render(chosen, content, root="service_requests", item_tag="request", status_code=201)
 
 
 @router.get("/requests/{service_request_id}.{format}", summary="Open311 one request", openapi_extra=NO_CREDENTIALS)
-async def get_request(
-    service_request_id: str, format: str, session: SessionDep, identity: OptionalIdentity
-) -> Response:
+async def get_request(service_request_id: str, format: str, uow: UnitOfWorkDep, identity: OptionalIdentity) -> Response:
     """One request, as a one-element list."""
     chosen = service.check_format(format)
-    content = await service.one_request(Open311Repository(session), identity, service_request_id)
+    content = await service.one_request(uow, identity, service_request_id)
     return render(chosen, content, root="service_requests", item_tag="request")
 
 

@@ -11,15 +11,15 @@ from service_requests.catalogue.models import ServiceType
 from service_requests.open311.exceptions import Open311BadRequest, ServiceCodeNotFound, UnknownFormat
 from service_requests.open311.repository import Open311Repository
 from service_requests.open311.schemas import CLOSED_STATUSES, DATATYPES, FORMATS, SPECIFICATION, w3c
-from service_requests.requests import service as requests_service
+from service_requests.requests import submission
 from service_requests.requests.exceptions import AnswersInvalid
 from service_requests.requests.models import ServiceRequest
-from service_requests.requests.repository import RequestRepository
 from service_requests.requests.schemas import Attachment, Location, RequestCreate
 from service_requests.requests.workflow import Status
 from service_requests.working_calendar import SHANGHAI
 from shared.auth import Identity, Role
 from shared.i18n import Text
+from shared.uow import UnitOfWork
 
 DEFAULT_WINDOW = dt.timedelta(days=90)  # the standard's default window, and the widest range a query may ask
 MAX_RECORDS = 1000
@@ -68,7 +68,7 @@ def _parse_code(code: str) -> uuid.UUID:
         raise ServiceCodeNotFound() from exc
 
 
-async def services(repository: Open311Repository, jurisdiction_id: str | None) -> list[dict[str, Any]]:
+async def services(uow: UnitOfWork, jurisdiction_id: str | None) -> list[dict[str, Any]]:
     """Every active service type (of one community when `jurisdiction_id` names it)."""
     community = None
     if jurisdiction_id:
@@ -76,12 +76,12 @@ async def services(repository: Open311Repository, jurisdiction_id: str | None) -
             community = uuid.UUID(jurisdiction_id)
         except ValueError as exc:
             raise Open311BadRequest("jurisdiction_id is not a community id") from exc
-    return [service_entry(row) for row in await repository.services(community)]
+    return [service_entry(row) for row in await uow.repository(Open311Repository).services(community)]
 
 
-async def definition(repository: Open311Repository, code: str) -> dict[str, Any]:
+async def definition(uow: UnitOfWork, code: str) -> dict[str, Any]:
     """The service's attributes in the specification's vocabulary."""
-    service_type = await repository.service(_parse_code(code))
+    service_type = await uow.repository(Open311Repository).service(_parse_code(code))
     if service_type is None or not service_type.active:
         raise ServiceCodeNotFound()
     attributes = []
@@ -211,7 +211,7 @@ def query_range(
 
 
 async def requests(
-    repository: Open311Repository,
+    uow: UnitOfWork,
     identity: Identity | None,
     *,
     service_request_id: str | None,
@@ -236,6 +236,7 @@ async def requests(
             raise Open311BadRequest("status must be open or closed")
         statuses = (OPEN_STATUSES if "open" in wanted else []) + (sorted(CLOSED_STATUSES) if "closed" in wanted else [])
     start, end = query_range(_w3c_param("start_date", start_date), _w3c_param("end_date", end_date), now)
+    repository = uow.repository(Open311Repository)
     rows = await repository.requests(
         identity, ids=ids, type_ids=type_ids, statuses=statuses, start=start, end=end, limit=MAX_RECORDS
     )
@@ -243,14 +244,13 @@ async def requests(
     return [request_entry(row, notes, identity) for row in rows]
 
 
-async def one_request(
-    repository: Open311Repository, identity: Identity | None, request_id: str
-) -> list[dict[str, Any]]:
+async def one_request(uow: UnitOfWork, identity: Identity | None, request_id: str) -> list[dict[str, Any]]:
     """One request as a one-element list (as the specification returns it)."""
     try:
         wanted = uuid.UUID(request_id)
     except ValueError as exc:
         raise ServiceCodeNotFound("no such service_request_id") from exc
+    repository = uow.repository(Open311Repository)
     rows = await repository.requests(
         identity, ids=[wanted], type_ids=None, statuses=None, start=None, end=None, limit=1
     )
@@ -295,8 +295,7 @@ def _attributes(form: list[dict[str, Any]], fields: list[tuple[str, str]]) -> di
 
 
 async def submit(
-    repository: Open311Repository,
-    requests_repository: RequestRepository,
+    uow: UnitOfWork,
     identity: Identity,
     fields: list[tuple[str, str]],
     now: dt.datetime,
@@ -307,7 +306,7 @@ async def submit(
     code = form.get("service_code")
     if not code:
         raise Open311BadRequest("service_code is required")
-    service_type = await repository.service(_parse_code(code))
+    service_type = await uow.repository(Open311Repository).service(_parse_code(code))
     if service_type is None or not service_type.active:
         raise ServiceCodeNotFound()
     try:
@@ -329,10 +328,8 @@ async def submit(
         location=location,
         attachments=[Attachment(ref=form["media_url"][:500])] if form.get("media_url") else [],
     )
-    created = await requests_service.submit(
-        requests_repository, identity, body, now, answers=_attributes(service_type.form, fields)
-    )
-    return [{"service_request_id": str(created["id"]), "service_notice": None, "account_id": None}]
+    created = await submission.submit(uow, identity, body, now, answers=_attributes(service_type.form, fields))
+    return [{"service_request_id": str(created.id), "service_notice": None, "account_id": None}]
 
 
 def check_format(format_: str) -> str:

@@ -1,50 +1,42 @@
-"""SQL for requests: Core on the submission hot path, the ORM for workflow updates."""
+"""SQL for requests after their submission (`submission_repository.py`): the ORM for workflow
+updates, timelines, lists, the jobs' selections and the statistics."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from functools import partial
-from typing import Any, NamedTuple, cast
+from dataclasses import dataclass
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Float,
     Interval,
-    Row,
     Table,
     and_,
     false,
     func,
-    insert,
     or_,
     select,
     text,
     true,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_requests.catalogue.models import ServiceType
 from service_requests.database import platform_tables, webhook_tables
 from service_requests.requests.models import RequestEvent, ServiceRequest
 from service_requests.requests.workflow import OPEN_FOR_HANDLER, Status
+from service_requests.working_calendar import SHANGHAI
 from shared.auth import Identity, Role
-from shared.hot_path import FairPool
+from shared.outbox import record_event
 from shared.pagination import after_keyset
+from shared.uow import Repository
 from shared.webhooks import enqueue
 
 REQUEST = cast(Table, ServiceRequest.__table__)
 EVENT = cast(Table, RequestEvent.__table__)
 TYPE = cast(Table, ServiceType.__table__)
-DUPLICATE_SIMILARITY = 0.3
-DUPLICATE_WINDOW = dt.timedelta(days=30)
-# The hint shows the most recent similar requests, most similar first. They are looked for
-# newest first among at most the 20 most recent of the window (an index range read, not a
-# trigram comparison with everything an enterprise filed that month), and the comparing stops
-# once `DUPLICATES_SHOWN` are found: similarity() is most of a submission's database time.
-DUPLICATE_CANDIDATES = 20
-DUPLICATES_SHOWN = 5
 _OPEN = [status.value for status in OPEN_FOR_HANDLER]
 _RUNNING = [*_OPEN, Status.waiting_for_requester.value]  # a paused clock still has a deadline to move
 
@@ -75,136 +67,7 @@ def visible_to(identity: Identity) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
-# The submission columns in parameter order, with their array types: a submission is one row of
-# arrays, so the same statement files one request or a batch of them (see `shared.hot_path.Batcher`).
-SUBMIT_COLUMNS = (
-    ("id", "uuid"), ("type_id", "uuid"), ("type_version", "int"), ("type_snapshot", "text"), ("category", "text"),
-    ("scenario", "text"), ("community_id", "uuid"), ("enterprise_id", "uuid"), ("requester_subject", "text"),
-    ("requester_role", "text"), ("description", "text"), ("answers", "text"), ("building_id", "uuid"),
-    ("floor", "int"), ("latitude", "float8"), ("longitude", "float8"), ("address", "text"),
-    ("attachments", "text"), ("handler_kind", "text"), ("routed_partner_id", "uuid"),
-    ("acknowledge_due_at", "timestamptz"), ("resolve_due_at", "timestamptz"), ("created_at", "timestamptz"),
-    ("history_id", "uuid"), ("event_id", "uuid"), ("event_payload", "text"), ("duplicates_since", "timestamptz"),
-    ("share_consent_at", "timestamptz"), ("deadlines_provisional", "bool"), ("calendar_version", "int8"),
-)  # fmt: skip
-_SUBMIT = """
-WITH input AS (
-    SELECT * FROM unnest({arrays}) WITH ORDINALITY AS input ({names}, n)
-), accepted AS (
-    SELECT input.* FROM input
-    WHERE EXISTS (
-        SELECT 1 FROM requests.service_type AS t
-        WHERE t.id = input.type_id AND t.version = input.type_version AND t.active
-    )
-    -- deadlines computed with the calendar version the database has now (else: re-read, retry)
-    AND input.calendar_version = coalesce((SELECT version FROM requests.calendar_state WHERE id = 1), 0)
-), inserted AS (
-    INSERT INTO requests.service_request (
-        id, type_id, type_version, type_snapshot, category, scenario, community_id, enterprise_id,
-        requester_subject, requester_role, status, description, answers, building_id, floor, latitude,
-        longitude, address, attachments, handler_kind, routed_partner_id, acknowledge_due_at, resolve_due_at,
-        clock_started_at, escalation_level, reopen_count, version, created_at, updated_at, share_consent_at,
-        deadlines_provisional
-    )
-    SELECT id, type_id, type_version, type_snapshot::jsonb, category, scenario, community_id, enterprise_id,
-        requester_subject, requester_role, 'submitted', description, answers::jsonb, building_id, floor, latitude,
-        longitude, address, attachments::jsonb, handler_kind, routed_partner_id, acknowledge_due_at, resolve_due_at,
-        created_at, 0, 0, 1, created_at, created_at, share_consent_at, deadlines_provisional
-    FROM accepted
-), history AS (
-    INSERT INTO requests.request_event (
-        id, request_id, kind, actor_subject, actor_role, action, to_status, internal, data, created_at
-    )
-    SELECT history_id, id, 'transition', requester_subject, requester_role, 'submit', 'submitted', false,
-        '{{}}'::jsonb, created_at
-    FROM accepted
-), event AS (
-    INSERT INTO requests.outbox_event (event_id, type, aggregate_type, aggregate_id, payload)
-    SELECT event_id, 'RequestSubmitted', 'service_request', id, event_payload::jsonb FROM accepted
-)
-SELECT input.n, accepted.n IS NOT NULL AS inserted, duplicate.*
-FROM input
-LEFT JOIN accepted ON accepted.n = input.n
-LEFT JOIN LATERAL (
-    -- newest first, and no sort before the LIMIT: similarity is computed only until enough match
-    SELECT recent.* FROM (
-        SELECT r.id, r.description, r.status, r.created_at, similarity(r.description, input.description) AS similarity
-        FROM requests.service_request AS r
-        WHERE r.type_id = input.type_id AND {owner} AND r.created_at >= input.duplicates_since
-        ORDER BY r.created_at DESC
-        LIMIT {window}
-    ) AS recent
-    WHERE recent.similarity >= {threshold}
-    LIMIT {shown}
-) AS duplicate ON true
-ORDER BY input.n, duplicate.similarity DESC
-"""
-
-
-def _submit_statement(owner: str) -> str:
-    arrays = ", ".join(f"${index}::{kind}[]" for index, (_, kind) in enumerate(SUBMIT_COLUMNS, start=1))
-    names = ", ".join(name for name, _ in SUBMIT_COLUMNS)
-    return _SUBMIT.format(
-        arrays=arrays,
-        names=names,
-        owner=owner,
-        threshold=DUPLICATE_SIMILARITY,
-        window=DUPLICATE_CANDIDATES,
-        shown=DUPLICATES_SHOWN,
-    )
-
-
-SUBMIT_BY_ENTERPRISE = _submit_statement("r.enterprise_id = input.enterprise_id")
-SUBMIT_BY_REQUESTER = _submit_statement("r.requester_subject = input.requester_subject")
-
-
-class Submitted(NamedTuple):
-    inserted: bool
-    similar: list[Any]  # records: id, description, status, created_at, similarity
-
-
-async def submit_rows(statement: str, connection: Any, rows: Sequence[dict[str, Any]]) -> list[Submitted]:
-    """File `rows` with one execution of `statement` (a row is one element of each array)."""
-    arrays = [[row[name] for row in rows] for name, _ in SUBMIT_COLUMNS]
-    inserted = [False] * len(rows)
-    similar: list[list[Any]] = [[] for _ in rows]
-    for record in await connection.fetch(statement, *arrays):
-        index = record["n"] - 1
-        inserted[index] = record["inserted"]
-        if record["id"] is not None:
-            similar[index].append(record)
-    return [Submitted(flag, found) for flag, found in zip(inserted, similar, strict=True)]
-
-
-# by whether the requester has an enterprise: the batcher's name and its statement
-_SUBMITTERS = {
-    True: ("submit_request_by_enterprise", partial(submit_rows, SUBMIT_BY_ENTERPRISE)),
-    False: ("submit_request_by_requester", partial(submit_rows, SUBMIT_BY_REQUESTER)),
-}
-
-
-class RequestRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def service_type_row(self, type_id: uuid.UUID) -> Row[Any] | None:
-        """The columns of a type a submission needs, in one Core query."""
-        return (await self.session.execute(select(TYPE).where(TYPE.c.id == type_id))).first()
-
-    async def submit(self, values: dict[str, Any], pool: FairPool | None = None) -> Submitted:
-        """Request, history row and outbox event in one statement, plus duplicate candidates.
-
-        The hot path: on `pool`, autocommitted and batched with concurrent submissions into one
-        statement; without it, on the session's own asyncpg connection (in the transaction of an
-        Idempotency-Key claim). Nothing is written when the type changed since `type_version`.
-        """
-        name, execute = _SUBMITTERS[values["enterprise_id"] is not None]
-        if pool is not None:
-            return await pool.batcher(name, execute).run(values)
-        connection = await self.session.connection()
-        raw = await connection.get_raw_connection()
-        return (await execute(raw.driver_connection, [values]))[0]
-
+class RequestRepository(Repository):
     async def get(self, request_id: uuid.UUID, *, for_update: bool = False) -> ServiceRequest | None:
         statement = select(ServiceRequest).where(ServiceRequest.id == request_id)
         if for_update:
@@ -240,11 +103,12 @@ class RequestRepository:
         self,
         identity: Identity,
         *,
-        filters: Sequence[ColumnElement[bool]],
+        filters: ListFilters,
+        now: dt.datetime,
         after: Sequence[Any] | None,
         limit: int,
     ) -> list[ServiceRequest]:
-        statement = select(ServiceRequest).where(visible_to(identity), *filters)
+        statement = select(ServiceRequest).where(visible_to(identity), *_where(filters, now))
         if after is not None:
             statement = statement.where(after_keyset([REQUEST.c.created_at, REQUEST.c.id], after, [True, True]))
         statement = statement.order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()).limit(limit)
@@ -426,23 +290,52 @@ class RequestRepository:
             "by_category": [{"key": key, "count": count} for key, count in by_category],
         }
 
+    async def record(self, event_type: str, request_id: uuid.UUID, payload: dict[str, Any]) -> None:
+        """Append a domain event about a request to the outbox, in this unit of work's transaction."""
+        await record_event(
+            self.session, platform_tables.outbox_event, event_type, "service_request", request_id, payload
+        )
+
 
 GOOD_FROM = 3  # 好评: 非常满意 (5), 满意 (4) and 基本满意 (3); 差评: 不满意 (2), 非常不满意 (1)
-_INSERT_OUTBOX = insert(platform_tables.outbox_event)
 
 
-async def record(session: AsyncSession, event_type: str, request_id: uuid.UUID, payload: dict[str, Any]) -> None:
-    """Append a domain event about a request to the outbox, in the caller's transaction.
+@dataclass(frozen=True, slots=True)
+class ListFilters:
+    """The list's filters; dates are Shanghai business dates, `created_to` inclusive."""
 
-    The same row `shared.outbox.record_event` writes, as one precompiled statement (hot path).
-    """
-    await session.execute(
-        _INSERT_OUTBOX,
-        {
-            "event_id": uuid.uuid4(),
-            "type": event_type,
-            "aggregate_type": "service_request",
-            "aggregate_id": request_id,
-            "payload": payload,
-        },
-    )
+    status: Status | None = None
+    category: str | None = None
+    scenario: str | None = None
+    type_id: uuid.UUID | None = None
+    community_id: uuid.UUID | None = None
+    overdue: bool | None = None
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+
+
+def shanghai_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=SHANGHAI)
+
+
+def _where(filters: ListFilters, now: dt.datetime) -> list[ColumnElement[bool]]:
+    """WHERE clauses of the list's filters."""
+    clauses: list[ColumnElement[bool]] = []
+    if filters.status is not None:
+        clauses.append(ServiceRequest.status == filters.status.value)
+    if filters.category is not None:
+        clauses.append(ServiceRequest.category == filters.category)
+    if filters.scenario is not None:
+        clauses.append(ServiceRequest.scenario == filters.scenario)
+    if filters.type_id is not None:
+        clauses.append(ServiceRequest.type_id == filters.type_id)
+    if filters.community_id is not None:
+        clauses.append(ServiceRequest.community_id == filters.community_id)
+    if filters.overdue is not None:
+        clause = overdue_clause(now)
+        clauses.append(clause if filters.overdue else ~clause)
+    if filters.created_from is not None:
+        clauses.append(ServiceRequest.created_at >= shanghai_midnight(filters.created_from))
+    if filters.created_to is not None:
+        clauses.append(ServiceRequest.created_at < shanghai_midnight(filters.created_to + dt.timedelta(days=1)))
+    return clauses

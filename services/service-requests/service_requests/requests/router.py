@@ -10,8 +10,8 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from service_requests.catalogue.schemas import Category, Scenario
 from service_requests.database import platform_tables
-from service_requests.requests import service
-from service_requests.requests.dependencies import RequestRepositoryDep
+from service_requests.requests import queries, ratings, submission, transitions
+from service_requests.requests.repository import ListFilters
 from service_requests.requests.schemas import (
     CommentCreate,
     PartnerRequestRead,
@@ -30,11 +30,10 @@ from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import IfMatch, set_etag
 from shared.db import utcnow
 from shared.errors import check_date_range, problem_responses
-from shared.express import express
-from shared.hot_path import pool_of
 from shared.idempotency import Idempotency
 from shared.iso import IsoDate
-from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
+from shared.pagination import Cursor, Limit, Page, link_next
+from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/service-requests", tags=["service-requests"])
 
@@ -57,17 +56,15 @@ IdempotencyKeyHeader = Annotated[
     dependencies=[allow(*REQUESTERS)],
     responses=problem_responses(409, 422),
 )
-@express
 async def submit_request(
-    body: RequestCreate, request: Request, repository: RequestRepositoryDep, identity: CurrentIdentity
+    body: RequestCreate, request: Request, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> Response:
     """File a request (Idempotency-Key supported); enterprise and community come from the identity."""
-    idempotency = Idempotency(repository.session, platform_tables.idempotency_key, request, identity)
+    idempotency = Idempotency(uow, platform_tables.idempotency_key, request, identity)
     if (replay := await idempotency.begin(body)) is not None:
         return replay
-    pool = None if idempotency.key is not None else pool_of(request)  # a key needs the session's transaction
-    created = await service.submit(repository, identity, body, utcnow(), pool=pool)
-    headers = {"Location": f"/v1/service-requests/{created['id']}", "ETag": f'"v{created["version"]}"'}
+    created = await submission.submit(uow, identity, body, utcnow())
+    headers = {"Location": f"/v1/service-requests/{created.id}", "ETag": f'"v{created.version}"'}
     return await idempotency.complete(created, headers=headers)
 
 
@@ -75,7 +72,7 @@ async def submit_request(
 async def list_requests(
     request: Request,
     response: Response,
-    repository: RequestRepositoryDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     status: Status | None = None,
     category: Category | None = None,
@@ -91,8 +88,7 @@ async def list_requests(
     """Newest first. Requesters see their own (representatives their enterprise's), staff their
     community's, partners what is routed to them (as `PartnerRequestRead`)."""
     check_date_range(created_from, created_to, "created_to")
-    now = utcnow()
-    filters = service.list_filters(
+    filters = ListFilters(
         status=status,
         category=category.value if category else None,
         scenario=scenario.value if scenario else None,
@@ -101,21 +97,10 @@ async def list_requests(
         overdue=overdue,
         created_from=created_from,
         created_to=created_to,
-        now=now,
     )
-    after = decode_keyset(cursor, dt.datetime.fromisoformat, uuid.UUID)
-    rows = await repository.page(identity, filters=filters, after=after, limit=limit + 1)
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor([last.created_at.isoformat(), last.id])
-    link_next(request, response, next_cursor)
-    if service.sees_partner_view(identity):
-        shared = [service.to_partner_read(row, identity, now) for row in rows[:limit]]
-        return Page[PartnerRequestRead](items=shared, next_cursor=next_cursor)
-    return Page[RequestRead](
-        items=[service.to_read(row, identity, now) for row in rows[:limit]], next_cursor=next_cursor
-    )
+    page = await queries.page(uow, identity, filters, utcnow(), cursor=cursor, limit=limit)
+    link_next(request, response, page.next_cursor)
+    return page
 
 
 @router.get(
@@ -125,7 +110,7 @@ async def list_requests(
     responses=problem_responses(400, 422),
 )
 async def request_stats(
-    repository: RequestRepositoryDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     community_id: uuid.UUID,
     from_date: Annotated[dt.date, Query(alias="from", description="First Shanghai date, inclusive")],
@@ -133,7 +118,7 @@ async def request_stats(
 ) -> RequestStats:
     """Counts by status and category, on-time rates, median hours to resolve, satisfaction (SQL)."""
     check_date_range(from_date, to_date, "to")
-    return await service.stats(repository, identity, community_id, from_date, to_date)
+    return await queries.stats(uow, identity, community_id, from_date, to_date)
 
 
 @router.get(
@@ -143,12 +128,12 @@ async def request_stats(
     responses=problem_responses(404),
 )
 async def get_request(
-    request_id: uuid.UUID, response: Response, repository: RequestRepositoryDep, identity: CurrentIdentity
+    request_id: uuid.UUID, response: Response, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> RequestView:
     """One request with its `ETag` and the caller's allowed next actions (partners: the partner view)."""
-    row = await service.load_visible(repository, identity, request_id)
-    set_etag(response, row.version)
-    return service.to_view(row, identity, utcnow())
+    view = await queries.get(uow, identity, request_id, utcnow())
+    set_etag(response, view.version)
+    return view
 
 
 @router.post(
@@ -163,19 +148,17 @@ async def transition_request(
     body: TransitionCreate,
     expected: IfMatch,
     request: Request,
-    repository: RequestRepositoryDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Take one action of the transition table (If-Match required, Idempotency-Key supported); 409 lists
     the actions allowed now."""
-    idempotency = Idempotency(repository.session, platform_tables.idempotency_key, request, identity)
+    idempotency = Idempotency(uow, platform_tables.idempotency_key, request, identity)
     if (replay := await idempotency.begin(body)) is not None:
         return replay
-    now = utcnow()
-    row = await service.transition(repository, identity, request_id, expected, body, now)
-    view = service.to_view(row, identity, now)
-    return await idempotency.complete(view, status_code=200, headers={"ETag": f'"v{row.version}"'})
+    view = await transitions.transition(uow, identity, request_id, expected, body, utcnow())
+    return await idempotency.complete(view, status_code=200, headers={"ETag": f'"v{view.version}"'})
 
 
 @router.post(
@@ -188,14 +171,13 @@ async def rate_request(
     request_id: uuid.UUID,
     body: RatingCreate,
     response: Response,
-    repository: RequestRepositoryDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
 ) -> RequestRead:
     """1-5 (5 非常满意 … 1 非常不满意); 1 or 2 reopens for rectification; the rating after that is final."""
-    now = utcnow()
-    row = await service.rate(repository, identity, request_id, body, now)
-    set_etag(response, row.version)
-    return service.to_read(row, identity, now)
+    read = await ratings.rate(uow, identity, request_id, body, utcnow())
+    set_etag(response, read.version)
+    return read
 
 
 @router.post(
@@ -208,14 +190,13 @@ async def record_return_visit(
     request_id: uuid.UUID,
     body: ReturnVisitCreate,
     response: Response,
-    repository: RequestRepositoryDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
 ) -> RequestRead:
     """Due within 1 working day of the bad rating; a late one is escalated and still recorded."""
-    now = utcnow()
-    row = await service.return_visit(repository, identity, request_id, body, now)
-    set_etag(response, row.version)
-    return service.to_read(row, identity, now)
+    read = await ratings.return_visit(uow, identity, request_id, body, utcnow())
+    set_etag(response, read.version)
+    return read
 
 
 @router.post(
@@ -230,7 +211,7 @@ async def add_comment(
     request_id: uuid.UUID,
     body: CommentCreate,
     request: Request,
-    repository: RequestRepositoryDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     if_match: Annotated[
         str | None, Header(description='Required for partners: the request\'s current `ETag`, e.g. `"v3"`')
@@ -239,11 +220,11 @@ async def add_comment(
 ) -> Response:
     """A public comment, or an internal note for community staff (Idempotency-Key supported; partners
     must send If-Match)."""
-    idempotency = Idempotency(repository.session, platform_tables.idempotency_key, request, identity)
+    idempotency = Idempotency(uow, platform_tables.idempotency_key, request, identity)
     if (replay := await idempotency.begin(body)) is not None:
         return replay
-    event = await service.comment(repository, identity, request_id, body, utcnow(), if_match=if_match)
-    return await idempotency.complete(TimelineEntry.model_validate(event, from_attributes=True))
+    entry = await transitions.comment(uow, identity, request_id, body, utcnow(), if_match=if_match)
+    return await idempotency.complete(entry)
 
 
 @router.get(
@@ -252,6 +233,6 @@ async def add_comment(
     dependencies=[allow(*PARTICIPANTS)],
     responses=problem_responses(404),
 )
-async def get_timeline(request_id: uuid.UUID, repository: RequestRepositoryDep, identity: CurrentIdentity) -> Timeline:
+async def get_timeline(request_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> Timeline:
     """Transitions (the history), comments, escalations and ratings, oldest first (partners: redacted)."""
-    return Timeline(items=await service.timeline(repository, identity, request_id))
+    return await transitions.timeline(uow, identity, request_id)
