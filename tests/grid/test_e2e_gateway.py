@@ -23,8 +23,8 @@ import pytest
 
 from bench.harness import FACTORIES, SERVICE_NAMES, PlatformProcess, platform_env
 from gateway.devkeys import ensure_dev_keys
-from grid.access import business_today
 from shared.auth import Identity, Role
+from shared.dates import business_today
 from tests.e2e.conftest import RunningPlatform
 from tests.support.database import asyncpg_dsn, truncate_all
 from tests.support.identities import admin, identity

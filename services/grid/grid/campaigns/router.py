@@ -6,7 +6,6 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from grid.access import business_today
 from grid.campaigns import service
 from grid.campaigns.schemas import (
     CampaignCreate,
@@ -19,6 +18,7 @@ from grid.campaigns.schemas import (
 from grid.registry.dependencies import RegistryDep
 from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import set_etag
+from shared.dates import business_today
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.iso import IsoDate

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grid.access import business_today, require_grid, require_staff
+from grid.access import require_grid
 from grid.campaigns.exceptions import CampaignEnded, CampaignNotFound, CampaignTooLong, CheckInDayInvalid
 from grid.campaigns.models import Campaign, CampaignCheckIn
 from grid.campaigns.repository import CampaignRepository
@@ -26,8 +26,10 @@ from grid.grids.repository import AssignmentRepository, GridRepository
 from grid.inspections.exceptions import BuildingNotInGrid
 from grid.registry.client import RegistryClient
 from shared.auth import Identity, Role
+from shared.dates import business_today
 from shared.errors import Forbidden
 from shared.i18n import Text
+from shared.scope import require_staff
 
 
 async def create_campaign(session: AsyncSession, identity: Identity, body: CampaignCreate) -> Campaign:
@@ -143,9 +145,11 @@ async def end_campaign(
         for day, count, people, issues in await CampaignRepository(session).daily_totals(campaign.id)
     }
     days: list[dict[str, Any]] = []
+    # one registry call for the whole (bounded) range, not one a day
+    expected_on = await registry.building_counts(campaign.community_id, campaign.starts_on, body.ends_on)
     day = campaign.starts_on
     while day <= body.ends_on:
-        expected = len(await registry.community_buildings(campaign.community_id, day))
+        expected = expected_on.get(day, 0)
         count, people, issues = totals.get(day, (0, 0, 0))
         days.append(
             {

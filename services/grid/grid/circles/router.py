@@ -6,7 +6,6 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
-from grid.access import business_today, require_staff
 from grid.circles import service
 from grid.circles.schemas import (
     CircleRead,
@@ -21,11 +20,13 @@ from grid.database import platform_tables
 from grid.registry.dependencies import RegistryDep
 from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import IfMatch, check_version, set_etag
+from shared.dates import business_today
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
 from shared.iso import IsoDate
 from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
+from shared.scope import require_staff
 
 facilities_router = APIRouter(prefix="/v1/facilities", tags=["facilities"])
 circles_router = APIRouter(prefix="/v1/circles", tags=["circles"])

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grid.access import require_staff
 from grid.circles.exceptions import FacilityNotFound
 from grid.circles.models import Facility
 from grid.circles.repository import CircleRepository
@@ -28,6 +27,7 @@ from grid.circles.schemas import (
 )
 from grid.registry.client import RegistryClient
 from shared.auth import Identity
+from shared.scope import require_staff
 
 DEFAULT_MINUTES: dict[FacilityKind, int] = {"life": 15, "medical": 15, "fitness": 10, "reading": 10}
 DEFAULT_SPEED_KMH = 4.5

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grid.access import in_grid, require_staff
+from grid.access import in_grid
 from grid.events.exceptions import (
     EventNotFound,
     EventTransitionInvalid,
@@ -27,6 +27,7 @@ from shared.auth import Identity, Role
 from shared.db import utcnow
 from shared.errors import Forbidden
 from shared.i18n import Text
+from shared.scope import require_staff
 
 RED_AFTER = dt.timedelta(hours=48)
 LEVEL_RANK = {"normal": 0, "yellow": 1, "red": 2}

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from grid.access import business_today, require_staff
 from grid.database import platform_tables
 from grid.grids import service
 from grid.grids.dependencies import ValidGrid
@@ -26,11 +25,13 @@ from grid.grids.schemas import (
 from grid.registry.dependencies import RegistryDep
 from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import IfMatch, check_version, set_etag
+from shared.dates import business_today
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
 from shared.iso import IsoDate
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+from shared.scope import require_staff
 
 router = APIRouter(prefix="/v1/grids", tags=["grids"])
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grid.access import require_grid, require_staff
+from grid.access import require_grid
 from grid.grids.exceptions import (
     AssignmentNotFound,
     BuildingOutsideCommunity,
@@ -33,6 +33,7 @@ from grid.grids.schemas import (
 from grid.registry.client import RegistryClient
 from shared.auth import Identity, Role
 from shared.i18n import Text
+from shared.scope import require_staff
 
 DEFAULT_PATROL_INTERVAL_DAYS = 30
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grid.access import business_today, require_grid, require_staff
+from grid.access import require_grid
 from grid.grids.exceptions import GridNotFound
 from grid.grids.repository import GridRepository
 from grid.hazards.exceptions import HazardNotFound, HazardTransitionNotAllowed
@@ -17,7 +17,9 @@ from grid.hazards.models import Hazard, HazardHistory
 from grid.hazards.repository import HazardRepository
 from grid.hazards.schemas import HazardCreate, HazardDetail, HazardHistoryRead, HazardRead, HazardTransition
 from shared.auth import Identity, Role
+from shared.dates import business_today
 from shared.i18n import Text
+from shared.scope import require_staff
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,12 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from grid.access import business_today
 from grid.database import platform_tables
 from grid.grids.dependencies import ValidGrid
 from grid.inspections import service
 from grid.inspections.schemas import InspectionCreate, InspectionRead, StaleBuildings, TemplateCreate, TemplateRead
 from shared.auth import CurrentIdentity, Role, allow
+from shared.dates import business_today
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grid.access import require_grid, require_staff
+from grid.access import require_grid
 from grid.grids.exceptions import GridNotFound
 from grid.grids.models import Grid
 from grid.grids.repository import GridRepository
@@ -36,6 +36,7 @@ from grid.workers.repository import WorkerRepository
 from shared.auth import Identity, Role
 from shared.errors import Forbidden
 from shared.i18n import Text
+from shared.scope import require_staff
 
 DEFAULT_DEADLINE_DAYS = {"general": 15, "major": 7}
 

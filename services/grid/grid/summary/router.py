@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from grid.access import business_today
 from grid.grids.dependencies import ValidGrid
 from grid.registry.dependencies import RegistryDep
 from grid.summary.schemas import GridSummary
 from grid.summary.service import grid_summary
 from shared.auth import Role, allow
+from shared.dates import business_today
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.iso import IsoDate

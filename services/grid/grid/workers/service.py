@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grid.access import require_staff
 from grid.grids.exceptions import GridRetired, OutsideGridValidity
 from grid.grids.models import Grid
 from grid.workers.exceptions import DutyNotFound, WorkerNotFound, WorkerOutsideCommunity
@@ -17,6 +16,7 @@ from grid.workers.repository import WorkerRepository
 from grid.workers.schemas import DutyCreate, DutyEnd, WorkerCreate, WorkerRead
 from shared.auth import Identity, Role
 from shared.i18n import Text
+from shared.scope import require_staff
 
 
 def present_worker(identity: Identity, worker: GridWorker) -> WorkerRead:

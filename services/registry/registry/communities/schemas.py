@@ -124,3 +124,19 @@ class Headcounts(BaseModel):
     community_id: uuid.UUID
     as_of: IsoDate
     items: list[BuildingHeadcount]
+
+
+MAX_RANGE_DAYS = 366
+"""The longest date range one building-counts call answers (a campaign lasts at most this long)."""
+
+
+class DayBuildingCount(BaseModel):
+    day: IsoDate
+    buildings: int = Field(description="Buildings that belonged to the community that day")
+
+
+class BuildingCounts(BaseModel):
+    community_id: uuid.UUID
+    starts_on: IsoDate
+    ends_on: IsoDate
+    items: list[DayBuildingCount] = Field(description="One entry per day, oldest first")
