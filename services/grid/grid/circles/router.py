@@ -21,12 +21,12 @@ from grid.registry.dependencies import RegistryDep
 from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import IfMatch, check_version, set_etag
 from shared.dates import business_today
-from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
 from shared.iso import IsoDate
 from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
 from shared.scope import require_staff
+from shared.uow import UnitOfWorkDep
 
 facilities_router = APIRouter(prefix="/v1/facilities", tags=["facilities"])
 circles_router = APIRouter(prefix="/v1/circles", tags=["circles"])
@@ -40,13 +40,13 @@ READERS = (*FIELD, Role.enterprise_rep, Role.employee)
     "", status_code=201, summary="Register a facility", dependencies=[allow(*STAFF)], responses=problem_responses(422)
 )
 async def create_facility(
-    body: FacilityCreate, request: Request, session: SessionDep, identity: CurrentIdentity
+    body: FacilityCreate, request: Request, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> Response:
     """A life, medical, fitness or reading facility at a WGS-84 point."""
-    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    idempotency = Idempotency(uow, platform_tables.idempotency_key, request, identity)
     if (replay := await idempotency.begin(body)) is not None:
         return replay
-    facility = await service.create_facility(session, identity, body)
+    facility = await service.create_facility(uow, identity, body)
     headers = {"Location": f"/v1/facilities/{facility.id}", "ETag": f'"v{facility.version}"'}
     return await idempotency.complete(FacilityRead.model_validate(facility), headers=headers)
 
@@ -55,7 +55,7 @@ async def create_facility(
 async def list_facilities(
     request: Request,
     response: Response,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     community_id: uuid.UUID,
     kind: FacilityKind | None = None,
     limit: Limit = 20,
@@ -63,7 +63,7 @@ async def list_facilities(
 ) -> Page[FacilityRead]:
     """Ordered by name."""
     after = decode_keyset(cursor, str, uuid.UUID)
-    rows = await service.list_facilities(session, community_id, kind, after, limit + 1)
+    rows = await service.list_facilities(uow, community_id, kind, after, limit + 1)
     last = rows[limit - 1] if len(rows) > limit else None
     next_cursor = encode_cursor([last.name, last.id]) if last else None
     link_next(request, response, next_cursor)
@@ -73,9 +73,9 @@ async def list_facilities(
 @facilities_router.get(
     "/{facility_id}", summary="One facility", dependencies=[allow(*READERS)], responses=problem_responses(404)
 )
-async def get_facility(facility_id: uuid.UUID, session: SessionDep, response: Response) -> FacilityRead:
+async def get_facility(facility_id: uuid.UUID, uow: UnitOfWorkDep, response: Response) -> FacilityRead:
     """The facility; `ETag` carries its version."""
-    facility = await service.load_facility(session, facility_id)
+    facility = await service.load_facility(uow, facility_id)
     set_etag(response, facility.version)
     return FacilityRead.model_validate(facility)
 
@@ -90,15 +90,15 @@ async def update_facility(
     facility_id: uuid.UUID,
     body: FacilityUpdate,
     expected: IfMatch,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     response: Response,
 ) -> FacilityRead:
     """Rename, move or change opening hours; needs `If-Match`."""
-    facility = await service.load_facility(session, facility_id, for_update=True)
+    facility = await service.load_facility(uow, facility_id, for_update=True)
     require_staff(identity, facility.community_id)
     check_version(expected, facility.version)
-    facility = await service.update_facility(session, identity, facility, body)
+    facility = await service.update_facility(uow, identity, facility, body)
     set_etag(response, facility.version)
     return FacilityRead.model_validate(facility)
 
@@ -110,7 +110,7 @@ async def update_facility(
     responses=problem_responses(404, 503),
 )
 async def coverage(
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     registry: RegistryDep,
     community_id: uuid.UUID,
@@ -120,20 +120,20 @@ async def coverage(
     employees inside each circle; the method and parameters are in the answer."""
     if not identity.staff_of(community_id) and not identity.has(Role.grid_worker):
         require_staff(identity, community_id)
-    return await service.coverage(session, registry, community_id, as_of or business_today())
+    return await service.coverage(uow, registry, community_id, as_of or business_today())
 
 
 @circles_router.get("", summary="A community's four circles", dependencies=[allow(*READERS)])
-async def list_circles(session: SessionDep, community_id: uuid.UUID) -> list[CircleRead]:
+async def list_circles(uow: UnitOfWorkDep, community_id: uuid.UUID) -> list[CircleRead]:
     """Life 15 min, medical 15, fitness 10, reading 10 at 4.5 km/h with a 1.3 detour factor, unless changed."""
-    return await service.circles(session, community_id)
+    return await service.circles(uow, community_id)
 
 
 @circles_router.put(
     "/{kind}", summary="Set one circle's parameters", dependencies=[allow(*STAFF)], responses=problem_responses(422)
 )
 async def put_circle(
-    kind: FacilityKind, body: CircleUpdate, session: SessionDep, identity: CurrentIdentity, community_id: uuid.UUID
+    kind: FacilityKind, body: CircleUpdate, uow: UnitOfWorkDep, identity: CurrentIdentity, community_id: uuid.UUID
 ) -> list[CircleRead]:
     """Minutes, walking speed and detour factor of one circle of the community."""
-    return await service.save_circle(session, identity, community_id, kind, body)
+    return await service.save_circle(uow, identity, community_id, kind, body)

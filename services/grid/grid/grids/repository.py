@@ -8,20 +8,17 @@ from collections.abc import Collection, Sequence
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.grids.models import CommunitySetting, Grid, GridAssignment, GridSuccessor
 from shared.pagination import after_keyset
+from shared.uow import Repository
 
 
 def active_on(model: type[GridAssignment], day: dt.date) -> object:
     return (model.valid_from <= day) & or_(model.valid_to.is_(None), model.valid_to > day)
 
 
-class GridRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class GridRepository(Repository):
     async def get(self, grid_id: uuid.UUID, *, for_update: bool = False) -> Grid | None:
         statement = select(Grid).where(Grid.id == grid_id)
         if for_update:
@@ -109,10 +106,7 @@ class GridRepository:
         return (await self.session.execute(statement)).scalar_one()
 
 
-class AssignmentRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class AssignmentRepository(Repository):
     async def add(self, assignment: GridAssignment) -> GridAssignment:
         self.session.add(assignment)
         await self.session.flush()

@@ -7,18 +7,15 @@ import uuid
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.hazards.models import Hazard, HazardHistory
 from shared.pagination import after_keyset
+from shared.uow import Repository
 
 OPEN_STATUSES = ("reported", "rectifying", "rectified")
 
 
-class HazardRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class HazardRepository(Repository):
     async def add(self, hazard: Hazard, history: HazardHistory) -> Hazard:
         self.session.add(hazard)
         await self.session.flush()

@@ -7,8 +7,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from grid.access import require_grid
 from grid.grids.exceptions import GridNotFound
 from grid.grids.repository import GridRepository
@@ -20,6 +18,7 @@ from shared.auth import Identity, Role
 from shared.dates import business_today
 from shared.i18n import Text
 from shared.scope import require_staff
+from shared.uow import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +49,7 @@ def present(hazard: Hazard, today: dt.date | None = None) -> HazardRead:
 
 
 async def record_hazard(
-    session: AsyncSession,
+    uow: UnitOfWork,
     identity: Identity,
     *,
     community_id: uuid.UUID,
@@ -66,39 +65,37 @@ async def record_hazard(
         **body.model_dump(),
     )
     history = HazardHistory(action="report", from_status=None, to_status="reported", actor=identity.subject)
-    return await HazardRepository(session).add(hazard, history)
+    return await uow.repository(HazardRepository).add(hazard, history)
 
 
-async def report_hazard(session: AsyncSession, identity: Identity, body: HazardCreate) -> Hazard:
+async def report_hazard(uow: UnitOfWork, identity: Identity, body: HazardCreate) -> Hazard:
     """A hazard reported directly (not from an inspection finding)."""
-    grid = await GridRepository(session).get(body.grid_id)
+    grid = await uow.repository(GridRepository).get(body.grid_id)
     if grid is None:
         raise GridNotFound()
     require_grid(identity, grid.community_id, grid.id, grid.parent_id)
-    return await record_hazard(session, identity, community_id=grid.community_id, body=body)
+    return await record_hazard(uow, identity, community_id=grid.community_id, body=body)
 
 
-async def load_hazard(
-    session: AsyncSession, identity: Identity, hazard_id: uuid.UUID, *, for_update: bool = False
-) -> Hazard:
-    hazard = await HazardRepository(session).get(hazard_id, for_update=for_update)
+async def load_hazard(uow: UnitOfWork, identity: Identity, hazard_id: uuid.UUID, *, for_update: bool = False) -> Hazard:
+    hazard = await uow.repository(HazardRepository).get(hazard_id, for_update=for_update)
     if hazard is None:
         raise HazardNotFound()
-    grid = await GridRepository(session).get(hazard.grid_id)
+    grid = await uow.repository(GridRepository).get(hazard.grid_id)
     require_grid(identity, hazard.community_id, hazard.grid_id, grid.parent_id if grid else None)
     return hazard
 
 
-async def detail(session: AsyncSession, hazard: Hazard) -> HazardDetail:
-    history = await HazardRepository(session).history(hazard.id)
+async def detail(uow: UnitOfWork, hazard: Hazard) -> HazardDetail:
+    history = await uow.repository(HazardRepository).history(hazard.id)
     return HazardDetail(
         **present(hazard).model_dump(), history=[HazardHistoryRead.model_validate(row) for row in history]
     )
 
 
-async def transition(session: AsyncSession, identity: Identity, hazard_id: uuid.UUID, body: HazardTransition) -> Hazard:
+async def transition(uow: UnitOfWork, identity: Identity, hazard_id: uuid.UUID, body: HazardTransition) -> Hazard:
     """Apply one lifecycle step under a row lock; the history row is written in the same transaction."""
-    hazard = await load_hazard(session, identity, hazard_id, for_update=True)
+    hazard = await load_hazard(uow, identity, hazard_id, for_update=True)
     step = HAZARD_TRANSITIONS[body.action]
     if identity.roles.isdisjoint(step.roles):
         require_staff(identity, hazard.community_id)
@@ -109,8 +106,8 @@ async def transition(session: AsyncSession, identity: Identity, hazard_id: uuid.
         )
     previous = hazard.status
     hazard.status = step.target
-    await session.flush()
-    await HazardRepository(session).add_history(
+    await uow.flush()
+    await uow.repository(HazardRepository).add_history(
         HazardHistory(
             hazard_id=hazard.id,
             action=body.action,
@@ -124,7 +121,7 @@ async def transition(session: AsyncSession, identity: Identity, hazard_id: uuid.
 
 
 async def list_hazards(
-    session: AsyncSession,
+    uow: UnitOfWork,
     identity: Identity,
     community_id: uuid.UUID,
     *,
@@ -139,7 +136,7 @@ async def list_hazards(
         if Role.grid_worker not in identity.roles:
             require_staff(identity, community_id)
         grid_ids = identity.grid_ids
-    return await HazardRepository(session).list_filtered(
+    return await uow.repository(HazardRepository).list_filtered(
         community_id=community_id,
         grid_ids=grid_ids,
         status=status,
