@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import Range
 
 from registry.database import platform_tables
 from shared.auth import EVERY_ROLE, Role
-from shared.outbox import record_event
+from shared.outbox import record_event, record_events
 from shared.pagination import decode_keyset, encode_cursor
 from shared.uow import UnitOfWork
 
@@ -47,9 +47,8 @@ def page_cursor(has_more: bool, last: tuple[Any, ...] | None) -> str | None:
 
 
 async def emit_many(uow: UnitOfWork, events: Sequence[tuple[str, str, uuid.UUID, dict[str, Any]]]) -> None:
-    """Write many events (bulk import) through the one outbox writer, in the unit of work's transaction."""
-    for kind, aggregate, key, payload in events:
-        await emit(uow, kind, aggregate, key, payload)
+    """Write many events in one statement (bulk import), in the unit of work's transaction."""
+    await record_events(uow.session, platform_tables.outbox_event, events)
 
 
 def after_row(columns: tuple[Any, Any], values: tuple[str, uuid.UUID]) -> ColumnElement[bool]:
