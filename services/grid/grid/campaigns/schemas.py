@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from grid.campaigns.states import CampaignKind, CampaignStatus
 from shared.iso import IsoDate
-
-CampaignKind = Literal["public_health", "safety", "weather", "other"]
 
 
 class CampaignCreate(BaseModel):
@@ -39,7 +38,7 @@ class CampaignRead(BaseModel):
     kind: CampaignKind
     starts_on: IsoDate
     ends_on: IsoDate | None
-    status: Literal["active", "ended"]
+    status: CampaignStatus
     summary: dict[str, Any] | None
     version: int
 

@@ -19,6 +19,7 @@ from grid.campaigns.schemas import (
     CheckInCreate,
     MissingBuilding,
 )
+from grid.campaigns.states import ACTIVE, ENDED
 from grid.grids.exceptions import GridNotFound
 from grid.grids.repository import AssignmentRepository, GridRepository
 from grid.inspections.exceptions import BuildingNotInGrid
@@ -33,7 +34,7 @@ from shared.uow import UnitOfWork
 
 async def create_campaign(uow: UnitOfWork, identity: Identity, body: CampaignCreate) -> Campaign:
     require_staff(identity, body.community_id)
-    campaign = Campaign(**body.model_dump(), status="active", created_by=identity.subject)
+    campaign = Campaign(**body.model_dump(), status=ACTIVE, created_by=identity.subject)
     return await uow.repository(CampaignRepository).add(campaign)
 
 
@@ -68,7 +69,7 @@ async def list_campaigns(uow: UnitOfWork, identity: Identity, community_id: uuid
 async def check_in(uow: UnitOfWork, identity: Identity, campaign_id: uuid.UUID, body: CheckInCreate) -> CampaignCheckIn:
     """A building's daily report, by a worker of the grid it belongs to that day (or staff)."""
     campaign = await load_campaign(uow, identity, campaign_id)
-    if campaign.status != "active":
+    if campaign.status != ACTIVE:
         raise CampaignEnded()
     day = body.day or business_today()
     if day < campaign.starts_on or day > business_today():
@@ -128,7 +129,7 @@ async def end_campaign(
 ) -> Campaign:
     """End the campaign on `ends_on` and keep its summary: per day, reported vs expected buildings."""
     require_staff(identity, campaign.community_id)
-    if campaign.status != "active":
+    if campaign.status != ACTIVE:
         raise CampaignEnded()
     if body.ends_on < campaign.starts_on:
         raise CheckInDayInvalid(errors=[{"detail": "ends before it starts", "pointer": "/ends_on"}])
@@ -169,6 +170,6 @@ async def end_campaign(
         "peak_people_on_site": max((d["people_on_site"] for d in days), default=0),
     }
     campaign.ends_on = body.ends_on
-    campaign.status = "ended"
+    campaign.status = ENDED
     await uow.flush()
     return campaign

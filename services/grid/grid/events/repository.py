@@ -9,10 +9,9 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import func, select
 
 from grid.events.models import GridEvent, GridEventHistory
+from grid.events.transitions import LATE_STATUSES
 from shared.pagination import after_keyset
 from shared.uow import Repository
-
-LATE_STATUSES = ("dispatched", "handling")
 
 
 class EventRepository(Repository):

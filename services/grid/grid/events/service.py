@@ -16,7 +16,7 @@ from grid.events.exceptions import (
 from grid.events.models import GridEvent, GridEventHistory
 from grid.events.repository import EventRepository
 from grid.events.schemas import EventCreate, EventDetail, EventHistoryRead, EventRead, EventTransition
-from grid.events.transitions import EVENT_TRANSITIONS, EventStep
+from grid.events.transitions import EVENT_TRANSITIONS, INITIAL, EventStep
 from grid.grids.exceptions import GridNotFound
 from grid.grids.repository import GridRepository
 from grid.workers.exceptions import WorkerNotFound
@@ -78,15 +78,15 @@ async def report_event(uow: UnitOfWork, identity: Identity, body: EventCreate) -
         **body.model_dump(exclude={"source_channel"}),
         source_channel=channel,
         reporter_subject=identity.subject,
-        status="reported",
+        status=INITIAL,
     )
     event = await uow.repository(EventRepository).add(event)
     await uow.repository(EventRepository).add_history(
         GridEventHistory(
             event_id=event.id,
             action="report",
-            from_status="reported",
-            to_status="reported",
+            from_status=INITIAL,
+            to_status=INITIAL,
             actor=identity.subject,
             actor_role=_acting_role(identity, (Role.platform_admin, Role.community_staff, Role.grid_worker)),
             data={"source_channel": channel},

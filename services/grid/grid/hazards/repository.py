@@ -9,10 +9,9 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import func, select
 
 from grid.hazards.models import Hazard, HazardHistory
+from grid.hazards.states import OPEN_STATUSES, OVERDUE_STATUSES
 from shared.pagination import after_keyset
 from shared.uow import Repository
-
-OPEN_STATUSES = ("reported", "rectifying", "rectified")
 
 
 class HazardRepository(Repository):
@@ -70,7 +69,7 @@ class HazardRepository(Repository):
         if status is not None:
             statement = statement.where(Hazard.status == status)
         if overdue_on is not None:
-            statement = statement.where(Hazard.status.in_(("reported", "rectifying")), Hazard.deadline < overdue_on)
+            statement = statement.where(Hazard.status.in_(OVERDUE_STATUSES), Hazard.deadline < overdue_on)
         if after is not None:
             statement = statement.where(
                 after_keyset([Hazard.created_at.expression, Hazard.id.expression], list(after), [True, True])

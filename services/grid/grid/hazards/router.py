@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 from grid.database import platform_tables
 from grid.hazards import service
 from grid.hazards.schemas import HazardCreate, HazardDetail, HazardRead, HazardStatus, HazardTransition
+from grid.hazards.states import HAZARD_TRANSITIONS
 from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import set_etag
 from shared.errors import problem_responses
@@ -27,7 +28,7 @@ async def hazard_transitions() -> dict[str, dict[str, object]]:
     """Each action: the states it starts from, the state it leads to, and the roles that may take it."""
     return {
         action: {"from": list(step.sources), "to": step.target, "roles": [str(role) for role in step.roles]}
-        for action, step in service.HAZARD_TRANSITIONS.items()
+        for action, step in HAZARD_TRANSITIONS.items()
     }
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from grid.access import require_grid
 from grid.grids.exceptions import GridNotFound
@@ -14,6 +13,7 @@ from grid.hazards.exceptions import HazardNotFound, HazardTransitionNotAllowed
 from grid.hazards.models import Hazard, HazardHistory
 from grid.hazards.repository import HazardRepository
 from grid.hazards.schemas import HazardCreate, HazardDetail, HazardHistoryRead, HazardRead, HazardTransition
+from grid.hazards.states import HAZARD_TRANSITIONS, INITIAL, OVERDUE_STATUSES
 from shared.auth import Identity, Role
 from shared.dates import business_today
 from shared.i18n import Text
@@ -21,26 +21,8 @@ from shared.scope import require_staff
 from shared.uow import UnitOfWork
 
 
-@dataclass(frozen=True, slots=True)
-class HazardStep:
-    sources: tuple[str, ...]
-    target: str
-    roles: tuple[Role, ...]
-
-
-_FIELD = (Role.platform_admin, Role.community_staff, Role.grid_worker)
-_STAFF = (Role.platform_admin, Role.community_staff)
-
-HAZARD_TRANSITIONS: dict[str, HazardStep] = {
-    "start_rectification": HazardStep(("reported",), "rectifying", _FIELD),
-    "report_rectified": HazardStep(("rectifying",), "rectified", _FIELD),
-    "verify": HazardStep(("rectified",), "verified", _STAFF),
-    "send_back": HazardStep(("rectified",), "rectifying", _STAFF),
-}
-
-
 def is_overdue(hazard: Hazard, today: dt.date) -> bool:
-    return hazard.status in ("reported", "rectifying") and hazard.deadline < today
+    return hazard.status in OVERDUE_STATUSES and hazard.deadline < today
 
 
 def present(hazard: Hazard, today: dt.date | None = None) -> HazardRead:
@@ -61,10 +43,10 @@ async def record_hazard(
         community_id=community_id,
         inspection_id=inspection_id,
         reported_by=identity.subject,
-        status="reported",
+        status=INITIAL,
         **body.model_dump(),
     )
-    history = HazardHistory(action="report", from_status=None, to_status="reported", actor=identity.subject)
+    history = HazardHistory(action="report", from_status=None, to_status=INITIAL, actor=identity.subject)
     return await uow.repository(HazardRepository).add(hazard, history)
 
 
