@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -117,7 +118,7 @@ class Gateway:
                     name,
                     settings.breaker_failure_threshold,
                     settings.breaker_open_seconds,
-                    on_recovered=lambda name=name: self.openapi.invalidate(name),  # type: ignore[misc]
+                    on_recovered=functools.partial(self.openapi.invalidate, name),
                 ),
             )
             for name, url in settings.upstreams.items()
@@ -373,6 +374,12 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             max_age=600,
         )
     # CORS answers preflight requests itself, before the gateway's request context.
-    wrapped = DrainRefusedBody(app)
-    wrapped.gateway = gateway  # type: ignore[attr-defined]
-    return wrapped
+    return GatewayApp(app, gateway)
+
+
+class GatewayApp(DrainRefusedBody):
+    """The ASGI app uvicorn serves; `gateway` is the dispatcher inside, for tests and tools."""
+
+    def __init__(self, app: ASGIApp, gateway: Gateway) -> None:
+        super().__init__(app)
+        self.gateway = gateway

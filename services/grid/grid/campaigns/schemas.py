@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,6 +28,25 @@ class CampaignEnd(BaseModel):
     )
 
 
+class CampaignSummaryDay(BaseModel):
+    day: IsoDate
+    expected: int = Field(description="Buildings of the community that day (the registry's answer)")
+    reported: int = Field(description="Buildings that checked in that day")
+    people_on_site: int
+    issues: int = Field(description="Check-ins that reported issues")
+
+
+class CampaignSummary(BaseModel):
+    """Kept when the campaign ends: per day, reported against expected buildings."""
+
+    days: list[CampaignSummaryDay]
+    expected_check_ins: int
+    check_ins: int
+    completion: float | None = Field(description="check_ins / expected_check_ins, rounded to 4 places")
+    issues: int
+    peak_people_on_site: int
+
+
 class CampaignRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -39,7 +57,7 @@ class CampaignRead(BaseModel):
     starts_on: IsoDate
     ends_on: IsoDate | None
     status: CampaignStatus
-    summary: dict[str, Any] | None
+    summary: CampaignSummary | None
     version: int
 
 

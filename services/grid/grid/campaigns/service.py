@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from grid.access import require_grid
 from grid.campaigns.exceptions import CampaignEnded, CampaignNotFound, CampaignTooLong, CheckInDayInvalid
@@ -16,6 +15,8 @@ from grid.campaigns.schemas import (
     CampaignCreate,
     CampaignDay,
     CampaignEnd,
+    CampaignSummary,
+    CampaignSummaryDay,
     CheckInCreate,
     MissingBuilding,
 )
@@ -142,33 +143,29 @@ async def end_campaign(
         day: (count, people, issues)
         for day, count, people, issues in await uow.repository(CampaignRepository).daily_totals(campaign.id)
     }
-    days: list[dict[str, Any]] = []
+    days: list[CampaignSummaryDay] = []
     # one registry call for the whole (bounded) range, not one a day
     expected_on = await registry.building_counts(campaign.community_id, campaign.starts_on, body.ends_on)
     day = campaign.starts_on
     while day <= body.ends_on:
-        expected = expected_on.get(day, 0)
         count, people, issues = totals.get(day, (0, 0, 0))
         days.append(
-            {
-                "day": day.isoformat(),
-                "expected": expected,
-                "reported": count,
-                "people_on_site": people,
-                "issues": issues,
-            }
+            CampaignSummaryDay(
+                day=day, expected=expected_on.get(day, 0), reported=count, people_on_site=people, issues=issues
+            )
         )
         day += dt.timedelta(days=1)
-    expected_total = sum(d["expected"] for d in days)
-    reported_total = sum(d["reported"] for d in days)
-    campaign.summary = {
-        "days": days,
-        "expected_check_ins": expected_total,
-        "check_ins": reported_total,
-        "completion": round(reported_total / expected_total, 4) if expected_total else None,
-        "issues": sum(d["issues"] for d in days),
-        "peak_people_on_site": max((d["people_on_site"] for d in days), default=0),
-    }
+    expected_total = sum(d.expected for d in days)
+    reported_total = sum(d.reported for d in days)
+    summary = CampaignSummary(
+        days=days,
+        expected_check_ins=expected_total,
+        check_ins=reported_total,
+        completion=round(reported_total / expected_total, 4) if expected_total else None,
+        issues=sum(d.issues for d in days),
+        peak_people_on_site=max((d.people_on_site for d in days), default=0),
+    )
+    campaign.summary = summary.model_dump(mode="json")
     campaign.ends_on = body.ends_on
     campaign.status = ENDED
     await uow.flush()

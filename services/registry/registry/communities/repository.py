@@ -11,6 +11,7 @@ from sqlalchemy import exists, select, text
 from registry.buildings.models import BuildingJurisdiction
 from registry.common import after_row
 from registry.communities.models import Community
+from registry.communities.schemas import BuildingHeadcount, CommunityStats, RollEntry
 from shared.hot_path import hot_connection
 from shared.uow import Repository
 
@@ -124,7 +125,7 @@ class CommunityRepository(Repository):
         statement = select(exists().where(BuildingJurisdiction.community_id == community_id))
         return bool(await self.session.scalar(statement))
 
-    async def roll(self, community_id: uuid.UUID, as_of: dt.date) -> list[Any]:
+    async def roll(self, community_id: uuid.UUID, as_of: dt.date) -> list[RollEntry]:
         """Active enterprises with a site in the community on `as_of`, one row per USCC, by USCC."""
         sql = text(f"""
             WITH {_ON_DATE}
@@ -135,9 +136,10 @@ class CommunityRepository(Repository):
             WHERE e.id IN (SELECT enterprise_id FROM local_sites)
             ORDER BY e.uscc
         """)
-        return list(await self.session.execute(sql, {"community_id": community_id, "as_of": as_of}))
+        rows = await self.session.execute(sql, {"community_id": community_id, "as_of": as_of})
+        return [RollEntry.model_validate(row._mapping) for row in rows]
 
-    async def headcounts(self, community_id: uuid.UUID, as_of: dt.date) -> list[Any]:
+    async def headcounts(self, community_id: uuid.UUID, as_of: dt.date) -> list[BuildingHeadcount]:
         """Per building of the community on `as_of`: active enterprises there and their employees."""
         sql = text(f"""
             WITH {_ON_DATE}
@@ -148,9 +150,10 @@ class CommunityRepository(Repository):
             GROUP BY b.building_id
             ORDER BY b.building_id
         """)
-        return list(await self.session.execute(sql, {"community_id": community_id, "as_of": as_of}))
+        rows = await self.session.execute(sql, {"community_id": community_id, "as_of": as_of})
+        return [BuildingHeadcount.model_validate(row._mapping) for row in rows]
 
-    async def stats(self, community_id: uuid.UUID, as_of: dt.date) -> Any:
+    async def stats(self, community_id: uuid.UUID, as_of: dt.date) -> CommunityStats:
         """Buildings by kind, active enterprises, employees, weighted average age, enterprises by section."""
         sql = text(f"""
             WITH {_ON_DATE},
@@ -173,4 +176,5 @@ class CommunityRepository(Repository):
                     JOIN registry.enterprise e ON e.id = p.enterprise_id GROUP BY e.industry_section) s)
                     AS enterprises_by_industry_section
         """)
-        return (await self.session.execute(sql, {"community_id": community_id, "as_of": as_of})).one()
+        row = (await self.session.execute(sql, {"community_id": community_id, "as_of": as_of})).one()
+        return CommunityStats.model_validate({"community_id": community_id, "as_of": as_of, **row._mapping})

@@ -7,12 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from registry.communities.states import CommunityType, Generation
 from shared.iso import IsoDate, IsoDateTime
 
-CommunityType = Literal[
-    "tech_innovation", "cultural_creative", "smart_manufacturing", "business_building", "residential"
-]
-Generation = Literal["1.0", "2.0"]
+__all__ = ["CommunityType", "Generation"]
 GovernanceKind = Literal[
     "party_branch",
     "governance_committee",

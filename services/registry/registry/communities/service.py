@@ -16,7 +16,6 @@ from registry.communities.repository import CommunityRepository
 from registry.communities.schemas import (
     MAX_RANGE_DAYS,
     BuildingCounts,
-    BuildingHeadcount,
     CommunityCreate,
     CommunityOut,
     CommunityStats,
@@ -24,7 +23,6 @@ from registry.communities.schemas import (
     DayBuildingCount,
     Headcounts,
     Roll,
-    RollEntry,
 )
 from shared.auth import Identity
 from shared.concurrency import check_version
@@ -119,50 +117,21 @@ async def buildings(
 async def roll(uow: UnitOfWork, community_id: uuid.UUID, as_of: dt.date) -> Roll:
     """The enterprises of the community on a date (the elections' voter roll)."""
     await get(uow, community_id)
-    rows = await uow.repository(CommunityRepository).roll(community_id, as_of)
-    return Roll(
-        community_id=community_id,
-        as_of=as_of,
-        items=[
-            RollEntry(
-                enterprise_id=row.enterprise_id,
-                uscc=row.uscc,
-                name=row.name,
-                representative_subject=row.representative_subject,
-            )
-            for row in rows
-        ],
-    )
+    items = await uow.repository(CommunityRepository).roll(community_id, as_of)
+    return Roll(community_id=community_id, as_of=as_of, items=items)
 
 
 async def headcounts(uow: UnitOfWork, community_id: uuid.UUID, as_of: dt.date) -> Headcounts:
     """Active enterprises and employees per building of the community on a date."""
     await get(uow, community_id)
-    rows = await uow.repository(CommunityRepository).headcounts(community_id, as_of)
-    return Headcounts(
-        community_id=community_id,
-        as_of=as_of,
-        items=[
-            BuildingHeadcount(building_id=row.building_id, enterprises=row.enterprises, employees=row.employees)
-            for row in rows
-        ],
-    )
+    items = await uow.repository(CommunityRepository).headcounts(community_id, as_of)
+    return Headcounts(community_id=community_id, as_of=as_of, items=items)
 
 
 async def stats(uow: UnitOfWork, community_id: uuid.UUID, as_of: dt.date) -> CommunityStats:
     """The community's figures on a date, aggregated in SQL."""
     await get(uow, community_id)
-    row = await uow.repository(CommunityRepository).stats(community_id, as_of)
-    return CommunityStats(
-        community_id=community_id,
-        as_of=as_of,
-        buildings=row.buildings,
-        buildings_by_kind=row.buildings_by_kind,
-        active_enterprises=row.active_enterprises,
-        employees=row.employees,
-        average_age=row.average_age,
-        enterprises_by_industry_section=row.enterprises_by_industry_section,
-    )
+    return await uow.repository(CommunityRepository).stats(community_id, as_of)
 
 
 async def building_counts(
