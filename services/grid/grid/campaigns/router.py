@@ -38,13 +38,13 @@ FIELD = (*STAFF, Role.grid_worker)
 )
 async def start_campaign(body: CampaignCreate, uow: UnitOfWorkDep, identity: CurrentIdentity) -> CampaignRead:
     """From `starts_on`, every building of the community checks in daily."""
-    return CampaignRead.model_validate(await service.create_campaign(uow, identity, body))
+    return await service.create_campaign(uow, identity, body)
 
 
 @router.get("", summary="A community's campaigns", dependencies=[allow(*FIELD)])
 async def list_campaigns(uow: UnitOfWorkDep, identity: CurrentIdentity, community_id: uuid.UUID) -> list[CampaignRead]:
     """Newest first."""
-    return [CampaignRead.model_validate(c) for c in await service.list_campaigns(uow, identity, community_id)]
+    return await service.list_campaigns(uow, identity, community_id)
 
 
 @router.get("/{campaign_id}", summary="One campaign", dependencies=[allow(*FIELD)], responses=problem_responses(404))
@@ -52,9 +52,9 @@ async def get_campaign(
     campaign_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity, response: Response
 ) -> CampaignRead:
     """The campaign, with its summary once ended."""
-    campaign = await service.load_campaign(uow, identity, campaign_id)
+    campaign = await service.get_campaign(uow, identity, campaign_id)
     set_etag(response, campaign.version)
-    return CampaignRead.model_validate(campaign)
+    return campaign
 
 
 @router.post(
@@ -68,7 +68,7 @@ async def check_in(
     campaign_id: uuid.UUID, body: CheckInCreate, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> CheckInRead:
     """People on site and issues found; one per building and day (a second one is 409)."""
-    return CheckInRead.model_validate(await service.check_in(uow, identity, campaign_id, body))
+    return await service.check_in(uow, identity, campaign_id, body)
 
 
 @router.get(
@@ -85,8 +85,7 @@ async def today(
     day: IsoDate | None = None,
 ) -> CampaignDay:
     """Buildings of the community (per the registry) without a check-in for `day` (default today)."""
-    campaign = await service.load_campaign(uow, identity, campaign_id)
-    return await service.day_status(uow, registry, identity, campaign, day or business_today())
+    return await service.day_status(uow, registry, identity, campaign_id, day or business_today())
 
 
 @router.post(
@@ -99,5 +98,4 @@ async def end_campaign(
     campaign_id: uuid.UUID, body: CampaignEnd, uow: UnitOfWorkDep, identity: CurrentIdentity, registry: RegistryDep
 ) -> CampaignRead:
     """Per day: buildings expected, reported, people on site and issues; overall completion."""
-    campaign = await service.load_campaign(uow, identity, campaign_id, for_update=True)
-    return CampaignRead.model_validate(await service.end_campaign(uow, registry, identity, campaign, body))
+    return await service.end_campaign(uow, registry, identity, campaign_id, body)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
 
 from grid.access import require_grid
 from grid.campaigns.exceptions import CampaignEnded, CampaignNotFound, CampaignTooLong, CheckInDayInvalid
@@ -15,9 +14,11 @@ from grid.campaigns.schemas import (
     CampaignCreate,
     CampaignDay,
     CampaignEnd,
+    CampaignRead,
     CampaignSummary,
     CampaignSummaryDay,
     CheckInCreate,
+    CheckInRead,
     MissingBuilding,
 )
 from grid.campaigns.states import ACTIVE, ENDED
@@ -33,10 +34,10 @@ from shared.scope import require_staff
 from shared.uow import UnitOfWork
 
 
-async def create_campaign(uow: UnitOfWork, identity: Identity, body: CampaignCreate) -> Campaign:
+async def create_campaign(uow: UnitOfWork, identity: Identity, body: CampaignCreate) -> CampaignRead:
     require_staff(identity, body.community_id)
     campaign = Campaign(**body.model_dump(), status=ACTIVE, created_by=identity.subject)
-    return await uow.repository(CampaignRepository).add(campaign)
+    return CampaignRead.model_validate(await uow.repository(CampaignRepository).add(campaign))
 
 
 async def _worker_grids_in(uow: UnitOfWork, identity: Identity, community_id: uuid.UUID) -> set[uuid.UUID]:
@@ -61,13 +62,19 @@ async def load_campaign(
     return campaign
 
 
-async def list_campaigns(uow: UnitOfWork, identity: Identity, community_id: uuid.UUID) -> Sequence[Campaign]:
+async def list_campaigns(uow: UnitOfWork, identity: Identity, community_id: uuid.UUID) -> list[CampaignRead]:
     if not identity.staff_of(community_id) and not await _worker_grids_in(uow, identity, community_id):
         require_staff(identity, community_id)
-    return await uow.repository(CampaignRepository).list_for_community(community_id)
+    campaigns = await uow.repository(CampaignRepository).list_for_community(community_id)
+    return [CampaignRead.model_validate(campaign) for campaign in campaigns]
 
 
-async def check_in(uow: UnitOfWork, identity: Identity, campaign_id: uuid.UUID, body: CheckInCreate) -> CampaignCheckIn:
+async def get_campaign(uow: UnitOfWork, identity: Identity, campaign_id: uuid.UUID) -> CampaignRead:
+    """The campaign, with its summary once ended."""
+    return CampaignRead.model_validate(await load_campaign(uow, identity, campaign_id))
+
+
+async def check_in(uow: UnitOfWork, identity: Identity, campaign_id: uuid.UUID, body: CheckInCreate) -> CheckInRead:
     """A building's daily report, by a worker of the grid it belongs to that day (or staff)."""
     campaign = await load_campaign(uow, identity, campaign_id)
     if campaign.status != ACTIVE:
@@ -90,13 +97,14 @@ async def check_in(uow: UnitOfWork, identity: Identity, campaign_id: uuid.UUID, 
         issues=body.issues,
         reported_by=identity.subject,
     )
-    return await uow.repository(CampaignRepository).add_check_in(record)
+    return CheckInRead.model_validate(await uow.repository(CampaignRepository).add_check_in(record))
 
 
 async def day_status(
-    uow: UnitOfWork, registry: RegistryClient, identity: Identity, campaign: Campaign, day: dt.date
+    uow: UnitOfWork, registry: RegistryClient, identity: Identity, campaign_id: uuid.UUID, day: dt.date
 ) -> CampaignDay:
     """Which buildings of the community have not reported on `day`; grid workers see their grids' share."""
+    campaign = await load_campaign(uow, identity, campaign_id)
     buildings = await registry.community_buildings(campaign.community_id, day)
     repository = uow.repository(CampaignRepository)
     reports = await repository.check_ins(campaign.id, day)
@@ -126,9 +134,10 @@ async def day_status(
 
 
 async def end_campaign(
-    uow: UnitOfWork, registry: RegistryClient, identity: Identity, campaign: Campaign, body: CampaignEnd
-) -> Campaign:
+    uow: UnitOfWork, registry: RegistryClient, identity: Identity, campaign_id: uuid.UUID, body: CampaignEnd
+) -> CampaignRead:
     """End the campaign on `ends_on` and keep its summary: per day, reported vs expected buildings."""
+    campaign = await load_campaign(uow, identity, campaign_id, for_update=True)
     require_staff(identity, campaign.community_id)
     if campaign.status != ACTIVE:
         raise CampaignEnded()
@@ -169,4 +178,4 @@ async def end_campaign(
     campaign.ends_on = body.ends_on
     campaign.status = ENDED
     await uow.flush()
-    return campaign
+    return CampaignRead.model_validate(campaign)

@@ -54,7 +54,7 @@ async def report_event(body: EventCreate, request: Request, uow: UnitOfWorkDep, 
     if (replay := await idempotency.begin(body)) is not None:
         return replay
     event = await service.report_event(uow, identity, body)
-    return await idempotency.complete(service.present(event), headers={"Location": f"/v1/grid-events/{event.id}"})
+    return await idempotency.complete(event, headers={"Location": f"/v1/grid-events/{event.id}"})
 
 
 @router.get("", summary="Grid events of a community", dependencies=[allow(*FIELD)], responses=problem_responses(400))
@@ -77,7 +77,7 @@ async def list_events(
     last = events[limit - 1] if len(events) > limit else None
     next_cursor = encode_cursor([last.created_at.isoformat(), last.id]) if last else None
     link_next(request, response, next_cursor)
-    return Page(items=[service.present(e) for e in events[:limit]], next_cursor=next_cursor)
+    return Page(items=events[:limit], next_cursor=next_cursor)
 
 
 @router.get(
@@ -90,9 +90,9 @@ async def get_event(
     event_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity, response: Response
 ) -> EventDetail:
     """Staff, workers of its grid, its handler, or its reporter."""
-    event = await service.load_event(uow, identity, event_id)
+    event = await service.get_event(uow, identity, event_id)
     set_etag(response, event.version)
-    return await service.detail(uow, event)
+    return event
 
 
 @router.post(
@@ -107,4 +107,4 @@ async def transition_event(
     """One action from `GET /v1/grid-events/transitions`; a wrong state is 409, a wrong role 403."""
     event = await service.transition(uow, identity, event_id, body)
     set_etag(response, event.version)
-    return await service.detail(uow, event)
+    return event

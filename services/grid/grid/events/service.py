@@ -46,7 +46,7 @@ def present(event: GridEvent, now: dt.datetime | None = None) -> EventRead:
     return read.model_copy(update={"supervision_level": level, "overdue": due_level(event, now) != "normal"})
 
 
-async def detail(uow: UnitOfWork, event: GridEvent) -> EventDetail:
+async def _detail(uow: UnitOfWork, event: GridEvent) -> EventDetail:
     history = await uow.repository(EventRepository).history(event.id)
     return EventDetail(**present(event).model_dump(), history=[EventHistoryRead.model_validate(h) for h in history])
 
@@ -58,7 +58,7 @@ def _acting_role(identity: Identity, roles: Sequence[Role]) -> str:
     return sorted(identity.roles)[0]
 
 
-async def report_event(uow: UnitOfWork, identity: Identity, body: EventCreate) -> GridEvent:
+async def report_event(uow: UnitOfWork, identity: Identity, body: EventCreate) -> EventRead:
     """Report an event: staff in their community, grid workers in their grids, enterprises in their community."""
     parent_id = None
     if body.grid_id is not None:
@@ -92,7 +92,12 @@ async def report_event(uow: UnitOfWork, identity: Identity, body: EventCreate) -
             data={"source_channel": channel},
         )
     )
-    return event
+    return present(event)
+
+
+async def get_event(uow: UnitOfWork, identity: Identity, event_id: uuid.UUID) -> EventDetail:
+    """Staff, workers of its grid, its handler, or its reporter."""
+    return await _detail(uow, await load_event(uow, identity, event_id))
 
 
 async def load_event(
@@ -136,7 +141,7 @@ async def _may_take(uow: UnitOfWork, identity: Identity, event: GridEvent, step:
     return not event.escalated and await _in_event_grid(uow, identity, event)
 
 
-async def transition(uow: UnitOfWork, identity: Identity, event_id: uuid.UUID, body: EventTransition) -> GridEvent:
+async def transition(uow: UnitOfWork, identity: Identity, event_id: uuid.UUID, body: EventTransition) -> EventDetail:
     """Apply one action from the transition table under a row lock; history in the same transaction."""
     event = await load_event(uow, identity, event_id, for_update=True)
     step = EVENT_TRANSITIONS[body.action]
@@ -165,7 +170,7 @@ async def transition(uow: UnitOfWork, identity: Identity, event_id: uuid.UUID, b
             data=data,
         )
     )
-    return event
+    return await _detail(uow, event)
 
 
 async def _apply(uow: UnitOfWork, event: GridEvent, body: EventTransition, now: dt.datetime) -> dict[str, object]:
@@ -231,20 +236,22 @@ async def list_events(
     overdue: bool,
     after: tuple[dt.datetime, uuid.UUID] | None,
     limit: int,
-) -> Sequence[GridEvent]:
+) -> list[EventRead]:
     grid_ids: frozenset[uuid.UUID] | None = None
     if not identity.staff_of(community_id):
         if Role.grid_worker not in identity.roles:
             require_staff(identity, community_id)
         grid_ids = identity.grid_ids
-    return await uow.repository(EventRepository).list_filtered(
+    now = utcnow()
+    events = await uow.repository(EventRepository).list_filtered(
         community_id=community_id,
         grid_ids=grid_ids,
         status=status,
-        overdue_at=utcnow() if overdue else None,
+        overdue_at=now if overdue else None,
         after=after,
         limit=limit,
     )
+    return [present(event, now) for event in events]
 
 
 async def raise_supervision(uow: UnitOfWork, now: dt.datetime | None = None) -> int:

@@ -47,7 +47,7 @@ async def report_hazard(
     if (replay := await idempotency.begin(body)) is not None:
         return replay
     hazard = await service.report_hazard(uow, identity, body)
-    return await idempotency.complete(service.present(hazard), headers={"Location": f"/v1/hazards/{hazard.id}"})
+    return await idempotency.complete(hazard, headers={"Location": f"/v1/hazards/{hazard.id}"})
 
 
 @router.get(
@@ -72,7 +72,7 @@ async def list_hazards(
     last = hazards[limit - 1] if len(hazards) > limit else None
     next_cursor = encode_cursor([last.created_at.isoformat(), last.id]) if last else None
     link_next(request, response, next_cursor)
-    return Page(items=[service.present(h) for h in hazards[:limit]], next_cursor=next_cursor)
+    return Page(items=hazards[:limit], next_cursor=next_cursor)
 
 
 @router.get(
@@ -85,9 +85,9 @@ async def get_hazard(
     hazard_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity, response: Response
 ) -> HazardDetail:
     """The hazard, its overdue flag and every change."""
-    hazard = await service.load_hazard(uow, identity, hazard_id)
+    hazard = await service.get_hazard(uow, identity, hazard_id)
     set_etag(response, hazard.version)
-    return await service.detail(uow, hazard)
+    return hazard
 
 
 @router.post(
@@ -102,4 +102,4 @@ async def transition_hazard(
     """`start_rectification`, `report_rectified`, `verify` (closes it) or `send_back` (rectified → rectifying)."""
     hazard = await service.transition(uow, identity, hazard_id, body)
     set_etag(response, hazard.version)
-    return await service.detail(uow, hazard)
+    return hazard

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
 
 from grid.access import require_grid
 from grid.grids.exceptions import GridNotFound
@@ -50,13 +49,13 @@ async def record_hazard(
     return await uow.repository(HazardRepository).add(hazard, history)
 
 
-async def report_hazard(uow: UnitOfWork, identity: Identity, body: HazardCreate) -> Hazard:
+async def report_hazard(uow: UnitOfWork, identity: Identity, body: HazardCreate) -> HazardRead:
     """A hazard reported directly (not from an inspection finding)."""
     grid = await uow.repository(GridRepository).get(body.grid_id)
     if grid is None:
         raise GridNotFound()
     require_grid(identity, grid.community_id, grid.id, grid.parent_id)
-    return await record_hazard(uow, identity, community_id=grid.community_id, body=body)
+    return present(await record_hazard(uow, identity, community_id=grid.community_id, body=body))
 
 
 async def load_hazard(uow: UnitOfWork, identity: Identity, hazard_id: uuid.UUID, *, for_update: bool = False) -> Hazard:
@@ -68,14 +67,19 @@ async def load_hazard(uow: UnitOfWork, identity: Identity, hazard_id: uuid.UUID,
     return hazard
 
 
-async def detail(uow: UnitOfWork, hazard: Hazard) -> HazardDetail:
+async def get_hazard(uow: UnitOfWork, identity: Identity, hazard_id: uuid.UUID) -> HazardDetail:
+    """The hazard, its overdue flag and every change."""
+    return await _detail(uow, await load_hazard(uow, identity, hazard_id))
+
+
+async def _detail(uow: UnitOfWork, hazard: Hazard) -> HazardDetail:
     history = await uow.repository(HazardRepository).history(hazard.id)
     return HazardDetail(
         **present(hazard).model_dump(), history=[HazardHistoryRead.model_validate(row) for row in history]
     )
 
 
-async def transition(uow: UnitOfWork, identity: Identity, hazard_id: uuid.UUID, body: HazardTransition) -> Hazard:
+async def transition(uow: UnitOfWork, identity: Identity, hazard_id: uuid.UUID, body: HazardTransition) -> HazardDetail:
     """Apply one lifecycle step under a row lock; the history row is written in the same transaction."""
     hazard = await load_hazard(uow, identity, hazard_id, for_update=True)
     step = HAZARD_TRANSITIONS[body.action]
@@ -99,7 +103,7 @@ async def transition(uow: UnitOfWork, identity: Identity, hazard_id: uuid.UUID, 
             note=body.note,
         )
     )
-    return hazard
+    return await _detail(uow, hazard)
 
 
 async def list_hazards(
@@ -111,14 +115,14 @@ async def list_hazards(
     overdue: bool,
     after: tuple[dt.datetime, uuid.UUID] | None,
     limit: int,
-) -> Sequence[Hazard]:
+) -> list[HazardRead]:
     """Staff see the community's ledger; grid workers the hazards of their grids."""
     grid_ids: frozenset[uuid.UUID] | None = None
     if not identity.staff_of(community_id):
         if Role.grid_worker not in identity.roles:
             require_staff(identity, community_id)
         grid_ids = identity.grid_ids
-    return await uow.repository(HazardRepository).list_filtered(
+    hazards = await uow.repository(HazardRepository).list_filtered(
         community_id=community_id,
         grid_ids=grid_ids,
         status=status,
@@ -126,3 +130,5 @@ async def list_hazards(
         after=after,
         limit=limit,
     )
+    today = business_today()
+    return [present(hazard, today) for hazard in hazards]
