@@ -19,13 +19,12 @@ from grid.circles.schemas import (
 from grid.database import platform_tables
 from grid.registry.dependencies import RegistryDep
 from shared.auth import CurrentIdentity, Role, allow
-from shared.concurrency import IfMatch, check_version, set_etag
+from shared.concurrency import IfMatch, set_etag
 from shared.dates import business_today
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
 from shared.iso import IsoDate
 from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
-from shared.scope import require_staff
 from shared.uow import UnitOfWorkDep
 
 facilities_router = APIRouter(prefix="/v1/facilities", tags=["facilities"])
@@ -48,7 +47,7 @@ async def create_facility(
         return replay
     facility = await service.create_facility(uow, identity, body)
     headers = {"Location": f"/v1/facilities/{facility.id}", "ETag": f'"v{facility.version}"'}
-    return await idempotency.complete(FacilityRead.model_validate(facility), headers=headers)
+    return await idempotency.complete(facility, headers=headers)
 
 
 @facilities_router.get("", summary="A community's facilities", dependencies=[allow(*READERS)])
@@ -67,7 +66,7 @@ async def list_facilities(
     last = rows[limit - 1] if len(rows) > limit else None
     next_cursor = encode_cursor([last.name, last.id]) if last else None
     link_next(request, response, next_cursor)
-    return Page(items=[FacilityRead.model_validate(r) for r in rows[:limit]], next_cursor=next_cursor)
+    return Page(items=rows[:limit], next_cursor=next_cursor)
 
 
 @facilities_router.get(
@@ -75,9 +74,9 @@ async def list_facilities(
 )
 async def get_facility(facility_id: uuid.UUID, uow: UnitOfWorkDep, response: Response) -> FacilityRead:
     """The facility; `ETag` carries its version."""
-    facility = await service.load_facility(uow, facility_id)
+    facility = await service.get_facility(uow, facility_id)
     set_etag(response, facility.version)
-    return FacilityRead.model_validate(facility)
+    return facility
 
 
 @facilities_router.patch(
@@ -95,12 +94,9 @@ async def update_facility(
     response: Response,
 ) -> FacilityRead:
     """Rename, move or change opening hours; needs `If-Match`."""
-    facility = await service.load_facility(uow, facility_id, for_update=True)
-    require_staff(identity, facility.community_id)
-    check_version(expected, facility.version)
-    facility = await service.update_facility(uow, identity, facility, body)
+    facility = await service.update_facility(uow, identity, facility_id, expected, body)
     set_etag(response, facility.version)
-    return FacilityRead.model_validate(facility)
+    return facility
 
 
 @circles_router.get(
@@ -118,9 +114,7 @@ async def coverage(
 ) -> CoverageReport:
     """Per building the nearest facility of each kind (distance, minutes, inside?), and the share of
     employees inside each circle; the method and parameters are in the answer."""
-    if not identity.staff_of(community_id) and not identity.has(Role.grid_worker):
-        require_staff(identity, community_id)
-    return await service.coverage(uow, registry, community_id, as_of or business_today())
+    return await service.coverage(uow, registry, identity, community_id, as_of or business_today())
 
 
 @circles_router.get("", summary="A community's four circles", dependencies=[allow(*READERS)])

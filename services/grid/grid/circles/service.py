@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
 
 from grid.circles.exceptions import FacilityNotFound
 from grid.circles.models import Facility
@@ -19,12 +18,14 @@ from grid.circles.schemas import (
     CoverageReport,
     FacilityCreate,
     FacilityKind,
+    FacilityRead,
     FacilityUpdate,
     KindCoverage,
     NearestFacility,
 )
 from grid.registry.client import RegistryClient
-from shared.auth import Identity
+from shared.auth import Identity, Role
+from shared.concurrency import check_version
 from shared.scope import require_staff
 from shared.uow import UnitOfWork
 
@@ -38,31 +39,42 @@ def walking_minutes(distance_m: float, circle: Circle) -> float:
     return distance_m * circle.detour_factor / (circle.walking_speed_kmh * 1000 / 60)
 
 
-async def create_facility(uow: UnitOfWork, identity: Identity, body: FacilityCreate) -> Facility:
+async def create_facility(uow: UnitOfWork, identity: Identity, body: FacilityCreate) -> FacilityRead:
     require_staff(identity, body.community_id)
-    return await uow.repository(CircleRepository).add_facility(Facility(**body.model_dump()))
+    facility = await uow.repository(CircleRepository).add_facility(Facility(**body.model_dump()))
+    return FacilityRead.model_validate(facility)
 
 
-async def load_facility(uow: UnitOfWork, facility_id: uuid.UUID, *, for_update: bool = False) -> Facility:
+async def _load_facility(uow: UnitOfWork, facility_id: uuid.UUID, *, for_update: bool = False) -> Facility:
     facility = await uow.repository(CircleRepository).facility(facility_id, for_update=for_update)
     if facility is None:
         raise FacilityNotFound()
     return facility
 
 
-async def update_facility(uow: UnitOfWork, identity: Identity, facility: Facility, body: FacilityUpdate) -> Facility:
+async def get_facility(uow: UnitOfWork, facility_id: uuid.UUID) -> FacilityRead:
+    return FacilityRead.model_validate(await _load_facility(uow, facility_id))
+
+
+async def update_facility(
+    uow: UnitOfWork, identity: Identity, facility_id: uuid.UUID, expected_version: int, body: FacilityUpdate
+) -> FacilityRead:
+    """Rename, move or change opening hours: staff of its community, at the version they read."""
+    facility = await _load_facility(uow, facility_id, for_update=True)
     require_staff(identity, facility.community_id)
+    check_version(expected_version, facility.version)
     for field, value in body.model_dump(exclude_unset=True).items():
         if value is not None or field in ("sub_kind", "opening_hours"):
             setattr(facility, field, value)
     await uow.flush()
-    return facility
+    return FacilityRead.model_validate(facility)
 
 
 async def list_facilities(
     uow: UnitOfWork, community_id: uuid.UUID, kind: str | None, after: tuple[str, uuid.UUID] | None, limit: int
-) -> Sequence[Facility]:
-    return await uow.repository(CircleRepository).facilities(community_id, kind, after, limit)
+) -> list[FacilityRead]:
+    rows = await uow.repository(CircleRepository).facilities(community_id, kind, after, limit)
+    return [FacilityRead.model_validate(row) for row in rows]
 
 
 async def circles(uow: UnitOfWork, community_id: uuid.UUID) -> list[CircleRead]:
@@ -96,9 +108,11 @@ def _share(part: int, whole: int) -> float | None:
 
 
 async def coverage(
-    uow: UnitOfWork, registry: RegistryClient, community_id: uuid.UUID, as_of: dt.date
+    uow: UnitOfWork, registry: RegistryClient, identity: Identity, community_id: uuid.UUID, as_of: dt.date
 ) -> CoverageReport:
     """Per building the nearest facility of each kind; per circle the share of employees inside it."""
+    if not identity.staff_of(community_id) and not identity.has(Role.grid_worker):
+        require_staff(identity, community_id)
     buildings = await registry.community_buildings(community_id, as_of)
     headcounts = await registry.headcounts(community_id, as_of)
     located = [b for b in buildings if b.location is not None]

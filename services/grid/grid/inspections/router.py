@@ -36,13 +36,13 @@ FIELD = (Role.platform_admin, Role.community_staff, Role.grid_worker)
 )
 async def create_template(body: TemplateCreate, uow: UnitOfWorkDep, identity: CurrentIdentity) -> TemplateRead:
     """Fire safety, electrical, public health, ...: the questions an inspection answers."""
-    return TemplateRead.model_validate(await service.create_template(uow, identity, body))
+    return await service.create_template(uow, identity, body)
 
 
 @router.get("/templates", summary="Checklist templates a community may use", dependencies=[allow(*FIELD)])
 async def list_templates(uow: UnitOfWorkDep, community_id: uuid.UUID) -> list[TemplateRead]:
     """The community's own templates and the platform-wide ones."""
-    return [TemplateRead.model_validate(t) for t in await service.list_templates(uow, community_id)]
+    return await service.list_templates(uow, community_id)
 
 
 @router.post(
@@ -60,8 +60,7 @@ async def record_inspection(
     if (replay := await idempotency.begin(body)) is not None:
         return replay
     inspection = await service.record_inspection(uow, identity, body)
-    (read,) = await service.present(uow, [inspection])
-    return await idempotency.complete(read, headers={"Location": f"/v1/inspections/{inspection.id}"})
+    return await idempotency.complete(inspection, headers={"Location": f"/v1/inspections/{inspection.id}"})
 
 
 @router.get("", summary="Inspections of a grid", dependencies=[allow(*FIELD)], responses=problem_responses(400, 404))
@@ -81,7 +80,7 @@ async def list_inspections(
     last = rows[limit - 1] if len(rows) > limit else None
     next_cursor = encode_cursor([last.visited_on.isoformat(), last.id]) if last else None
     link_next(request, response, next_cursor)
-    return Page(items=await service.present(uow, rows[:limit]), next_cursor=next_cursor)
+    return Page(items=rows[:limit], next_cursor=next_cursor)
 
 
 @router.get(
@@ -89,9 +88,7 @@ async def list_inspections(
 )
 async def get_inspection(inspection_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> InspectionRead:
     """The visit with its answers, findings and the hazards it raised."""
-    inspection = await service.load_inspection(uow, identity, inspection_id)
-    (read,) = await service.present(uow, [inspection])
-    return read
+    return await service.get_inspection(uow, identity, inspection_id)
 
 
 @stale_router.get(

@@ -29,6 +29,7 @@ from grid.inspections.schemas import (
     StaleBuilding,
     StaleBuildings,
     TemplateCreate,
+    TemplateRead,
 )
 from grid.workers.repository import WorkerRepository
 from shared.auth import Identity, Role
@@ -40,7 +41,7 @@ from shared.uow import UnitOfWork
 DEFAULT_DEADLINE_DAYS = {"general": 15, "major": 7}
 
 
-async def create_template(uow: UnitOfWork, identity: Identity, body: TemplateCreate) -> ChecklistTemplate:
+async def create_template(uow: UnitOfWork, identity: Identity, body: TemplateCreate) -> TemplateRead:
     """Platform-wide templates are for platform admins; community ones for that community's staff."""
     if body.community_id is None:
         if Role.platform_admin not in identity.roles:
@@ -53,14 +54,15 @@ async def create_template(uow: UnitOfWork, identity: Identity, body: TemplateCre
         category=body.category,
         items=[item.model_dump() for item in body.items],
     )
-    return await uow.repository(InspectionRepository).add_template(template)
+    return TemplateRead.model_validate(await uow.repository(InspectionRepository).add_template(template))
 
 
-async def list_templates(uow: UnitOfWork, community_id: uuid.UUID) -> Sequence[ChecklistTemplate]:
-    return await uow.repository(InspectionRepository).templates(community_id)
+async def list_templates(uow: UnitOfWork, community_id: uuid.UUID) -> list[TemplateRead]:
+    templates = await uow.repository(InspectionRepository).templates(community_id)
+    return [TemplateRead.model_validate(template) for template in templates]
 
 
-async def present(uow: UnitOfWork, inspections: Sequence[Inspection]) -> list[InspectionRead]:
+async def _present(uow: UnitOfWork, inspections: Sequence[Inspection]) -> list[InspectionRead]:
     hazards = await uow.repository(HazardRepository).for_inspection([i.id for i in inspections])
     return [
         InspectionRead.model_validate(i).model_copy(update={"hazard_ids": hazards.get(i.id, [])}) for i in inspections
@@ -75,7 +77,7 @@ async def _grid_for(uow: UnitOfWork, identity: Identity, grid_id: uuid.UUID) -> 
     return grid
 
 
-async def record_inspection(uow: UnitOfWork, identity: Identity, body: InspectionCreate) -> Inspection:
+async def record_inspection(uow: UnitOfWork, identity: Identity, body: InspectionCreate) -> InspectionRead:
     """Record a visit; findings marked `raise_hazard` enter the hazard ledger in the same transaction."""
     grid = await _grid_for(uow, identity, body.grid_id)
     repository = uow.repository(InspectionRepository)
@@ -122,15 +124,17 @@ async def record_inspection(uow: UnitOfWork, identity: Identity, body: Inspectio
             deadline=deadline,
         )
         await record_hazard(uow, identity, community_id=grid.community_id, body=hazard, inspection_id=inspection.id)
-    return inspection
+    (read,) = await _present(uow, [inspection])
+    return read
 
 
-async def load_inspection(uow: UnitOfWork, identity: Identity, inspection_id: uuid.UUID) -> Inspection:
+async def get_inspection(uow: UnitOfWork, identity: Identity, inspection_id: uuid.UUID) -> InspectionRead:
     inspection = await uow.repository(InspectionRepository).get(inspection_id)
     if inspection is None:
         raise InspectionNotFound()
     await _grid_for(uow, identity, inspection.grid_id)
-    return inspection
+    (read,) = await _present(uow, [inspection])
+    return read
 
 
 async def list_inspections(
@@ -140,9 +144,10 @@ async def list_inspections(
     building_id: uuid.UUID | None,
     after: tuple[dt.date, uuid.UUID] | None,
     limit: int,
-) -> Sequence[Inspection]:
+) -> list[InspectionRead]:
     await _grid_for(uow, identity, grid_id)
-    return await uow.repository(InspectionRepository).list_for_grid(grid_id, building_id, after, limit)
+    rows = await uow.repository(InspectionRepository).list_for_grid(grid_id, building_id, after, limit)
+    return await _present(uow, rows)
 
 
 async def stale_buildings(uow: UnitOfWork, grid: Grid, as_of: dt.date) -> StaleBuildings:

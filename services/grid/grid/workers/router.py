@@ -40,9 +40,7 @@ async def create_worker(
     if (replay := await idempotency.begin(body)) is not None:
         return replay
     worker = await service.create_worker(uow, identity, body)
-    return await idempotency.complete(
-        service.present_worker(identity, worker), headers={"Location": f"/v1/grid-workers/{worker.id}"}
-    )
+    return await idempotency.complete(worker, headers={"Location": f"/v1/grid-workers/{worker.id}"})
 
 
 @router.get("", summary="A community's grid workers", dependencies=[allow(*STAFF)], responses=problem_responses(400))
@@ -60,7 +58,7 @@ async def list_workers(
     workers = await service.list_workers(uow, identity, community_id, after, limit + 1)
     next_cursor = encode_cursor([workers[limit - 1].name, workers[limit - 1].id]) if len(workers) > limit else None
     link_next(request, response, next_cursor)
-    return Page(items=[service.present_worker(identity, w) for w in workers[:limit]], next_cursor=next_cursor)
+    return Page(items=workers[:limit], next_cursor=next_cursor)
 
 
 @router.get(
@@ -71,7 +69,7 @@ async def list_workers(
 )
 async def get_worker(worker_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> WorkerRead:
     """Staff of the community, or the worker themself (without the phone number)."""
-    return service.present_worker(identity, await service.load_worker(uow, identity, worker_id))
+    return await service.get_worker(uow, identity, worker_id)
 
 
 @router.get(
@@ -82,8 +80,7 @@ async def get_worker(worker_id: uuid.UUID, uow: UnitOfWorkDep, identity: Current
 )
 async def worker_duties(worker_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> list[DutyRead]:
     """Every grid the worker has been on duty in, with dates and role."""
-    worker = await service.load_worker(uow, identity, worker_id)
-    return [DutyRead.model_validate(duty) for duty in await service.worker_duties(uow, worker)]
+    return await service.worker_duties(uow, identity, worker_id)
 
 
 @duties_router.post(
@@ -95,7 +92,7 @@ async def worker_duties(worker_id: uuid.UUID, uow: UnitOfWorkDep, identity: Curr
 )
 async def add_duty(body: DutyCreate, grid: ValidGrid, uow: UnitOfWorkDep, identity: CurrentIdentity) -> DutyRead:
     """One primary worker per grid on any day (一格一员), any number of deputies."""
-    return DutyRead.model_validate(await service.add_duty(uow, identity, grid, body))
+    return await service.add_duty(uow, identity, grid, body)
 
 
 @duties_router.get(
@@ -110,7 +107,7 @@ async def grid_duties(
     as_of: Annotated[IsoDate | None, Query(description="Only duties in force that day; omit for the history")] = None,
 ) -> list[DutyRead]:
     """The grid's duty roster."""
-    return [DutyRead.model_validate(duty) for duty in await service.grid_duties(uow, grid, as_of)]
+    return await service.grid_duties(uow, grid, as_of)
 
 
 @duties_router.post(
@@ -123,4 +120,4 @@ async def end_duty(
     body: DutyEnd, grid: ValidGrid, duty_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> DutyRead:
     """From `ended_on` the worker is no longer on duty in the grid."""
-    return DutyRead.model_validate(await service.end_duty(uow, identity, grid, duty_id, body))
+    return await service.end_duty(uow, identity, grid, duty_id, body)

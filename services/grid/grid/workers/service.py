@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
 
 from grid.grids.exceptions import GridRetired, OutsideGridValidity
 from grid.grids.models import Grid
 from grid.workers.exceptions import DutyNotFound, WorkerNotFound, WorkerOutsideCommunity
 from grid.workers.models import GridDuty, GridWorker
 from grid.workers.repository import WorkerRepository
-from grid.workers.schemas import DutyCreate, DutyEnd, WorkerCreate, WorkerRead
+from grid.workers.schemas import DutyCreate, DutyEnd, DutyRead, WorkerCreate, WorkerRead
 from shared.auth import Identity, Role
 from shared.i18n import Text
 from shared.scope import require_staff
@@ -26,13 +25,18 @@ def present_worker(identity: Identity, worker: GridWorker) -> WorkerRead:
     return read
 
 
-async def create_worker(uow: UnitOfWork, identity: Identity, body: WorkerCreate) -> GridWorker:
+async def create_worker(uow: UnitOfWork, identity: Identity, body: WorkerCreate) -> WorkerRead:
     require_staff(identity, body.community_id)
     worker = GridWorker(**body.model_dump())
-    return await uow.repository(WorkerRepository).add(worker)
+    return present_worker(identity, await uow.repository(WorkerRepository).add(worker))
 
 
-async def load_worker(uow: UnitOfWork, identity: Identity, worker_id: uuid.UUID) -> GridWorker:
+async def get_worker(uow: UnitOfWork, identity: Identity, worker_id: uuid.UUID) -> WorkerRead:
+    """Staff of the community, or the worker themself (without the phone number)."""
+    return present_worker(identity, await _load_worker(uow, identity, worker_id))
+
+
+async def _load_worker(uow: UnitOfWork, identity: Identity, worker_id: uuid.UUID) -> GridWorker:
     """Staff of the worker's community, or the worker themself."""
     worker = await uow.repository(WorkerRepository).get(worker_id)
     if worker is None:
@@ -46,12 +50,13 @@ async def load_worker(uow: UnitOfWork, identity: Identity, worker_id: uuid.UUID)
 
 async def list_workers(
     uow: UnitOfWork, identity: Identity, community_id: uuid.UUID, after: tuple[str, uuid.UUID] | None, limit: int
-) -> Sequence[GridWorker]:
+) -> list[WorkerRead]:
     require_staff(identity, community_id)
-    return await uow.repository(WorkerRepository).list_for_community(community_id, after, limit)
+    workers = await uow.repository(WorkerRepository).list_for_community(community_id, after, limit)
+    return [present_worker(identity, worker) for worker in workers]
 
 
-async def add_duty(uow: UnitOfWork, identity: Identity, grid: Grid, body: DutyCreate) -> GridDuty:
+async def add_duty(uow: UnitOfWork, identity: Identity, grid: Grid, body: DutyCreate) -> DutyRead:
     """Put a worker on duty in the grid; a second primary for an overlapping period → 409."""
     require_staff(identity, grid.community_id)
     if grid.retired:
@@ -66,10 +71,10 @@ async def add_duty(uow: UnitOfWork, identity: Identity, grid: Grid, body: DutyCr
     if worker.community_id != grid.community_id:
         raise WorkerOutsideCommunity()
     duty = GridDuty(grid_id=grid.id, **body.model_dump())
-    return await uow.repository(WorkerRepository).add_duty(duty)
+    return DutyRead.model_validate(await uow.repository(WorkerRepository).add_duty(duty))
 
 
-async def end_duty(uow: UnitOfWork, identity: Identity, grid: Grid, duty_id: uuid.UUID, body: DutyEnd) -> GridDuty:
+async def end_duty(uow: UnitOfWork, identity: Identity, grid: Grid, duty_id: uuid.UUID, body: DutyEnd) -> DutyRead:
     require_staff(identity, grid.community_id)
     duty = await uow.repository(WorkerRepository).get_duty(duty_id)
     if duty is None or duty.grid_id != grid.id:
@@ -78,13 +83,16 @@ async def end_duty(uow: UnitOfWork, identity: Identity, grid: Grid, duty_id: uui
         raise OutsideGridValidity(Text("结束日期须在值守期间内", "The end date must fall within the duty"))
     duty.valid_to = body.ended_on
     await uow.flush()
-    return duty
+    return DutyRead.model_validate(duty)
 
 
-async def grid_duties(uow: UnitOfWork, grid: Grid, as_of: dt.date | None) -> Sequence[GridDuty]:
-    return await uow.repository(WorkerRepository).duties(grid_id=grid.id, as_of=as_of)
+async def grid_duties(uow: UnitOfWork, grid: Grid, as_of: dt.date | None) -> list[DutyRead]:
+    duties = await uow.repository(WorkerRepository).duties(grid_id=grid.id, as_of=as_of)
+    return [DutyRead.model_validate(duty) for duty in duties]
 
 
-async def worker_duties(uow: UnitOfWork, worker: GridWorker) -> Sequence[GridDuty]:
-    """The worker's duty history, oldest first."""
-    return await uow.repository(WorkerRepository).duties(worker_id=worker.id)
+async def worker_duties(uow: UnitOfWork, identity: Identity, worker_id: uuid.UUID) -> list[DutyRead]:
+    """The worker's duty history, oldest first (staff of the community, or the worker themself)."""
+    worker = await _load_worker(uow, identity, worker_id)
+    duties = await uow.repository(WorkerRepository).duties(worker_id=worker.id)
+    return [DutyRead.model_validate(duty) for duty in duties]
