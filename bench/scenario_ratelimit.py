@@ -1,6 +1,7 @@
 """The gateway's rate limiting cost per request as the number of consumers grows.
 
-`limits`' own asyncio `MemoryStorage` against the gateway's `SweptMemoryStorage`, in one run, with
+`limits`' own asyncio `MemoryStorage` against the gateway's `SweptMemoryStorage` (its own storage on
+`limits`' public `Storage` interface), in one run, with
 the gateway's default limits (two windows per consumer). Consumers take turns, and the event loop
 gets a turn after every request, as in a server: `limits`' storage walks every key on each turn.
 

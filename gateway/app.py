@@ -3,15 +3,17 @@
 Its own paths (partners, auth, docs, health) go to a small FastAPI app behind the shared
 request-context middleware; everything else is authenticated, rate limited and proxied by path
 prefix with one aiohttp session per process. A FastAPI route per proxied request would cost a
-third of the throughput (docs/architecture.md, "Performance facts"), and the proxied path keeps its own request context
-(ids, trace, metrics, access log) inline for the same reason: as a middleware layer it cost
-~15% of the gateway's throughput.
+third of the throughput (docs/architecture.md, "Performance facts"), and the proxied path calls the
+shared request context (`shared.observability.RequestContext`: ids, trace, metrics, access log)
+inline for the same reason: as a middleware layer it cost ~15% of the gateway's throughput.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
+import contextlib
+import functools
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -19,6 +21,7 @@ import structlog
 from fastapi import Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -63,12 +66,9 @@ from shared.idempotency import expire_keys
 from shared.nul import RefuseNul, query_items
 from shared.nul import refusal as nul_refusal
 from shared.observability import (
+    RequestContext,
     RequestContextMiddleware,
-    RequestMetrics,
     configure_logging,
-    enter_request,
-    leave_request,
-    request_ids,
 )
 from shared.query import refuse_unknown_query
 from shared.runtime import settle_heap
@@ -120,7 +120,7 @@ class Gateway:
                     name,
                     settings.breaker_failure_threshold,
                     settings.breaker_open_seconds,
-                    on_recovered=lambda name=name: self.openapi.invalidate(name),  # type: ignore[misc]
+                    on_recovered=functools.partial(self.openapi.invalidate, name),
                 ),
             )
             for name, url in settings.upstreams.items()
@@ -134,8 +134,8 @@ class Gateway:
         self.own_routes = RequestContextMiddleware(
             RefuseNul(self._own), service="gateway", max_body=settings.max_body_bytes
         )
-        self.metrics = RequestMetrics("gateway")
-        self.access_log = structlog.get_logger("access")
+        self._lifespan_protocol = Router(lifespan=lambda _: self.lifespan())
+        self.context = RequestContext("gateway")
 
     def _own_app(self) -> FastAPI:
         app = FastAPI(
@@ -170,8 +170,8 @@ class Gateway:
                 await self._proxy(scope, receive, send, upstream, prefix)
             else:
                 await self.own_routes(scope, receive, send)
-        elif scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
+        elif scope["type"] == "lifespan":  # Starlette speaks the ASGI lifespan protocol for `lifespan()`
+            await self._lifespan_protocol.lifespan(scope, receive, send)
         else:  # websockets are not part of the public API
             await receive()
             await send({"type": "websocket.close", "code": 1008})
@@ -206,11 +206,10 @@ class Gateway:
         await self.own(scope, receive, send)
 
     async def _proxy(self, scope: Scope, receive: Receive, send: Send, upstream: Upstream, prefix: str) -> None:
-        """A proxied request with its request context: what `RequestContextMiddleware` does elsewhere."""
-        started = time.perf_counter()
+        """A proxied request in the shared request context (`RequestContext`, called inline)."""
         head = RequestHead(scope["headers"])
-        request_id, trace_id = request_ids(head.request_id, head.traceparent)
-        entered = enter_request(request_id, trace_id)
+        request = self.context.begin(head.request_id, head.traceparent)
+        request_id, trace_id = request.request_id, request.trace_id
         status = 500
         try:
             status = await self._admit_and_forward(scope, receive, send, upstream, head, request_id, trace_id)
@@ -228,13 +227,7 @@ class Gateway:
                 response.headers["connection"] = "close"
             await response(scope, receive, send)
         finally:
-            elapsed = time.perf_counter() - started
-            route = _ROUTE_LABELS[prefix]
-            self.metrics.record(scope["method"], route, status, elapsed)
-            self.access_log.info(
-                "request", method=scope["method"], route=route, status=status, duration_ms=round(elapsed * 1000, 2)
-            )
-            leave_request(entered)
+            self.context.end(request, scope["method"], _ROUTE_LABELS[prefix], status)
 
     async def _admit_and_forward(
         self,
@@ -321,59 +314,58 @@ class Gateway:
             except Exception:  # the next round retries; claims never depend on purging
                 logger.warning("nonce_purge_failed", exc_info=True)
 
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        await receive()
-        try:
-            await self.startup()
-        except Exception as exc:
-            await send({"type": "lifespan.startup.failed", "message": repr(exc)})
-            return
-        await send({"type": "lifespan.startup.complete"})
-        await receive()
-        await self.shutdown()
-        await send({"type": "lifespan.shutdown.complete"})
-
-    async def startup(self) -> None:
-        """Create the engine, the one aiohttp session and the rate limiter of this process."""
+    @contextlib.asynccontextmanager
+    async def lifespan(self) -> AsyncIterator[None]:
+        """The gateway's one lifespan: it opens every long-lived resource of this process (the
+        engine, the one aiohttp session, the rate limiter, the nonce store, the housekeeping
+        tasks) and closes them in reverse order, as `create_service_app`'s lifespan does."""
         settings = self.settings
-        self.engine = create_engine(settings.async_database_url, pool_size=5, max_overflow=5)
-        sessionmaker = create_sessionmaker(self.engine)
-        self.own.state.engine = self.engine
-        self.own.state.sessionmaker = sessionmaker
-        self.authenticator.sessionmaker = sessionmaker
-        self.http = aiohttp.ClientSession(
-            # Below uvicorn's 5 s keep-alive, so an idle connection is dropped here before the service drops it.
-            connector=aiohttp.TCPConnector(limit=512, keepalive_timeout=4, ttl_dns_cache=300),
-            timeout=aiohttp.ClientTimeout(
-                total=None,
-                connect=settings.upstream_connect_timeout_seconds,
-                sock_read=settings.upstream_timeout_seconds,
-            ),
-            auto_decompress=False,
-            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
-            cookie_jar=aiohttp.DummyCookieJar(),  # never keep one caller's cookies for another
-        )
-        self.limiter = RateLimiter(settings)
-        self.nonces = SqlNonceStore(self.engine, request_nonce)
-        if self.authenticator.key_set is not None:
-            self.authenticator.key_set.http = self.http
-        deny_list = self.authenticator.deny_list
-        # the own app's state holds the settings and the engine, as a service's does
-        self._housekeeping = [
-            asyncio.create_task(self._purge_nonces(), name="gateway-nonce-purge"),
-            asyncio.create_task(expire_keys(platform_tables.idempotency_key)(self.own), name="gateway-key-expiry"),
-        ]
-        if deny_list is not None:
-            deny_list.http = self.http
-            self._housekeeping.append(asyncio.create_task(deny_list.run(), name="gateway-deny-list"))
-        settle_heap()
+        async with contextlib.AsyncExitStack() as opened:
+            self.engine = create_engine(settings.async_database_url, pool_size=5, max_overflow=5)
+            opened.push_async_callback(self.engine.dispose)
+            sessionmaker = create_sessionmaker(self.engine)
+            # the own app's state holds the settings and the engine, as a service's does
+            self.own.state.engine = self.engine
+            self.own.state.sessionmaker = sessionmaker
+            self.authenticator.sessionmaker = sessionmaker
+            self.http = await opened.enter_async_context(_client_session(settings))
+            self.limiter = RateLimiter(settings)
+            self.nonces = SqlNonceStore(self.engine, request_nonce)
+            if self.authenticator.key_set is not None:
+                self.authenticator.key_set.http = self.http
+            tasks = [
+                asyncio.create_task(self._purge_nonces(), name="gateway-nonce-purge"),
+                asyncio.create_task(expire_keys(platform_tables.idempotency_key)(self.own), name="gateway-key-expiry"),
+            ]
+            deny_list = self.authenticator.deny_list
+            if deny_list is not None:
+                deny_list.http = self.http
+                tasks.append(asyncio.create_task(deny_list.run(), name="gateway-deny-list"))
+            opened.push_async_callback(_cancel, tasks)
+            settle_heap()
+            yield
 
-    async def shutdown(self) -> None:
-        for task in self._housekeeping:
-            task.cancel()
-        await asyncio.gather(*self._housekeeping, return_exceptions=True)
-        await self.http.close()
-        await self.engine.dispose()
+
+def _client_session(settings: Settings) -> aiohttp.ClientSession:
+    """The one aiohttp session of the process, for every proxied request."""
+    return aiohttp.ClientSession(
+        # Below uvicorn's 5 s keep-alive, so an idle connection is dropped here before the service drops it.
+        connector=aiohttp.TCPConnector(limit=512, keepalive_timeout=4, ttl_dns_cache=300),
+        timeout=aiohttp.ClientTimeout(
+            total=None,
+            connect=settings.upstream_connect_timeout_seconds,
+            sock_read=settings.upstream_timeout_seconds,
+        ),
+        auto_decompress=False,
+        skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
+        cookie_jar=aiohttp.DummyCookieJar(),  # never keep one caller's cookies for another
+    )
+
+
+async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def create_app(settings: Settings | None = None) -> ASGIApp:
@@ -393,6 +385,12 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             max_age=600,
         )
     # CORS answers preflight requests itself, before the gateway's request context.
-    wrapped = DrainRefusedBody(app)
-    wrapped.gateway = gateway  # type: ignore[attr-defined]
-    return wrapped
+    return GatewayApp(app, gateway)
+
+
+class GatewayApp(DrainRefusedBody):
+    """The ASGI app uvicorn serves; `gateway` is the dispatcher inside, for tests and tools."""
+
+    def __init__(self, app: ASGIApp, gateway: Gateway) -> None:
+        super().__init__(app)
+        self.gateway = gateway

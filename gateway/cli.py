@@ -32,11 +32,15 @@ app.add_typer(key_app, name="key")
 
 
 def _database_url() -> str:
-    if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"]
-    from tools.devdb import server_url  # the embedded PostgreSQL of `make run`
-
-    return server_url()
+    """`DATABASE_URL`; the project does not import `tools/`, so the embedded database of `make run`
+    is named by its own command: `DATABASE_URL=$(.venv/bin/python -m tools.devdb)`."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        typer.echo(
+            "set DATABASE_URL (for the embedded database: DATABASE_URL=$(.venv/bin/python -m tools.devdb))", err=True
+        )
+        raise typer.Exit(2)
+    return url
 
 
 def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:

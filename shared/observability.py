@@ -133,14 +133,49 @@ class RequestMetrics:
         children[1].observe(elapsed)
 
 
+class OpenRequest:
+    """One request between `RequestContext.begin` and `RequestContext.end`."""
+
+    __slots__ = ("request_id", "trace_id", "started", "_token")
+
+    def __init__(self, request_id: str, trace_id: str, token: Token[tuple[str, str] | None]) -> None:
+        self.request_id = request_id
+        self.trace_id = trace_id
+        self.started = time.perf_counter()
+        self._token = token
+
+
+class RequestContext:
+    """The request context of one process: request and trace ids bound to every log line, the RED
+    metrics and the access log line. `RequestContextMiddleware` is it as an ASGI layer; the
+    gateway's proxied path calls it inline (a middleware layer there cost ~15% of its throughput)."""
+
+    def __init__(self, service: str) -> None:
+        self.logger = structlog.get_logger("access")
+        self.metrics = RequestMetrics(service)
+
+    def begin(self, request_id: bytes | None, traceparent: bytes | None) -> OpenRequest:
+        """The caller's ids when well formed (fresh ones otherwise), bound to log lines from now on."""
+        ids = request_ids(request_id, traceparent)
+        return OpenRequest(*ids, enter_request(*ids))
+
+    def end(self, request: OpenRequest, method: str, route: str, status: int) -> None:
+        """Record the metrics and the access log line, and unbind the ids."""
+        elapsed = time.perf_counter() - request.started
+        self.metrics.record(method, route, status, elapsed)
+        # Probes and feed polls arrive every second; log them only when they fail.
+        log = self.logger.debug if route in _QUIET_ROUTES and status < 400 else self.logger.info
+        log("request", method=method, route=route, status=status, duration_ms=round(elapsed * 1000, 2))
+        leave_request(request._token)
+
+
 class RequestContextMiddleware:
     """Binds request/trace ids, echoes `X-Request-ID`, enforces the body limit, records metrics."""
 
     def __init__(self, app: ASGIApp, service: str, max_body: int = MAX_BODY_BYTES) -> None:
         self.app = app
         self.max_body = max_body
-        self.logger = structlog.get_logger("access")
-        self.metrics = RequestMetrics(service)
+        self.context = RequestContext(service)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -150,17 +185,12 @@ class RequestContextMiddleware:
         for name, value in scope["headers"]:  # one pass, only the four headers this layer reads
             if name in _READ_HEADERS:
                 wanted[name] = value
-        request_id, trace_id = request_ids(wanted.get(b"x-request-id"), wanted.get(b"traceparent"))
+        request = self.context.begin(wanted.get(b"x-request-id"), wanted.get(b"traceparent"))
+        request_id, trace_id = request.request_id, request.trace_id
         # A copy: the lifespan state dict may be shared by every request (asgi-lifespan does so).
         scope["state"] = {**scope.get("state", {}), "request_id": request_id, "trace_id": trace_id}
-        started = time.perf_counter()
         status = 500
         language = wanted.get(b"accept-language", b"").decode("latin-1")
-
-        declared = wanted.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
-            await self._too_large(scope, receive, send, language, trace_id, request_id)
-            return
 
         received = 0
 
@@ -181,20 +211,18 @@ class RequestContextMiddleware:
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
-        entered = enter_request(request_id, trace_id)
         try:
+            declared = wanted.get(b"content-length")
+            if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+                status = 413
+                await self._too_large(scope, receive, send, language, trace_id, request_id)
+                return
             await self.app(scope, limited_receive, send_with_id)
         except _BodyTooLarge:
             await self._too_large(scope, receive, send, language, trace_id, request_id)
             status = 413
         finally:
-            elapsed = time.perf_counter() - started
-            route = route_template(scope)
-            self.metrics.record(scope["method"], route, status, elapsed)
-            # Probes and feed polls arrive every second; log them only when they fail.
-            log = self.logger.debug if route in _QUIET_ROUTES and status < 400 else self.logger.info
-            log("request", method=scope["method"], route=route, status=status, duration_ms=round(elapsed * 1000, 2))
-            leave_request(entered)
+            self.context.end(request, scope["method"], route_template(scope), status)
 
     async def _too_large(
         self, scope: Scope, receive: Receive, send: Send, accept_language: str, trace_id: str, request_id: str

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
@@ -34,18 +34,28 @@ async def record_event(
     aggregate_id: uuid.UUID,
     payload: dict[str, Any],
 ) -> uuid.UUID:
-    """Append a domain event in the caller's transaction."""
-    event_id = uuid.uuid4()
-    await session.execute(
-        insert(outbox).values(
-            event_id=event_id,
-            type=event_type,
-            aggregate_type=aggregate_type,
-            aggregate_id=aggregate_id,
-            payload=payload,
-        )
-    )
+    """Append a domain event in the caller's transaction (the one outbox writer; `record_events` is
+    its batch form for bulk loads)."""
+    (event_id,) = await record_events(session, outbox, [(event_type, aggregate_type, aggregate_id, payload)])
     return event_id
+
+
+OutboxEvent = tuple[str, str, uuid.UUID, dict[str, Any]]
+"""`(event_type, aggregate_type, aggregate_id, payload)`."""
+
+
+async def record_events(session: AsyncSession, outbox: Table, events: Sequence[OutboxEvent]) -> list[uuid.UUID]:
+    """Append many domain events in one statement, in the caller's transaction (imports, seeds)."""
+    ids = [uuid.uuid4() for _ in events]
+    rows: list[dict[str, object]] = [
+        {"event_id": event_id, "type": kind, "aggregate_type": aggregate, "aggregate_id": key, "payload": payload}
+        for event_id, (kind, aggregate, key, payload) in zip(ids, events, strict=True)
+    ]
+    if len(rows) == 1:
+        await session.execute(insert(outbox).values(**rows[0]))
+    elif rows:
+        await session.execute(insert(outbox), rows)
+    return ids
 
 
 class FeedEvent(BaseModel):

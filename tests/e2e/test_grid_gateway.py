@@ -18,8 +18,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from grid.access import business_today
 from shared.auth import Identity, Role
+from shared.dates import business_today
 from tests.e2e.conftest import RunningPlatform
 from tests.support.database import asyncpg_dsn, truncate_all
 from tests.support.identities import admin, identity

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -52,9 +53,24 @@ async def test_ended_windows_are_swept_once_a_second_and_no_task_is_started(cloc
     assert len(storage.expirations) == 100  # not yet: windows still open, no sweep due
 
     clock.now += 1.0
+    tasks = len(asyncio.all_tasks())
     await limiter.hit(item, "late")
-    assert list(storage.expirations) == [item.key_for("late")]
-    assert storage.timer is None  # limits' own storage schedules a walk of every key after each hit
+    assert list(storage.expirations) == [item.key_for("late")] and list(storage.counts) == [item.key_for("late")]
+    assert len(asyncio.all_tasks()) == tasks  # limits' own storage schedules a walk of every key after each hit
+
+
+async def test_the_storage_answers_limits_public_interface(clock: Clock) -> None:
+    storage = SweptMemoryStorage()
+    limiter = FixedWindowRateLimiter(storage)
+    item = parse("2/minute")
+    assert await limiter.hit(item, "alice")
+    stats = await limiter.get_window_stats(item, "alice")
+    assert (stats.remaining, stats.reset_time) == (1, clock.now + 60)
+    assert await storage.check()
+    await storage.clear(item.key_for("alice"))
+    assert (await limiter.get_window_stats(item, "alice")).remaining == 2
+    await limiter.hit(item, "bob")
+    assert await storage.reset() == 1 and await storage.get(item.key_for("bob")) == 0
 
 
 def test_the_gateway_counts_in_process_memory_unless_redis_is_set() -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import httpx
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
 
-from grid.access import business_today
-from tests.grid.conftest import staff_headers, worker_identity
+from shared.dates import business_today
+from tests.grid.conftest import build_grid_app, staff_headers, worker_identity
 from tests.grid.helpers import assign, make_grid
 from tests.grid.registry_data import RegistryData
 from tests.support.identities import auth
@@ -89,3 +91,49 @@ async def test_a_campaign_end_beyond_the_bound_is_a_422_at_once(
     ended = await grid.post(f"{base}/end", json={"ends_on": within}, headers=officer)
     assert ended.status_code == 200, ended.text
     assert len(ended.json()["summary"]["days"]) == 366
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """The real registry app in-process, counting the requests the grid sends it."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.paths: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_ending_a_year_long_campaign_asks_the_registry_once(
+    database_url: str, registry_service: FastAPI, registry: RegistryData
+) -> None:
+    """Issue 15 (6): the summary once made one registry call per day of the campaign."""
+    community = await registry.community("XG")
+    today = business_today()
+    starts_on = today - dt.timedelta(days=365)
+    await registry.building(community, "A", since=starts_on)
+    await registry.building(community, "B", since=today - dt.timedelta(days=9))
+    transport = CountingTransport(registry_service)
+    app = build_grid_app(database_url, transport)
+    officer = staff_headers(community)
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://grid.test") as grid,
+    ):
+        started = await grid.post(
+            "/v1/grids/campaigns",
+            json={"community_id": str(community), "name": "全年排查", "starts_on": starts_on.isoformat()},
+            headers=officer,
+        )
+        assert started.status_code == 201, started.text
+        transport.paths.clear()
+        ended = await grid.post(
+            f"/v1/grids/campaigns/{started.json()['id']}/end", json={"ends_on": today.isoformat()}, headers=officer
+        )
+    assert ended.status_code == 200, ended.text
+    assert transport.paths == [f"/internal/communities/{community}/building-counts"]
+    days = ended.json()["summary"]["days"]
+    assert len(days) == 366
+    assert [d["expected"] for d in days[:2]] == [1, 1] and [d["expected"] for d in days[-10:]] == [2] * 10
+    assert ended.json()["summary"]["expected_check_ins"] == 366 + 10

@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 
-from grid.access import business_today
+from shared.dates import business_today
 from tests.grid.conftest import staff_headers, worker_identity
 from tests.grid.helpers import admin_headers, assign, make_grid, make_worker
 from tests.grid.registry_data import RegistryData

@@ -11,7 +11,6 @@ import pytest
 
 from registry.buildings.geo import wgs84_to_gcj02
 from registry.buildings.models import NO_OVERLAP
-from registry.common import business_today
 from registry.seed import (
     IOT_ID,
     XINGGUANG_COMPLEX_ID,
@@ -20,6 +19,7 @@ from registry.seed import (
     ZHONGXING_GARDEN_ID,
     ZHONGXING_ID,
 )
+from shared.dates import business_today
 from tests.registry import factories
 from tests.support.database import asyncpg_dsn
 from tests.support.identities import admin, auth, staff

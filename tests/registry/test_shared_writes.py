@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from registry.buildings.models import MOVES_BETWEEN_COMMUNITIES_CHECK
-from registry.common import business_today
 from shared.auth import Role
+from shared.dates import business_today
 from tests.registry import factories
 from tests.support.database import asyncpg_dsn
 from tests.support.identities import admin, auth, employee, enterprise_rep, identity, staff

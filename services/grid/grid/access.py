@@ -1,27 +1,12 @@
-"""Scope checks shared by the domains: staff act in their community, grid workers in their grids."""
+"""Grid scope checks: grid workers act in their grids (staff checks are in shared.scope)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from zoneinfo import ZoneInfo
 
 from shared.auth import Identity, Role
 from shared.errors import Forbidden
 from shared.i18n import Text
-
-BUSINESS_ZONE = ZoneInfo("Asia/Shanghai")
-
-
-def business_today() -> dt.date:
-    """Today's date in Asia/Shanghai, the platform's business calendar."""
-    return dt.datetime.now(BUSINESS_ZONE).date()
-
-
-def require_staff(identity: Identity, community_id: uuid.UUID) -> None:
-    """Platform admins, or staff of this community."""
-    if not identity.staff_of(community_id):
-        raise Forbidden(Text("只能管理本社区的数据", "You may act only in your own community"))
 
 
 def in_grid(identity: Identity, community_id: uuid.UUID, grid_id: uuid.UUID, parent_id: uuid.UUID | None) -> bool:

@@ -1,6 +1,7 @@
 """Demo data for Xingguang (grids per tower group, a floor micro-grid) and the IoT community.
 
-Building ids come from the registry's seed (stable uuid5 constants); everything here has stable
+Building ids are the registry's demo ids (stable uuid5 constants in shared/demo.py, no import of
+the registry); everything here has stable
 ids too, and rows are inserted only when missing, so running the seed twice changes nothing.
 """
 
@@ -18,7 +19,7 @@ from grid.circles.models import Facility
 from grid.grids.models import CommunitySetting, Grid, GridAssignment
 from grid.inspections.models import ChecklistTemplate
 from grid.workers.models import GridDuty, GridWorker
-from registry.seed import FORMED_ON, IOT_BUILDING_IDS, IOT_ID, XINGGUANG_COMPLEX_ID, XINGGUANG_ID, XINGGUANG_TOWER_IDS
+from shared.demo import FORMED_ON, IOT_BUILDING_IDS, IOT_ID, XINGGUANG_COMPLEX_ID, XINGGUANG_ID, XINGGUANG_TOWER_IDS
 from shared.settings import PlatformSettings
 
 NAMESPACE = uuid.UUID("0b6c5f0e-9d3a-4d8e-8a51-7c2f4b1e6a90")

@@ -26,6 +26,7 @@ from registry.enterprises.imports import check, parse, store
 from registry.settings import Settings
 from shared.auth import Identity, Role
 from shared.db import create_sessionmaker
+from shared.uow import UnitOfWork
 
 app = typer.Typer(add_completion=False, help="Registry operator commands.")
 console = Console()
@@ -57,12 +58,14 @@ async def _import(content: str, database_url: str | None) -> int:
             communities: dict[uuid.UUID, uuid.UUID] = {}
             async with create_sessionmaker(engine)() as session, session.begin():
                 if parsed.codes or rows:
-                    communities, more = await check(session, OPERATOR, parsed)
+                    communities, more = await check(UnitOfWork(session, None), OPERATOR, parsed)
                     errors.extend(more)
                 if errors or not rows:
                     raise ImportRejected(errors=sorted(errors, key=lambda item: item["row"]))
                 writing = progress.add_task("importing", total=len(rows))
-                stored = await store(session, rows, communities, lambda done: progress.advance(writing, done))
+                stored = await store(
+                    UnitOfWork(session, None), rows, communities, lambda done: progress.advance(writing, done)
+                )
     except ImportRejected as rejected:
         table = Table("row", "field", "code", "reason", title="Nothing was imported")
         for item in rejected.errors:

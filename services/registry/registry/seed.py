@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 
 from registry.buildings.models import Building, BuildingJurisdiction
 from registry.common import period
@@ -21,26 +21,36 @@ from registry.communities.models import Community
 from registry.database import platform_tables
 from registry.enterprises.models import Enterprise, EnterpriseStatusPeriod, Headcount, Occupancy
 from registry.enterprises.uscc import make_uscc
+from shared.demo import (
+    FORMED_ON,
+    IOT_BUILDING_IDS,
+    IOT_ID,
+    XINGGUANG_COMPLEX_ID,
+    XINGGUANG_ID,
+    XINGGUANG_TOWER_IDS,
+    ZHONGXING_ID,
+    registry_id,
+)
+from shared.outbox import record_events
 from shared.settings import PlatformSettings
 
-NAMESPACE = uuid.UUID("6f1c1d2e-5b0a-4c53-9e55-0c1f2a7b9d10")
+__all__ = [
+    "FORMED_ON",
+    "IOT_BUILDING_IDS",
+    "IOT_ID",
+    "XIAOHONG_ID",
+    "XINGGUANG_COMPLEX_ID",
+    "XINGGUANG_ID",
+    "XINGGUANG_TOWER_IDS",
+    "ZHONGXING_ID",
+    "seed",
+]
 
-
-def stable_id(*parts: object) -> uuid.UUID:
-    """The uuid5 of a seed record; the same on every machine and every run."""
-    return uuid.uuid5(NAMESPACE, "/".join(str(part) for part in parts))
-
-
+# The ids other services' seeds refer to live in shared/demo.py (no service imports another).
+stable_id = registry_id
 CHANGHE_STREET = "长河街道"
-ZHONGXING_ID = stable_id("community", "zhongxing")
-XINGGUANG_ID = stable_id("community", "xingguang")
-IOT_ID = stable_id("community", "iot")
 ZHONGXING_GARDEN_ID = stable_id("building", "zhongxing-garden")
-XINGGUANG_COMPLEX_ID = stable_id("building", "xingguang-complex")
-XINGGUANG_TOWER_IDS = tuple(stable_id("building", "xingguang-tower", number) for number in range(1, 31))
-IOT_BUILDING_IDS = tuple(stable_id("building", "iot", number) for number in range(1, 5))
 XIAOHONG_ID = stable_id("enterprise", "xiaohong")  # 杭州萧宏建设环境集团有限公司, named in the seed article
-FORMED_ON = dt.date(2023, 5, 12)  # the towers moved from Zhongxing to Xingguang
 TRANSFER_REASON = "星光产业社区成立,30 座大厦及商业综合体由中兴社区划入"
 ENTERPRISES = 1_700
 IOT_ENTERPRISES = 40
@@ -291,7 +301,7 @@ def enterprises() -> dict[str, list[dict[str, Any]]]:
 
 def _events(
     buildings: list[dict[str, Any]], jurisdiction: list[dict[str, Any]], tables: dict[str, list[dict[str, Any]]]
-) -> list[dict[str, Any]]:
+) -> list[tuple[str, str, uuid.UUID, dict[str, Any]]]:
     """The feed a consumer would have seen had the data been entered through the API."""
     events: list[tuple[str, str, uuid.UUID, dict[str, Any]]] = []
     for row in jurisdiction:
@@ -326,16 +336,7 @@ def _events(
             "valid_to": row["during"].upper.isoformat() if row["during"].upper else None,
         }
         events.append(("OccupancyStarted", "enterprise", row["enterprise_id"], payload))
-    return [
-        {
-            "event_id": stable_id("event", index),
-            "type": kind,
-            "aggregate_type": aggregate,
-            "aggregate_id": key,
-            "payload": payload,
-        }
-        for index, (kind, aggregate, key, payload) in enumerate(events)
-    ]
+    return events
 
 
 async def _insert(connection: AsyncConnection, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -364,7 +365,9 @@ async def load(connection: AsyncConnection) -> bool:
     await _insert(connection, EnterpriseStatusPeriod, tables["status"])
     await _insert(connection, Occupancy, tables["occupancy"])
     await _insert(connection, Headcount, tables["headcount"])
-    await _insert(connection, platform_tables.outbox_event, _events(building_rows, jurisdiction, tables))
+    # the events go through the outbox writer (its batch form), in the seed's transaction
+    async with AsyncSession(bind=connection) as session:
+        await record_events(session, platform_tables.outbox_event, _events(building_rows, jurisdiction, tables))
     return True
 
 

@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from grid.campaigns.states import ACTIVE, CAMPAIGN_KINDS, CAMPAIGN_STATUSES
 from grid.database import Base
+from grid.states import one_of
 from shared.db import Timestamps, UUIDPrimaryKey, Versioned
 
 
@@ -21,13 +23,13 @@ class Campaign(UUIDPrimaryKey, Timestamps, Versioned, Base):
     kind: Mapped[str] = mapped_column(String(20))
     starts_on: Mapped[dt.date] = mapped_column(Date)
     ends_on: Mapped[dt.date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(10), default="active", server_default="active")
+    status: Mapped[str] = mapped_column(String(10), default=ACTIVE, server_default=ACTIVE)
     summary: Mapped[dict[str, Any] | None]
     created_by: Mapped[str] = mapped_column(String(200))
 
     __table_args__ = (
-        CheckConstraint("status IN ('active', 'ended')", name="status"),
-        CheckConstraint("kind IN ('public_health', 'safety', 'weather', 'other')", name="kind"),
+        CheckConstraint(one_of("status", CAMPAIGN_STATUSES), name="status"),
+        CheckConstraint(one_of("kind", CAMPAIGN_KINDS), name="kind"),
         CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="period"),
     )
 

@@ -7,16 +7,13 @@ import uuid
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.campaigns.models import Campaign, CampaignCheckIn
 from grid.grids.models import GridAssignment
+from shared.uow import Repository
 
 
-class CampaignRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class CampaignRepository(Repository):
     async def add(self, campaign: Campaign) -> Campaign:
         self.session.add(campaign)
         await self.session.flush()

@@ -6,7 +6,6 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from grid.access import business_today
 from grid.campaigns import service
 from grid.campaigns.schemas import (
     CampaignCreate,
@@ -19,9 +18,10 @@ from grid.campaigns.schemas import (
 from grid.registry.dependencies import RegistryDep
 from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import set_etag
-from shared.db import SessionDep
+from shared.dates import business_today
 from shared.errors import problem_responses
 from shared.iso import IsoDate
+from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/grids/campaigns", tags=["campaigns"])
 
@@ -36,25 +36,25 @@ FIELD = (*STAFF, Role.grid_worker)
     dependencies=[allow(*STAFF)],
     responses=problem_responses(422),
 )
-async def start_campaign(body: CampaignCreate, session: SessionDep, identity: CurrentIdentity) -> CampaignRead:
+async def start_campaign(body: CampaignCreate, uow: UnitOfWorkDep, identity: CurrentIdentity) -> CampaignRead:
     """From `starts_on`, every building of the community checks in daily."""
-    return CampaignRead.model_validate(await service.create_campaign(session, identity, body))
+    return await service.create_campaign(uow, identity, body)
 
 
 @router.get("", summary="A community's campaigns", dependencies=[allow(*FIELD)])
-async def list_campaigns(session: SessionDep, identity: CurrentIdentity, community_id: uuid.UUID) -> list[CampaignRead]:
+async def list_campaigns(uow: UnitOfWorkDep, identity: CurrentIdentity, community_id: uuid.UUID) -> list[CampaignRead]:
     """Newest first."""
-    return [CampaignRead.model_validate(c) for c in await service.list_campaigns(session, identity, community_id)]
+    return await service.list_campaigns(uow, identity, community_id)
 
 
 @router.get("/{campaign_id}", summary="One campaign", dependencies=[allow(*FIELD)], responses=problem_responses(404))
 async def get_campaign(
-    campaign_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity, response: Response
+    campaign_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity, response: Response
 ) -> CampaignRead:
     """The campaign, with its summary once ended."""
-    campaign = await service.load_campaign(session, identity, campaign_id)
+    campaign = await service.get_campaign(uow, identity, campaign_id)
     set_etag(response, campaign.version)
-    return CampaignRead.model_validate(campaign)
+    return campaign
 
 
 @router.post(
@@ -65,10 +65,10 @@ async def get_campaign(
     responses=problem_responses(404, 409, 422),
 )
 async def check_in(
-    campaign_id: uuid.UUID, body: CheckInCreate, session: SessionDep, identity: CurrentIdentity
+    campaign_id: uuid.UUID, body: CheckInCreate, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> CheckInRead:
     """People on site and issues found; one per building and day (a second one is 409)."""
-    return CheckInRead.model_validate(await service.check_in(session, identity, campaign_id, body))
+    return await service.check_in(uow, identity, campaign_id, body)
 
 
 @router.get(
@@ -79,14 +79,13 @@ async def check_in(
 )
 async def today(
     campaign_id: uuid.UUID,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     registry: RegistryDep,
     day: IsoDate | None = None,
 ) -> CampaignDay:
     """Buildings of the community (per the registry) without a check-in for `day` (default today)."""
-    campaign = await service.load_campaign(session, identity, campaign_id)
-    return await service.day_status(session, registry, identity, campaign, day or business_today())
+    return await service.day_status(uow, registry, identity, campaign_id, day or business_today())
 
 
 @router.post(
@@ -96,8 +95,7 @@ async def today(
     responses=problem_responses(404, 409, 422),
 )
 async def end_campaign(
-    campaign_id: uuid.UUID, body: CampaignEnd, session: SessionDep, identity: CurrentIdentity, registry: RegistryDep
+    campaign_id: uuid.UUID, body: CampaignEnd, uow: UnitOfWorkDep, identity: CurrentIdentity, registry: RegistryDep
 ) -> CampaignRead:
     """Per day: buildings expected, reported, people on site and issues; overall completion."""
-    campaign = await service.load_campaign(session, identity, campaign_id, for_update=True)
-    return CampaignRead.model_validate(await service.end_campaign(session, registry, identity, campaign, body))
+    return await service.end_campaign(uow, registry, identity, campaign_id, body)

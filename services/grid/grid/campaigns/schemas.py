@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from grid.campaigns.states import CampaignKind, CampaignStatus
 from shared.iso import IsoDate
-
-CampaignKind = Literal["public_health", "safety", "weather", "other"]
 
 
 class CampaignCreate(BaseModel):
@@ -30,6 +28,25 @@ class CampaignEnd(BaseModel):
     )
 
 
+class CampaignSummaryDay(BaseModel):
+    day: IsoDate
+    expected: int = Field(description="Buildings of the community that day (the registry's answer)")
+    reported: int = Field(description="Buildings that checked in that day")
+    people_on_site: int
+    issues: int = Field(description="Check-ins that reported issues")
+
+
+class CampaignSummary(BaseModel):
+    """Kept when the campaign ends: per day, reported against expected buildings."""
+
+    days: list[CampaignSummaryDay]
+    expected_check_ins: int
+    check_ins: int
+    completion: float | None = Field(description="check_ins / expected_check_ins, rounded to 4 places")
+    issues: int
+    peak_people_on_site: int
+
+
 class CampaignRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -39,8 +56,8 @@ class CampaignRead(BaseModel):
     kind: CampaignKind
     starts_on: IsoDate
     ends_on: IsoDate | None
-    status: Literal["active", "ended"]
-    summary: dict[str, Any] | None
+    status: CampaignStatus
+    summary: CampaignSummary | None
     version: int
 
 

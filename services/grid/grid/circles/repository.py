@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.circles.models import CircleSetting, Facility
 from shared.pagination import after_keyset
+from shared.uow import Repository
 
 # The `<->` order uses the GiST index on ll_to_earth (chord distance ranks like great-circle distance).
 _NEAREST = text("""
@@ -38,10 +38,7 @@ class Nearest:
     distance_m: float | None
 
 
-class CircleRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class CircleRepository(Repository):
     async def add_facility(self, facility: Facility) -> Facility:
         self.session.add(facility)
         await self.session.flush()

@@ -6,7 +6,6 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
-from grid.access import business_today, require_staff
 from grid.circles import service
 from grid.circles.schemas import (
     CircleRead,
@@ -20,12 +19,13 @@ from grid.circles.schemas import (
 from grid.database import platform_tables
 from grid.registry.dependencies import RegistryDep
 from shared.auth import CurrentIdentity, Role, allow
-from shared.concurrency import IfMatch, check_version, set_etag
-from shared.db import SessionDep
+from shared.concurrency import IfMatch, set_etag
+from shared.dates import business_today
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
 from shared.iso import IsoDate
 from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
+from shared.uow import UnitOfWorkDep
 
 facilities_router = APIRouter(prefix="/v1/facilities", tags=["facilities"])
 circles_router = APIRouter(prefix="/v1/circles", tags=["circles"])
@@ -39,22 +39,22 @@ READERS = (*FIELD, Role.enterprise_rep, Role.employee)
     "", status_code=201, summary="Register a facility", dependencies=[allow(*STAFF)], responses=problem_responses(422)
 )
 async def create_facility(
-    body: FacilityCreate, request: Request, session: SessionDep, identity: CurrentIdentity
+    body: FacilityCreate, request: Request, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> Response:
     """A life, medical, fitness or reading facility at a WGS-84 point."""
-    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    idempotency = Idempotency(uow, platform_tables.idempotency_key, request, identity)
     if (replay := await idempotency.begin(body)) is not None:
         return replay
-    facility = await service.create_facility(session, identity, body)
+    facility = await service.create_facility(uow, identity, body)
     headers = {"Location": f"/v1/facilities/{facility.id}", "ETag": f'"v{facility.version}"'}
-    return await idempotency.complete(FacilityRead.model_validate(facility), headers=headers)
+    return await idempotency.complete(facility, headers=headers)
 
 
 @facilities_router.get("", summary="A community's facilities", dependencies=[allow(*READERS)])
 async def list_facilities(
     request: Request,
     response: Response,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     community_id: uuid.UUID,
     kind: FacilityKind | None = None,
     limit: Limit = 20,
@@ -62,21 +62,21 @@ async def list_facilities(
 ) -> Page[FacilityRead]:
     """Ordered by name."""
     after = decode_keyset(cursor, str, uuid.UUID)
-    rows = await service.list_facilities(session, community_id, kind, after, limit + 1)
+    rows = await service.list_facilities(uow, community_id, kind, after, limit + 1)
     last = rows[limit - 1] if len(rows) > limit else None
     next_cursor = encode_cursor([last.name, last.id]) if last else None
     link_next(request, response, next_cursor)
-    return Page(items=[FacilityRead.model_validate(r) for r in rows[:limit]], next_cursor=next_cursor)
+    return Page(items=rows[:limit], next_cursor=next_cursor)
 
 
 @facilities_router.get(
     "/{facility_id}", summary="One facility", dependencies=[allow(*READERS)], responses=problem_responses(404)
 )
-async def get_facility(facility_id: uuid.UUID, session: SessionDep, response: Response) -> FacilityRead:
+async def get_facility(facility_id: uuid.UUID, uow: UnitOfWorkDep, response: Response) -> FacilityRead:
     """The facility; `ETag` carries its version."""
-    facility = await service.load_facility(session, facility_id)
+    facility = await service.get_facility(uow, facility_id)
     set_etag(response, facility.version)
-    return FacilityRead.model_validate(facility)
+    return facility
 
 
 @facilities_router.patch(
@@ -89,17 +89,14 @@ async def update_facility(
     facility_id: uuid.UUID,
     body: FacilityUpdate,
     expected: IfMatch,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     response: Response,
 ) -> FacilityRead:
     """Rename, move or change opening hours; needs `If-Match`."""
-    facility = await service.load_facility(session, facility_id, for_update=True)
-    require_staff(identity, facility.community_id)
-    check_version(expected, facility.version)
-    facility = await service.update_facility(session, identity, facility, body)
+    facility = await service.update_facility(uow, identity, facility_id, expected, body)
     set_etag(response, facility.version)
-    return FacilityRead.model_validate(facility)
+    return facility
 
 
 @circles_router.get(
@@ -109,7 +106,7 @@ async def update_facility(
     responses=problem_responses(404, 503),
 )
 async def coverage(
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     registry: RegistryDep,
     community_id: uuid.UUID,
@@ -117,22 +114,20 @@ async def coverage(
 ) -> CoverageReport:
     """Per building the nearest facility of each kind (distance, minutes, inside?), and the share of
     employees inside each circle; the method and parameters are in the answer."""
-    if not identity.staff_of(community_id) and not identity.has(Role.grid_worker):
-        require_staff(identity, community_id)
-    return await service.coverage(session, registry, community_id, as_of or business_today())
+    return await service.coverage(uow, registry, identity, community_id, as_of or business_today())
 
 
 @circles_router.get("", summary="A community's four circles", dependencies=[allow(*READERS)])
-async def list_circles(session: SessionDep, community_id: uuid.UUID) -> list[CircleRead]:
+async def list_circles(uow: UnitOfWorkDep, community_id: uuid.UUID) -> list[CircleRead]:
     """Life 15 min, medical 15, fitness 10, reading 10 at 4.5 km/h with a 1.3 detour factor, unless changed."""
-    return await service.circles(session, community_id)
+    return await service.circles(uow, community_id)
 
 
 @circles_router.put(
     "/{kind}", summary="Set one circle's parameters", dependencies=[allow(*STAFF)], responses=problem_responses(422)
 )
 async def put_circle(
-    kind: FacilityKind, body: CircleUpdate, session: SessionDep, identity: CurrentIdentity, community_id: uuid.UUID
+    kind: FacilityKind, body: CircleUpdate, uow: UnitOfWorkDep, identity: CurrentIdentity, community_id: uuid.UUID
 ) -> list[CircleRead]:
     """Minutes, walking speed and detour factor of one circle of the community."""
-    return await service.save_circle(session, identity, community_id, kind, body)
+    return await service.save_circle(uow, identity, community_id, kind, body)

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from grid.access import require_staff
 from grid.circles.exceptions import FacilityNotFound
 from grid.circles.models import Facility
 from grid.circles.repository import CircleRepository
@@ -22,12 +18,16 @@ from grid.circles.schemas import (
     CoverageReport,
     FacilityCreate,
     FacilityKind,
+    FacilityRead,
     FacilityUpdate,
     KindCoverage,
     NearestFacility,
 )
 from grid.registry.client import RegistryClient
-from shared.auth import Identity
+from shared.auth import Identity, Role
+from shared.concurrency import check_version
+from shared.scope import require_staff
+from shared.uow import UnitOfWork
 
 DEFAULT_MINUTES: dict[FacilityKind, int] = {"life": 15, "medical": 15, "fitness": 10, "reading": 10}
 DEFAULT_SPEED_KMH = 4.5
@@ -39,38 +39,47 @@ def walking_minutes(distance_m: float, circle: Circle) -> float:
     return distance_m * circle.detour_factor / (circle.walking_speed_kmh * 1000 / 60)
 
 
-async def create_facility(session: AsyncSession, identity: Identity, body: FacilityCreate) -> Facility:
+async def create_facility(uow: UnitOfWork, identity: Identity, body: FacilityCreate) -> FacilityRead:
     require_staff(identity, body.community_id)
-    return await CircleRepository(session).add_facility(Facility(**body.model_dump()))
+    facility = await uow.repository(CircleRepository).add_facility(Facility(**body.model_dump()))
+    return FacilityRead.model_validate(facility)
 
 
-async def load_facility(session: AsyncSession, facility_id: uuid.UUID, *, for_update: bool = False) -> Facility:
-    facility = await CircleRepository(session).facility(facility_id, for_update=for_update)
+async def _load_facility(uow: UnitOfWork, facility_id: uuid.UUID, *, for_update: bool = False) -> Facility:
+    facility = await uow.repository(CircleRepository).facility(facility_id, for_update=for_update)
     if facility is None:
         raise FacilityNotFound()
     return facility
 
 
+async def get_facility(uow: UnitOfWork, facility_id: uuid.UUID) -> FacilityRead:
+    return FacilityRead.model_validate(await _load_facility(uow, facility_id))
+
+
 async def update_facility(
-    session: AsyncSession, identity: Identity, facility: Facility, body: FacilityUpdate
-) -> Facility:
+    uow: UnitOfWork, identity: Identity, facility_id: uuid.UUID, expected_version: int, body: FacilityUpdate
+) -> FacilityRead:
+    """Rename, move or change opening hours: staff of its community, at the version they read."""
+    facility = await _load_facility(uow, facility_id, for_update=True)
     require_staff(identity, facility.community_id)
+    check_version(expected_version, facility.version)
     for field, value in body.model_dump(exclude_unset=True).items():
         if value is not None or field in ("sub_kind", "opening_hours"):
             setattr(facility, field, value)
-    await session.flush()
-    return facility
+    await uow.flush()
+    return FacilityRead.model_validate(facility)
 
 
 async def list_facilities(
-    session: AsyncSession, community_id: uuid.UUID, kind: str | None, after: tuple[str, uuid.UUID] | None, limit: int
-) -> Sequence[Facility]:
-    return await CircleRepository(session).facilities(community_id, kind, after, limit)
+    uow: UnitOfWork, community_id: uuid.UUID, kind: str | None, after: tuple[str, uuid.UUID] | None, limit: int
+) -> list[FacilityRead]:
+    rows = await uow.repository(CircleRepository).facilities(community_id, kind, after, limit)
+    return [FacilityRead.model_validate(row) for row in rows]
 
 
-async def circles(session: AsyncSession, community_id: uuid.UUID) -> list[CircleRead]:
+async def circles(uow: UnitOfWork, community_id: uuid.UUID) -> list[CircleRead]:
     """The community's four circles, defaults where it set nothing."""
-    saved = {s.kind: s for s in await CircleRepository(session).settings(community_id)}
+    saved = {s.kind: s for s in await uow.repository(CircleRepository).settings(community_id)}
     result = []
     for kind in KINDS:
         setting = saved.get(kind)
@@ -85,13 +94,13 @@ async def circles(session: AsyncSession, community_id: uuid.UUID) -> list[Circle
 
 
 async def save_circle(
-    session: AsyncSession, identity: Identity, community_id: uuid.UUID, kind: FacilityKind, body: CircleUpdate
+    uow: UnitOfWork, identity: Identity, community_id: uuid.UUID, kind: FacilityKind, body: CircleUpdate
 ) -> list[CircleRead]:
     require_staff(identity, community_id)
-    await CircleRepository(session).save_setting(
+    await uow.repository(CircleRepository).save_setting(
         community_id, kind, body.minutes, body.walking_speed_kmh, body.detour_factor
     )
-    return await circles(session, community_id)
+    return await circles(uow, community_id)
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -99,14 +108,16 @@ def _share(part: int, whole: int) -> float | None:
 
 
 async def coverage(
-    session: AsyncSession, registry: RegistryClient, community_id: uuid.UUID, as_of: dt.date
+    uow: UnitOfWork, registry: RegistryClient, identity: Identity, community_id: uuid.UUID, as_of: dt.date
 ) -> CoverageReport:
     """Per building the nearest facility of each kind; per circle the share of employees inside it."""
+    if not identity.staff_of(community_id) and not identity.has(Role.grid_worker):
+        require_staff(identity, community_id)
     buildings = await registry.community_buildings(community_id, as_of)
     headcounts = await registry.headcounts(community_id, as_of)
     located = [b for b in buildings if b.location is not None]
-    repository = CircleRepository(session)
-    circle_list = await circles(session, community_id)
+    repository = uow.repository(CircleRepository)
+    circle_list = await circles(uow, community_id)
     by_kind = {c.kind: c for c in circle_list}
     nearest = await repository.nearest(
         [(b.id, b.location.lat, b.location.lon) for b in located if b.location is not None], KINDS

@@ -10,6 +10,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grid.database import Base
+from grid.events.transitions import EVENT_STATUSES, HANDLER_TYPES, INITIAL, SUPERVISION_LEVELS
+from grid.states import one_of
 from shared.db import Timestamps, UUIDPrimaryKey, Versioned
 
 
@@ -25,7 +27,7 @@ class GridEvent(UUIDPrimaryKey, Timestamps, Versioned, Base):
     building_id: Mapped[uuid.UUID | None]
     floor: Mapped[int | None] = mapped_column(Integer)
     reporter_subject: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20), default="reported", server_default="reported")
+    status: Mapped[str] = mapped_column(String(20), default=INITIAL, server_default=INITIAL)
     handler_type: Mapped[str | None] = mapped_column(String(30))
     handler_worker_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("grid_worker.id"))
     handler_name: Mapped[str | None] = mapped_column(String(200))
@@ -41,14 +43,12 @@ class GridEvent(UUIDPrimaryKey, Timestamps, Versioned, Base):
 
     __table_args__ = (
         CheckConstraint(
-            "status IN ('reported', 'accepted', 'declined', 'dispatched', 'handling', 'handled', "
-            "'fed_back', 'verified', 'closed')",
+            one_of("status", EVENT_STATUSES),
             name="status",
         ),
-        CheckConstraint("supervision_level IN ('normal', 'yellow', 'red')", name="supervision_level"),
+        CheckConstraint(one_of("supervision_level", SUPERVISION_LEVELS), name="supervision_level"),
         CheckConstraint(
-            "handler_type IS NULL OR handler_type IN "
-            "('grid_worker', 'department', 'property_manager', 'social_work_station')",
+            "handler_type IS NULL OR " + one_of("handler_type", HANDLER_TYPES),
             name="handler_type",
         ),
         CheckConstraint("evaluation_rating IS NULL OR evaluation_rating BETWEEN 1 AND 5", name="rating"),

@@ -7,18 +7,14 @@ import uuid
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.events.models import GridEvent, GridEventHistory
+from grid.events.transitions import LATE_STATUSES
 from shared.pagination import after_keyset
+from shared.uow import Repository
 
-LATE_STATUSES = ("dispatched", "handling")
 
-
-class EventRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class EventRepository(Repository):
     async def add(self, event: GridEvent) -> GridEvent:
         self.session.add(event)
         await self.session.flush()

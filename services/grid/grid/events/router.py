@@ -14,10 +14,10 @@ from grid.events.schemas import EventCreate, EventDetail, EventRead, EventStatus
 from grid.events.transitions import transition_table
 from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import set_etag
-from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
 from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
+from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/grid-events", tags=["grid events"])
 
@@ -36,9 +36,9 @@ async def transitions() -> dict[str, Any]:
     summary="Raise the supervision level of overdue events now",
     dependencies=[allow(Role.platform_admin, Role.service)],
 )
-async def supervision_sweep(session: SessionDep) -> SweepResult:
+async def supervision_sweep(uow: UnitOfWorkDep) -> SweepResult:
     """The same sweep the service runs every minute: yellow when overdue, red 48 h after the deadline."""
-    return SweepResult(raised=await service.raise_supervision(session))
+    return SweepResult(raised=await service.raise_supervision(uow))
 
 
 @router.post(
@@ -48,20 +48,20 @@ async def supervision_sweep(session: SessionDep) -> SweepResult:
     dependencies=[allow(*REPORTERS)],
     responses=problem_responses(404, 422),
 )
-async def report_event(body: EventCreate, request: Request, session: SessionDep, identity: CurrentIdentity) -> Response:
+async def report_event(body: EventCreate, request: Request, uow: UnitOfWorkDep, identity: CurrentIdentity) -> Response:
     """Starts as `reported`; enterprises report in their own community (channel `enterprise`)."""
-    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    idempotency = Idempotency(uow, platform_tables.idempotency_key, request, identity)
     if (replay := await idempotency.begin(body)) is not None:
         return replay
-    event = await service.report_event(session, identity, body)
-    return await idempotency.complete(service.present(event), headers={"Location": f"/v1/grid-events/{event.id}"})
+    event = await service.report_event(uow, identity, body)
+    return await idempotency.complete(event, headers={"Location": f"/v1/grid-events/{event.id}"})
 
 
 @router.get("", summary="Grid events of a community", dependencies=[allow(*FIELD)], responses=problem_responses(400))
 async def list_events(
     request: Request,
     response: Response,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     community_id: uuid.UUID,
     status: EventStatus | None = None,
@@ -72,12 +72,12 @@ async def list_events(
     """Newest first; grid workers see the events of their grids."""
     after = decode_keyset(cursor, dt.datetime.fromisoformat, uuid.UUID)
     events = await service.list_events(
-        session, identity, community_id, status=status, overdue=overdue, after=after, limit=limit + 1
+        uow, identity, community_id, status=status, overdue=overdue, after=after, limit=limit + 1
     )
     last = events[limit - 1] if len(events) > limit else None
     next_cursor = encode_cursor([last.created_at.isoformat(), last.id]) if last else None
     link_next(request, response, next_cursor)
-    return Page(items=[service.present(e) for e in events[:limit]], next_cursor=next_cursor)
+    return Page(items=events[:limit], next_cursor=next_cursor)
 
 
 @router.get(
@@ -87,12 +87,12 @@ async def list_events(
     responses=problem_responses(404),
 )
 async def get_event(
-    event_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity, response: Response
+    event_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity, response: Response
 ) -> EventDetail:
     """Staff, workers of its grid, its handler, or its reporter."""
-    event = await service.load_event(session, identity, event_id)
+    event = await service.get_event(uow, identity, event_id)
     set_etag(response, event.version)
-    return await service.detail(session, event)
+    return event
 
 
 @router.post(
@@ -102,9 +102,9 @@ async def get_event(
     responses=problem_responses(404, 409, 422),
 )
 async def transition_event(
-    event_id: uuid.UUID, body: EventTransition, session: SessionDep, identity: CurrentIdentity, response: Response
+    event_id: uuid.UUID, body: EventTransition, uow: UnitOfWorkDep, identity: CurrentIdentity, response: Response
 ) -> EventDetail:
     """One action from `GET /v1/grid-events/transitions`; a wrong state is 409, a wrong role 403."""
-    event = await service.transition(session, identity, event_id, body)
+    event = await service.transition(uow, identity, event_id, body)
     set_etag(response, event.version)
-    return await service.detail(session, event)
+    return event

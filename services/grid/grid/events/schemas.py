@@ -7,28 +7,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from grid.events.transitions import EventAction, EventStatus, HandlerType, SupervisionLevel
 from shared.iso import IsoDateTime
 
 SourceChannel = Literal["patrol", "hotline", "app", "enterprise", "other"]
-HandlerType = Literal["grid_worker", "department", "property_manager", "social_work_station"]
-SupervisionLevel = Literal["normal", "yellow", "red"]
-EventStatus = Literal[
-    "reported", "accepted", "declined", "dispatched", "handling", "handled", "fed_back", "verified", "closed"
-]
-EventAction = Literal[
-    "accept",
-    "decline",
-    "dispatch",
-    "start_handling",
-    "handle",
-    "feedback",
-    "verify",
-    "send_back",
-    "close",
-    "escalate",
-    "request_extension",
-    "decide_extension",
-]
+
+__all__ = ["EventAction", "EventStatus", "HandlerType", "SourceChannel", "SupervisionLevel"]
 
 
 class EventCreate(BaseModel):

@@ -6,9 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from grid.access import in_grid, require_staff
+from grid.access import in_grid
 from grid.events.exceptions import (
     EventNotFound,
     EventTransitionInvalid,
@@ -18,7 +16,7 @@ from grid.events.exceptions import (
 from grid.events.models import GridEvent, GridEventHistory
 from grid.events.repository import EventRepository
 from grid.events.schemas import EventCreate, EventDetail, EventHistoryRead, EventRead, EventTransition
-from grid.events.transitions import EVENT_TRANSITIONS, EventStep
+from grid.events.transitions import EVENT_TRANSITIONS, INITIAL, EventStep
 from grid.grids.exceptions import GridNotFound
 from grid.grids.repository import GridRepository
 from grid.workers.exceptions import WorkerNotFound
@@ -27,6 +25,8 @@ from shared.auth import Identity, Role
 from shared.db import utcnow
 from shared.errors import Forbidden
 from shared.i18n import Text
+from shared.scope import require_staff
+from shared.uow import UnitOfWork
 
 RED_AFTER = dt.timedelta(hours=48)
 LEVEL_RANK = {"normal": 0, "yellow": 1, "red": 2}
@@ -46,8 +46,8 @@ def present(event: GridEvent, now: dt.datetime | None = None) -> EventRead:
     return read.model_copy(update={"supervision_level": level, "overdue": due_level(event, now) != "normal"})
 
 
-async def detail(session: AsyncSession, event: GridEvent) -> EventDetail:
-    history = await EventRepository(session).history(event.id)
+async def _detail(uow: UnitOfWork, event: GridEvent) -> EventDetail:
+    history = await uow.repository(EventRepository).history(event.id)
     return EventDetail(**present(event).model_dump(), history=[EventHistoryRead.model_validate(h) for h in history])
 
 
@@ -58,11 +58,11 @@ def _acting_role(identity: Identity, roles: Sequence[Role]) -> str:
     return sorted(identity.roles)[0]
 
 
-async def report_event(session: AsyncSession, identity: Identity, body: EventCreate) -> GridEvent:
+async def report_event(uow: UnitOfWork, identity: Identity, body: EventCreate) -> EventRead:
     """Report an event: staff in their community, grid workers in their grids, enterprises in their community."""
     parent_id = None
     if body.grid_id is not None:
-        grid = await GridRepository(session).get(body.grid_id)
+        grid = await uow.repository(GridRepository).get(body.grid_id)
         if grid is None or grid.community_id != body.community_id:
             raise GridNotFound()
         parent_id = grid.parent_id
@@ -78,52 +78,57 @@ async def report_event(session: AsyncSession, identity: Identity, body: EventCre
         **body.model_dump(exclude={"source_channel"}),
         source_channel=channel,
         reporter_subject=identity.subject,
-        status="reported",
+        status=INITIAL,
     )
-    event = await EventRepository(session).add(event)
-    await EventRepository(session).add_history(
+    event = await uow.repository(EventRepository).add(event)
+    await uow.repository(EventRepository).add_history(
         GridEventHistory(
             event_id=event.id,
             action="report",
-            from_status="reported",
-            to_status="reported",
+            from_status=INITIAL,
+            to_status=INITIAL,
             actor=identity.subject,
             actor_role=_acting_role(identity, (Role.platform_admin, Role.community_staff, Role.grid_worker)),
             data={"source_channel": channel},
         )
     )
-    return event
+    return present(event)
+
+
+async def get_event(uow: UnitOfWork, identity: Identity, event_id: uuid.UUID) -> EventDetail:
+    """Staff, workers of its grid, its handler, or its reporter."""
+    return await _detail(uow, await load_event(uow, identity, event_id))
 
 
 async def load_event(
-    session: AsyncSession, identity: Identity, event_id: uuid.UUID, *, for_update: bool = False
+    uow: UnitOfWork, identity: Identity, event_id: uuid.UUID, *, for_update: bool = False
 ) -> GridEvent:
     """The event, for staff of its community, workers of its grid, or its handler."""
-    event = await EventRepository(session).get(event_id, for_update=for_update)
+    event = await uow.repository(EventRepository).get(event_id, for_update=for_update)
     if event is None:
         raise EventNotFound()
-    if identity.staff_of(event.community_id) or await _in_event_grid(session, identity, event):
+    if identity.staff_of(event.community_id) or await _in_event_grid(uow, identity, event):
         return event
-    if await _is_handler(session, identity, event) or event.reporter_subject == identity.subject:
+    if await _is_handler(uow, identity, event) or event.reporter_subject == identity.subject:
         return event
     raise Forbidden(Text("只能查看自己网格的事件", "You may see only events of your own grids"))
 
 
-async def _in_event_grid(session: AsyncSession, identity: Identity, event: GridEvent) -> bool:
+async def _in_event_grid(uow: UnitOfWork, identity: Identity, event: GridEvent) -> bool:
     if event.grid_id is None or Role.grid_worker not in identity.roles:
         return False
-    grid = await GridRepository(session).get(event.grid_id)
+    grid = await uow.repository(GridRepository).get(event.grid_id)
     return grid is not None and in_grid(identity, event.community_id, grid.id, grid.parent_id)
 
 
-async def _is_handler(session: AsyncSession, identity: Identity, event: GridEvent) -> bool:
+async def _is_handler(uow: UnitOfWork, identity: Identity, event: GridEvent) -> bool:
     if event.handler_type != "grid_worker" or event.handler_worker_id is None:
         return False
-    worker = await WorkerRepository(session).get(event.handler_worker_id)
+    worker = await uow.repository(WorkerRepository).get(event.handler_worker_id)
     return worker is not None and worker.user_subject == identity.subject
 
 
-async def _may_take(session: AsyncSession, identity: Identity, event: GridEvent, step: EventStep) -> bool:
+async def _may_take(uow: UnitOfWork, identity: Identity, event: GridEvent, step: EventStep) -> bool:
     if identity.roles.isdisjoint(step.roles):
         return False
     if identity.staff_of(event.community_id):
@@ -131,18 +136,16 @@ async def _may_take(session: AsyncSession, identity: Identity, event: GridEvent,
     if Role.grid_worker not in identity.roles or Role.grid_worker not in step.roles:
         return False
     if step.handler_only:
-        return await _is_handler(session, identity, event)
+        return await _is_handler(uow, identity, event)
     # an escalated event belongs to the community; the grid no longer moves it
-    return not event.escalated and await _in_event_grid(session, identity, event)
+    return not event.escalated and await _in_event_grid(uow, identity, event)
 
 
-async def transition(
-    session: AsyncSession, identity: Identity, event_id: uuid.UUID, body: EventTransition
-) -> GridEvent:
+async def transition(uow: UnitOfWork, identity: Identity, event_id: uuid.UUID, body: EventTransition) -> EventDetail:
     """Apply one action from the transition table under a row lock; history in the same transaction."""
-    event = await load_event(session, identity, event_id, for_update=True)
+    event = await load_event(uow, identity, event_id, for_update=True)
     step = EVENT_TRANSITIONS[body.action]
-    if not await _may_take(session, identity, event, step):
+    if not await _may_take(uow, identity, event, step):
         raise Forbidden(Text("无权对该事件执行此操作", "You may not take this action on this event"))
     if event.status not in step.sources:
         raise EventTransitionNotAllowed(
@@ -151,11 +154,11 @@ async def transition(
         )
     now = utcnow()
     previous = event.status
-    data = await _apply(session, event, body, now)
+    data = await _apply(uow, event, body, now)
     if step.target is not None:
         event.status = step.target
-    await session.flush()
-    await EventRepository(session).add_history(
+    await uow.flush()
+    await uow.repository(EventRepository).add_history(
         GridEventHistory(
             event_id=event.id,
             action=body.action,
@@ -167,10 +170,10 @@ async def transition(
             data=data,
         )
     )
-    return event
+    return await _detail(uow, event)
 
 
-async def _apply(session: AsyncSession, event: GridEvent, body: EventTransition, now: dt.datetime) -> dict[str, object]:
+async def _apply(uow: UnitOfWork, event: GridEvent, body: EventTransition, now: dt.datetime) -> dict[str, object]:
     """The action's own effect on the event; returns what the history should remember."""
     if body.action == "dispatch":
         if body.handler is None or body.deadline is None:
@@ -179,7 +182,7 @@ async def _apply(session: AsyncSession, event: GridEvent, body: EventTransition,
             raise EventTransitionInvalid(Text("期限须晚于当前时间", "The deadline must be in the future"))
         handler = body.handler
         if handler.type == "grid_worker":
-            worker = await WorkerRepository(session).get(handler.worker_id) if handler.worker_id else None
+            worker = await uow.repository(WorkerRepository).get(handler.worker_id) if handler.worker_id else None
             if worker is None or worker.community_id != event.community_id:
                 raise WorkerNotFound()
             event.handler_worker_id, event.handler_name = worker.id, worker.name
@@ -225,7 +228,7 @@ async def _apply(session: AsyncSession, event: GridEvent, body: EventTransition,
 
 
 async def list_events(
-    session: AsyncSession,
+    uow: UnitOfWork,
     identity: Identity,
     community_id: uuid.UUID,
     *,
@@ -233,34 +236,36 @@ async def list_events(
     overdue: bool,
     after: tuple[dt.datetime, uuid.UUID] | None,
     limit: int,
-) -> Sequence[GridEvent]:
+) -> list[EventRead]:
     grid_ids: frozenset[uuid.UUID] | None = None
     if not identity.staff_of(community_id):
         if Role.grid_worker not in identity.roles:
             require_staff(identity, community_id)
         grid_ids = identity.grid_ids
-    return await EventRepository(session).list_filtered(
+    now = utcnow()
+    events = await uow.repository(EventRepository).list_filtered(
         community_id=community_id,
         grid_ids=grid_ids,
         status=status,
-        overdue_at=utcnow() if overdue else None,
+        overdue_at=now if overdue else None,
         after=after,
         limit=limit,
     )
+    return [present(event, now) for event in events]
 
 
-async def raise_supervision(session: AsyncSession, now: dt.datetime | None = None) -> int:
+async def raise_supervision(uow: UnitOfWork, now: dt.datetime | None = None) -> int:
     """Raise the supervision level of overdue events (yellow, then red after 48 h), with history rows."""
     now = now or utcnow()
     raised = 0
-    repository = EventRepository(session)
+    repository = uow.repository(EventRepository)
     for event in await repository.late_for_update(now):
         level = due_level(event, now)
         if LEVEL_RANK[level] <= LEVEL_RANK[event.supervision_level]:
             continue
         previous_level = event.supervision_level
         event.supervision_level = level
-        await session.flush()
+        await uow.flush()
         await repository.add_history(
             GridEventHistory(
                 event_id=event.id,

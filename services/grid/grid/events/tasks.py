@@ -6,20 +6,19 @@ import asyncio
 
 import structlog
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from grid.events.service import raise_supervision
+from shared.uow import unit_of_work
 
 logger = structlog.get_logger("grid.events.tasks")
 
 
 async def supervise_events(app: FastAPI) -> None:
     """Every `supervision_sweep_seconds`, raise levels in one short transaction (replicas skip locked rows)."""
-    sessionmaker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
     while True:
         try:
-            async with sessionmaker() as session, session.begin():
-                raised = await raise_supervision(session)
+            async with unit_of_work(app) as uow:
+                raised = await raise_supervision(uow)
             if raised:
                 logger.info("supervision_raised", events=raised)
         except asyncio.CancelledError:

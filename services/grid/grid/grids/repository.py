@@ -6,22 +6,20 @@ import datetime as dt
 import uuid
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.grids.models import CommunitySetting, Grid, GridAssignment, GridSuccessor
 from shared.pagination import after_keyset
+from shared.uow import Repository
 
 
-def active_on(model: type[GridAssignment], day: dt.date) -> object:
+def active_on(model: type[GridAssignment], day: dt.date) -> ColumnElement[bool]:
+    """The assignment holds on `day` (its validity `[valid_from, valid_to)` contains it)."""
     return (model.valid_from <= day) & or_(model.valid_to.is_(None), model.valid_to > day)
 
 
-class GridRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class GridRepository(Repository):
     async def get(self, grid_id: uuid.UUID, *, for_update: bool = False) -> Grid | None:
         statement = select(Grid).where(Grid.id == grid_id)
         if for_update:
@@ -109,10 +107,7 @@ class GridRepository:
         return (await self.session.execute(statement)).scalar_one()
 
 
-class AssignmentRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class AssignmentRepository(Repository):
     async def add(self, assignment: GridAssignment) -> GridAssignment:
         self.session.add(assignment)
         await self.session.flush()
@@ -124,14 +119,14 @@ class AssignmentRepository:
     async def list_for_grid(self, grid_id: uuid.UUID, as_of: dt.date | None) -> Sequence[GridAssignment]:
         statement = select(GridAssignment).where(GridAssignment.grid_id == grid_id)
         if as_of is not None:
-            statement = statement.where(active_on(GridAssignment, as_of))  # type: ignore[arg-type]
+            statement = statement.where(active_on(GridAssignment, as_of))
         order = (GridAssignment.building_id, GridAssignment.floor_from.nulls_first(), GridAssignment.valid_from)
         return (await self.session.scalars(statement.order_by(*order))).all()
 
     async def active_for_grids(self, grid_ids: Collection[uuid.UUID], as_of: dt.date) -> Sequence[GridAssignment]:
         statement = select(GridAssignment).where(
             GridAssignment.grid_id.in_(grid_ids),
-            active_on(GridAssignment, as_of),  # type: ignore[arg-type]
+            active_on(GridAssignment, as_of),
         )
         return (await self.session.scalars(statement.order_by(GridAssignment.building_id))).all()
 
@@ -140,14 +135,14 @@ class AssignmentRepository:
         statement = select(GridAssignment.id).where(
             GridAssignment.grid_id == grid_id,
             GridAssignment.building_id == building_id,
-            active_on(GridAssignment, day),  # type: ignore[arg-type]
+            active_on(GridAssignment, day),
         )
         return (await self.session.execute(statement.limit(1))).first() is not None
 
     async def assigned_buildings(self, community_id: uuid.UUID, as_of: dt.date) -> set[uuid.UUID]:
         statement = select(GridAssignment.building_id).where(
             GridAssignment.community_id == community_id,
-            active_on(GridAssignment, as_of),  # type: ignore[arg-type]
+            active_on(GridAssignment, as_of),
         )
         return set((await self.session.scalars(statement)).all())
 

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from grid.access import business_today, require_staff
 from grid.database import platform_tables
 from grid.grids import service
 from grid.grids.dependencies import ValidGrid
@@ -26,11 +25,13 @@ from grid.grids.schemas import (
 from grid.registry.dependencies import RegistryDep
 from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import IfMatch, check_version, set_etag
-from shared.db import SessionDep
+from shared.dates import business_today
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
 from shared.iso import IsoDate
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+from shared.scope import require_staff
+from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/grids", tags=["grids"])
 
@@ -46,14 +47,14 @@ STAFF_AND_WORKERS = (Role.platform_admin, Role.community_staff, Role.grid_worker
     responses=problem_responses(404, 409, 422, 503),
 )
 async def create_grid(
-    body: GridCreate, request: Request, session: SessionDep, identity: CurrentIdentity, registry: RegistryDep
+    body: GridCreate, request: Request, uow: UnitOfWorkDep, identity: CurrentIdentity, registry: RegistryDep
 ) -> Response:
     """Create a grid; its code (community code + sequence, micro-grids add a suffix) is never reused."""
-    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    idempotency = Idempotency(uow, platform_tables.idempotency_key, request, identity)
     if (replay := await idempotency.begin(body)) is not None:
         return replay
-    grid = await service.create_grid(session, registry, identity, body)
-    (read,) = await service.read_grids(session, [grid])
+    grid = await service.create_grid(uow, registry, identity, body)
+    (read,) = await service.read_grids(uow, [grid])
     headers = {"Location": f"/v1/grids/{grid.id}", "ETag": f'"v{grid.version}"'}
     return await idempotency.complete(read, headers=headers)
 
@@ -67,7 +68,7 @@ async def create_grid(
 async def list_grids(
     request: Request,
     response: Response,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     community_id: uuid.UUID,
     include_retired: bool = False,
@@ -77,11 +78,11 @@ async def list_grids(
     """Grids ordered by code; grid workers see only their own grids and their micro-grids."""
     after = decode_cursor(cursor, 1)[0] if cursor else None
     grids = await service.list_grids(
-        session, identity, community_id, include_retired=include_retired, after_code=after, limit=limit + 1
+        uow, identity, community_id, include_retired=include_retired, after_code=after, limit=limit + 1
     )
     next_cursor = encode_cursor([grids[limit - 1].code]) if len(grids) > limit else None
     link_next(request, response, next_cursor)
-    return Page(items=await service.read_grids(session, grids[:limit]), next_cursor=next_cursor)
+    return Page(items=await service.read_grids(uow, grids[:limit]), next_cursor=next_cursor)
 
 
 @router.get(
@@ -91,14 +92,14 @@ async def list_grids(
     responses=problem_responses(404, 503),
 )
 async def unassigned_buildings(
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     registry: RegistryDep,
     community_id: uuid.UUID,
     as_of: IsoDate | None = None,
 ) -> UnassignedBuildings:
     """Buildings the registry places in the community on `as_of` (default today) without any assignment."""
-    return await service.unassigned_buildings(session, registry, identity, community_id, as_of or business_today())
+    return await service.unassigned_buildings(uow, registry, identity, community_id, as_of or business_today())
 
 
 @router.get(
@@ -106,11 +107,11 @@ async def unassigned_buildings(
     summary="A community's grid settings (patrol interval)",
     dependencies=[allow(*STAFF_AND_WORKERS)],
 )
-async def get_settings(session: SessionDep, identity: CurrentIdentity, community_id: uuid.UUID) -> CommunitySettings:
+async def get_settings(uow: UnitOfWorkDep, identity: CurrentIdentity, community_id: uuid.UUID) -> CommunitySettings:
     """How often every building must be inspected."""
     if not identity.staff_of(community_id) and not identity.has(Role.grid_worker):
         require_staff(identity, community_id)
-    days = await service.community_settings(session, community_id)
+    days = await service.community_settings(uow, community_id)
     return CommunitySettings(community_id=community_id, patrol_interval_days=days)
 
 
@@ -122,13 +123,13 @@ async def get_settings(session: SessionDep, identity: CurrentIdentity, community
 )
 async def put_settings(
     body: CommunitySettingsUpdate,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     registry: RegistryDep,
     community_id: uuid.UUID,
 ) -> CommunitySettings:
     """Every building of the community must be inspected at least every `patrol_interval_days`."""
-    setting = await service.save_patrol_interval(session, registry, identity, community_id, body.patrol_interval_days)
+    setting = await service.save_patrol_interval(uow, registry, identity, community_id, body.patrol_interval_days)
     return CommunitySettings.model_validate(setting)
 
 
@@ -138,10 +139,10 @@ async def put_settings(
     dependencies=[allow(*STAFF_AND_WORKERS)],
     responses=problem_responses(404),
 )
-async def get_grid(grid: ValidGrid, session: SessionDep, response: Response) -> GridRead:
+async def get_grid(grid: ValidGrid, uow: UnitOfWorkDep, response: Response) -> GridRead:
     """The grid with its successors (when retired); `ETag` carries its version."""
     set_etag(response, grid.version)
-    (read,) = await service.read_grids(session, [grid])
+    (read,) = await service.read_grids(uow, [grid])
     return read
 
 
@@ -155,16 +156,16 @@ async def update_grid(
     body: GridUpdate,
     grid_id: uuid.UUID,
     expected: IfMatch,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     response: Response,
 ) -> GridRead:
     """Change name or kind; needs `If-Match`. The code never changes."""
-    grid = await service.load_grid(session, identity, grid_id, for_update=True)
+    grid = await service.load_grid(uow, identity, grid_id, for_update=True)
     check_version(expected, grid.version)
-    grid = await service.update_grid(session, identity, grid, body)
+    grid = await service.update_grid(uow, identity, grid, body)
     set_etag(response, grid.version)
-    (read,) = await service.read_grids(session, [grid])
+    (read,) = await service.read_grids(uow, [grid])
     return read
 
 
@@ -175,12 +176,12 @@ async def update_grid(
     responses=problem_responses(404, 409, 422),
 )
 async def retire_grid(
-    body: GridRetirement, grid_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity
+    body: GridRetirement, grid_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> GridRead:
     """From `retired_on` the grid no longer exists, its assignments end, and its successors are recorded."""
-    grid = await service.load_grid(session, identity, grid_id, for_update=True)
-    grid = await service.retire_grid(session, identity, grid, body)
-    (read,) = await service.read_grids(session, [grid])
+    grid = await service.load_grid(uow, identity, grid_id, for_update=True)
+    grid = await service.retire_grid(uow, identity, grid, body)
+    (read,) = await service.read_grids(uow, [grid])
     return read
 
 
@@ -195,15 +196,15 @@ async def assign_building(
     body: AssignmentCreate,
     grid: ValidGrid,
     request: Request,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     registry: RegistryDep,
 ) -> Response:
     """Dated assignment; overlapping floors of the same building in overlapping periods → 409."""
-    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    idempotency = Idempotency(uow, platform_tables.idempotency_key, request, identity)
     if (replay := await idempotency.begin(body)) is not None:
         return replay
-    assignment = await service.assign_building(session, registry, identity, grid, body)
+    assignment = await service.assign_building(uow, registry, identity, grid, body)
     return await idempotency.complete(AssignmentRead.model_validate(assignment))
 
 
@@ -215,11 +216,11 @@ async def assign_building(
 )
 async def list_assignments(
     grid: ValidGrid,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     as_of: Annotated[IsoDate | None, Query(description="Only those in force that day; omit for the history")] = None,
 ) -> list[AssignmentRead]:
     """Every assignment of the grid, or only those in force on `as_of`."""
-    rows = await service.list_assignments(session, grid, as_of)
+    rows = await service.list_assignments(uow, grid, as_of)
     return [AssignmentRead.model_validate(row) for row in rows]
 
 
@@ -230,8 +231,8 @@ async def list_assignments(
     responses=problem_responses(404, 422),
 )
 async def end_assignment(
-    body: AssignmentEnd, grid: ValidGrid, assignment_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity
+    body: AssignmentEnd, grid: ValidGrid, assignment_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> AssignmentRead:
     """From `ended_on` the building (or floors) no longer belongs to the grid."""
-    assignment = await service.end_assignment(session, identity, grid, assignment_id, body)
+    assignment = await service.end_assignment(uow, identity, grid, assignment_id, body)
     return AssignmentRead.model_validate(assignment)

@@ -6,9 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from grid.access import require_grid, require_staff
+from grid.access import require_grid
 from grid.grids.exceptions import (
     AssignmentNotFound,
     BuildingOutsideCommunity,
@@ -33,6 +31,8 @@ from grid.grids.schemas import (
 from grid.registry.client import RegistryClient
 from shared.auth import Identity, Role
 from shared.i18n import Text
+from shared.scope import require_staff
+from shared.uow import UnitOfWork
 
 DEFAULT_PATROL_INTERVAL_DAYS = 30
 
@@ -45,28 +45,28 @@ def _within(start: dt.date, end: dt.date | None, outer_start: dt.date, outer_end
     return end is not None and end <= outer_end
 
 
-async def read_grids(session: AsyncSession, grids: Sequence[Grid]) -> list[GridRead]:
-    successors = await GridRepository(session).successors([grid.id for grid in grids])
+async def read_grids(uow: UnitOfWork, grids: Sequence[Grid]) -> list[GridRead]:
+    successors = await uow.repository(GridRepository).successors([grid.id for grid in grids])
     return [
         GridRead.model_validate(grid).model_copy(update={"successor_ids": successors.get(grid.id, [])})
         for grid in grids
     ]
 
 
-async def load_grid(session: AsyncSession, identity: Identity, grid_id: uuid.UUID, *, for_update: bool = False) -> Grid:
+async def load_grid(uow: UnitOfWork, identity: Identity, grid_id: uuid.UUID, *, for_update: bool = False) -> Grid:
     """The grid, if the caller may see it (staff of its community or one of its workers)."""
-    grid = await GridRepository(session).get(grid_id, for_update=for_update)
+    grid = await uow.repository(GridRepository).get(grid_id, for_update=for_update)
     if grid is None:
         raise GridNotFound()
     require_grid(identity, grid.community_id, grid.id, grid.parent_id)
     return grid
 
 
-async def create_grid(session: AsyncSession, registry: RegistryClient, identity: Identity, body: GridCreate) -> Grid:
+async def create_grid(uow: UnitOfWork, registry: RegistryClient, identity: Identity, body: GridCreate) -> Grid:
     """Create a grid (or a micro-grid under `parent_id`) with the next never-used code."""
     require_staff(identity, body.community_id)
     community = await registry.community(body.community_id)
-    repository = GridRepository(session)
+    repository = uow.repository(GridRepository)
     if body.parent_id is not None:
         parent = await repository.get(body.parent_id)
         if parent is None or parent.community_id != body.community_id or parent.parent_id is not None:
@@ -94,7 +94,7 @@ async def create_grid(session: AsyncSession, registry: RegistryClient, identity:
 
 
 async def list_grids(
-    session: AsyncSession,
+    uow: UnitOfWork,
     identity: Identity,
     community_id: uuid.UUID,
     *,
@@ -108,28 +108,28 @@ async def list_grids(
         if Role.grid_worker not in identity.roles:
             require_staff(identity, community_id)
         only_ids = identity.grid_ids
-    return await GridRepository(session).list_for_community(
+    return await uow.repository(GridRepository).list_for_community(
         community_id, only_ids=only_ids, include_retired=include_retired, after_code=after_code, limit=limit
     )
 
 
-async def update_grid(session: AsyncSession, identity: Identity, grid: Grid, body: GridUpdate) -> Grid:
+async def update_grid(uow: UnitOfWork, identity: Identity, grid: Grid, body: GridUpdate) -> Grid:
     require_staff(identity, grid.community_id)
     for field, value in body.model_dump(exclude_unset=True).items():
         if value is not None:
             setattr(grid, field, value)
-    await session.flush()
+    await uow.flush()
     return grid
 
 
-async def retire_grid(session: AsyncSession, identity: Identity, grid: Grid, body: GridRetirement) -> Grid:
+async def retire_grid(uow: UnitOfWork, identity: Identity, grid: Grid, body: GridRetirement) -> Grid:
     """Retire a grid on a date: its assignments end then, its successors are recorded."""
     require_staff(identity, grid.community_id)
     if grid.retired:
         raise GridRetired()
     if body.retired_on <= grid.valid_from or (grid.valid_to is not None and body.retired_on > grid.valid_to):
         raise OutsideGridValidity(Text("撤销日期须在网格有效期内", "The retirement date must fall within the validity"))
-    repository = GridRepository(session)
+    repository = uow.repository(GridRepository)
     successors = await repository.get_many(set(body.successor_ids))
     if len(successors) != len(set(body.successor_ids)) or any(
         successor.id == grid.id or successor.community_id != grid.community_id or successor.retired
@@ -140,14 +140,14 @@ async def retire_grid(session: AsyncSession, identity: Identity, grid: Grid, bod
         )
     grid.valid_to = body.retired_on
     grid.retired = True
-    await AssignmentRepository(session).end_open_for_grid(grid.id, body.retired_on, "grid retired")
+    await uow.repository(AssignmentRepository).end_open_for_grid(grid.id, body.retired_on, "grid retired")
     await repository.add_successors(grid.id, set(body.successor_ids))
-    await session.flush()
+    await uow.flush()
     return grid
 
 
 async def assign_building(
-    session: AsyncSession, registry: RegistryClient, identity: Identity, grid: Grid, body: AssignmentCreate
+    uow: UnitOfWork, registry: RegistryClient, identity: Identity, grid: Grid, body: AssignmentCreate
 ) -> GridAssignment:
     """Assign a building (or floors of it) to the grid; the registry must place it in the grid's community."""
     require_staff(identity, grid.community_id)
@@ -174,18 +174,18 @@ async def assign_building(
         valid_from=body.valid_from,
         valid_to=body.valid_to,
     )
-    return await AssignmentRepository(session).add(assignment)
+    return await uow.repository(AssignmentRepository).add(assignment)
 
 
-async def list_assignments(session: AsyncSession, grid: Grid, as_of: dt.date | None) -> Sequence[GridAssignment]:
-    return await AssignmentRepository(session).list_for_grid(grid.id, as_of)
+async def list_assignments(uow: UnitOfWork, grid: Grid, as_of: dt.date | None) -> Sequence[GridAssignment]:
+    return await uow.repository(AssignmentRepository).list_for_grid(grid.id, as_of)
 
 
 async def end_assignment(
-    session: AsyncSession, identity: Identity, grid: Grid, assignment_id: uuid.UUID, body: AssignmentEnd
+    uow: UnitOfWork, identity: Identity, grid: Grid, assignment_id: uuid.UUID, body: AssignmentEnd
 ) -> GridAssignment:
     require_staff(identity, grid.community_id)
-    assignment = await AssignmentRepository(session).get(assignment_id)
+    assignment = await uow.repository(AssignmentRepository).get(assignment_id)
     if assignment is None or assignment.grid_id != grid.id:
         raise AssignmentNotFound()
     if body.ended_on <= assignment.valid_from or (
@@ -194,30 +194,30 @@ async def end_assignment(
         raise OutsideGridValidity(Text("结束日期须在分配期间内", "The end date must fall within the assignment"))
     assignment.valid_to = body.ended_on
     assignment.end_reason = body.reason
-    await session.flush()
+    await uow.flush()
     return assignment
 
 
 async def unassigned_buildings(
-    session: AsyncSession, registry: RegistryClient, identity: Identity, community_id: uuid.UUID, as_of: dt.date
+    uow: UnitOfWork, registry: RegistryClient, identity: Identity, community_id: uuid.UUID, as_of: dt.date
 ) -> UnassignedBuildings:
     """Buildings of the community on `as_of` (per the registry) that no grid covers."""
     require_staff(identity, community_id)
     buildings = await registry.community_buildings(community_id, as_of)
-    assigned = await AssignmentRepository(session).assigned_buildings(community_id, as_of)
+    assigned = await uow.repository(AssignmentRepository).assigned_buildings(community_id, as_of)
     items = [UnassignedBuilding(building_id=b.id, name=b.name) for b in buildings if b.id not in assigned]
     return UnassignedBuildings(community_id=community_id, as_of=as_of, items=items)
 
 
-async def community_settings(session: AsyncSession, community_id: uuid.UUID) -> int:
+async def community_settings(uow: UnitOfWork, community_id: uuid.UUID) -> int:
     """The community's patrol interval in days."""
-    setting = await GridRepository(session).setting(community_id)
+    setting = await uow.repository(GridRepository).setting(community_id)
     return setting.patrol_interval_days if setting else DEFAULT_PATROL_INTERVAL_DAYS
 
 
 async def save_patrol_interval(
-    session: AsyncSession, registry: RegistryClient, identity: Identity, community_id: uuid.UUID, days: int
+    uow: UnitOfWork, registry: RegistryClient, identity: Identity, community_id: uuid.UUID, days: int
 ) -> CommunitySetting:
     require_staff(identity, community_id)
     community = await registry.community(community_id)
-    return await GridRepository(session).save_patrol_interval(community_id, community.code, days)
+    return await uow.repository(GridRepository).save_patrol_interval(community_id, community.code, days)

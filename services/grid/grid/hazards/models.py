@@ -9,6 +9,8 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grid.database import Base
+from grid.hazards.states import HAZARD_LEVELS, HAZARD_STATUSES, INITIAL
+from grid.states import one_of
 from shared.db import Timestamps, UUIDPrimaryKey, Versioned
 
 
@@ -24,12 +26,12 @@ class Hazard(UUIDPrimaryKey, Timestamps, Versioned, Base):
     level: Mapped[str] = mapped_column(String(10))
     description: Mapped[str] = mapped_column(String(2000))
     deadline: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default="reported", server_default="reported")
+    status: Mapped[str] = mapped_column(String(20), default=INITIAL, server_default=INITIAL)
     reported_by: Mapped[str] = mapped_column(String(200))
 
     __table_args__ = (
-        CheckConstraint("level IN ('general', 'major')", name="level"),
-        CheckConstraint("status IN ('reported', 'rectifying', 'rectified', 'verified')", name="status"),
+        CheckConstraint(one_of("level", HAZARD_LEVELS), name="level"),
+        CheckConstraint(one_of("status", HAZARD_STATUSES), name="status"),
     )
 
 

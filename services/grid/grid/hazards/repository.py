@@ -7,18 +7,14 @@ import uuid
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.hazards.models import Hazard, HazardHistory
+from grid.hazards.states import OPEN_STATUSES, OVERDUE_STATUSES
 from shared.pagination import after_keyset
+from shared.uow import Repository
 
-OPEN_STATUSES = ("reported", "rectifying", "rectified")
 
-
-class HazardRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class HazardRepository(Repository):
     async def add(self, hazard: Hazard, history: HazardHistory) -> Hazard:
         self.session.add(hazard)
         await self.session.flush()
@@ -73,7 +69,7 @@ class HazardRepository:
         if status is not None:
             statement = statement.where(Hazard.status == status)
         if overdue_on is not None:
-            statement = statement.where(Hazard.status.in_(("reported", "rectifying")), Hazard.deadline < overdue_on)
+            statement = statement.where(Hazard.status.in_(OVERDUE_STATUSES), Hazard.deadline < overdue_on)
         if after is not None:
             statement = statement.where(
                 after_keyset([Hazard.created_at.expression, Hazard.id.expression], list(after), [True, True])

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from grid.hazards.states import HazardAction, HazardLevel, HazardStatus
 from shared.iso import IsoDate, IsoDateTime
 
-HazardLevel = Literal["general", "major"]
-HazardStatus = Literal["reported", "rectifying", "rectified", "verified"]
-HazardAction = Literal["start_rectification", "report_rectified", "verify", "send_back"]
+__all__ = ["HazardAction", "HazardLevel", "HazardStatus"]
 
 
 class HazardCreate(BaseModel):

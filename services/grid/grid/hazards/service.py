@@ -4,42 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from grid.access import business_today, require_grid, require_staff
+from grid.access import require_grid
 from grid.grids.exceptions import GridNotFound
 from grid.grids.repository import GridRepository
 from grid.hazards.exceptions import HazardNotFound, HazardTransitionNotAllowed
 from grid.hazards.models import Hazard, HazardHistory
 from grid.hazards.repository import HazardRepository
 from grid.hazards.schemas import HazardCreate, HazardDetail, HazardHistoryRead, HazardRead, HazardTransition
+from grid.hazards.states import HAZARD_TRANSITIONS, INITIAL, OVERDUE_STATUSES
 from shared.auth import Identity, Role
+from shared.dates import business_today
 from shared.i18n import Text
-
-
-@dataclass(frozen=True, slots=True)
-class HazardStep:
-    sources: tuple[str, ...]
-    target: str
-    roles: tuple[Role, ...]
-
-
-_FIELD = (Role.platform_admin, Role.community_staff, Role.grid_worker)
-_STAFF = (Role.platform_admin, Role.community_staff)
-
-HAZARD_TRANSITIONS: dict[str, HazardStep] = {
-    "start_rectification": HazardStep(("reported",), "rectifying", _FIELD),
-    "report_rectified": HazardStep(("rectifying",), "rectified", _FIELD),
-    "verify": HazardStep(("rectified",), "verified", _STAFF),
-    "send_back": HazardStep(("rectified",), "rectifying", _STAFF),
-}
+from shared.scope import require_staff
+from shared.uow import UnitOfWork
 
 
 def is_overdue(hazard: Hazard, today: dt.date) -> bool:
-    return hazard.status in ("reported", "rectifying") and hazard.deadline < today
+    return hazard.status in OVERDUE_STATUSES and hazard.deadline < today
 
 
 def present(hazard: Hazard, today: dt.date | None = None) -> HazardRead:
@@ -48,7 +30,7 @@ def present(hazard: Hazard, today: dt.date | None = None) -> HazardRead:
 
 
 async def record_hazard(
-    session: AsyncSession,
+    uow: UnitOfWork,
     identity: Identity,
     *,
     community_id: uuid.UUID,
@@ -60,43 +42,46 @@ async def record_hazard(
         community_id=community_id,
         inspection_id=inspection_id,
         reported_by=identity.subject,
-        status="reported",
+        status=INITIAL,
         **body.model_dump(),
     )
-    history = HazardHistory(action="report", from_status=None, to_status="reported", actor=identity.subject)
-    return await HazardRepository(session).add(hazard, history)
+    history = HazardHistory(action="report", from_status=None, to_status=INITIAL, actor=identity.subject)
+    return await uow.repository(HazardRepository).add(hazard, history)
 
 
-async def report_hazard(session: AsyncSession, identity: Identity, body: HazardCreate) -> Hazard:
+async def report_hazard(uow: UnitOfWork, identity: Identity, body: HazardCreate) -> HazardRead:
     """A hazard reported directly (not from an inspection finding)."""
-    grid = await GridRepository(session).get(body.grid_id)
+    grid = await uow.repository(GridRepository).get(body.grid_id)
     if grid is None:
         raise GridNotFound()
     require_grid(identity, grid.community_id, grid.id, grid.parent_id)
-    return await record_hazard(session, identity, community_id=grid.community_id, body=body)
+    return present(await record_hazard(uow, identity, community_id=grid.community_id, body=body))
 
 
-async def load_hazard(
-    session: AsyncSession, identity: Identity, hazard_id: uuid.UUID, *, for_update: bool = False
-) -> Hazard:
-    hazard = await HazardRepository(session).get(hazard_id, for_update=for_update)
+async def load_hazard(uow: UnitOfWork, identity: Identity, hazard_id: uuid.UUID, *, for_update: bool = False) -> Hazard:
+    hazard = await uow.repository(HazardRepository).get(hazard_id, for_update=for_update)
     if hazard is None:
         raise HazardNotFound()
-    grid = await GridRepository(session).get(hazard.grid_id)
+    grid = await uow.repository(GridRepository).get(hazard.grid_id)
     require_grid(identity, hazard.community_id, hazard.grid_id, grid.parent_id if grid else None)
     return hazard
 
 
-async def detail(session: AsyncSession, hazard: Hazard) -> HazardDetail:
-    history = await HazardRepository(session).history(hazard.id)
+async def get_hazard(uow: UnitOfWork, identity: Identity, hazard_id: uuid.UUID) -> HazardDetail:
+    """The hazard, its overdue flag and every change."""
+    return await _detail(uow, await load_hazard(uow, identity, hazard_id))
+
+
+async def _detail(uow: UnitOfWork, hazard: Hazard) -> HazardDetail:
+    history = await uow.repository(HazardRepository).history(hazard.id)
     return HazardDetail(
         **present(hazard).model_dump(), history=[HazardHistoryRead.model_validate(row) for row in history]
     )
 
 
-async def transition(session: AsyncSession, identity: Identity, hazard_id: uuid.UUID, body: HazardTransition) -> Hazard:
+async def transition(uow: UnitOfWork, identity: Identity, hazard_id: uuid.UUID, body: HazardTransition) -> HazardDetail:
     """Apply one lifecycle step under a row lock; the history row is written in the same transaction."""
-    hazard = await load_hazard(session, identity, hazard_id, for_update=True)
+    hazard = await load_hazard(uow, identity, hazard_id, for_update=True)
     step = HAZARD_TRANSITIONS[body.action]
     if identity.roles.isdisjoint(step.roles):
         require_staff(identity, hazard.community_id)
@@ -107,8 +92,8 @@ async def transition(session: AsyncSession, identity: Identity, hazard_id: uuid.
         )
     previous = hazard.status
     hazard.status = step.target
-    await session.flush()
-    await HazardRepository(session).add_history(
+    await uow.flush()
+    await uow.repository(HazardRepository).add_history(
         HazardHistory(
             hazard_id=hazard.id,
             action=body.action,
@@ -118,11 +103,11 @@ async def transition(session: AsyncSession, identity: Identity, hazard_id: uuid.
             note=body.note,
         )
     )
-    return hazard
+    return await _detail(uow, hazard)
 
 
 async def list_hazards(
-    session: AsyncSession,
+    uow: UnitOfWork,
     identity: Identity,
     community_id: uuid.UUID,
     *,
@@ -130,14 +115,14 @@ async def list_hazards(
     overdue: bool,
     after: tuple[dt.datetime, uuid.UUID] | None,
     limit: int,
-) -> Sequence[Hazard]:
+) -> list[HazardRead]:
     """Staff see the community's ledger; grid workers the hazards of their grids."""
     grid_ids: frozenset[uuid.UUID] | None = None
     if not identity.staff_of(community_id):
         if Role.grid_worker not in identity.roles:
             require_staff(identity, community_id)
         grid_ids = identity.grid_ids
-    return await HazardRepository(session).list_filtered(
+    hazards = await uow.repository(HazardRepository).list_filtered(
         community_id=community_id,
         grid_ids=grid_ids,
         status=status,
@@ -145,3 +130,5 @@ async def list_hazards(
         after=after,
         limit=limit,
     )
+    today = business_today()
+    return [present(hazard, today) for hazard in hazards]

@@ -7,17 +7,14 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.grids.models import GridAssignment
 from grid.inspections.models import ChecklistTemplate, Inspection
 from shared.pagination import after_keyset
+from shared.uow import Repository
 
 
-class InspectionRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class InspectionRepository(Repository):
     async def add_template(self, template: ChecklistTemplate) -> ChecklistTemplate:
         self.session.add(template)
         await self.session.flush()

@@ -8,17 +8,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from grid.access import business_today
 from grid.database import platform_tables
 from grid.grids.dependencies import ValidGrid
 from grid.inspections import service
 from grid.inspections.schemas import InspectionCreate, InspectionRead, StaleBuildings, TemplateCreate, TemplateRead
 from shared.auth import CurrentIdentity, Role, allow
-from shared.db import SessionDep
+from shared.dates import business_today
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
 from shared.iso import IsoDate
 from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
+from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/inspections", tags=["inspections"])
 stale_router = APIRouter(prefix="/v1/grids", tags=["inspections"])
@@ -34,15 +34,15 @@ FIELD = (Role.platform_admin, Role.community_staff, Role.grid_worker)
     dependencies=[allow(*STAFF)],
     responses=problem_responses(422),
 )
-async def create_template(body: TemplateCreate, session: SessionDep, identity: CurrentIdentity) -> TemplateRead:
+async def create_template(body: TemplateCreate, uow: UnitOfWorkDep, identity: CurrentIdentity) -> TemplateRead:
     """Fire safety, electrical, public health, ...: the questions an inspection answers."""
-    return TemplateRead.model_validate(await service.create_template(session, identity, body))
+    return await service.create_template(uow, identity, body)
 
 
 @router.get("/templates", summary="Checklist templates a community may use", dependencies=[allow(*FIELD)])
-async def list_templates(session: SessionDep, community_id: uuid.UUID) -> list[TemplateRead]:
+async def list_templates(uow: UnitOfWorkDep, community_id: uuid.UUID) -> list[TemplateRead]:
     """The community's own templates and the platform-wide ones."""
-    return [TemplateRead.model_validate(t) for t in await service.list_templates(session, community_id)]
+    return await service.list_templates(uow, community_id)
 
 
 @router.post(
@@ -53,22 +53,21 @@ async def list_templates(session: SessionDep, community_id: uuid.UUID) -> list[T
     responses=problem_responses(404, 422),
 )
 async def record_inspection(
-    body: InspectionCreate, request: Request, session: SessionDep, identity: CurrentIdentity
+    body: InspectionCreate, request: Request, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> Response:
     """A visit to a building of the grid (optionally an enterprise and floor) with answers and findings."""
-    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    idempotency = Idempotency(uow, platform_tables.idempotency_key, request, identity)
     if (replay := await idempotency.begin(body)) is not None:
         return replay
-    inspection = await service.record_inspection(session, identity, body)
-    (read,) = await service.present(session, [inspection])
-    return await idempotency.complete(read, headers={"Location": f"/v1/inspections/{inspection.id}"})
+    inspection = await service.record_inspection(uow, identity, body)
+    return await idempotency.complete(inspection, headers={"Location": f"/v1/inspections/{inspection.id}"})
 
 
 @router.get("", summary="Inspections of a grid", dependencies=[allow(*FIELD)], responses=problem_responses(400, 404))
 async def list_inspections(
     request: Request,
     response: Response,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     grid_id: uuid.UUID,
     building_id: uuid.UUID | None = None,
@@ -77,21 +76,19 @@ async def list_inspections(
 ) -> Page[InspectionRead]:
     """Newest visit first."""
     after = decode_keyset(cursor, dt.date.fromisoformat, uuid.UUID)
-    rows = await service.list_inspections(session, identity, grid_id, building_id, after, limit + 1)
+    rows = await service.list_inspections(uow, identity, grid_id, building_id, after, limit + 1)
     last = rows[limit - 1] if len(rows) > limit else None
     next_cursor = encode_cursor([last.visited_on.isoformat(), last.id]) if last else None
     link_next(request, response, next_cursor)
-    return Page(items=await service.present(session, rows[:limit]), next_cursor=next_cursor)
+    return Page(items=rows[:limit], next_cursor=next_cursor)
 
 
 @router.get(
     "/{inspection_id}", summary="One inspection", dependencies=[allow(*FIELD)], responses=problem_responses(404)
 )
-async def get_inspection(inspection_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity) -> InspectionRead:
+async def get_inspection(inspection_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> InspectionRead:
     """The visit with its answers, findings and the hazards it raised."""
-    inspection = await service.load_inspection(session, identity, inspection_id)
-    (read,) = await service.present(session, [inspection])
-    return read
+    return await service.get_inspection(uow, identity, inspection_id)
 
 
 @stale_router.get(
@@ -102,8 +99,8 @@ async def get_inspection(inspection_id: uuid.UUID, session: SessionDep, identity
 )
 async def stale_buildings(
     grid: ValidGrid,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     as_of: Annotated[IsoDate | None, Query(description="Default: today (Asia/Shanghai)")] = None,
 ) -> StaleBuildings:
     """Every building must be visited at least every N days (per community); these are overdue."""
-    return await service.stale_buildings(session, grid, as_of or business_today())
+    return await service.stale_buildings(uow, grid, as_of or business_today())

@@ -7,9 +7,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from grid.access import require_grid, require_staff
+from grid.access import require_grid
 from grid.grids.exceptions import GridNotFound
 from grid.grids.models import Grid
 from grid.grids.repository import GridRepository
@@ -31,16 +29,19 @@ from grid.inspections.schemas import (
     StaleBuilding,
     StaleBuildings,
     TemplateCreate,
+    TemplateRead,
 )
 from grid.workers.repository import WorkerRepository
 from shared.auth import Identity, Role
 from shared.errors import Forbidden
 from shared.i18n import Text
+from shared.scope import require_staff
+from shared.uow import UnitOfWork
 
 DEFAULT_DEADLINE_DAYS = {"general": 15, "major": 7}
 
 
-async def create_template(session: AsyncSession, identity: Identity, body: TemplateCreate) -> ChecklistTemplate:
+async def create_template(uow: UnitOfWork, identity: Identity, body: TemplateCreate) -> TemplateRead:
     """Platform-wide templates are for platform admins; community ones for that community's staff."""
     if body.community_id is None:
         if Role.platform_admin not in identity.roles:
@@ -53,32 +54,33 @@ async def create_template(session: AsyncSession, identity: Identity, body: Templ
         category=body.category,
         items=[item.model_dump() for item in body.items],
     )
-    return await InspectionRepository(session).add_template(template)
+    return TemplateRead.model_validate(await uow.repository(InspectionRepository).add_template(template))
 
 
-async def list_templates(session: AsyncSession, community_id: uuid.UUID) -> Sequence[ChecklistTemplate]:
-    return await InspectionRepository(session).templates(community_id)
+async def list_templates(uow: UnitOfWork, community_id: uuid.UUID) -> list[TemplateRead]:
+    templates = await uow.repository(InspectionRepository).templates(community_id)
+    return [TemplateRead.model_validate(template) for template in templates]
 
 
-async def present(session: AsyncSession, inspections: Sequence[Inspection]) -> list[InspectionRead]:
-    hazards = await HazardRepository(session).for_inspection([i.id for i in inspections])
+async def _present(uow: UnitOfWork, inspections: Sequence[Inspection]) -> list[InspectionRead]:
+    hazards = await uow.repository(HazardRepository).for_inspection([i.id for i in inspections])
     return [
         InspectionRead.model_validate(i).model_copy(update={"hazard_ids": hazards.get(i.id, [])}) for i in inspections
     ]
 
 
-async def _grid_for(session: AsyncSession, identity: Identity, grid_id: uuid.UUID) -> Grid:
-    grid = await GridRepository(session).get(grid_id)
+async def _grid_for(uow: UnitOfWork, identity: Identity, grid_id: uuid.UUID) -> Grid:
+    grid = await uow.repository(GridRepository).get(grid_id)
     if grid is None:
         raise GridNotFound()
     require_grid(identity, grid.community_id, grid.id, grid.parent_id)
     return grid
 
 
-async def record_inspection(session: AsyncSession, identity: Identity, body: InspectionCreate) -> Inspection:
+async def record_inspection(uow: UnitOfWork, identity: Identity, body: InspectionCreate) -> InspectionRead:
     """Record a visit; findings marked `raise_hazard` enter the hazard ledger in the same transaction."""
-    grid = await _grid_for(session, identity, body.grid_id)
-    repository = InspectionRepository(session)
+    grid = await _grid_for(uow, identity, body.grid_id)
+    repository = uow.repository(InspectionRepository)
     if not await repository.building_in_grid(grid.id, body.building_id, body.visited_on):
         raise BuildingNotInGrid(errors=[{"detail": "building not in the grid that day", "pointer": "/building_id"}])
     if body.template_id is not None:
@@ -91,7 +93,7 @@ async def record_inspection(session: AsyncSession, identity: Identity, body: Ins
                 Text("须逐项回答检查表", "Answer every checklist item and nothing else"),
                 extra={"missing": sorted(keys - set(body.answers)), "unknown": sorted(set(body.answers) - keys)},
             )
-    worker = await WorkerRepository(session).by_subject(identity.subject)
+    worker = await uow.repository(WorkerRepository).by_subject(identity.subject)
     inspection = await repository.add(
         Inspection(
             community_id=grid.community_id,
@@ -121,35 +123,38 @@ async def record_inspection(session: AsyncSession, identity: Identity, body: Ins
             description=finding.description,
             deadline=deadline,
         )
-        await record_hazard(session, identity, community_id=grid.community_id, body=hazard, inspection_id=inspection.id)
-    return inspection
+        await record_hazard(uow, identity, community_id=grid.community_id, body=hazard, inspection_id=inspection.id)
+    (read,) = await _present(uow, [inspection])
+    return read
 
 
-async def load_inspection(session: AsyncSession, identity: Identity, inspection_id: uuid.UUID) -> Inspection:
-    inspection = await InspectionRepository(session).get(inspection_id)
+async def get_inspection(uow: UnitOfWork, identity: Identity, inspection_id: uuid.UUID) -> InspectionRead:
+    inspection = await uow.repository(InspectionRepository).get(inspection_id)
     if inspection is None:
         raise InspectionNotFound()
-    await _grid_for(session, identity, inspection.grid_id)
-    return inspection
+    await _grid_for(uow, identity, inspection.grid_id)
+    (read,) = await _present(uow, [inspection])
+    return read
 
 
 async def list_inspections(
-    session: AsyncSession,
+    uow: UnitOfWork,
     identity: Identity,
     grid_id: uuid.UUID,
     building_id: uuid.UUID | None,
     after: tuple[dt.date, uuid.UUID] | None,
     limit: int,
-) -> Sequence[Inspection]:
-    await _grid_for(session, identity, grid_id)
-    return await InspectionRepository(session).list_for_grid(grid_id, building_id, after, limit)
+) -> list[InspectionRead]:
+    await _grid_for(uow, identity, grid_id)
+    rows = await uow.repository(InspectionRepository).list_for_grid(grid_id, building_id, after, limit)
+    return await _present(uow, rows)
 
 
-async def stale_buildings(session: AsyncSession, grid: Grid, as_of: dt.date) -> StaleBuildings:
+async def stale_buildings(uow: UnitOfWork, grid: Grid, as_of: dt.date) -> StaleBuildings:
     """Buildings of the grid not visited within the community's patrol interval before `as_of`."""
-    interval = await community_settings(session, grid.community_id)
+    interval = await community_settings(uow, grid.community_id)
     items = []
-    for building_id, last in await InspectionRepository(session).last_visits(grid.id, as_of):
+    for building_id, last in await uow.repository(InspectionRepository).last_visits(grid.id, as_of):
         due = last + dt.timedelta(days=interval) if last else None
         if due is None or due < as_of:
             items.append(StaleBuilding(building_id=building_id, last_visited_on=last, due_on=due))

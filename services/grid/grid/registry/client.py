@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from grid.registry.exceptions import RegistryBuildingNotFound, RegistryCommunityNotFound, RegistryUnavailable
-from grid.registry.schemas import Building, Community, Headcount, JurisdictionPeriod
+from grid.registry.schemas import Building, BuildingCounts, Community, Headcount, JurisdictionPeriod
 from shared.clients import service_headers
 from shared.i18n import Text
 
@@ -67,6 +67,16 @@ class RegistryClient:
             if not cursor:
                 return buildings
             params = {**params, "cursor": str(cursor)}
+
+    async def building_counts(self, community_id: uuid.UUID, first: dt.date, last: dt.date) -> dict[dt.date, int]:
+        """The community's number of buildings on each day from `first` to `last`, in one call (at most
+        366 days, the registry's bound and the longest campaign)."""
+        params = {"starts_on": first.isoformat(), "ends_on": last.isoformat()}
+        response = await self._get(f"/internal/communities/{community_id}/building-counts", params)
+        if response.status_code == 404:
+            raise RegistryCommunityNotFound(Text("登记服务中没有此社区", "The registry has no such community"))
+        counts = BuildingCounts.model_validate(response.json())
+        return {item.day: item.buildings for item in counts.items}
 
     async def headcounts(self, community_id: uuid.UUID, as_of: dt.date) -> dict[uuid.UUID, Headcount]:
         """Active enterprises and employees per building of the community on `as_of`."""

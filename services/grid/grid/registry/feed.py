@@ -13,20 +13,23 @@ from grid.database import platform_tables
 from grid.grids.repository import AssignmentRepository
 from grid.registry.client import RegistryClient
 from shared.outbox import FeedConsumer, FeedEvent
+from shared.uow import UnitOfWork
 
 SOURCE = "registry"
 logger = structlog.get_logger("grid.registry.feed")
 
 
 async def handle_registry_event(session: AsyncSession, event: FeedEvent) -> None:
-    """Apply one registry event; safe to run twice (the cursor moves in the same transaction)."""
+    """Apply one registry event; safe to run twice (the cursor moves in the same transaction, which is
+    the feed consumer's session: this job's unit of work)."""
+    uow = UnitOfWork(session, None)
     if event.type != "BuildingTransferred":
         return
     payload = event.payload
     building_id = uuid.UUID(str(payload["building_id"]))
     from_community = uuid.UUID(str(payload["from_community_id"]))
     effective_on = dt.date.fromisoformat(str(payload["effective_on"]))
-    changed = await AssignmentRepository(session).end_for_building(
+    changed = await uow.repository(AssignmentRepository).end_for_building(
         building_id, from_community, effective_on, "building transferred"
     )
     logger.info("building_transferred", building_id=str(building_id), assignments_ended=changed)

@@ -53,3 +53,14 @@ class Headcount(_Lenient):
     building_id: uuid.UUID
     enterprises: int
     employees: int
+
+
+class DayBuildingCount(BaseModel):
+    day: dt.date
+    buildings: int
+
+
+class BuildingCounts(BaseModel):
+    """The registry's buildings of a community per day of a range."""
+
+    items: list[DayBuildingCount]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from grid.access import business_today
 from grid.grids.dependencies import ValidGrid
 from grid.registry.dependencies import RegistryDep
 from grid.summary.schemas import GridSummary
 from grid.summary.service import grid_summary
 from shared.auth import Role, allow
-from shared.db import SessionDep
+from shared.dates import business_today
 from shared.errors import problem_responses
 from shared.iso import IsoDate
+from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/grids", tags=["grids"])
 
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/v1/grids", tags=["grids"])
     responses=problem_responses(404, 503),
 )
 async def summary(
-    grid: ValidGrid, session: SessionDep, registry: RegistryDep, as_of: IsoDate | None = None
+    grid: ValidGrid, uow: UnitOfWorkDep, registry: RegistryDep, as_of: IsoDate | None = None
 ) -> GridSummary:
     """Buildings, enterprises and employees, open hazards by level, overdue events, stale buildings, who is on duty."""
-    return await grid_summary(session, registry, grid, as_of or business_today())
+    return await grid_summary(uow, registry, grid, as_of or business_today())

@@ -7,16 +7,13 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.workers.models import GridDuty, GridWorker
 from shared.pagination import after_keyset
+from shared.uow import Repository
 
 
-class WorkerRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class WorkerRepository(Repository):
     async def add(self, worker: GridWorker) -> GridWorker:
         self.session.add(worker)
         await self.session.flush()

@@ -12,11 +12,11 @@ from grid.grids.dependencies import ValidGrid
 from grid.workers import service
 from grid.workers.schemas import DutyCreate, DutyEnd, DutyRead, WorkerCreate, WorkerRead
 from shared.auth import CurrentIdentity, Role, allow
-from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
 from shared.iso import IsoDate
 from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
+from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/grid-workers", tags=["grid workers"])
 duties_router = APIRouter(prefix="/v1/grids", tags=["grid workers"])
@@ -33,23 +33,21 @@ STAFF_AND_WORKERS = (Role.platform_admin, Role.community_staff, Role.grid_worker
     responses=problem_responses(409, 422),
 )
 async def create_worker(
-    body: WorkerCreate, request: Request, session: SessionDep, identity: CurrentIdentity
+    body: WorkerCreate, request: Request, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> Response:
     """A full- or part-time grid worker of a community, optionally linked to their platform account."""
-    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    idempotency = Idempotency(uow, platform_tables.idempotency_key, request, identity)
     if (replay := await idempotency.begin(body)) is not None:
         return replay
-    worker = await service.create_worker(session, identity, body)
-    return await idempotency.complete(
-        service.present_worker(identity, worker), headers={"Location": f"/v1/grid-workers/{worker.id}"}
-    )
+    worker = await service.create_worker(uow, identity, body)
+    return await idempotency.complete(worker, headers={"Location": f"/v1/grid-workers/{worker.id}"})
 
 
 @router.get("", summary="A community's grid workers", dependencies=[allow(*STAFF)], responses=problem_responses(400))
 async def list_workers(
     request: Request,
     response: Response,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     community_id: uuid.UUID,
     limit: Limit = 20,
@@ -57,10 +55,10 @@ async def list_workers(
 ) -> Page[WorkerRead]:
     """Workers ordered by name."""
     after = decode_keyset(cursor, str, uuid.UUID)
-    workers = await service.list_workers(session, identity, community_id, after, limit + 1)
+    workers = await service.list_workers(uow, identity, community_id, after, limit + 1)
     next_cursor = encode_cursor([workers[limit - 1].name, workers[limit - 1].id]) if len(workers) > limit else None
     link_next(request, response, next_cursor)
-    return Page(items=[service.present_worker(identity, w) for w in workers[:limit]], next_cursor=next_cursor)
+    return Page(items=workers[:limit], next_cursor=next_cursor)
 
 
 @router.get(
@@ -69,9 +67,9 @@ async def list_workers(
     dependencies=[allow(*STAFF_AND_WORKERS)],
     responses=problem_responses(404),
 )
-async def get_worker(worker_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity) -> WorkerRead:
+async def get_worker(worker_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> WorkerRead:
     """Staff of the community, or the worker themself (without the phone number)."""
-    return service.present_worker(identity, await service.load_worker(session, identity, worker_id))
+    return await service.get_worker(uow, identity, worker_id)
 
 
 @router.get(
@@ -80,10 +78,9 @@ async def get_worker(worker_id: uuid.UUID, session: SessionDep, identity: Curren
     dependencies=[allow(*STAFF_AND_WORKERS)],
     responses=problem_responses(404),
 )
-async def worker_duties(worker_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity) -> list[DutyRead]:
+async def worker_duties(worker_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> list[DutyRead]:
     """Every grid the worker has been on duty in, with dates and role."""
-    worker = await service.load_worker(session, identity, worker_id)
-    return [DutyRead.model_validate(duty) for duty in await service.worker_duties(session, worker)]
+    return await service.worker_duties(uow, identity, worker_id)
 
 
 @duties_router.post(
@@ -93,9 +90,9 @@ async def worker_duties(worker_id: uuid.UUID, session: SessionDep, identity: Cur
     dependencies=[allow(*STAFF)],
     responses=problem_responses(404, 409, 422),
 )
-async def add_duty(body: DutyCreate, grid: ValidGrid, session: SessionDep, identity: CurrentIdentity) -> DutyRead:
+async def add_duty(body: DutyCreate, grid: ValidGrid, uow: UnitOfWorkDep, identity: CurrentIdentity) -> DutyRead:
     """One primary worker per grid on any day (一格一员), any number of deputies."""
-    return DutyRead.model_validate(await service.add_duty(session, identity, grid, body))
+    return await service.add_duty(uow, identity, grid, body)
 
 
 @duties_router.get(
@@ -106,11 +103,11 @@ async def add_duty(body: DutyCreate, grid: ValidGrid, session: SessionDep, ident
 )
 async def grid_duties(
     grid: ValidGrid,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     as_of: Annotated[IsoDate | None, Query(description="Only duties in force that day; omit for the history")] = None,
 ) -> list[DutyRead]:
     """The grid's duty roster."""
-    return [DutyRead.model_validate(duty) for duty in await service.grid_duties(session, grid, as_of)]
+    return await service.grid_duties(uow, grid, as_of)
 
 
 @duties_router.post(
@@ -120,7 +117,7 @@ async def grid_duties(
     responses=problem_responses(404, 422),
 )
 async def end_duty(
-    body: DutyEnd, grid: ValidGrid, duty_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity
+    body: DutyEnd, grid: ValidGrid, duty_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> DutyRead:
     """From `ended_on` the worker is no longer on duty in the grid."""
-    return DutyRead.model_validate(await service.end_duty(session, identity, grid, duty_id, body))
+    return await service.end_duty(uow, identity, grid, duty_id, body)

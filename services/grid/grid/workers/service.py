@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from grid.access import require_staff
 from grid.grids.exceptions import GridRetired, OutsideGridValidity
 from grid.grids.models import Grid
 from grid.workers.exceptions import DutyNotFound, WorkerNotFound, WorkerOutsideCommunity
 from grid.workers.models import GridDuty, GridWorker
 from grid.workers.repository import WorkerRepository
-from grid.workers.schemas import DutyCreate, DutyEnd, WorkerCreate, WorkerRead
+from grid.workers.schemas import DutyCreate, DutyEnd, DutyRead, WorkerCreate, WorkerRead
 from shared.auth import Identity, Role
 from shared.i18n import Text
+from shared.scope import require_staff
+from shared.uow import UnitOfWork
 
 
 def present_worker(identity: Identity, worker: GridWorker) -> WorkerRead:
@@ -27,15 +25,20 @@ def present_worker(identity: Identity, worker: GridWorker) -> WorkerRead:
     return read
 
 
-async def create_worker(session: AsyncSession, identity: Identity, body: WorkerCreate) -> GridWorker:
+async def create_worker(uow: UnitOfWork, identity: Identity, body: WorkerCreate) -> WorkerRead:
     require_staff(identity, body.community_id)
     worker = GridWorker(**body.model_dump())
-    return await WorkerRepository(session).add(worker)
+    return present_worker(identity, await uow.repository(WorkerRepository).add(worker))
 
 
-async def load_worker(session: AsyncSession, identity: Identity, worker_id: uuid.UUID) -> GridWorker:
+async def get_worker(uow: UnitOfWork, identity: Identity, worker_id: uuid.UUID) -> WorkerRead:
+    """Staff of the community, or the worker themself (without the phone number)."""
+    return present_worker(identity, await _load_worker(uow, identity, worker_id))
+
+
+async def _load_worker(uow: UnitOfWork, identity: Identity, worker_id: uuid.UUID) -> GridWorker:
     """Staff of the worker's community, or the worker themself."""
-    worker = await WorkerRepository(session).get(worker_id)
+    worker = await uow.repository(WorkerRepository).get(worker_id)
     if worker is None:
         raise WorkerNotFound()
     if not identity.staff_of(worker.community_id) and not (
@@ -46,13 +49,14 @@ async def load_worker(session: AsyncSession, identity: Identity, worker_id: uuid
 
 
 async def list_workers(
-    session: AsyncSession, identity: Identity, community_id: uuid.UUID, after: tuple[str, uuid.UUID] | None, limit: int
-) -> Sequence[GridWorker]:
+    uow: UnitOfWork, identity: Identity, community_id: uuid.UUID, after: tuple[str, uuid.UUID] | None, limit: int
+) -> list[WorkerRead]:
     require_staff(identity, community_id)
-    return await WorkerRepository(session).list_for_community(community_id, after, limit)
+    workers = await uow.repository(WorkerRepository).list_for_community(community_id, after, limit)
+    return [present_worker(identity, worker) for worker in workers]
 
 
-async def add_duty(session: AsyncSession, identity: Identity, grid: Grid, body: DutyCreate) -> GridDuty:
+async def add_duty(uow: UnitOfWork, identity: Identity, grid: Grid, body: DutyCreate) -> DutyRead:
     """Put a worker on duty in the grid; a second primary for an overlapping period → 409."""
     require_staff(identity, grid.community_id)
     if grid.retired:
@@ -61,33 +65,34 @@ async def add_duty(session: AsyncSession, identity: Identity, grid: Grid, body: 
         grid.valid_to is not None and (body.valid_to is None or body.valid_to > grid.valid_to)
     ):
         raise OutsideGridValidity(Text("值守期间须在网格有效期内", "The duty must lie within the grid's validity"))
-    worker = await WorkerRepository(session).get(body.worker_id)
+    worker = await uow.repository(WorkerRepository).get(body.worker_id)
     if worker is None:
         raise WorkerNotFound()
     if worker.community_id != grid.community_id:
         raise WorkerOutsideCommunity()
     duty = GridDuty(grid_id=grid.id, **body.model_dump())
-    return await WorkerRepository(session).add_duty(duty)
+    return DutyRead.model_validate(await uow.repository(WorkerRepository).add_duty(duty))
 
 
-async def end_duty(
-    session: AsyncSession, identity: Identity, grid: Grid, duty_id: uuid.UUID, body: DutyEnd
-) -> GridDuty:
+async def end_duty(uow: UnitOfWork, identity: Identity, grid: Grid, duty_id: uuid.UUID, body: DutyEnd) -> DutyRead:
     require_staff(identity, grid.community_id)
-    duty = await WorkerRepository(session).get_duty(duty_id)
+    duty = await uow.repository(WorkerRepository).get_duty(duty_id)
     if duty is None or duty.grid_id != grid.id:
         raise DutyNotFound()
     if body.ended_on <= duty.valid_from or (duty.valid_to is not None and body.ended_on > duty.valid_to):
         raise OutsideGridValidity(Text("结束日期须在值守期间内", "The end date must fall within the duty"))
     duty.valid_to = body.ended_on
-    await session.flush()
-    return duty
+    await uow.flush()
+    return DutyRead.model_validate(duty)
 
 
-async def grid_duties(session: AsyncSession, grid: Grid, as_of: dt.date | None) -> Sequence[GridDuty]:
-    return await WorkerRepository(session).duties(grid_id=grid.id, as_of=as_of)
+async def grid_duties(uow: UnitOfWork, grid: Grid, as_of: dt.date | None) -> list[DutyRead]:
+    duties = await uow.repository(WorkerRepository).duties(grid_id=grid.id, as_of=as_of)
+    return [DutyRead.model_validate(duty) for duty in duties]
 
 
-async def worker_duties(session: AsyncSession, worker: GridWorker) -> Sequence[GridDuty]:
-    """The worker's duty history, oldest first."""
-    return await WorkerRepository(session).duties(worker_id=worker.id)
+async def worker_duties(uow: UnitOfWork, identity: Identity, worker_id: uuid.UUID) -> list[DutyRead]:
+    """The worker's duty history, oldest first (staff of the community, or the worker themself)."""
+    worker = await _load_worker(uow, identity, worker_id)
+    duties = await uow.repository(WorkerRepository).duties(worker_id=worker.id)
+    return [DutyRead.model_validate(duty) for duty in duties]

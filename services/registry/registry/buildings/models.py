@@ -9,18 +9,11 @@ from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, text
 from sqlalchemy.dialects.postgresql import DATERANGE, ExcludeConstraint, Range
 from sqlalchemy.orm import Mapped, mapped_column
 
-from registry.communities.models import _in
+from registry.buildings.states import BUILDING_KINDS
+from registry.communities.states import one_of as _in
 from registry.database import Base
 from shared.db import Timestamps, UUIDPrimaryKey, Versioned
 
-BUILDING_KINDS = (
-    "office_tower",
-    "commercial_complex",
-    "serviced_apartments",
-    "industrial_park",
-    "residential_compound",
-    "other",
-)
 NO_OVERLAP = "ex_building_jurisdiction_no_overlap"
 MOVES_BETWEEN_COMMUNITIES = "moves_between_communities"
 MOVES_BETWEEN_COMMUNITIES_CHECK = f"ck_building_jurisdiction_{MOVES_BETWEEN_COMMUNITIES}"

@@ -21,9 +21,9 @@ from registry.common import READERS, WRITERS
 from registry.database import platform_tables
 from shared.auth import CurrentIdentity, allow
 from shared.concurrency import IfMatch, set_etag
-from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
+from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/buildings", tags=["buildings"])
 
@@ -36,13 +36,13 @@ router = APIRouter(prefix="/v1/buildings", tags=["buildings"])
     responses=problem_responses(404, 409, 422),
 )
 async def create_building(
-    body: BuildingCreate, request: Request, session: SessionDep, identity: CurrentIdentity
+    body: BuildingCreate, request: Request, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> Response:
     """Create a building that belongs to `community_id` from `valid_from`; accepts `Idempotency-Key`."""
-    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    idempotency = Idempotency(uow, platform_tables.idempotency_key, request, identity)
     if (replay := await idempotency.begin(body)) is not None:
         return replay
-    created = await service.create(session, identity, body)
+    created = await service.create(uow, identity, body)
     headers = {"Location": f"/v1/buildings/{created.id}", "ETag": f'"v{created.version}"'}
     return await idempotency.complete(created, headers=headers)
 
@@ -55,22 +55,22 @@ async def create_building(
     responses=problem_responses(404, 409, 422),
 )
 async def transfer_buildings(
-    body: BatchTransferCreate, request: Request, session: SessionDep, identity: CurrentIdentity
+    body: BatchTransferCreate, request: Request, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> Response:
     """Move every listed building to `to_community_id` from `effective_on`, atomically; accepts `Idempotency-Key`."""
-    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    idempotency = Idempotency(uow, platform_tables.idempotency_key, request, identity)
     if (replay := await idempotency.begin(body)) is not None:
         return replay
-    transfers = await service.transfer_many(session, identity, body)
+    transfers = await service.transfer_many(uow, identity, body)
     return await idempotency.complete(BatchTransferOut(items=transfers))
 
 
 @router.get(
     "/{building_id}", summary="Get a building", dependencies=[allow(*READERS)], responses=problem_responses(404)
 )
-async def get_building(building_id: uuid.UUID, response: Response, session: SessionDep) -> BuildingOut:
+async def get_building(building_id: uuid.UUID, response: Response, uow: UnitOfWorkDep) -> BuildingOut:
     """One building with the community it belongs to today."""
-    building = await service.get(session, building_id)
+    building = await service.get(uow, building_id)
     set_etag(response, building.version)
     return building
 
@@ -86,11 +86,11 @@ async def update_building(
     body: BuildingUpdate,
     expected_version: IfMatch,
     response: Response,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
 ) -> BuildingOut:
     """Change the fields sent (`If-Match` required); staff of its community today, or admins."""
-    building = await service.update(session, identity, building_id, expected_version, body)
+    building = await service.update(uow, identity, building_id, expected_version, body)
     set_etag(response, building.version)
     return building
 
@@ -101,9 +101,9 @@ async def update_building(
     dependencies=[allow(*READERS)],
     responses=problem_responses(404),
 )
-async def building_jurisdiction(building_id: uuid.UUID, session: SessionDep) -> Jurisdiction:
+async def building_jurisdiction(building_id: uuid.UUID, uow: UnitOfWorkDep) -> Jurisdiction:
     """Every period `[valid_from, valid_to)` and the community it belonged to, oldest first."""
-    return await service.jurisdiction(session, building_id)
+    return await service.jurisdiction(uow, building_id)
 
 
 @router.post(
@@ -114,11 +114,11 @@ async def building_jurisdiction(building_id: uuid.UUID, session: SessionDep) -> 
     responses=problem_responses(404, 409, 422),
 )
 async def transfer_building(
-    building_id: uuid.UUID, body: TransferCreate, request: Request, session: SessionDep, identity: CurrentIdentity
+    building_id: uuid.UUID, body: TransferCreate, request: Request, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> Response:
     """Close the open period the day before `effective_on` and open one in the new community."""
-    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    idempotency = Idempotency(uow, platform_tables.idempotency_key, request, identity)
     if (replay := await idempotency.begin(body)) is not None:
         return replay
-    transfer: TransferOut = await service.transfer(session, identity, building_id, body)
+    transfer: TransferOut = await service.transfer(uow, identity, building_id, body)
     return await idempotency.complete(transfer)

@@ -7,17 +7,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from registry.buildings.states import BuildingKind
 from shared.field_messages import invalid
 from shared.iso import IsoDate, IsoDateTime
 
-BuildingKind = Literal[
-    "office_tower",
-    "commercial_complex",
-    "serviced_apartments",
-    "industrial_park",
-    "residential_compound",
-    "other",
-]
+__all__ = ["BuildingKind"]
 
 
 class LocationIn(BaseModel):

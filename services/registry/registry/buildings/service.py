@@ -5,12 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from registry.buildings import repository
 from registry.buildings.exceptions import BuildingNotFound, JurisdictionConflict, TransferInvalid
 from registry.buildings.geo import gcj02_to_wgs84
 from registry.buildings.models import Building
+from registry.buildings.repository import BuildingRepository
 from registry.buildings.schemas import (
     BatchTransferCreate,
     BuildingCreate,
@@ -23,13 +21,16 @@ from registry.buildings.schemas import (
     TransferCreate,
     TransferOut,
 )
-from registry.common import business_today, emit, require_staff
-from registry.communities import repository as communities
+from registry.common import emit
 from registry.communities.exceptions import CommunityNotFound
+from registry.communities.repository import CommunityRepository
 from shared.auth import Identity
 from shared.concurrency import check_version
+from shared.dates import business_today
 from shared.errors import ValidationFailed
 from shared.i18n import Text
+from shared.scope import require_staff
+from shared.uow import UnitOfWork
 
 
 def to_wgs84(location: LocationIn) -> tuple[float, float]:
@@ -58,22 +59,21 @@ def to_out(building: Building, community_id: uuid.UUID | None) -> BuildingOut:
     )
 
 
-async def get(session: AsyncSession, building_id: uuid.UUID) -> BuildingOut:
+async def get(uow: UnitOfWork, building_id: uuid.UUID) -> BuildingOut:
     """A building with the community it belongs to today."""
-    found = await repository.get_with_community(session, building_id, business_today())
+    found = await uow.repository(BuildingRepository).get_with_community(building_id, business_today())
     if found is None:
         raise BuildingNotFound()
     return to_out(*found)
 
 
-async def create(session: AsyncSession, identity: Identity, body: BuildingCreate) -> BuildingOut:
+async def create(uow: UnitOfWork, identity: Identity, body: BuildingCreate) -> BuildingOut:
     """Register a building in a community from `valid_from`."""
     require_staff(identity, body.community_id)
-    if await communities.get(session, body.community_id) is None:
+    if await uow.repository(CommunityRepository).get(body.community_id) is None:
         raise CommunityNotFound(errors=[{"detail": "no such community", "pointer": "/community_id"}])
     latitude, longitude = to_wgs84(body.location) if body.location else (None, None)
-    building = await repository.add(
-        session,
+    building = await uow.repository(BuildingRepository).add(
         Building(
             name=body.name,
             kind=body.kind,
@@ -84,9 +84,9 @@ async def create(session: AsyncSession, identity: Identity, body: BuildingCreate
             units=body.units,
         ),
     )
-    await repository.add_period(session, building.id, body.community_id, body.valid_from, "registered")
+    await uow.repository(BuildingRepository).add_period(building.id, body.community_id, body.valid_from, "registered")
     await emit(
-        session,
+        uow,
         "BuildingRegistered",
         "building",
         building.id,
@@ -101,10 +101,10 @@ async def create(session: AsyncSession, identity: Identity, body: BuildingCreate
 
 
 async def update(
-    session: AsyncSession, identity: Identity, building_id: uuid.UUID, expected_version: int, body: BuildingUpdate
+    uow: UnitOfWork, identity: Identity, building_id: uuid.UUID, expected_version: int, body: BuildingUpdate
 ) -> BuildingOut:
     """Change the fields sent; staff of the building's community today only."""
-    found = await repository.get_with_community(session, building_id, business_today())
+    found = await uow.repository(BuildingRepository).get_with_community(building_id, business_today())
     if found is None:
         raise BuildingNotFound()
     building, community_id = found
@@ -119,15 +119,15 @@ async def update(
         if value is None and field in ("name", "kind", "address"):
             raise ValidationFailed(errors=[{"detail": "may not be null", "pointer": f"/{field}"}])
         setattr(building, field, value)
-    await session.flush()
+    await uow.flush()
     return to_out(building, community_id)
 
 
-async def jurisdiction(session: AsyncSession, building_id: uuid.UUID) -> Jurisdiction:
+async def jurisdiction(uow: UnitOfWork, building_id: uuid.UUID) -> Jurisdiction:
     """Every period of the building's history, oldest first."""
-    if await repository.get(session, building_id) is None:
+    if await uow.repository(BuildingRepository).get(building_id) is None:
         raise BuildingNotFound()
-    periods = await repository.history(session, building_id)
+    periods = await uow.repository(BuildingRepository).history(building_id)
     return Jurisdiction(
         building_id=building_id,
         items=[
@@ -143,13 +143,13 @@ async def jurisdiction(session: AsyncSession, building_id: uuid.UUID) -> Jurisdi
 
 
 async def _transfer_one(
-    session: AsyncSession, identity: Identity, building_id: uuid.UUID, body: TransferCreate, pointer: str
+    uow: UnitOfWork, identity: Identity, building_id: uuid.UUID, body: TransferCreate, pointer: str
 ) -> TransferOut:
     # The building row lock serialises transfers of one building, so the open period read next is
     # the one this transfer closes (and the same-community check below sees the latest move).
-    if await repository.get(session, building_id, for_update=True) is None:
+    if await uow.repository(BuildingRepository).get(building_id, for_update=True) is None:
         raise BuildingNotFound(errors=[{"detail": "no such building", "pointer": pointer}])
-    current = await repository.open_period(session, building_id)
+    current = await uow.repository(BuildingRepository).open_period(building_id)
     if current is None:
         raise JurisdictionConflict(Text("该楼宇没有当前归属", "The building has no open jurisdiction period"))
     require_staff(identity, current.community_id)
@@ -168,11 +168,11 @@ async def _transfer_one(
             ),
             errors=[{"detail": "overlaps the recorded history", "pointer": "/effective_on"}],
         )
-    from_community_id = await repository.close_open_period(session, building_id, body.effective_on)
+    from_community_id = await uow.repository(BuildingRepository).close_open_period(building_id, body.effective_on)
     if from_community_id is None:  # a concurrent transfer closed it first
         raise JurisdictionConflict(Text("楼宇归属已被同时修改", "The jurisdiction was changed concurrently"))
-    await repository.add_period(
-        session, building_id, body.to_community_id, body.effective_on, body.reason, from_community_id
+    await uow.repository(BuildingRepository).add_period(
+        building_id, body.to_community_id, body.effective_on, body.reason, from_community_id
     )
     transfer = TransferOut(
         building_id=building_id,
@@ -181,30 +181,28 @@ async def _transfer_one(
         effective_on=body.effective_on,
         reason=body.reason,
     )
-    await emit(session, "BuildingTransferred", "building", building_id, transfer.model_dump(mode="json"))
+    await emit(uow, "BuildingTransferred", "building", building_id, transfer.model_dump(mode="json"))
     return transfer
 
 
-async def _target(session: AsyncSession, identity: Identity, community_id: uuid.UUID) -> None:
+async def _target(uow: UnitOfWork, identity: Identity, community_id: uuid.UUID) -> None:
     require_staff(identity, community_id)
-    if await communities.get(session, community_id) is None:
+    if await uow.repository(CommunityRepository).get(community_id) is None:
         raise CommunityNotFound(errors=[{"detail": "no such community", "pointer": "/to_community_id"}])
 
 
-async def transfer(
-    session: AsyncSession, identity: Identity, building_id: uuid.UUID, body: TransferCreate
-) -> TransferOut:
+async def transfer(uow: UnitOfWork, identity: Identity, building_id: uuid.UUID, body: TransferCreate) -> TransferOut:
     """Close the open period the day before `effective_on` and open one in the new community."""
-    await _target(session, identity, body.to_community_id)
-    return await _transfer_one(session, identity, building_id, body, "/building_id")
+    await _target(uow, identity, body.to_community_id)
+    return await _transfer_one(uow, identity, building_id, body, "/building_id")
 
 
-async def transfer_many(session: AsyncSession, identity: Identity, body: BatchTransferCreate) -> list[TransferOut]:
+async def transfer_many(uow: UnitOfWork, identity: Identity, body: BatchTransferCreate) -> list[TransferOut]:
     """Transfer several buildings in one transaction: all move, or none does."""
-    await _target(session, identity, body.to_community_id)
+    await _target(uow, identity, body.to_community_id)
     results: dict[uuid.UUID, TransferOut] = {}
     # A fixed lock order keeps two overlapping batches from deadlocking.
     for building_id in sorted(body.building_ids):
         index = body.building_ids.index(building_id)
-        results[building_id] = await _transfer_one(session, identity, building_id, body, f"/building_ids/{index}")
+        results[building_id] = await _transfer_one(uow, identity, building_id, body, f"/building_ids/{index}")
     return [results[building_id] for building_id in body.building_ids]

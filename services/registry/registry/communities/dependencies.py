@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from registry.common import business_today
+from shared.dates import business_today
 from shared.iso import IsoDate
 
 

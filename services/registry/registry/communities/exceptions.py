@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.i18n import Text
 
 
@@ -19,3 +19,8 @@ class CommunityCodeTaken(Conflict):
 class CommunityInUse(Conflict):
     code = "COMMUNITY_IN_USE"
     title = Text("社区仍有楼宇归属记录", "The community has building jurisdiction records")
+
+
+class DateRangeInvalid(ValidationFailed):
+    code = "DATE_RANGE_INVALID"
+    title = Text("日期范围无效或过长", "The date range is reversed or too long")

@@ -8,17 +8,10 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Float, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from registry.communities.states import COMMUNITY_TYPES, GENERATIONS
+from registry.communities.states import one_of as _in
 from registry.database import Base
 from shared.db import Timestamps, UUIDPrimaryKey, Versioned
-
-# The four industrial types of the specification, and `residential` for ordinary communities such
-# as Zhongxing, from which industrial communities are carved out.
-COMMUNITY_TYPES = ("tech_innovation", "cultural_creative", "smart_manufacturing", "business_building", "residential")
-GENERATIONS = ("1.0", "2.0")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(value) for value in values)})"
 
 
 class Community(UUIDPrimaryKey, Timestamps, Versioned, Base):

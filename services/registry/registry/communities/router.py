@@ -12,6 +12,8 @@ from registry.common import READERS, WRITERS, page_cursor, text_id_cursor
 from registry.communities import service
 from registry.communities.dependencies import AsOf
 from registry.communities.schemas import (
+    MAX_RANGE_DAYS,
+    BuildingCounts,
     CommunityCreate,
     CommunityOut,
     CommunityStats,
@@ -23,11 +25,11 @@ from registry.communities.schemas import (
 from registry.database import platform_tables
 from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import IfMatch, set_etag
-from shared.db import SessionDep
 from shared.errors import problem_responses
-from shared.hot_path import hot_connection
 from shared.idempotency import Idempotency
+from shared.iso import IsoDate
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
+from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/communities", tags=["communities"])
 internal_router = APIRouter(prefix="/internal/communities", tags=["internal"])
@@ -37,14 +39,14 @@ internal_router = APIRouter(prefix="/internal/communities", tags=["internal"])
 async def list_communities(
     request: Request,
     response: Response,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     type: Annotated[CommunityType | None, Query(description="Community type")] = None,
     street: Annotated[str | None, Query(max_length=100, examples=["长河街道"])] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[CommunityOut]:
     """Communities ordered by code, optionally of one type or street."""
-    rows = await service.listing(session, type_=type, street=street, limit=limit + 1, after=text_id_cursor(cursor))
+    rows = await service.listing(uow, type_=type, street=street, limit=limit + 1, after=text_id_cursor(cursor))
     items = rows[:limit]
     next_cursor = page_cursor(len(rows) > limit, (items[-1].code, items[-1].id) if items else None)
     link_next(request, response, next_cursor)
@@ -59,13 +61,13 @@ async def list_communities(
     responses=problem_responses(409, 422),
 )
 async def create_community(
-    body: CommunityCreate, request: Request, session: SessionDep, identity: CurrentIdentity
+    body: CommunityCreate, request: Request, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> Response:
     """Create a community (platform admins); accepts `Idempotency-Key`."""
-    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    idempotency = Idempotency(uow, platform_tables.idempotency_key, request, identity)
     if (replay := await idempotency.begin(body)) is not None:
         return replay
-    created = await service.create(session, body)
+    created = await service.create(uow, body)
     headers = {"Location": f"/v1/communities/{created.id}", "ETag": f'"v{created.version}"'}
     return await idempotency.complete(created, headers=headers)
 
@@ -78,8 +80,7 @@ async def create_community(
 )
 async def get_community(community_id: uuid.UUID, request: Request, response: Response) -> CommunityOut:
     """One community with its governance bodies."""
-    async with hot_connection(request.app) as connection:
-        community = await service.read(connection, community_id)
+    community = await service.read(request.app, community_id)
     set_etag(response, community.version)
     return community
 
@@ -95,11 +96,11 @@ async def update_community(
     body: CommunityUpdate,
     expected_version: IfMatch,
     response: Response,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
 ) -> CommunityOut:
     """Change the fields sent (`If-Match` required); the community's staff or admins."""
-    community = await service.update(session, identity, community_id, expected_version, body)
+    community = await service.update(uow, identity, community_id, expected_version, body)
     set_etag(response, community.version)
     return community
 
@@ -111,9 +112,9 @@ async def update_community(
     dependencies=[allow(Role.platform_admin)],
     responses=problem_responses(404, 409),
 )
-async def delete_community(community_id: uuid.UUID, session: SessionDep) -> Response:
+async def delete_community(community_id: uuid.UUID, uow: UnitOfWorkDep) -> Response:
     """Only a community that never had a building can be deleted."""
-    await service.delete(session, community_id)
+    await service.delete(uow, community_id)
     return Response(status_code=204)
 
 
@@ -128,12 +129,12 @@ async def community_buildings(
     as_of: AsOf,
     request: Request,
     response: Response,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[BuildingOut]:
     """Every building that belonged to the community on `as_of` (default today), by name."""
-    rows = await service.buildings(session, community_id, as_of, limit + 1, text_id_cursor(cursor))
+    rows = await service.buildings(uow, community_id, as_of, limit + 1, text_id_cursor(cursor))
     items = rows[:limit]
     next_cursor = page_cursor(len(rows) > limit, (items[-1].name, items[-1].id) if items else None)
     link_next(request, response, next_cursor)
@@ -146,9 +147,9 @@ async def community_buildings(
     dependencies=[allow(*READERS)],
     responses=problem_responses(404, 422),
 )
-async def community_stats(community_id: uuid.UUID, as_of: AsOf, session: SessionDep) -> CommunityStats:
+async def community_stats(community_id: uuid.UUID, as_of: AsOf, uow: UnitOfWorkDep) -> CommunityStats:
     """Buildings by kind, active enterprises, employees, average age, enterprises by industry section."""
-    return await service.stats(session, community_id, as_of)
+    return await service.stats(uow, community_id, as_of)
 
 
 @internal_router.get(
@@ -157,9 +158,9 @@ async def community_stats(community_id: uuid.UUID, as_of: AsOf, session: Session
     dependencies=[allow(Role.service, Role.platform_admin)],
     responses=problem_responses(404, 422),
 )
-async def community_roll(community_id: uuid.UUID, as_of: AsOf, session: SessionDep) -> Roll:
+async def community_roll(community_id: uuid.UUID, as_of: AsOf, uow: UnitOfWorkDep) -> Roll:
     """Active enterprises with a site in the community on `as_of`, one per USCC, ordered by USCC."""
-    return await service.roll(session, community_id, as_of)
+    return await service.roll(uow, community_id, as_of)
 
 
 @internal_router.get(
@@ -168,6 +169,22 @@ async def community_roll(community_id: uuid.UUID, as_of: AsOf, session: SessionD
     dependencies=[allow(Role.service, Role.platform_admin)],
     responses=problem_responses(404, 422),
 )
-async def community_headcounts(community_id: uuid.UUID, as_of: AsOf, session: SessionDep) -> Headcounts:
+async def community_headcounts(community_id: uuid.UUID, as_of: AsOf, uow: UnitOfWorkDep) -> Headcounts:
     """Per building of the community on `as_of`: active enterprises there and their latest employees."""
-    return await service.headcounts(session, community_id, as_of)
+    return await service.headcounts(uow, community_id, as_of)
+
+
+@internal_router.get(
+    "/{community_id}/building-counts",
+    summary="Buildings of a community on each day of a range (other services)",
+    dependencies=[allow(Role.service, Role.platform_admin)],
+    responses=problem_responses(400, 404, 422),
+)
+async def community_building_counts(
+    community_id: uuid.UUID,
+    uow: UnitOfWorkDep,
+    starts_on: Annotated[IsoDate, Query(description="First day (Asia/Shanghai)")],
+    ends_on: Annotated[IsoDate, Query(description=f"Last day; at most {MAX_RANGE_DAYS} days in all")],
+) -> BuildingCounts:
+    """How many buildings belonged to the community on each day, in one query (a campaign summary)."""
+    return await service.building_counts(uow, community_id, starts_on, ends_on)

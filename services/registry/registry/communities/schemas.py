@@ -7,12 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
+from registry.communities.states import CommunityType, Generation
 from shared.iso import IsoDate, IsoDateTime
 
-CommunityType = Literal[
-    "tech_innovation", "cultural_creative", "smart_manufacturing", "business_building", "residential"
-]
-Generation = Literal["1.0", "2.0"]
+__all__ = ["CommunityType", "Generation"]
 GovernanceKind = Literal[
     "party_branch",
     "governance_committee",
@@ -124,3 +122,19 @@ class Headcounts(BaseModel):
     community_id: uuid.UUID
     as_of: IsoDate
     items: list[BuildingHeadcount]
+
+
+MAX_RANGE_DAYS = 366
+"""The longest date range one building-counts call answers (a campaign lasts at most this long)."""
+
+
+class DayBuildingCount(BaseModel):
+    day: IsoDate
+    buildings: int = Field(description="Buildings that belonged to the community that day")
+
+
+class BuildingCounts(BaseModel):
+    community_id: uuid.UUID
+    starts_on: IsoDate
+    ends_on: IsoDate
+    items: list[DayBuildingCount] = Field(description="One entry per day, oldest first")

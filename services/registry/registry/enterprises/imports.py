@@ -15,18 +15,17 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import Field, ValidationError
-from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.buildings import repository as buildings
-from registry.common import business_today, emit_many, period
-from registry.enterprises import repository
+from registry.buildings.repository import BuildingRepository
+from registry.common import emit_many, period
 from registry.enterprises.exceptions import ImportRejected
-from registry.enterprises.models import Enterprise, EnterpriseStatusPeriod, Occupancy
+from registry.enterprises.repository import EnterpriseRepository
 from registry.enterprises.schemas import EnterpriseFields, EnterpriseSummary, ImportResult
 from registry.enterprises.uscc import USCC, is_valid
 from shared.auth import Identity, Role
+from shared.dates import business_today
 from shared.i18n import Text
+from shared.uow import UnitOfWork
 
 HEADERS = {
     "uscc": ("统一社会信用代码", "信用代码"),
@@ -122,7 +121,7 @@ def parse(content: str) -> Parsed:
 
 
 async def check(
-    session: AsyncSession, identity: Identity, parsed: Parsed
+    uow: UnitOfWork, identity: Identity, parsed: Parsed
 ) -> tuple[dict[uuid.UUID, uuid.UUID], list[dict[str, Any]]]:
     """Checks that need the database: duplicates, buildings, and the caller's community scope."""
     errors: list[dict[str, Any]] = []
@@ -132,14 +131,14 @@ async def check(
             errors.append(_error(line, "uscc", f"same USCC as row {first_line[code]}", "DUPLICATE_IN_FILE"))
         else:
             first_line[code] = line
-    taken = await repository.existing_usccs(session, list(first_line)) if first_line else set()
+    taken = await uow.repository(EnterpriseRepository).existing_usccs(list(first_line)) if first_line else set()
     errors.extend(
         _error(line, "uscc", "already registered", "USCC_TAKEN") for line, code in parsed.codes if code in taken
     )
     rows = parsed.rows
     today = business_today()
     building_ids = sorted({row.building_id for _, row in rows if row.building_id is not None})
-    communities = await buildings.communities_on(session, building_ids, today) if building_ids else {}
+    communities = await uow.repository(BuildingRepository).communities_on(building_ids, today) if building_ids else {}
     is_admin = Role.platform_admin in identity.roles
     for line, row in rows:
         if row.building_id is None:
@@ -157,7 +156,7 @@ async def check(
 
 
 async def store(
-    session: AsyncSession,
+    uow: UnitOfWork,
     rows: list[tuple[int, ImportRow]],
     communities: dict[uuid.UUID, uuid.UUID],
     progress: Progress | None = None,
@@ -218,25 +217,22 @@ async def store(
                     status="active",
                 )
             )
-        await session.execute(insert(Enterprise), enterprises)
-        await session.execute(insert(EnterpriseStatusPeriod), statuses)
-        if sites:
-            await session.execute(insert(Occupancy), sites)
-        await emit_many(session, events)
+        await uow.repository(EnterpriseRepository).insert_bulk(enterprises, statuses, sites)
+        await emit_many(uow, events)
         if progress is not None:
             progress(len(chunk))
     return stored
 
 
 async def import_csv(
-    session: AsyncSession, identity: Identity, content: str, progress: Progress | None = None
+    uow: UnitOfWork, identity: Identity, content: str, progress: Progress | None = None
 ) -> ImportResult:
     """Import every row, or raise `ImportRejected` listing every bad row; nothing is written then."""
     parsed = parse(content)
     rows, errors = parsed.rows, parsed.errors
     communities: dict[uuid.UUID, uuid.UUID] = {}
     if parsed.codes or rows:
-        communities, more = await check(session, identity, parsed)
+        communities, more = await check(uow, identity, parsed)
         errors.extend(more)
     if errors:
         errors.sort(key=lambda item: item["row"])
@@ -248,5 +244,5 @@ async def import_csv(
         )
     if not rows:
         raise ImportRejected(errors=[_error(1, None, "no data rows", "EMPTY_FILE")], extra={"bad_rows": 0})
-    stored = await store(session, rows, communities, progress)
+    stored = await store(uow, rows, communities, progress)
     return ImportResult(imported=len(stored), items=stored)

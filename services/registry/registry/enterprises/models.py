@@ -9,11 +9,11 @@ from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Numeric, Strin
 from sqlalchemy.dialects.postgresql import DATERANGE, ExcludeConstraint, Range
 from sqlalchemy.orm import Mapped, mapped_column
 
-from registry.communities.models import _in
+from registry.communities.states import one_of as _in
 from registry.database import Base
+from registry.enterprises.states import STATUSES
 from shared.db import Timestamps, UUIDPrimaryKey, Versioned
 
-STATUSES = ("active", "moved_out", "deregistered")
 USCC_UNIQUE = "uq_enterprise_uscc"
 STATUS_NO_OVERLAP = "ex_enterprise_status_no_overlap"
 HEADCOUNT_UNIQUE = "uq_headcount_enterprise_id_as_of"

@@ -30,10 +30,10 @@ from registry.enterprises.schemas import (
 )
 from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import IfMatch, set_etag
-from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
+from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
 REP_WRITERS = (*WRITERS, Role.enterprise_rep)
@@ -43,7 +43,7 @@ REP_WRITERS = (*WRITERS, Role.enterprise_rep)
 async def search_enterprises(
     request: Request,
     response: Response,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     q: Annotated[str | None, Query(min_length=1, max_length=50, description="Name fragment, e.g. `科技`")] = None,
     uscc: Annotated[str | None, Query(min_length=18, max_length=18)] = None,
     industry_section: Annotated[str | None, Query(pattern=SECTION)] = None,
@@ -56,7 +56,7 @@ async def search_enterprises(
 ) -> Page[EnterpriseSummary]:
     """Enterprises by name then id (keyset pages, stable while others are added)."""
     rows = await service.search(
-        session,
+        uow,
         name_fragment=q,
         uscc=uscc.upper() if uscc else None,
         industry_section=industry_section,
@@ -81,13 +81,13 @@ async def search_enterprises(
     responses=problem_responses(404, 409, 422),
 )
 async def create_enterprise(
-    body: EnterpriseCreate, request: Request, session: SessionDep, identity: CurrentIdentity
+    body: EnterpriseCreate, request: Request, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> Response:
     """Register an enterprise by USCC; community staff must give its first site. Accepts `Idempotency-Key`."""
-    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    idempotency = Idempotency(uow, platform_tables.idempotency_key, request, identity)
     if (replay := await idempotency.begin(body)) is not None:
         return replay
-    created = await service.create(session, identity, body)
+    created = await service.create(uow, identity, body)
     headers = {"Location": f"/v1/enterprises/{created.id}", "ETag": f'"v{created.version}"'}
     return await idempotency.complete(created, headers=headers)
 
@@ -105,13 +105,13 @@ async def create_enterprise(
         }
     },
 )
-async def import_enterprises(request: Request, session: SessionDep, identity: CurrentIdentity) -> Response:
+async def import_enterprises(request: Request, uow: UnitOfWorkDep, identity: CurrentIdentity) -> Response:
     """Validate every row; import all, or answer 422 listing every bad row (row, field, reason)."""
     content = (await request.body()).decode("utf-8-sig", errors="replace")
-    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    idempotency = Idempotency(uow, platform_tables.idempotency_key, request, identity)
     if (replay := await idempotency.begin(content)) is not None:
         return replay
-    result = await imports.import_csv(session, identity, content)
+    result = await imports.import_csv(uow, identity, content)
     return await idempotency.complete(result)
 
 
@@ -122,10 +122,10 @@ async def import_enterprises(request: Request, session: SessionDep, identity: Cu
     responses=problem_responses(404),
 )
 async def get_enterprise(
-    enterprise_id: uuid.UUID, response: Response, session: SessionDep, identity: CurrentIdentity
+    enterprise_id: uuid.UUID, response: Response, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> EnterpriseOut:
     """One enterprise; phone numbers and document references only for its community's staff and admins."""
-    enterprise = await service.get(session, identity, enterprise_id)
+    enterprise = await service.get(uow, identity, enterprise_id)
     set_etag(response, enterprise.version)
     return enterprise
 
@@ -141,11 +141,11 @@ async def update_enterprise(
     body: EnterpriseUpdate,
     expected_version: IfMatch,
     response: Response,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
 ) -> EnterpriseOut:
     """Change the fields sent (`If-Match`); its own representative may change only the contact."""
-    enterprise = await service.update(session, identity, enterprise_id, expected_version, body)
+    enterprise = await service.update(uow, identity, enterprise_id, expected_version, body)
     set_etag(response, enterprise.version)
     return enterprise
 
@@ -161,11 +161,11 @@ async def set_representative(
     body: RepresentativeIn,
     expected_version: IfMatch,
     response: Response,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
 ) -> EnterpriseOut:
     """Replace the representative (`If-Match` with the enterprise's ETag)."""
-    enterprise = await service.set_representative(session, identity, enterprise_id, expected_version, body)
+    enterprise = await service.set_representative(uow, identity, enterprise_id, expected_version, body)
     set_etag(response, enterprise.version)
     return enterprise
 
@@ -178,10 +178,10 @@ async def set_representative(
     responses=problem_responses(404, 409, 422),
 )
 async def change_status(
-    enterprise_id: uuid.UUID, body: StatusChangeCreate, session: SessionDep, identity: CurrentIdentity
+    enterprise_id: uuid.UUID, body: StatusChangeCreate, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> StatusHistory:
     """`active`, `moved_out` or `deregistered` from `effective_on`; returns the whole history."""
-    return await service.change_status(session, identity, enterprise_id, body)
+    return await service.change_status(uow, identity, enterprise_id, body)
 
 
 @router.get(
@@ -190,9 +190,9 @@ async def change_status(
     dependencies=[allow(*READERS)],
     responses=problem_responses(404),
 )
-async def status_history(enterprise_id: uuid.UUID, session: SessionDep) -> StatusHistory:
+async def status_history(enterprise_id: uuid.UUID, uow: UnitOfWorkDep) -> StatusHistory:
     """Every status period, oldest first."""
-    return await service.status_history(session, enterprise_id)
+    return await service.status_history(uow, enterprise_id)
 
 
 @router.get(
@@ -201,9 +201,9 @@ async def status_history(enterprise_id: uuid.UUID, session: SessionDep) -> Statu
     dependencies=[allow(*READERS)],
     responses=problem_responses(404),
 )
-async def list_occupancies(enterprise_id: uuid.UUID, session: SessionDep) -> OccupancyList:
+async def list_occupancies(enterprise_id: uuid.UUID, uow: UnitOfWorkDep) -> OccupancyList:
     """Every site, past and present, oldest first."""
-    return await service.list_occupancies(session, enterprise_id)
+    return await service.list_occupancies(uow, enterprise_id)
 
 
 @router.post(
@@ -214,10 +214,10 @@ async def list_occupancies(enterprise_id: uuid.UUID, session: SessionDep) -> Occ
     responses=problem_responses(404, 422),
 )
 async def add_occupancy(
-    enterprise_id: uuid.UUID, body: SiteIn, session: SessionDep, identity: CurrentIdentity
+    enterprise_id: uuid.UUID, body: SiteIn, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> OccupancyOut:
     """The enterprise occupies a unit from `valid_from`; staff of that building's community."""
-    return await service.add_occupancy(session, identity, enterprise_id, body)
+    return await service.add_occupancy(uow, identity, enterprise_id, body)
 
 
 @router.post(
@@ -230,11 +230,11 @@ async def end_occupancy(
     enterprise_id: uuid.UUID,
     occupancy_id: uuid.UUID,
     body: OccupancyEnd,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
 ) -> OccupancyOut:
     """The enterprise left the site; `valid_to` is the first day it is no longer there."""
-    return await service.end_occupancy(session, identity, enterprise_id, occupancy_id, body.valid_to)
+    return await service.end_occupancy(uow, identity, enterprise_id, occupancy_id, body.valid_to)
 
 
 @router.get(
@@ -243,9 +243,9 @@ async def end_occupancy(
     dependencies=[allow(*READERS)],
     responses=problem_responses(404),
 )
-async def list_headcounts(enterprise_id: uuid.UUID, session: SessionDep) -> HeadcountList:
+async def list_headcounts(enterprise_id: uuid.UUID, uow: UnitOfWorkDep) -> HeadcountList:
     """Every dated figure, newest first."""
-    return await service.list_headcounts(session, enterprise_id)
+    return await service.list_headcounts(uow, enterprise_id)
 
 
 @router.post(
@@ -256,7 +256,7 @@ async def list_headcounts(enterprise_id: uuid.UUID, session: SessionDep) -> Head
     responses=problem_responses(404, 409, 422),
 )
 async def add_headcount(
-    enterprise_id: uuid.UUID, body: HeadcountIn, session: SessionDep, identity: CurrentIdentity
+    enterprise_id: uuid.UUID, body: HeadcountIn, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> HeadcountOut:
     """Employees, average age and talent counts on `as_of`; its own representative may report them."""
-    return await service.add_headcount(session, identity, enterprise_id, body)
+    return await service.add_headcount(uow, identity, enterprise_id, body)

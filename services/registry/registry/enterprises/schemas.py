@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
+from registry.enterprises.states import Status
 from registry.enterprises.uscc import USCC
 from shared.iso import IsoDate, IsoDateTime
 
-Status = Literal["active", "moved_out", "deregistered"]
+__all__ = ["Status"]
 PHONE = r"^\+?[0-9][0-9 -]{5,30}$"
 SECTION = r"^[A-T]$"
 INDUSTRY_CODE = r"^[0-9]{2,4}$"

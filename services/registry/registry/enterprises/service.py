@@ -6,12 +6,9 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from registry.buildings import repository as buildings
 from registry.buildings.exceptions import BuildingNotFound
-from registry.common import business_today, date_iso, emit, period, require_staff
-from registry.enterprises import repository
+from registry.buildings.repository import BuildingRepository
+from registry.common import date_iso, emit, period
 from registry.enterprises.exceptions import (
     EnterpriseNotFound,
     InvalidDates,
@@ -20,6 +17,7 @@ from registry.enterprises.exceptions import (
     UsccTaken,
 )
 from registry.enterprises.models import Enterprise, Headcount, Occupancy
+from registry.enterprises.repository import EnterpriseRepository
 from registry.enterprises.schemas import (
     EnterpriseCreate,
     EnterpriseOut,
@@ -39,8 +37,11 @@ from registry.enterprises.schemas import (
 )
 from shared.auth import Identity, Role
 from shared.concurrency import check_version
+from shared.dates import business_today
 from shared.errors import Forbidden, ValidationFailed
 from shared.i18n import Text
+from shared.scope import require_staff
+from shared.uow import UnitOfWork
 
 CONTACT_FIELDS = frozenset({"contact_name", "contact_phone"})
 REQUIRED_FIELDS = frozenset({"name", "legal_representative", "industry_section"})
@@ -97,8 +98,8 @@ def to_out(
     )
 
 
-async def _load(session: AsyncSession, enterprise_id: uuid.UUID, *, for_update: bool = False) -> Enterprise:
-    enterprise = await repository.get(session, enterprise_id, for_update=for_update)
+async def _load(uow: UnitOfWork, enterprise_id: uuid.UUID, *, for_update: bool = False) -> Enterprise:
+    enterprise = await uow.repository(EnterpriseRepository).get(enterprise_id, for_update=for_update)
     if enterprise is None:
         raise EnterpriseNotFound()
     return enterprise
@@ -120,38 +121,38 @@ def _require_writer(identity: Identity, enterprise_id: uuid.UUID, owners: list[u
     )
 
 
-async def get(session: AsyncSession, identity: Identity, enterprise_id: uuid.UUID) -> EnterpriseOut:
+async def get(uow: UnitOfWork, identity: Identity, enterprise_id: uuid.UUID) -> EnterpriseOut:
     """One enterprise; private fields only for its community's staff and admins."""
-    enterprise = await _load(session, enterprise_id)
+    enterprise = await _load(uow, enterprise_id)
     today = business_today()
     return to_out(
         enterprise,
-        await repository.communities_today(session, enterprise_id, today),
+        await uow.repository(EnterpriseRepository).communities_today(enterprise_id, today),
         identity,
-        await repository.owning_communities(session, enterprise_id, today),
+        await uow.repository(EnterpriseRepository).owning_communities(enterprise_id, today),
     )
 
 
-async def _communities(session: AsyncSession, enterprise_id: uuid.UUID) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+async def _communities(uow: UnitOfWork, enterprise_id: uuid.UUID) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
     """(communities with a site today, communities the enterprise belongs to)."""
     today = business_today()
     return (
-        await repository.communities_today(session, enterprise_id, today),
-        await repository.owning_communities(session, enterprise_id, today),
+        await uow.repository(EnterpriseRepository).communities_today(enterprise_id, today),
+        await uow.repository(EnterpriseRepository).owning_communities(enterprise_id, today),
     )
 
 
-async def search(session: AsyncSession, **filters: Any) -> list[EnterpriseSummary]:
+async def search(uow: UnitOfWork, **filters: Any) -> list[EnterpriseSummary]:
     """Enterprises matching every filter, by (name, id)."""
-    rows = await repository.search(session, today=business_today(), **filters)
+    rows = await uow.repository(EnterpriseRepository).search(today=business_today(), **filters)
     return [EnterpriseSummary.model_validate(row) for row in rows]
 
 
-async def _site_community(session: AsyncSession, site: SiteIn, pointer: str) -> uuid.UUID:
+async def _site_community(uow: UnitOfWork, site: SiteIn, pointer: str) -> uuid.UUID:
     """The community the site's building belongs to on the site's first day."""
-    if await buildings.get(session, site.building_id) is None:
+    if await uow.repository(BuildingRepository).get(site.building_id) is None:
         raise BuildingNotFound(errors=[{"detail": "no such building", "pointer": f"{pointer}/building_id"}])
-    communities = await buildings.communities_on(session, [site.building_id], site.valid_from)
+    communities = await uow.repository(BuildingRepository).communities_on([site.building_id], site.valid_from)
     if site.building_id not in communities:
         raise InvalidDates(
             Text("该日期楼宇不属于任何社区", "The building belongs to no community on that date"),
@@ -192,32 +193,34 @@ def _apply_representative(enterprise: Enterprise, body: RepresentativeIn | None)
     enterprise.representative_valid_until = body.valid_until if body else None
 
 
-async def create(session: AsyncSession, identity: Identity, body: EnterpriseCreate) -> EnterpriseOut:
+async def create(uow: UnitOfWork, identity: Identity, body: EnterpriseCreate) -> EnterpriseOut:
     """Register an enterprise (active from `active_from`), optionally with its first site."""
-    site_community = await _site_community(session, body.site, "/site") if body.site else None
+    site_community = await _site_community(uow, body.site, "/site") if body.site else None
     require_staff(identity, site_community)
-    if await repository.existing_usccs(session, [body.uscc]):
+    if await uow.repository(EnterpriseRepository).existing_usccs([body.uscc]):
         raise UsccTaken(errors=[{"detail": "already registered", "pointer": "/uscc"}])
     fields = body.model_dump(exclude={"active_from", "site", "representative"})
     enterprise = Enterprise(**fields, status="active")
     _apply_representative(enterprise, body.representative)
-    await repository.add(session, enterprise)
-    await repository.add_status_period(session, enterprise.id, "active", body.active_from or business_today())
-    await emit(session, "EnterpriseRegistered", "enterprise", enterprise.id, registered_payload(enterprise))
+    await uow.repository(EnterpriseRepository).add(enterprise)
+    await uow.repository(EnterpriseRepository).add_status_period(
+        enterprise.id, "active", body.active_from or business_today()
+    )
+    await emit(uow, "EnterpriseRegistered", "enterprise", enterprise.id, registered_payload(enterprise))
     if body.site is not None and site_community is not None:
-        await _start_site(session, enterprise.id, body.site, site_community)
+        await _start_site(uow, enterprise.id, body.site, site_community)
     if body.representative is not None:
-        await emit(session, "RepresentativeChanged", "enterprise", enterprise.id, representative_payload(enterprise))
-    community_ids, owners = await _communities(session, enterprise.id)
+        await emit(uow, "RepresentativeChanged", "enterprise", enterprise.id, representative_payload(enterprise))
+    community_ids, owners = await _communities(uow, enterprise.id)
     return to_out(enterprise, community_ids, identity, owners)
 
 
 async def update(
-    session: AsyncSession, identity: Identity, enterprise_id: uuid.UUID, expected_version: int, body: EnterpriseUpdate
+    uow: UnitOfWork, identity: Identity, enterprise_id: uuid.UUID, expected_version: int, body: EnterpriseUpdate
 ) -> EnterpriseOut:
     """Change the fields sent; an enterprise's own representative may change only its contact."""
-    enterprise = await _load(session, enterprise_id)
-    community_ids, owners = await _communities(session, enterprise_id)
+    enterprise = await _load(uow, enterprise_id)
+    community_ids, owners = await _communities(uow, enterprise_id)
     writer = _require_writer(identity, enterprise_id, owners)
     changes = body.model_dump(exclude_unset=True)
     if writer == "rep" and not CONTACT_FIELDS.issuperset(changes):
@@ -230,40 +233,40 @@ async def update(
         if value is None and field in REQUIRED_FIELDS:
             raise ValidationFailed(errors=[{"detail": "may not be null", "pointer": f"/{field}"}])
         setattr(enterprise, field, value)
-    await session.flush()
+    await uow.flush()
     return to_out(enterprise, community_ids, identity, owners)
 
 
 async def set_representative(
-    session: AsyncSession,
+    uow: UnitOfWork,
     identity: Identity,
     enterprise_id: uuid.UUID,
     expected_version: int,
     body: RepresentativeIn,
 ) -> EnterpriseOut:
     """Record who is authorised to act (and vote) for the enterprise."""
-    enterprise = await _load(session, enterprise_id)
-    community_ids, owners = await _communities(session, enterprise_id)
+    enterprise = await _load(uow, enterprise_id)
+    community_ids, owners = await _communities(uow, enterprise_id)
     _require_writer(identity, enterprise_id, owners)
     check_version(expected_version, enterprise.version)
     _apply_representative(enterprise, body)
     enterprise.updated_at = dt.datetime.now(dt.UTC)
-    await session.flush()
-    await emit(session, "RepresentativeChanged", "enterprise", enterprise.id, representative_payload(enterprise))
+    await uow.flush()
+    await emit(uow, "RepresentativeChanged", "enterprise", enterprise.id, representative_payload(enterprise))
     return to_out(enterprise, community_ids, identity, owners)
 
 
 async def change_status(
-    session: AsyncSession, identity: Identity, enterprise_id: uuid.UUID, body: StatusChangeCreate
+    uow: UnitOfWork, identity: Identity, enterprise_id: uuid.UUID, body: StatusChangeCreate
 ) -> StatusHistory:
     """Close the open status period and open the new one from `effective_on`."""
-    enterprise = await _load(session, enterprise_id, for_update=True)
-    owners = await repository.owning_communities(session, enterprise_id, business_today())
+    enterprise = await _load(uow, enterprise_id, for_update=True)
+    owners = await uow.repository(EnterpriseRepository).owning_communities(enterprise_id, business_today())
     if _require_writer(identity, enterprise_id, owners) != "staff":
         raise Forbidden(Text("企业代表不能变更企业状态", "An enterprise representative cannot change the status"))
     if body.effective_on > business_today():
         raise InvalidDates(errors=[{"detail": "may not be in the future", "pointer": "/effective_on"}])
-    current = await repository.open_status(session, enterprise_id)
+    current = await uow.repository(EnterpriseRepository).open_status(enterprise_id)
     if current is not None:
         if current.status == body.status:
             raise StatusConflict(Text("企业已是该状态", "The enterprise already has that status"))
@@ -272,13 +275,13 @@ async def change_status(
             raise StatusConflict(
                 errors=[{"detail": "must follow the current period's start", "pointer": "/effective_on"}]
             )
-        if not await repository.close_open_status(session, enterprise_id, body.effective_on):
+        if not await uow.repository(EnterpriseRepository).close_open_status(enterprise_id, body.effective_on):
             raise StatusConflict(Text("状态已被同时修改", "The status was changed concurrently"))
-    await repository.add_status_period(session, enterprise_id, body.status, body.effective_on)
+    await uow.repository(EnterpriseRepository).add_status_period(enterprise_id, body.status, body.effective_on)
     enterprise.status = body.status
-    await session.flush()
+    await uow.flush()
     await emit(
-        session,
+        uow,
         "EnterpriseStatusChanged",
         "enterprise",
         enterprise_id,
@@ -289,12 +292,12 @@ async def change_status(
             "effective_on": body.effective_on.isoformat(),
         },
     )
-    return await status_history(session, enterprise_id)
+    return await status_history(uow, enterprise_id)
 
 
-async def status_history(session: AsyncSession, enterprise_id: uuid.UUID) -> StatusHistory:
-    await _load(session, enterprise_id)
-    rows = await repository.status_history(session, enterprise_id)
+async def status_history(uow: UnitOfWork, enterprise_id: uuid.UUID) -> StatusHistory:
+    await _load(uow, enterprise_id)
+    rows = await uow.repository(EnterpriseRepository).status_history(enterprise_id)
     return StatusHistory(
         enterprise_id=enterprise_id,
         items=[StatusPeriod(status=row.status, valid_from=row.during.lower, valid_to=row.during.upper) for row in rows],
@@ -314,12 +317,9 @@ def occupancy_out(row: Occupancy) -> OccupancyOut:
     )
 
 
-async def _start_site(
-    session: AsyncSession, enterprise_id: uuid.UUID, site: SiteIn, community_id: uuid.UUID
-) -> Occupancy:
+async def _start_site(uow: UnitOfWork, enterprise_id: uuid.UUID, site: SiteIn, community_id: uuid.UUID) -> Occupancy:
 
-    occupancy = await repository.add_occupancy(
-        session,
+    occupancy = await uow.repository(EnterpriseRepository).add_occupancy(
         Occupancy(
             enterprise_id=enterprise_id,
             building_id=site.building_id,
@@ -328,18 +328,16 @@ async def _start_site(
             during=period(site.valid_from),
         ),
     )
-    await emit(session, "OccupancyStarted", "enterprise", enterprise_id, occupancy_payload(occupancy, community_id))
+    await emit(uow, "OccupancyStarted", "enterprise", enterprise_id, occupancy_payload(occupancy, community_id))
     return occupancy
 
 
-async def add_occupancy(
-    session: AsyncSession, identity: Identity, enterprise_id: uuid.UUID, site: SiteIn
-) -> OccupancyOut:
+async def add_occupancy(uow: UnitOfWork, identity: Identity, enterprise_id: uuid.UUID, site: SiteIn) -> OccupancyOut:
     """A new site, approved by staff of a community the enterprise belongs to (or an admin); an
     enterprise that belongs nowhere may be placed by staff of the new building's community."""
-    await _load(session, enterprise_id, for_update=True)  # serialises moves of one enterprise
-    community_id = await _site_community(session, site, "")
-    owners = await repository.owning_communities(session, enterprise_id, business_today())
+    await _load(uow, enterprise_id, for_update=True)  # serialises moves of one enterprise
+    community_id = await _site_community(uow, site, "")
+    owners = await uow.repository(EnterpriseRepository).owning_communities(enterprise_id, business_today())
     if owners:
         if not sees_private(identity, owners):
             raise Forbidden(
@@ -350,14 +348,14 @@ async def add_occupancy(
             )
     else:
         require_staff(identity, community_id)
-    return occupancy_out(await _start_site(session, enterprise_id, site, community_id))
+    return occupancy_out(await _start_site(uow, enterprise_id, site, community_id))
 
 
 async def end_occupancy(
-    session: AsyncSession, identity: Identity, enterprise_id: uuid.UUID, occupancy_id: uuid.UUID, valid_to: dt.date
+    uow: UnitOfWork, identity: Identity, enterprise_id: uuid.UUID, occupancy_id: uuid.UUID, valid_to: dt.date
 ) -> OccupancyOut:
     """Record the first day the enterprise is no longer at the site."""
-    occupancy = await repository.occupancy(session, enterprise_id, occupancy_id, for_update=True)
+    occupancy = await uow.repository(EnterpriseRepository).occupancy(enterprise_id, occupancy_id, for_update=True)
     if occupancy is None:
         raise OccupancyNotFound()
     started = occupancy.during.lower
@@ -367,39 +365,45 @@ async def end_occupancy(
             errors=[{"detail": "site already ended, or valid_to not after its start", "pointer": "/valid_to"}]
         )
     last_day = valid_to - dt.timedelta(days=1)
-    communities = await buildings.communities_on(session, [occupancy.building_id], last_day)
+    communities = await uow.repository(BuildingRepository).communities_on([occupancy.building_id], last_day)
     community_id = communities.get(occupancy.building_id)
     # The site's owner is the community holding the building now (or when the site starts), not
     # the one on a `valid_to` the caller picks: a past owner must not end today's site.
     today = business_today()
     owner_on = max(today, started)
-    owner = (await buildings.communities_on(session, [occupancy.building_id], owner_on)).get(occupancy.building_id)
+    owner = (await uow.repository(BuildingRepository).communities_on([occupancy.building_id], owner_on)).get(
+        occupancy.building_id
+    )
     require_staff(identity, owner if owner is not None else community_id)
 
     occupancy.during = period(started, valid_to)
-    await session.flush()
+    await uow.flush()
     assert community_id is not None
-    await emit(session, "OccupancyEnded", "enterprise", enterprise_id, occupancy_payload(occupancy, community_id))
+    await emit(uow, "OccupancyEnded", "enterprise", enterprise_id, occupancy_payload(occupancy, community_id))
     return occupancy_out(occupancy)
 
 
-async def list_occupancies(session: AsyncSession, enterprise_id: uuid.UUID) -> OccupancyList:
-    await _load(session, enterprise_id)
-    return OccupancyList(items=[occupancy_out(row) for row in await repository.occupancies(session, enterprise_id)])
+async def list_occupancies(uow: UnitOfWork, enterprise_id: uuid.UUID) -> OccupancyList:
+    await _load(uow, enterprise_id)
+    return OccupancyList(
+        items=[occupancy_out(row) for row in await uow.repository(EnterpriseRepository).occupancies(enterprise_id)]
+    )
 
 
 async def add_headcount(
-    session: AsyncSession, identity: Identity, enterprise_id: uuid.UUID, body: HeadcountIn
+    uow: UnitOfWork, identity: Identity, enterprise_id: uuid.UUID, body: HeadcountIn
 ) -> HeadcountOut:
     """Record the enterprise's figures for a date; its own representative may report them."""
-    await _load(session, enterprise_id)
-    owners = await repository.owning_communities(session, enterprise_id, business_today())
+    await _load(uow, enterprise_id)
+    owners = await uow.repository(EnterpriseRepository).owning_communities(enterprise_id, business_today())
     _require_writer(identity, enterprise_id, owners)
-    row = await repository.add_headcount(session, Headcount(enterprise_id=enterprise_id, **body.model_dump()))
+    row = await uow.repository(EnterpriseRepository).add_headcount(
+        Headcount(enterprise_id=enterprise_id, **body.model_dump())
+    )
     return HeadcountOut.model_validate(row)
 
 
-async def list_headcounts(session: AsyncSession, enterprise_id: uuid.UUID) -> HeadcountList:
-    await _load(session, enterprise_id)
-    rows = await repository.headcounts(session, enterprise_id)
+async def list_headcounts(uow: UnitOfWork, enterprise_id: uuid.UUID) -> HeadcountList:
+    await _load(uow, enterprise_id)
+    rows = await uow.repository(EnterpriseRepository).headcounts(enterprise_id)
     return HeadcountList(items=[HeadcountOut.model_validate(row) for row in rows])
