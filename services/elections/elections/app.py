@@ -8,6 +8,7 @@ import httpx
 from fastapi import FastAPI
 
 from elections.database import platform_tables
+from elections.election.dependencies import sessions_know_their_app
 from elections.election.exceptions import InvalidBallotChoices
 from elections.election.router import router as election_router
 from elections.registry_client import RegistryRoll, feed_consumer, registry_client
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
         constraint_problems=CONSTRAINT_PROBLEMS,
         idempotency_table=platform_tables.idempotency_key,
         background_tasks=[registry_lifecycle, hot_path_pool],
+        resources=[sessions_know_their_app],
     )
     app.state.registry_client = client
     app.state.registry_roll = RegistryRoll(client, settings.internal_token_secret.get_secret_value())
