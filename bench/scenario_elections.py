@@ -44,7 +44,7 @@ from bench.harness import (
 )
 from elections.counting.rules import Rules
 from elections.counting.tally import evaluate
-from elections.election.service import voter_link
+from elections.election.ballots import voter_link
 from gateway.devkeys import ensure_dev_keys
 from gateway.tokens import mint_user_token
 from shared.app import NO_OPENTELEMETRY

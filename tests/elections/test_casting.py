@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from elections.election.service import tracker_of
+from elections.election.ballots import tracker_of
 from tests.elections.conftest import cast, open_election, poll_registry, rep_of, step
 from tests.elections.registry_data import Enterprise, RegistryData
 from tests.support.identities import auth, enterprise_rep

@@ -16,7 +16,8 @@ from typing import Any
 from elections import verify_formats
 from elections.counting.chain import GENESIS, digest, entry_hash, verify_chain
 from elections.counting.lot import draw, seed_string
-from elections.election.service import roll_fingerprint, tracker_of
+from elections.election.ballots import tracker_of
+from elections.election.roll import roll_fingerprint
 from shared.jsonutil import canonical
 
 ELECTION_ID = "8f5c2b1e-3d4a-4c6b-9e7f-0a1b2c3d4e5f"

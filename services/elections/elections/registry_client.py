@@ -11,11 +11,12 @@ from fastapi import FastAPI
 
 from elections.database import platform_tables
 from elections.election.exceptions import RegistryUnavailable
-from elections.election.service import on_registry_event
+from elections.election.roll import on_registry_event
 from elections.settings import Settings
 from shared.clients import service_client, service_headers
 from shared.i18n import Text
 from shared.outbox import FeedConsumer
+from shared.uow import UnitOfWork
 
 SERVICE_NAME = "elections"
 
@@ -72,6 +73,6 @@ def feed_consumer(app: FastAPI, client: httpx.AsyncClient, settings: Settings) -
         secret=settings.internal_token_secret.get_secret_value(),
         cursor_table=platform_tables.feed_cursor,
         sessionmaker=app.state.sessionmaker,
-        handler=on_registry_event,
+        handler=lambda session, event: on_registry_event(UnitOfWork(session, app), event),
         poll_seconds=settings.registry_feed_poll_seconds,
     )

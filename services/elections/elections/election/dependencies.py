@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from elections.election.service import RollFetcher
+from elections.election.lifecycle import RollFetcher
 
 
 async def roll_fetcher(request: Request) -> RollFetcher:

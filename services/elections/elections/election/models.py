@@ -24,24 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from elections.database import Base
+from elections.election.states import STATUSES, ElectionStatus
 from shared.db import Timestamps, UUIDPrimaryKey, Versioned
-
-STATUSES = (
-    "draft",
-    "nomination",
-    "candidate_review",
-    "candidates_published",
-    "roll_frozen",
-    "voting_open",
-    "voting_closed",
-    "tallied",
-    "runoff_open",
-    "runoff_closed",
-    "certified",
-    "published",
-    "suspended",
-    "voided",
-)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -54,7 +38,9 @@ class Election(UUIDPrimaryKey, Timestamps, Versioned, Base):
 
     community_id: Mapped[uuid.UUID] = mapped_column(index=True)
     title: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(30), default="draft", server_default="draft")
+    status: Mapped[str] = mapped_column(
+        String(30), default=ElectionStatus.draft.value, server_default=ElectionStatus.draft.value
+    )
     suspended_from: Mapped[str | None] = mapped_column(String(30))
     rules: Mapped[dict[str, Any]] = mapped_column()
     record_date: Mapped[dt.date] = mapped_column(Date)

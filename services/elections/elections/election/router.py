@@ -1,4 +1,8 @@
-"""`/v1/elections`: lifecycle, candidates, roll, ballots, trackers, lots, certification and the record."""
+"""`/v1/elections`: lifecycle, candidates, roll, ballots, trackers, lots, certification and the record.
+
+Each route parses its input, names its roles and calls one service function with the unit of work
+and the caller's identity (docs/architecture.md, "The shape").
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,10 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from elections.database import platform_tables
-from elections.election import repository as repo
-from elections.election import service
-from elections.election.certificate import render_certificate
+from elections.election import ballots, candidates, lifecycle, results, roll
 from elections.election.dependencies import RollFetcherDep
-from elections.election.models import Candidate, Election
 from elections.election.schemas import (
     BallotIn,
     CandidateCreate,
@@ -30,7 +30,6 @@ from elections.election.schemas import (
     Receipt,
     ReviewIn,
     RollAmendment,
-    RollEntryOut,
     RollOut,
     TrackerOut,
     TransitionIn,
@@ -39,11 +38,10 @@ from elections.election.schemas import (
 from shared.addresses import public_base_url
 from shared.auth import USER_ROLES, CurrentIdentity, Role, allow
 from shared.concurrency import set_etag
-from shared.db import SessionDep
 from shared.errors import problem_responses
-from shared.hot_path import hot_connection
 from shared.idempotency import Idempotency
-from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
+from shared.pagination import Cursor, Limit, Page, decode_keyset, link_next
+from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/elections", tags=["elections"])
 
@@ -52,15 +50,8 @@ WATCHERS = (Role.platform_admin, Role.community_staff, Role.election_observer)
 VIEWERS = (Role.platform_admin, Role.community_staff, Role.enterprise_rep, Role.employee, Role.election_observer)
 
 
-def _out(election: Election, response: Response | None = None) -> ElectionOut:
-    if response is not None:
-        set_etag(response, election.version)
-    return ElectionOut.model_validate(election)
-
-
-def _candidate(candidate: Candidate, nominators: int) -> CandidateOut:
-    out = CandidateOut.model_validate(candidate)
-    out.nominators = nominators
+def _tagged(out: ElectionOut, response: Response) -> ElectionOut:
+    set_etag(response, out.version)
     return out
 
 
@@ -72,22 +63,22 @@ def _candidate(candidate: Candidate, nominators: int) -> CandidateOut:
     responses=problem_responses(403, 409, 422),
 )
 async def create_election(
-    body: ElectionCreate, session: SessionDep, identity: CurrentIdentity, request: Request
+    body: ElectionCreate, uow: UnitOfWorkDep, identity: CurrentIdentity, request: Request
 ) -> Response:
     """Create a draft election for a community; accepts `Idempotency-Key`."""
-    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    idempotency = Idempotency(uow, platform_tables.idempotency_key, request, identity)
     replay = await idempotency.begin(body)
     if replay is not None:
         return replay
-    election = await service.create_election(session, identity, body)
-    out = _out(election)
-    headers = {"Location": f"/v1/elections/{election.id}", "ETag": f'"v{election.version}"'}
+    out = await lifecycle.create_election(uow, identity, body)
+    headers = {"Location": f"/v1/elections/{out.id}", "ETag": f'"v{out.version}"'}
     return await idempotency.complete(out, status_code=201, headers=headers)
 
 
 @router.get("", summary="List elections", dependencies=[allow(*VIEWERS)], responses=problem_responses(400))
 async def list_elections(
-    session: SessionDep,
+    uow: UnitOfWorkDep,
+    identity: CurrentIdentity,
     request: Request,
     response: Response,
     limit: Limit = 20,
@@ -96,19 +87,17 @@ async def list_elections(
 ) -> Page[ElectionOut]:
     """Newest first, keyset-paginated."""
     after = decode_keyset(cursor, dt.datetime.fromisoformat, uuid.UUID)
-    rows = await repo.list_elections(session, community_id, after, limit + 1)
-    items = [_out(e) for e in rows[:limit]]
-    next_cursor = (
-        encode_cursor([rows[limit - 1].created_at.isoformat(), rows[limit - 1].id]) if len(rows) > limit else None
-    )
-    link_next(request, response, next_cursor)
-    return Page[ElectionOut](items=items, next_cursor=next_cursor)
+    page = await lifecycle.list_elections(uow, identity, community_id, after, limit)
+    link_next(request, response, page.next_cursor)
+    return page
 
 
 @router.get("/{election_id}", summary="One election", dependencies=[allow(*VIEWERS)], responses=problem_responses(404))
-async def get_election(election_id: uuid.UUID, session: SessionDep, response: Response) -> ElectionOut:
+async def get_election(
+    election_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity, response: Response
+) -> ElectionOut:
     """The election with its status, rules, roll fingerprint and current round."""
-    return _out(await service.load(session, election_id), response)
+    return _tagged(await lifecycle.get_election(uow, identity, election_id), response)
 
 
 @router.post(
@@ -120,14 +109,13 @@ async def get_election(election_id: uuid.UUID, session: SessionDep, response: Re
 async def transition(
     election_id: uuid.UUID,
     body: TransitionIn,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     fetch_roll: RollFetcherDep,
     response: Response,
 ) -> ElectionOut:
     """`to` is the next state; `suspended` and `voided` need a `reason`."""
-    election = await service.transition(session, identity, election_id, body, fetch_roll)
-    return _out(election, response)
+    return _tagged(await lifecycle.transition(uow, identity, election_id, body, fetch_roll), response)
 
 
 @router.post(
@@ -138,12 +126,12 @@ async def transition(
     responses=problem_responses(403, 404, 409),
 )
 async def rerun(
-    election_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity, response: Response
+    election_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity, response: Response
 ) -> ElectionOut:
     """A new draft with the same rules, linked to the voided election."""
-    election = await service.rerun(session, identity, election_id)
-    response.headers["Location"] = f"/v1/elections/{election.id}"
-    return _out(election, response)
+    out = await lifecycle.rerun(uow, identity, election_id)
+    response.headers["Location"] = f"/v1/elections/{out.id}"
+    return _tagged(out, response)
 
 
 @router.get(
@@ -152,10 +140,11 @@ async def rerun(
     dependencies=[allow(*VIEWERS)],
     responses=problem_responses(404),
 )
-async def list_candidates(election_id: uuid.UUID, session: SessionDep) -> dict[str, list[CandidateOut]]:
+async def list_candidates(
+    election_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity
+) -> dict[str, list[CandidateOut]]:
     """In ballot order once published."""
-    await service.load(session, election_id)
-    return {"items": [_candidate(c, n) for c, n in await repo.list_candidates(session, election_id)]}
+    return {"items": await candidates.list_candidates(uow, identity, election_id)}
 
 
 @router.post(
@@ -166,11 +155,10 @@ async def list_candidates(election_id: uuid.UUID, session: SessionDep) -> dict[s
     responses=problem_responses(403, 404, 409, 422),
 )
 async def nominate(
-    election_id: uuid.UUID, body: CandidateCreate, session: SessionDep, identity: CurrentIdentity
+    election_id: uuid.UUID, body: CandidateCreate, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> CandidateOut:
     """One eligible enterprise's representative nominates; a joint nomination needs five enterprises."""
-    candidate = await service.nominate(session, identity, election_id, body)
-    return _candidate(candidate, 1)
+    return await candidates.nominate(uow, identity, election_id, body)
 
 
 @router.post(
@@ -180,11 +168,10 @@ async def nominate(
     responses=problem_responses(403, 404, 409),
 )
 async def endorse(
-    election_id: uuid.UUID, candidate_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity
+    election_id: uuid.UUID, candidate_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> CandidateOut:
     """Adds your enterprise to the nominators (once)."""
-    candidate, count = await service.endorse(session, identity, election_id, candidate_id)
-    return _candidate(candidate, count)
+    return await candidates.endorse(uow, identity, election_id, candidate_id)
 
 
 @router.post(
@@ -194,11 +181,10 @@ async def endorse(
     responses=problem_responses(403, 404, 409, 422),
 )
 async def review(
-    election_id: uuid.UUID, candidate_id: uuid.UUID, body: ReviewIn, session: SessionDep, identity: CurrentIdentity
+    election_id: uuid.UUID, candidate_id: uuid.UUID, body: ReviewIn, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> CandidateOut:
     """Only during `candidate_review`."""
-    candidate, count = await service.review(session, identity, election_id, candidate_id, body)
-    return _candidate(candidate, count)
+    return await candidates.review(uow, identity, election_id, candidate_id, body)
 
 
 @router.post(
@@ -212,11 +198,11 @@ async def object_to(
     election_id: uuid.UUID,
     candidate_id: uuid.UUID,
     body: ObjectionCreate,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
 ) -> ObjectionOut:
     """During the publication (公示) window only."""
-    return ObjectionOut.model_validate(await service.object_to(session, identity, election_id, candidate_id, body))
+    return await candidates.object_to(uow, identity, election_id, candidate_id, body)
 
 
 @router.get(
@@ -226,10 +212,10 @@ async def object_to(
     responses=problem_responses(403, 404),
 )
 async def list_objections(
-    election_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity
+    election_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> dict[str, list[ObjectionOut]]:
     """Every objection filed, oldest first (staff of the community, the election's observers)."""
-    return {"items": [ObjectionOut.model_validate(o) for o in await service.objections(session, identity, election_id)]}
+    return {"items": await candidates.objections(uow, identity, election_id)}
 
 
 @router.post(
@@ -242,12 +228,11 @@ async def decide_objection(
     election_id: uuid.UUID,
     objection_id: uuid.UUID,
     body: ObjectionDecision,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
 ) -> ObjectionOut:
     """With a reason; logged."""
-    objection = await service.decide_objection(session, identity, election_id, objection_id, body)
-    return ObjectionOut.model_validate(objection)
+    return await candidates.decide_objection(uow, identity, election_id, objection_id, body)
 
 
 @router.get(
@@ -256,16 +241,9 @@ async def decide_objection(
     dependencies=[allow(*WATCHERS)],
     responses=problem_responses(403, 404),
 )
-async def get_roll(election_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity) -> RollOut:
+async def get_roll(election_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> RollOut:
     """Staff of the community and the election's observers."""
-    election, entries = await service.roll(session, identity, election_id)
-    return RollOut(
-        election_id=election.id,
-        as_of=election.record_date,
-        fingerprint=election.roll_fingerprint,
-        size=election.roll_size or 0,
-        items=[RollEntryOut.model_validate(e) for e in entries],
-    )
+    return await roll.roll(uow, identity, election_id)
 
 
 @router.post(
@@ -275,10 +253,10 @@ async def get_roll(election_id: uuid.UUID, session: SessionDep, identity: Curren
     responses=problem_responses(403, 404, 409, 422),
 )
 async def amend_roll(
-    election_id: uuid.UUID, body: RollAmendment, session: SessionDep, identity: CurrentIdentity, response: Response
+    election_id: uuid.UUID, body: RollAmendment, uow: UnitOfWorkDep, identity: CurrentIdentity, response: Response
 ) -> ElectionOut:
     """Between freezing and opening; never a silent edit."""
-    return _out(await service.amend_roll(session, identity, election_id, body), response)
+    return _tagged(await roll.amend_roll(uow, identity, election_id, body), response)
 
 
 @router.post(
@@ -288,12 +266,12 @@ async def amend_roll(
     dependencies=[allow(Role.enterprise_rep)],
     responses=problem_responses(403, 404, 409, 422),
 )
-async def cast(election_id: uuid.UUID, body: BallotIn, identity: CurrentIdentity, request: Request) -> Receipt:
+async def cast(election_id: uuid.UUID, body: BallotIn, uow: UnitOfWorkDep, identity: CurrentIdentity) -> Receipt:
     """Only the current authorised representative of an enterprise on the roll, while voting is open.
 
     A retry after a lost response simply casts again: the last ballot counts, its receipt is the one to keep.
     """
-    return await service.cast(lambda: hot_connection(request.app), identity, election_id, body)
+    return await ballots.cast(uow, identity, election_id, body)
 
 
 @router.get(
@@ -302,9 +280,9 @@ async def cast(election_id: uuid.UUID, body: BallotIn, identity: CurrentIdentity
     dependencies=[allow(*WATCHERS)],
     responses=problem_responses(403, 404),
 )
-async def turnout(election_id: uuid.UUID, session: SessionDep, identity: CurrentIdentity) -> Turnout:
+async def turnout(election_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> Turnout:
     """Ballots cast in the current round against the roll size."""
-    return Turnout.model_validate(await service.turnout(session, identity, election_id))
+    return await ballots.turnout(uow, identity, election_id)
 
 
 @router.get(
@@ -313,9 +291,9 @@ async def turnout(election_id: uuid.UUID, session: SessionDep, identity: Current
     dependencies=[allow(*USER_ROLES)],
     responses=problem_responses(404),
 )
-async def tracker(election_id: uuid.UUID, code: str, session: SessionDep) -> TrackerOut:
+async def tracker(election_id: uuid.UUID, code: str, uow: UnitOfWorkDep, identity: CurrentIdentity) -> TrackerOut:
     """A forged or unknown tracker is 404 `TRACKER_NOT_FOUND`."""
-    return TrackerOut.model_validate(await service.find_tracker(session, election_id, code))
+    return await ballots.find_tracker(uow, identity, election_id, code)
 
 
 @router.post(
@@ -325,10 +303,10 @@ async def tracker(election_id: uuid.UUID, code: str, session: SessionDep) -> Tra
     responses=problem_responses(403, 404, 409, 422),
 )
 async def enter_lot(
-    election_id: uuid.UUID, body: LotIn, session: SessionDep, identity: CurrentIdentity, response: Response
+    election_id: uuid.UUID, body: LotIn, uow: UnitOfWorkDep, identity: CurrentIdentity, response: Response
 ) -> ElectionOut:
     """Only when the tally is waiting for a lot."""
-    return _out(await service.enter_lot(session, identity, election_id, body), response)
+    return _tagged(await results.enter_lot(uow, identity, election_id, body), response)
 
 
 @router.post(
@@ -338,12 +316,10 @@ async def enter_lot(
     responses=problem_responses(403, 404, 409, 422),
 )
 async def approve_result(
-    election_id: uuid.UUID, body: CertificationIn, session: SessionDep, identity: CurrentIdentity
+    election_id: uuid.UUID, body: CertificationIn, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> CertificationOut:
     """k approvals of the same hash let staff move the election to `certified`."""
-    return CertificationOut.model_validate(
-        await service.approve_result(session, identity, election_id, body.result_hash)
-    )
+    return await results.approve_result(uow, identity, election_id, body)
 
 
 @router.get(
@@ -352,9 +328,9 @@ async def approve_result(
     dependencies=[allow(*USER_ROLES)],
     responses=problem_responses(404, 409),
 )
-async def get_result(election_id: uuid.UUID, session: SessionDep) -> dict[str, Any]:
+async def get_result(election_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> dict[str, Any]:
     """Per-candidate approvals, blanks, turnout, quorum, thresholds, run-offs, ties, method, versions."""
-    return await service.result(session, election_id)
+    return await results.result(uow, identity, election_id)
 
 
 @router.get(
@@ -367,11 +343,12 @@ async def get_result(election_id: uuid.UUID, session: SessionDep) -> dict[str, A
     },
     response_class=Response,
 )
-async def get_certificate(election_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
+async def get_certificate(
+    election_id: uuid.UUID, request: Request, uow: UnitOfWorkDep, identity: CurrentIdentity
+) -> Response:
     """Community, seats, candidates and counts, turnout, run-offs and lots, final hash, observers."""
-    record = await service.certified_record(session, election_id)
     verify_url = f"{public_base_url(request)}v1/elections/{election_id}/record"
-    pdf = await run_in_threadpool(render_certificate, record, verify_url)  # CPU work, off the event loop
+    pdf = await results.certificate(uow, identity, election_id, verify_url)
     return Response(
         pdf,
         media_type="application/pdf",
@@ -385,6 +362,6 @@ async def get_certificate(election_id: uuid.UUID, request: Request, session: Ses
     dependencies=[allow(*USER_ROLES)],
     responses=problem_responses(404),
 )
-async def get_record(election_id: uuid.UUID, session: SessionDep) -> dict[str, Any]:
+async def get_record(election_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> dict[str, Any]:
     """Rules, candidates, roll and fingerprint, the hash-chained log, closed rounds' ballots, the result."""
-    return await service.record(session, election_id)
+    return await results.record(uow, identity, election_id)

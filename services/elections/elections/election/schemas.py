@@ -8,25 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from elections.counting.rules import Rules
+from elections.election.states import ElectionStatus, describe_transitions
 from shared.field_messages import invalid
 from shared.iso import IsoDate, IsoDateTime
-
-Status = Literal[
-    "draft",
-    "nomination",
-    "candidate_review",
-    "candidates_published",
-    "roll_frozen",
-    "voting_open",
-    "voting_closed",
-    "tallied",
-    "runoff_open",
-    "runoff_closed",
-    "certified",
-    "published",
-    "suspended",
-    "voided",
-]
 
 
 class ElectionCreate(BaseModel):
@@ -57,8 +41,8 @@ class ElectionOut(BaseModel):
     id: uuid.UUID
     community_id: uuid.UUID
     title: str
-    status: Status
-    suspended_from: Status | None
+    status: ElectionStatus
+    suspended_from: ElectionStatus | None
     rules: dict[str, Any]
     record_date: IsoDate
     published_at: IsoDateTime | None
@@ -77,7 +61,7 @@ class TransitionIn(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"to": "nomination"}, {"to": "voided", "reason": "..."}]}
     )
 
-    to: Status
+    to: ElectionStatus = Field(description=describe_transitions())
     reason: str | None = Field(None, max_length=2000)
 
 
@@ -196,7 +180,7 @@ class Receipt(BaseModel):
 
 class Turnout(BaseModel):
     election_id: uuid.UUID
-    status: Status
+    status: ElectionStatus
     round_no: int
     roll_size: int
     ballots_cast: int
