@@ -39,6 +39,9 @@ class Role(StrEnum):
     employee = "employee"
     partner = "partner"
     election_observer = "election_observer"
+    # Any person signed in through the identity service, grants or none (a new account binding its
+    # phone or redeeming an invitation holds only this one); every identity token carries it.
+    account = "account"
     service = "service"  # another platform service calling over the internal network
 
 

@@ -8,7 +8,7 @@ from gateway.routing import ANONYMOUS_PATHS, UPSTREAM_PREFIXES
 from identity.app import create_app
 from identity.public import ANONYMOUS_PUBLIC_PATHS, PUBLIC_PATHS
 from identity.settings import Settings
-from shared.auth import route_roles
+from shared.auth import Identity, Role, route_roles
 from shared.routes import walk_routes
 from tests.support.identities import admin, auth
 
@@ -23,8 +23,12 @@ async def test_routes_need_the_gateway_identity(identity_client: httpx.AsyncClie
     anonymous = await identity_client.get("/v1/accounts/me")
     assert anonymous.status_code == 401 and anonymous.json()["code"] == "UNAUTHENTICATED"
     assert (await identity_client.get("/v1/accounts/me", headers={"X-Platform-Identity": "forged"})).status_code == 401
-    # a development token's subject has no account here
-    missing = await identity_client.get("/v1/accounts/me", headers=auth(admin()))
+    # a development token without `account` is not a person signed in here
+    refused = await identity_client.get("/v1/accounts/me", headers=auth(admin()))
+    assert refused.status_code == 403
+    # one that claims `account` for a made-up subject finds no account
+    made_up = Identity(subject="dev-admin", roles=frozenset({Role.account, Role.platform_admin}))
+    missing = await identity_client.get("/v1/accounts/me", headers=auth(made_up))
     assert missing.status_code == 404 and missing.json()["code"] == "ACCOUNT_NOT_FOUND"
 
 

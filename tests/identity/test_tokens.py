@@ -35,7 +35,7 @@ async def test_the_access_token_carries_every_grant_and_the_kid(identity_service
     claims = _claims(who.pair.access_token)
     assert header["alg"] == "ES256" and header["kid"]
     assert claims["sub"] == str(who.account_id)
-    assert claims["roles"] == ["community_staff", "employee", "enterprise_rep"]
+    assert claims["roles"] == ["account", "community_staff", "employee", "enterprise_rep"]
     assert claims["enterprise_id"] == str(enterprise) and claims["community_ids"] == [str(community)]
     assert int(claims["exp"]) - int(claims["iat"]) == 900  # type: ignore[call-overload]
     identity = Identity.from_claims(claims)
@@ -105,12 +105,12 @@ async def test_logout_ends_the_session_and_sessions_are_listed_and_revoked(
 ) -> None:
     enterprise = uuid.uuid4()
     who = await signed_in(identity_service, (Role.employee, {"enterprise_id": enterprise}))
-    me = Identity(subject=str(who.account_id), roles=frozenset({Role.employee}), enterprise_id=enterprise)
+    me = Identity(subject=str(who.account_id), roles=frozenset({Role.account, Role.employee}), enterprise_id=enterprise)
     listed = await identity_client.get("/v1/auth/sessions", headers=auth(me))
     assert listed.status_code == 200 and [item["id"] for item in listed.json()["items"]] == [str(who.pair.session_id)]
     assert listed.json()["items"][0]["method"] == "sms"
 
-    stranger = Identity(subject=str(uuid.uuid4()), roles=frozenset({Role.employee}), enterprise_id=enterprise)
+    stranger = Identity(subject=str(uuid.uuid4()), roles=frozenset({Role.account, Role.employee}), enterprise_id=enterprise)
     foreign = await identity_client.delete(f"/v1/auth/sessions/{who.pair.session_id}", headers=auth(stranger))
     assert foreign.status_code == 404 and foreign.json()["code"] == "SESSION_NOT_FOUND"
 

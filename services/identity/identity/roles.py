@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from shared.auth import Role
 
-# Everyone who signs in as a person (partners use API keys and have no account).
-ACCOUNT_ROLES = (
-    Role.platform_admin,
-    Role.community_staff,
-    Role.grid_worker,
-    Role.enterprise_rep,
-    Role.employee,
-    Role.election_observer,
-)
+# Everyone who signs in as a person, grants or none: every token the identity service issues
+# carries `account` (partners use API keys and have no account).
+ACCOUNT_ROLES = (Role.account,)
 ADMIN = (Role.platform_admin,)

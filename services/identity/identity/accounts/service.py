@@ -19,8 +19,8 @@ from shared.uow import UnitOfWork
 
 
 def identity_of(account: Account, grants: Sequence[RoleGrant]) -> Identity:
-    """The token's identity: every live grant's role, with the scopes the services read."""
-    roles = {Role(grant.role) for grant in grants}
+    """The token's identity: `account` and every live grant's role, with the scopes the services read."""
+    roles = {Role.account} | {Role(grant.role) for grant in grants}
     enterprise = next((g.enterprise_id for g in grants if g.role == "enterprise_rep"), None) or next(
         (g.enterprise_id for g in grants if g.role == "employee"), None
     )
