@@ -144,3 +144,11 @@ async def denied_subjects(uow: UnitOfWork) -> DeniedSubjects:
     window = settings.access_token_seconds + settings.key_leeway_seconds
     ids = await uow.repository(AccountRepository).disabled_since(window)
     return DeniedSubjects(subjects=sorted(str(account_id) for account_id in ids), window_seconds=window)
+
+
+async def on_phone_verified(uow: UnitOfWork, account_id: uuid.UUID) -> None:
+    """A sign-in or a binding proved the account's phone: grants that follow the phone (the
+    registry's representative records) are brought up to date here, in the same unit of work."""
+    from identity.grants import representatives  # noqa: PLC0415  (the grants package imports this module)
+
+    await representatives.sync_account(uow, account_id)
