@@ -20,8 +20,8 @@ from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 
 from bench.harness import option
-from gateway.ratelimit import SweptMemoryStorage
 from gateway.settings import Settings
+from shared.ratelimits import SweptMemoryStorage
 
 CONSUMERS = (1, 400, 10_000)
 

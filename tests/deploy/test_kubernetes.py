@@ -32,7 +32,13 @@ def render(overlay: str, tmp_path: Path) -> list[dict[str, Any]]:
     shutil.copytree(ROOT / "deploy" / "kubernetes", tree)
     secrets = tree / "overlays" / overlay / "secrets"
     secrets.mkdir()
-    for name in ("internal-token-secret", "jwt-public.pem", "identity-key-secret", "s3-access-key-id", "s3-secret-access-key"):
+    for name in (
+        "internal-token-secret",
+        "jwt-public.pem",
+        "identity-key-secret",
+        "s3-access-key-id",
+        "s3-secret-access-key",
+    ):
         (secrets / name).write_text("stand-in, not a secret\n")
     kubectl = Path(sys.executable).parent / "kubectl"
     result = subprocess.run(

@@ -9,10 +9,11 @@ import pytest
 from limits import parse
 from limits.aio.strategies import FixedWindowRateLimiter
 
-from gateway.ratelimit import RateLimiter, SweptMemoryStorage
+from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
 from shared.auth import Identity, Role
 from shared.errors import RateLimited
+from shared.ratelimits import SweptMemoryStorage
 
 
 class Clock:

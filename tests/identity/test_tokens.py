@@ -110,7 +110,9 @@ async def test_logout_ends_the_session_and_sessions_are_listed_and_revoked(
     assert listed.status_code == 200 and [item["id"] for item in listed.json()["items"]] == [str(who.pair.session_id)]
     assert listed.json()["items"][0]["method"] == "sms"
 
-    stranger = Identity(subject=str(uuid.uuid4()), roles=frozenset({Role.account, Role.employee}), enterprise_id=enterprise)
+    stranger = Identity(
+        subject=str(uuid.uuid4()), roles=frozenset({Role.account, Role.employee}), enterprise_id=enterprise
+    )
     foreign = await identity_client.delete(f"/v1/auth/sessions/{who.pair.session_id}", headers=auth(stranger))
     assert foreign.status_code == 404 and foreign.json()["code"] == "SESSION_NOT_FOUND"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from identity.abuse import abuse_limits
 from identity.accounts.router import internal_router as accounts_internal_router
 from identity.accounts.router import router as accounts_router
 from identity.database import platform_tables
@@ -11,6 +12,8 @@ from identity.keys.router import router as keys_router
 from identity.keys.service import key_ring
 from identity.sessions.router import router as sessions_router
 from identity.settings import Settings
+from identity.sms.router import router as sms_router
+from identity.sms.service import sms_sender
 from shared.about import about_router
 from shared.app import create_service_app
 
@@ -27,9 +30,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             about_router("/v1/accounts", "accounts"),  # before `/v1/accounts/{account_id}`
             keys_router,
             sessions_router,
+            sms_router,
             accounts_router,
             accounts_internal_router,
         ],
         idempotency_table=platform_tables.idempotency_key,
-        resources=[key_ring],
+        resources=[key_ring, abuse_limits, sms_sender],
     )

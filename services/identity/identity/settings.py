@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import PlatformSettings
@@ -11,6 +11,9 @@ from shared.settings import PlatformSettings
 DEFAULT_ISSUER = "binjiang-platform-dev"
 DEFAULT_AUDIENCE = "binjiang-platform"
 DEVELOPMENT_KEY_SECRET = "development-identity-key-secret-change-me-0123456789"
+# tools/fake_sms.py's defaults (the fakes are not imported here: production code never loads them)
+FAKE_SMS_ACCESS_KEY_ID = "LTAIfakeaccesskeyid"
+FAKE_SMS_ACCESS_KEY_SECRET = "fake-sms-access-key-secret"
 
 
 class Settings(PlatformSettings):
@@ -26,6 +29,22 @@ class Settings(PlatformSettings):
     # lifetime plus the gateway's leeway).
     key_leeway_seconds: int = 60
     registry_url: str = "http://127.0.0.1:8101"
+    # The gateway's rate-limit storage (shared.ratelimits): brute-force limits count there.
+    redis_url: str | None = Field(default=None, validation_alias=AliasChoices("IDENTITY_REDIS_URL", "REDIS_URL"))
+    # Per client address (the gateway's X-Forwarded-For), `limits` notation.
+    abuse_limits: dict[str, str] = {
+        "sms_send": "5/minute;30/hour",
+        "sms_verify": "20/minute;100/hour",
+    }
+
+    # SMS codes through Aliyun's SendSms (the development default is tools/fake_sms.py).
+    sms_base_url: str = "http://127.0.0.1:8092"
+    sms_access_key_id: str = FAKE_SMS_ACCESS_KEY_ID
+    sms_access_key_secret: SecretStr = SecretStr(FAKE_SMS_ACCESS_KEY_SECRET)
+    sms_sign_name: str = "滨江产业社区"
+    sms_template_code: str = "SMS_465090001"
+    sms_code_seconds: int = Field(300, ge=60, le=900)
+    sms_resend_seconds: int = Field(60, ge=30, le=600)
 
     def refuse_default_secrets(self) -> None:
         """Production refuses the development key secret and a short one."""
@@ -34,3 +53,5 @@ class Settings(PlatformSettings):
             secret = self.key_encryption_secret.get_secret_value()
             if secret == DEVELOPMENT_KEY_SECRET or len(secret) < 32:
                 raise ValueError("IDENTITY_KEY_ENCRYPTION_SECRET must be set to a random value of 32+ characters")
+            if self.sms_access_key_secret.get_secret_value() == FAKE_SMS_ACCESS_KEY_SECRET:
+                raise ValueError("IDENTITY_SMS_ACCESS_KEY_SECRET is the fake SMS gateway's; set the provider's")

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from shared.errors import NotFound
+from shared.errors import Forbidden, NotFound
 from shared.i18n import Text
 
 
 class AccountNotFound(NotFound):
     code = "ACCOUNT_NOT_FOUND"
     title = Text("账号不存在", "Account not found")
+
+
+class AccountDisabled(Forbidden):
+    """Signing in to a disabled account (the gateway answers 401 `ACCOUNT_DISABLED` to its live tokens)."""
+
+    code = "ACCOUNT_DISABLED"
+    title = Text("账号已停用", "The account is disabled")

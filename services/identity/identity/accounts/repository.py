@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
 
 from identity.accounts.models import Account, RoleGrant
 from shared.uow import Repository
@@ -17,6 +18,20 @@ class AccountRepository(Repository):
 
     async def by_phone(self, phone: str) -> Account | None:
         return await self.session.scalar(select(Account).where(Account.phone == phone))
+
+    async def for_phone(self, phone: str) -> uuid.UUID:
+        """The account of a verified phone, created if there is none (of two at once, one creates)."""
+        created: uuid.UUID | None = await self.session.scalar(
+            insert(Account)
+            .values(id=uuid.uuid4(), phone=phone)
+            .on_conflict_do_nothing(index_elements=[Account.phone])
+            .returning(Account.id)
+        )
+        if created is not None:
+            return created
+        found = await self.session.scalar(select(Account.id).where(Account.phone == phone))
+        assert found is not None  # the conflicting row is committed: it exists
+        return found
 
     async def add(self, account: Account) -> Account:
         self.session.add(account)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from identity.accounts.exceptions import AccountDisabled, AccountNotFound
+from identity.accounts.repository import AccountRepository
 from identity.accounts.service import token_identity
 from identity.audit.repository import AuditRepository
 from identity.caller import Caller
@@ -34,7 +36,17 @@ async def _pair(uow: UnitOfWork, account_id: uuid.UUID, session_id: uuid.UUID) -
 
 
 async def start_session(uow: UnitOfWork, account_id: uuid.UUID, method: str, caller: Caller) -> TokenPair:
-    """A signed-in device: a new refresh-token family and the first pair (the sign-in flows call this)."""
+    """A signed-in device: a new refresh-token family and the first pair (the sign-in flows call this).
+
+    A disabled account gets none (403 `ACCOUNT_DISABLED`), whichever way it proved who it is."""
+    account = await uow.repository(AccountRepository).get(account_id)
+    if account is None:
+        raise AccountNotFound()
+    if account.status == "disabled":
+        await uow.repository(AuditRepository).add_now(
+            str(account_id), "login_refused", account_id=account_id, source_ip=caller.ip, detail={"method": method}
+        )
+        raise AccountDisabled()
     session = await uow.repository(SessionRepository).start(account_id, method, caller.ip, caller.user_agent)
     uow.repository(AuditRepository).add(
         str(account_id), "login", account_id=account_id, source_ip=caller.ip, detail={"method": method}

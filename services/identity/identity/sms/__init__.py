@@ -1,0 +1,1 @@
+"""Signing in with a code sent by text message (the mobile app)."""
