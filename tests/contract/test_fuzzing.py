@@ -56,7 +56,17 @@ SEMANTIC_REFUSALS = {
     | CROSS_FIELD_RULES
     # PostgreSQL text cannot hold U+0000 (issue 15, defect 7); a JSON number's decimal places
     # (`multipleOf: 0.01` is not exact in binary floating point)
-    | {"NUL_CHARACTER", "DECIMAL_MAX_PLACES"},
+    | {"NUL_CHARACTER", "DECIMAL_MAX_PLACES"}
+    # a year's table checked against the path's year and the calendar (the path is generated apart
+    # from the body's example, so their years differ; a date's weekday is not a schema matter)
+    | {
+        "CALENDAR_YEAR_MISMATCH",
+        "CALENDAR_DATE_OUTSIDE_YEAR",
+        "CALENDAR_DAY_DUPLICATE",
+        "CALENDAR_DAY_CONTRADICTORY",
+        "CALENDAR_WORKING_DAY_NOT_WEEKEND",
+        "CALENDAR_HOLIDAY_UNNAMED",
+    },
 }
 # Rules across query parameters refused with the generic code (none today: date ranges answer
 # INVALID_DATE_RANGE, above).

@@ -168,7 +168,12 @@ async def test_a_representative_updates_only_their_own_enterprise(registry_app: 
     assert replaced.status_code == 200, replaced.text
     assert replaced.json()["representative"]["user_subject"] == "user-7"
     changed = await factories.events(registry_app, "RepresentativeChanged", 1)
-    assert changed[-1]["payload"] == {"enterprise_id": own["id"], "user_subject": "user-7", "valid_until": "2027-12-31"}
+    assert changed[-1]["payload"] == {
+        "enterprise_id": own["id"],
+        "phone": "13900000000",
+        "user_subject": "user-7",
+        "valid_until": "2027-12-31",
+    }
 
     status = await registry_app.post(
         f"/v1/enterprises/{own['id']}/status-changes",

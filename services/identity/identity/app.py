@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+
+import httpx
 from fastapi import FastAPI
 
 from identity.abuse import abuse_limits
@@ -10,6 +13,7 @@ from identity.accounts.router import router as accounts_router
 from identity.database import platform_tables
 from identity.keys.router import router as keys_router
 from identity.keys.service import key_ring
+from identity.representatives.service import registry_client, registry_feed
 from identity.sessions.router import router as sessions_router
 from identity.settings import Settings
 from identity.sms.router import router as sms_router
@@ -18,7 +22,7 @@ from shared.about import about_router
 from shared.app import create_service_app
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, registry_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     """Build the app; `uvicorn identity.app:create_app --factory` serves it."""
     settings = settings or Settings()
     return create_service_app(
@@ -35,5 +39,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             accounts_internal_router,
         ],
         idempotency_table=platform_tables.idempotency_key,
-        resources=[key_ring, abuse_limits, sms_sender],
+        resources=[
+            key_ring,
+            abuse_limits,
+            sms_sender,
+            functools.partial(registry_client, transport=registry_transport),
+        ],
+        background_tasks=[registry_feed],
     )

@@ -6,6 +6,7 @@ from identity.accounts import models as accounts_models
 from identity.audit import models as audit_models
 from identity.database import Base, platform_tables
 from identity.keys import models as keys_models
+from identity.representatives import models as representatives_models
 from identity.sessions import models as sessions_models
 from identity.sms import models as sms_models
 
@@ -18,6 +19,7 @@ __all__ = [
     "keys_models",
     "metadata",
     "platform_tables",
+    "representatives_models",
     "sessions_models",
     "sms_models",
 ]

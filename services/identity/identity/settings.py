@@ -29,6 +29,8 @@ class Settings(PlatformSettings):
     # lifetime plus the gateway's leeway).
     key_leeway_seconds: int = 60
     registry_url: str = "http://127.0.0.1:8101"
+    registry_feed_enabled: bool | None = None  # default: on, except in tests (they poll by hand)
+    registry_feed_poll_seconds: float = 1.0
     # The gateway's rate-limit storage (shared.ratelimits): brute-force limits count there.
     redis_url: str | None = Field(default=None, validation_alias=AliasChoices("IDENTITY_REDIS_URL", "REDIS_URL"))
     # Per client address (the gateway's X-Forwarded-For), `limits` notation.
@@ -45,6 +47,12 @@ class Settings(PlatformSettings):
     sms_template_code: str = "SMS_465090001"
     sms_code_seconds: int = Field(300, ge=60, le=900)
     sms_resend_seconds: int = Field(60, ge=30, le=600)
+
+    @property
+    def consume_registry_feed(self) -> bool:
+        if self.registry_feed_enabled is None:
+            return self.environment != "test"
+        return self.registry_feed_enabled
 
     def refuse_default_secrets(self) -> None:
         """Production refuses the development key secret and a short one."""

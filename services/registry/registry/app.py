@@ -11,6 +11,7 @@ from registry.communities.router import internal_router as communities_internal_
 from registry.communities.router import router as communities_router
 from registry.database import platform_tables
 from registry.enterprises.models import HEADCOUNT_UNIQUE, STATUS_NO_OVERLAP, USCC_UNIQUE
+from registry.enterprises.router import internal_router as enterprises_internal_router
 from registry.enterprises.router import router as enterprises_router
 from registry.settings import Settings
 from shared.about import about_router
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             buildings_router,
             communities_internal_router,
             enterprises_router,
+            enterprises_internal_router,
             event_feed_router(platform_tables.outbox_event),
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,

@@ -321,6 +321,7 @@ def _events(
         if row["representative_user_subject"]:
             payload = {
                 "enterprise_id": str(row["id"]),
+                "phone": row["representative_phone"],
                 "user_subject": row["representative_user_subject"],
                 "valid_until": row["representative_valid_until"].isoformat(),
             }

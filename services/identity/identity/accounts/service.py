@@ -149,6 +149,6 @@ async def denied_subjects(uow: UnitOfWork) -> DeniedSubjects:
 async def on_phone_verified(uow: UnitOfWork, account_id: uuid.UUID) -> None:
     """A sign-in or a binding proved the account's phone: grants that follow the phone (the
     registry's representative records) are brought up to date here, in the same unit of work."""
-    from identity.grants import representatives  # noqa: PLC0415  (the grants package imports this module)
+    from identity.representatives import service as representatives  # noqa: PLC0415  (it imports this module)
 
     await representatives.sync_account(uow, account_id)

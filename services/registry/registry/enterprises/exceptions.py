@@ -34,3 +34,8 @@ class InvalidDates(ValidationFailed):
 class ImportRejected(ValidationFailed):
     code = "IMPORT_REJECTED"
     title = Text("导入文件有错误,未导入任何记录", "The file has errors; nothing was imported")
+
+
+class RepresentativePhoneMismatch(Conflict):
+    code = "REPRESENTATIVE_PHONE_MISMATCH"
+    title = Text("该号码不是企业登记的代表号码", "The phone is not the enterprise's recorded representative phone")

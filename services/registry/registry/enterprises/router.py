@@ -22,6 +22,8 @@ from registry.enterprises.schemas import (
     OccupancyEnd,
     OccupancyList,
     OccupancyOut,
+    RepresentativeBinding,
+    RepresentativeBound,
     RepresentativeIn,
     SiteIn,
     Status,
@@ -36,6 +38,7 @@ from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
 from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
+internal_router = APIRouter(prefix="/internal/enterprises", tags=["internal"])
 REP_WRITERS = (*WRITERS, Role.enterprise_rep)
 
 
@@ -260,3 +263,16 @@ async def add_headcount(
 ) -> HeadcountOut:
     """Employees, average age and talent counts on `as_of`; its own representative may report them."""
     return await service.add_headcount(uow, identity, enterprise_id, body)
+
+
+@internal_router.put(
+    "/{enterprise_id}/representative/subject",
+    summary="Bind the representative's account (the identity service)",
+    dependencies=[allow(Role.service)],
+    responses=problem_responses(404, 409, 422),
+)
+async def bind_representative_subject(
+    enterprise_id: uuid.UUID, body: RepresentativeBinding, uow: UnitOfWorkDep
+) -> RepresentativeBound:
+    """The account that proved the record's phone becomes its `user_subject` (409 when the phone differs)."""
+    return await service.bind_representative_subject(uow, enterprise_id, body)

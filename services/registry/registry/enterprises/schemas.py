@@ -16,6 +16,20 @@ SECTION = r"^[A-T]$"
 INDUSTRY_CODE = r"^[0-9]{2,4}$"
 
 
+class RepresentativeBinding(BaseModel):
+    """From the identity service: the account that proved the representative's phone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str = Field(pattern=PHONE, examples=["+8613900000000"])
+    user_subject: str = Field(min_length=1, max_length=200)
+
+
+class RepresentativeBound(BaseModel):
+    enterprise_id: uuid.UUID
+    user_subject: str
+
+
 class RepresentativeIn(BaseModel):
     """The person the enterprise authorised to vote and act for it."""
 

@@ -13,6 +13,7 @@ from registry.enterprises.exceptions import (
     EnterpriseNotFound,
     InvalidDates,
     OccupancyNotFound,
+    RepresentativePhoneMismatch,
     StatusConflict,
     UsccTaken,
 )
@@ -29,6 +30,8 @@ from registry.enterprises.schemas import (
     OccupancyList,
     OccupancyOut,
     Representative,
+    RepresentativeBinding,
+    RepresentativeBound,
     RepresentativeIn,
     SiteIn,
     StatusChangeCreate,
@@ -174,8 +177,11 @@ def occupancy_payload(occupancy: Occupancy, community_id: uuid.UUID) -> dict[str
 
 
 def representative_payload(enterprise: Enterprise) -> dict[str, Any]:
+    """The internal feed's record of a representative; the identity service grants `enterprise_rep`
+    to the account whose verified phone or subject it names (docs/identity.md, "Representatives")."""
     return {
         "enterprise_id": str(enterprise.id),
+        "phone": enterprise.representative_phone,
         "user_subject": enterprise.representative_user_subject,
         "valid_until": date_iso(enterprise.representative_valid_until),
     }
@@ -254,6 +260,31 @@ async def set_representative(
     await uow.flush()
     await emit(uow, "RepresentativeChanged", "enterprise", enterprise.id, representative_payload(enterprise))
     return to_out(enterprise, community_ids, identity, owners)
+
+
+def same_mobile(one: str | None, other: str | None) -> bool:
+    """Two spellings of one mainland mobile number (`139 0000 1111`, `+8613900001111`)."""
+    if not one or not other:
+        return False
+    digits = ["".join(ch for ch in text if ch.isdigit()) for text in (one, other)]
+    return all(len(d) >= 11 for d in digits) and digits[0][-11:] == digits[1][-11:]
+
+
+async def bind_representative_subject(
+    uow: UnitOfWork, enterprise_id: uuid.UUID, body: RepresentativeBinding
+) -> RepresentativeBound:
+    """The identity service proved the representative's phone: the record's subject becomes that account.
+
+    Only when the phone sent is the record's phone; the change goes to the feed like any other."""
+    enterprise = await _load(uow, enterprise_id, for_update=True)
+    if not same_mobile(enterprise.representative_phone, body.phone):
+        raise RepresentativePhoneMismatch()
+    if enterprise.representative_user_subject != body.user_subject:
+        enterprise.representative_user_subject = body.user_subject
+        enterprise.updated_at = dt.datetime.now(dt.UTC)
+        await uow.flush()
+        await emit(uow, "RepresentativeChanged", "enterprise", enterprise.id, representative_payload(enterprise))
+    return RepresentativeBound(enterprise_id=enterprise.id, user_subject=body.user_subject)
 
 
 async def change_status(
