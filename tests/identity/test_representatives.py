@@ -125,6 +125,14 @@ async def test_a_change_in_the_registry_moves_the_grant(platform: Platform) -> N
     assert ("role_revoked", first) in audit and ("role_granted", second) in audit
 
 
+async def test_a_representative_registered_a_moment_ago_signs_in_before_the_feed_brings_the_record(
+    platform: Platform,
+) -> None:
+    company = await registered(platform, phone="+86 139-0000-5555")
+    account_id = await account_with_phone(platform.identity, "+8613900005555")  # no feed drained
+    assert await rep_grants(platform.identity, account_id) == [uuid.UUID(str(company["id"]))]
+
+
 async def test_an_expired_record_grants_nothing(platform: Platform) -> None:
     yesterday = business_today() - dt.timedelta(days=1)
     await registered(platform, valid_until=yesterday.isoformat())

@@ -34,6 +34,19 @@ class RepresentativeRepository(Repository):
         )
         return await self.session.scalar(statement, execution_options={"populate_existing": True})
 
+    async def record_current(
+        self, enterprise_id: uuid.UUID, phone: str | None, subject: str | None, valid_until: dt.date | None
+    ) -> None:
+        """Upsert what the registry answers now (its feed position unknown: the row keeps its own)."""
+        values = {"phone": phone, "user_subject": subject, "valid_until": valid_until}
+        await self.session.execute(
+            insert(Representative)
+            .values(enterprise_id=enterprise_id, event_seq=0, **values)
+            .on_conflict_do_update(
+                index_elements=[Representative.enterprise_id], set_={**values, "updated_at": func.now()}
+            )
+        )
+
     async def get(self, enterprise_id: uuid.UUID) -> Representative | None:
         return await self.session.get(Representative, enterprise_id)
 

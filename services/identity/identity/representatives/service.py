@@ -76,10 +76,15 @@ async def on_registry_event(uow: UnitOfWork, event: FeedEvent) -> None:
 
 
 async def sync_account(uow: UnitOfWork, account_id: uuid.UUID) -> None:
-    """Bring the grants of every record naming the account (subject or phone) up to date."""
+    """Bring the grants of every record naming the account (subject or phone) up to date.
+
+    The registry is asked first for the records naming the phone, so a representative registered
+    a moment ago can sign in before the feed has brought the record here."""
     account = await uow.repository(AccountRepository).get(account_id)
     if account is None:
         return
+    if account.phone is not None:
+        await _fetch_records(uow, account.phone)
     for record in await uow.repository(RepresentativeRepository).naming(account_id, account.phone):
         await sync_enterprise(uow, record)
 
@@ -106,6 +111,31 @@ async def sync_enterprise(uow: UnitOfWork, record: Representative) -> None:
         audit.add(REGISTRY, "role_granted", account_id=holder, source_ip=None, detail=detail)
     if found_by_phone and record.phone is not None:
         await bind_subject(uow, record.enterprise_id, record.phone, holder)
+
+
+async def _fetch_records(uow: UnitOfWork, phone: str) -> None:
+    settings: Settings = uow.app.state.settings
+    client: httpx.AsyncClient = uow.app.state.registry_client
+    try:
+        response = await client.get(
+            "/internal/enterprises/representatives",
+            params={"phone": phone},
+            headers=service_headers("identity", settings.internal_token_secret.get_secret_value()),
+        )
+        response.raise_for_status()
+        items = response.json()["items"]
+    except (httpx.HTTPError, ValueError, KeyError) as exc:  # the mirror (the feed's) still answers
+        logger.warning("representative_lookup_failed", error=type(exc).__name__)
+        return
+    representatives = uow.repository(RepresentativeRepository)
+    for item in items:
+        subject = item.get("user_subject")
+        await representatives.record_current(
+            uuid.UUID(item["enterprise_id"]),
+            _phone(item.get("phone")),
+            subject if isinstance(subject, str) and subject else None,
+            _date(item.get("valid_until")),
+        )
 
 
 async def bind_subject(uow: UnitOfWork, enterprise_id: uuid.UUID, phone: str, account_id: uuid.UUID) -> None:

@@ -44,6 +44,12 @@ def name_filter(fragment: str) -> list[ColumnElement[bool]]:
 class EnterpriseRepository(Repository):
     """Enterprises, their status periods, occupancies and headcounts."""
 
+    async def represented_by_mobile(self, last_eleven: str) -> Sequence[Enterprise]:
+        """Enterprises whose representative phone ends in these 11 digits, however it is spelled."""
+        digits = func.right(func.regexp_replace(Enterprise.representative_phone, "[^0-9]", "", "g"), 11)
+        query = select(Enterprise).where(Enterprise.representative_phone.is_not(None), digits == last_eleven)
+        return (await self.session.scalars(query.order_by(Enterprise.id))).all()
+
     async def get(self, enterprise_id: uuid.UUID, *, for_update: bool = False) -> Enterprise | None:
         statement = select(Enterprise).where(Enterprise.id == enterprise_id)
         if for_update:

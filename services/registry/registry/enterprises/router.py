@@ -25,6 +25,7 @@ from registry.enterprises.schemas import (
     RepresentativeBinding,
     RepresentativeBound,
     RepresentativeIn,
+    RepresentativeRecords,
     SiteIn,
     Status,
     StatusChangeCreate,
@@ -263,6 +264,19 @@ async def add_headcount(
 ) -> HeadcountOut:
     """Employees, average age and talent counts on `as_of`; its own representative may report them."""
     return await service.add_headcount(uow, identity, enterprise_id, body)
+
+
+@internal_router.get(
+    "/representatives",
+    summary="Representative records naming a mobile number (the identity service)",
+    dependencies=[allow(Role.service)],
+    responses=problem_responses(422),
+)
+async def representatives_by_phone(
+    uow: UnitOfWorkDep, phone: Annotated[str, Query(pattern=r"^\+?[0-9][0-9 -]{5,30}$", description="Any spelling")]
+) -> RepresentativeRecords:
+    """Matched on the number's last 11 digits, so `139 0000 1111` and `+8613900001111` are one number."""
+    return await service.representatives_by_phone(uow, phone)
 
 
 @internal_router.put(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
@@ -23,6 +24,19 @@ class RepresentativeBinding(BaseModel):
 
     phone: str = Field(pattern=PHONE, examples=["+8613900000000"])
     user_subject: str = Field(min_length=1, max_length=200)
+
+
+class RepresentativeRecord(BaseModel):
+    """The feed's `RepresentativeChanged` payload: who may act for the enterprise, until when."""
+
+    enterprise_id: uuid.UUID
+    phone: str | None
+    user_subject: str | None
+    valid_until: dt.date | None
+
+
+class RepresentativeRecords(BaseModel):
+    items: list[RepresentativeRecord]
 
 
 class RepresentativeBound(BaseModel):

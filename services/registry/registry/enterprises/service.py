@@ -33,6 +33,8 @@ from registry.enterprises.schemas import (
     RepresentativeBinding,
     RepresentativeBound,
     RepresentativeIn,
+    RepresentativeRecord,
+    RepresentativeRecords,
     SiteIn,
     StatusChangeCreate,
     StatusHistory,
@@ -268,6 +270,15 @@ def same_mobile(one: str | None, other: str | None) -> bool:
         return False
     digits = ["".join(ch for ch in text if ch.isdigit()) for text in (one, other)]
     return all(len(d) >= 11 for d in digits) and digits[0][-11:] == digits[1][-11:]
+
+
+async def representatives_by_phone(uow: UnitOfWork, phone: str) -> RepresentativeRecords:
+    """Every enterprise whose representative record has this mobile number (the identity service at sign-in)."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    found = await uow.repository(EnterpriseRepository).represented_by_mobile(digits[-11:]) if len(digits) >= 11 else []
+    return RepresentativeRecords(
+        items=[RepresentativeRecord.model_validate(representative_payload(enterprise)) for enterprise in found]
+    )
 
 
 async def bind_representative_subject(
