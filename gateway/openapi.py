@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 import structlog
 
-from gateway.routing import is_public_path
+from gateway.routing import ANONYMOUS_PATHS, is_public_path
 from shared.errors import ServiceUnavailable, describe_codes, open311_error_response, problem_responses
 from shared.i18n import Text
 from shared.query import OPEN311_PREFIX
@@ -70,8 +70,13 @@ def _with_gateway_errors(path: str, item: dict[str, Any]) -> dict[str, Any]:
         if method not in ("get", "put", "post", "delete", "patch"):
             continue
         responses = operation.setdefault("responses", {})
+        anonymous = path in ANONYMOUS_PATHS
+        if anonymous:  # the gateway asks no credentials here (signing in, the key set)
+            operation["security"] = []
         for status, response in GATEWAY_ERRORS.items():
             if status == "413" and "requestBody" not in operation:
+                continue
+            if status == "401" and anonymous:
                 continue
             if path.startswith(OPEN311_PREFIX):
                 # GeoReport v2 has no 401: missing or invalid credentials are 403 there

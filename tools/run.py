@@ -1,4 +1,5 @@
-"""`make run`: database, migrations, demo data, five services and the gateway; Ctrl-C stops it all."""
+"""`make run`: database, migrations, demo data, five services, the gateway and (in development) the
+fake WeChat, SMS and OIDC servers; Ctrl-C stops it all."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 from tools.devdb import ROOT, server_url, stop_embedded
 from tools.migrate import upgrade_all
-from tools.topology import GATEWAY, IDENTITY, REGISTRY, REGISTRY_CONSUMERS, SERVICES, Process
+from tools.topology import FAKES, GATEWAY, IDENTITY, REGISTRY, REGISTRY_CONSUMERS, SERVICES, Process
 
 SEED_MODULES = ("registry.seed", "service_requests.seed", "elections.seed", "grid.seed", "gateway.seed")
 KEYS_DIR = ROOT / ".data" / "keys"
@@ -131,7 +132,8 @@ def serve(env: dict[str, str], processes: tuple[Process, ...] = (*SERVICES, GATE
             children.append(Child(process, _spawn(process, env), time.monotonic()))
             wait_ready(process)
         print(f"\nGateway:  {GATEWAY.url}\nDocs:     {GATEWAY.url}/docs  (ReDoc: {GATEWAY.url}/redoc)")
-        print("Token:    .venv/bin/python -m gateway.cli token --role platform_admin")
+        print("Sign in:  README.md, 'Sign in' (SMS codes land in the fake gateway's inbox, :8092/_fake/inbox)")
+        print("Token:    .venv/bin/python -m gateway.cli token --role platform_admin  (development only)")
         print("Ctrl-C stops every process and the embedded database.\n", flush=True)
         while not stopping:
             supervise_once(children, env, time.monotonic())
@@ -160,13 +162,16 @@ def main() -> int:
     database_url = server_url()
     try:
         if args.only:
-            chosen = tuple(process for process in (*SERVICES, GATEWAY) if process.name in args.only)
+            chosen = tuple(process for process in (*FAKES, *SERVICES, GATEWAY) if process.name in args.only)
             return serve(platform_environment(database_url), chosen)
         upgrade_all(database_url)
         seed_all(database_url)
         if args.seed_only:
             return 0
-        return serve(platform_environment(database_url))
+        env = platform_environment(database_url)
+        # the fakes first: identity's development settings point at them
+        fakes = FAKES if env["PLATFORM_ENV"] == "development" else ()
+        return serve(env, (*fakes, *SERVICES, GATEWAY))
     finally:
         stop_embedded()
 

@@ -50,5 +50,13 @@ SERVICES = (
 )
 GATEWAY = Process("gateway", "gateway.app:create_app", 8000)
 
+# Stand-ins for the third parties we cannot run (tools/fake_*.py), for development only: the
+# identity service's development settings point at these ports, production refuses them.
+FAKES = (
+    Process("fake-wechat", "tools.fake_wechat:create_app", 8091),
+    Process("fake-sms", "tools.fake_sms:create_app", 8092),
+    Process("fake-oidc", "tools.fake_oidc:create_app", 8093),
+)
+
 # Services that call the registry read its URL from `<PREFIX>_REGISTRY_URL`.
 REGISTRY_CONSUMERS = ("ELECTIONS", "GRID", "IDENTITY")

@@ -1,4 +1,5 @@
-"""The real platform for end-to-end tests: four services and the gateway as uvicorn processes.
+"""The real platform for end-to-end tests: five services, the gateway and the fake third parties
+(WeChat, SMS, OIDC) as uvicorn processes.
 
 `platform` starts them once per test session on free loopback ports against the test
 database, and stops them at the end. Other areas' e2e tests may use it:
@@ -36,7 +37,15 @@ import pytest
 from gateway.devkeys import ensure_dev_keys
 from gateway.tokens import mint_user_token
 from shared.auth import Identity, Role
-from tests.support.harness import FACTORIES, ROOT, SERVICE_NAMES, PlatformProcess, platform_env, registry_urls
+from tests.support.harness import (
+    FACTORIES,
+    FAKE_NAMES,
+    ROOT,
+    SERVICE_NAMES,
+    PlatformProcess,
+    platform_env,
+    registry_urls,
+)
 from tests.support.identities import admin, identity, staff
 
 E2E_RATE_LIMIT = "200/minute"
@@ -95,6 +104,10 @@ class RunningPlatform:
     private_key: Path
     internal_secret: str
     service_env: dict[str, str] = field(default_factory=dict)  # what the service processes run with
+    fakes: dict[str, PlatformProcess] = field(default_factory=dict)  # fake WeChat, SMS and OIDC
+
+    def fake_url(self, name: str) -> str:
+        return self.fakes[name].url
 
     @property
     def gateway_url(self) -> str:
@@ -123,12 +136,17 @@ class RunningPlatform:
 
 @pytest.fixture(scope="session")
 def platform(database_url: str) -> Iterator[RunningPlatform]:
-    """Four services and the gateway, started once per session, stopped at the end."""
+    """The fakes, five services and the gateway, started once per session, stopped at the end."""
     keys = ensure_dev_keys(Path(tempfile.mkdtemp(prefix="platform-keys-")))
     secret = secrets.token_urlsafe(48)
     base = platform_env(database_url, secret=secret, public_key=keys.public_key)
+    fakes = {name: PlatformProcess(name, FACTORIES[name], dict(base)) for name in FAKE_NAMES}
     services = {name: PlatformProcess(name, FACTORIES[name], base) for name in SERVICE_NAMES}
     base.update(registry_urls(services["registry"].url))  # ports are known once the processes exist
+    # identity talks to the fakes; sign-ins all come through the gateway's one address
+    base["IDENTITY_SMS_BASE_URL"] = fakes["fake-sms"].url
+    base["IDENTITY_ABUSE_LIMITS"] = '{"sms_send": "600/minute", "sms_verify": "600/minute"}'
+
     # These processes share the test database with in-process webhook tests for the whole session;
     # their own dispatcher would take those tests' messages.
     base["REQUESTS_WEBHOOK_DISPATCHER_ENABLED"] = "false"
@@ -149,15 +167,17 @@ def platform(database_url: str) -> Iterator[RunningPlatform]:
             "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "5",
             "GATEWAY_BREAKER_OPEN_SECONDS": "1",
             "GATEWAY_BREAKER_FAILURE_THRESHOLD": "3",
+            "GATEWAY_JWKS_URL": f"{services['identity'].url}/internal/jwks.json",
+            "GATEWAY_DENY_LIST_URL": f"{services['identity'].url}/internal/denied-subjects",
         },
     )
     gateway = PlatformProcess("gateway", FACTORIES["gateway"], gateway_env)
     started: list[PlatformProcess] = []
     try:
-        for process in (*services.values(), gateway):
+        for process in (*fakes.values(), *services.values(), gateway):
             process.start()
             started.append(process)
-        yield RunningPlatform(gateway, services, keys.private_key, secret, dict(base))
+        yield RunningPlatform(gateway, services, keys.private_key, secret, dict(base), fakes)
     finally:
         for process in reversed(started):
             process.stop()

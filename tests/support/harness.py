@@ -31,11 +31,24 @@ FACTORIES = {
     "service-requests": "service_requests.app:create_app",
     "elections": "elections.app:create_app",
     "grid": "grid.app:create_app",
+    "identity": "identity.app:create_app",
     "gateway": "gateway.app:create_app",
+    # the third parties' stand-ins (tools/)
+    "fake-wechat": "tools.fake_wechat:create_app",
+    "fake-sms": "tools.fake_sms:create_app",
+    "fake-oidc": "tools.fake_oidc:create_app",
 }
-SERVICE_NAMES = ("registry", "service-requests", "elections", "grid")
+SERVICE_NAMES = ("registry", "service-requests", "elections", "grid", "identity")
+FAKE_NAMES = ("fake-wechat", "fake-sms", "fake-oidc")
 # the import roots of pyproject's `pythonpath`: a process started from a worktree runs that worktree
-SOURCE_ROOTS = (".", "services/registry", "services/service-requests", "services/elections", "services/grid")
+SOURCE_ROOTS = (
+    ".",
+    "services/registry",
+    "services/service-requests",
+    "services/elections",
+    "services/grid",
+    "services/identity",
+)
 
 
 def source_path() -> str:
@@ -155,7 +168,7 @@ def platform_env(
         PYTHONPATH=source_path(),
         LOG_LEVEL="WARNING",
     )
-    for prefix in ("REGISTRY", "REQUESTS", "ELECTIONS", "GRID", "GATEWAY"):
+    for prefix in ("REGISTRY", "REQUESTS", "ELECTIONS", "GRID", "IDENTITY", "GATEWAY"):
         env[f"{prefix}_LOG_LEVEL"] = "WARNING"
     if upstreams is not None:
         env["GATEWAY_UPSTREAMS"] = json.dumps(dict(upstreams))

@@ -95,8 +95,12 @@ def _account(identity: Identity) -> uuid.UUID:
 
 
 async def my_sessions(uow: UnitOfWork, identity: Identity) -> SessionList:
-    """The caller's signed-in devices."""
-    rows = await uow.repository(SessionRepository).live_of(_account(identity))
+    """The caller's signed-in devices (none for a subject that is no account of ours)."""
+    try:
+        account_id = uuid.UUID(identity.subject)
+    except ValueError:
+        return SessionList(items=[])
+    rows = await uow.repository(SessionRepository).live_of(account_id)
     return SessionList(items=[SessionRead.model_validate(row) for row in rows])
 
 
