@@ -6,7 +6,11 @@ from fastapi import FastAPI
 
 from identity.accounts.router import internal_router as accounts_internal_router
 from identity.accounts.router import router as accounts_router
+from identity.constraints import CONSTRAINT_PROBLEMS
 from identity.database import platform_tables
+from identity.grants.grid_client import grid_directory
+from identity.grants.router import audit_router, redeem_router
+from identity.grants.router import router as grants_router
 from identity.keys.router import router as keys_router
 from identity.keys.service import key_ring
 from identity.sessions.router import router as sessions_router
@@ -27,9 +31,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             about_router("/v1/accounts", "accounts"),  # before `/v1/accounts/{account_id}`
             keys_router,
             sessions_router,
+            redeem_router,
+            grants_router,  # before `/v1/accounts/{account_id}`: `join-requests` is not an account id
             accounts_router,
             accounts_internal_router,
+            audit_router,
         ],
+        constraint_problems=CONSTRAINT_PROBLEMS,
         idempotency_table=platform_tables.idempotency_key,
-        resources=[key_ring],
+        resources=[key_ring, grid_directory],
     )

@@ -5,9 +5,19 @@ from __future__ import annotations
 from identity.accounts import models as accounts_models
 from identity.audit import models as audit_models
 from identity.database import Base, platform_tables
+from identity.grants import models as grants_models
 from identity.keys import models as keys_models
 from identity.sessions import models as sessions_models
 
 metadata = Base.metadata
 
-__all__ = ["Base", "accounts_models", "audit_models", "keys_models", "metadata", "platform_tables", "sessions_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "audit_models",
+    "grants_models",
+    "keys_models",
+    "metadata",
+    "platform_tables",
+    "sessions_models",
+]

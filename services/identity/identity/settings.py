@@ -26,6 +26,11 @@ class Settings(PlatformSettings):
     # lifetime plus the gateway's leeway).
     key_leeway_seconds: int = 60
     registry_url: str = "http://127.0.0.1:8101"
+    # The grid service: a grid worker's grid and its community (`GET /internal/grids/{id}`).
+    grid_url: str = "http://127.0.0.1:8104"
+    grid_timeout_seconds: float = 5.0
+    # Wrong invitation codes one account may try in a rolling hour before 429 TOO_MANY_ATTEMPTS.
+    invitation_failures_per_hour: int = 10
 
     def refuse_default_secrets(self) -> None:
         """Production refuses the development key secret and a short one."""
