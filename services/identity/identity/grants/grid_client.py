@@ -39,14 +39,12 @@ class GridDirectory:
 
 
 def grid_directory(app: FastAPI) -> contextlib.AbstractAsyncContextManager[None]:
-    """The long-lived resource: one client to the grid service, published as `app.state.grid_directory`.
-    `app.state.grid_transport`, when a test sets it before the lifespan, carries the calls in-process."""
+    """The long-lived resource: one client to the grid service, published as `app.state.grid_directory`."""
 
     @contextlib.asynccontextmanager
     async def opened() -> AsyncIterator[None]:
         settings: Settings = app.state.settings
-        transport = getattr(app.state, "grid_transport", None)
-        async with service_client(settings.grid_url, settings.grid_timeout_seconds, transport=transport) as client:
+        async with service_client(settings.grid_url, settings.grid_timeout_seconds) as client:
             app.state.grid_directory = GridDirectory(client, settings.internal_token_secret.get_secret_value())
             yield
 
