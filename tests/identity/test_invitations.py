@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -204,3 +205,95 @@ async def test_redeeming_needs_an_account(identity_client: httpx.AsyncClient) ->
     assert anonymous.status_code == 401
     unknown = await _redeem(identity_client, uuid.uuid4(), "23456789AB")
     assert unknown.status_code == 400  # wrong code first: no account is revealed either way
+
+
+# --- join requests: the other way in, decided by the representative --------------------------
+
+
+async def _ask(client: httpx.AsyncClient, account_id: uuid.UUID, enterprise: uuid.UUID) -> httpx.Response:
+    return await client.post(
+        "/v1/accounts/join-requests", json={"enterprise_id": str(enterprise)}, headers=person(account_id)
+    )
+
+
+def _decide(client: httpx.AsyncClient, enterprise: uuid.UUID, request_id: str, decision: str) -> Any:
+    return client.post(
+        f"/v1/accounts/enterprises/{enterprise}/join-requests/{request_id}/{decision}",
+        headers=rep(uuid.uuid4(), enterprise),
+    )
+
+
+async def test_a_join_request_is_pending_once_and_approval_makes_an_employee(
+    identity_service: FastAPI, identity_client: httpx.AsyncClient
+) -> None:
+    enterprise = uuid.uuid4()
+    who = await signed_in(identity_service)
+    asked = await _ask(identity_client, who.account_id, enterprise)
+    assert asked.status_code == 201, asked.text
+    assert asked.json()["status"] == "pending" and asked.json()["account_id"] == str(who.account_id)
+    twice = await _ask(identity_client, who.account_id, enterprise)
+    assert twice.status_code == 409 and twice.json()["code"] == "JOIN_REQUEST_EXISTS"
+    assert (await _ask(identity_client, who.account_id, uuid.uuid4())).status_code == 201  # another enterprise
+
+    path = f"/v1/accounts/enterprises/{enterprise}/join-requests"
+    listed = await identity_client.get(path, params={"status": "pending"}, headers=rep(uuid.uuid4(), enterprise))
+    assert [item["id"] for item in listed.json()["items"]] == [asked.json()["id"]]
+    foreign = await identity_client.get(path, headers=rep(uuid.uuid4(), uuid.uuid4()))
+    assert foreign.status_code == 403 and foreign.json()["code"] == "NOT_YOUR_ENTERPRISE"
+    bad = await identity_client.get(path, params={"status": "maybe"}, headers=rep(uuid.uuid4(), enterprise))
+    assert bad.status_code == 422
+    elsewhere = await _decide(identity_client, uuid.uuid4(), asked.json()["id"], "approve")
+    assert elsewhere.status_code == 404 and elsewhere.json()["code"] == "JOIN_REQUEST_NOT_FOUND"
+
+    approved = await _decide(identity_client, enterprise, asked.json()["id"], "approve")
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    me = (await identity_client.get("/v1/accounts/me", headers=person(who.account_id))).json()
+    assert [(g["role"], g["enterprise_id"], g["source"]) for g in me["grants"]] == [
+        ("employee", str(enterprise), "join_request")
+    ]
+    again = await _decide(identity_client, enterprise, asked.json()["id"], "reject")
+    assert again.status_code == 404
+    assert (
+        await identity_client.get(path, params={"status": "pending"}, headers=rep(uuid.uuid4(), enterprise))
+    ).json()["items"] == []
+
+
+async def test_a_rejected_request_grants_nothing_and_may_be_asked_again(
+    identity_service: FastAPI, identity_client: httpx.AsyncClient
+) -> None:
+    enterprise = uuid.uuid4()
+    who = await signed_in(identity_service)
+    asked = (await _ask(identity_client, who.account_id, enterprise)).json()
+    rejected = await _decide(identity_client, enterprise, asked["id"], "reject")
+    assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+    assert (await identity_client.get("/v1/accounts/me", headers=person(who.account_id))).json()["grants"] == []
+    assert (await _ask(identity_client, who.account_id, enterprise)).status_code == 201
+
+
+async def test_two_requests_at_once_one_pending(identity_service: FastAPI, identity_client: httpx.AsyncClient) -> None:
+    for _ in range(5):
+        enterprise = uuid.uuid4()
+        who = await signed_in(identity_service)
+        answers = await asyncio.gather(*(_ask(identity_client, who.account_id, enterprise) for _ in range(2)))
+        assert sorted(answer.status_code for answer in answers) == [201, 409], [a.text for a in answers]
+
+
+async def test_approve_and_reject_at_once_exactly_one_wins(
+    identity_service: FastAPI, identity_client: httpx.AsyncClient, database_url: str
+) -> None:
+    for _ in range(5):
+        enterprise = uuid.uuid4()
+        who = await signed_in(identity_service)
+        asked = (await _ask(identity_client, who.account_id, enterprise)).json()
+        approve, reject = await asyncio.gather(
+            _decide(identity_client, enterprise, asked["id"], "approve"),
+            _decide(identity_client, enterprise, asked["id"], "reject"),
+        )
+        assert sorted([approve.status_code, reject.status_code]) == [200, 404], [approve.text, reject.text]
+        winner = "approved" if approve.status_code == 200 else "rejected"
+        [row] = await sql(
+            database_url, "SELECT status FROM identity.join_request WHERE id = $1", uuid.UUID(asked["id"])
+        )
+        assert row["status"] == winner
+        grants = await sql(database_url, "SELECT id FROM identity.role_grant WHERE account_id = $1", who.account_id)
+        assert len(grants) == (1 if winner == "approved" else 0)
