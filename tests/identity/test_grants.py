@@ -257,3 +257,20 @@ async def test_the_grid_service_unreachable_is_a_503(database_url: str) -> None:
         body = {"role": "grid_worker", "grid_id": str(uuid.uuid4())}
         answer = await c.post(f"/v1/accounts/{who.account_id}/grants", json=body, headers=staff_of(uuid.uuid4()))
         assert answer.status_code == 503 and answer.json()["code"] == "GRID_SERVICE_UNAVAILABLE"
+
+
+async def test_an_admin_revokes_a_grid_workers_grant_while_the_grid_service_is_down(database_url: str) -> None:
+    app = create_app(identity_settings(database_url, grid_url="http://127.0.0.1:9"))
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://i") as c,
+    ):
+        who = await signed_in(app, (Role.grid_worker, {"grid_id": uuid.uuid4()}))
+        [grant] = (await c.get(f"/v1/accounts/{who.account_id}", headers=admin())).json()["grants"]
+        revoked = await c.delete(f"/v1/accounts/{who.account_id}/grants/{grant['id']}", headers=admin())
+        assert revoked.status_code == 204, revoked.text
+        by_staff = await signed_in(app, (Role.grid_worker, {"grid_id": uuid.uuid4()}))
+        [other] = (await c.get(f"/v1/accounts/{by_staff.account_id}", headers=admin())).json()["grants"]
+        path = f"/v1/accounts/{by_staff.account_id}/grants/{other['id']}"
+        refused = await c.delete(path, headers=staff_of(uuid.uuid4()))
+        assert refused.status_code == 503 and refused.json()["code"] == "GRID_SERVICE_UNAVAILABLE"

@@ -82,11 +82,13 @@ def _settings(uow: UnitOfWork) -> Settings:
 # --- admin and staff grants -------------------------------------------------------------------
 
 
-async def _may_manage(uow: UnitOfWork, identity: Identity, role: str, grid_id: uuid.UUID | None) -> None:
+async def _may_manage(
+    uow: UnitOfWork, identity: Identity, role: str, grid_id: uuid.UUID | None, *, granting: bool
+) -> None:
     """Platform admins manage every role; community staff only grid workers of their communities'
     grids (the grid service says which community a grid is in); anyone else: GRANT_NOT_ALLOWED."""
     if Role.platform_admin in identity.roles and role in ADMIN_GRANTS:
-        if grid_id is not None:
+        if granting and grid_id is not None:
             await _grids(uow).community_of(grid_id)  # the grid must exist (404 GRID_NOT_FOUND)
         return
     if Role.community_staff in identity.roles and role in STAFF_GRANTS and grid_id is not None:
@@ -106,7 +108,7 @@ async def grant(
     """Grant a role through the API (source `api`); the unique index refuses a second live one."""
     if Role.platform_admin not in identity.roles and Role.community_staff not in identity.roles:
         raise GrantNotAllowed()
-    await _may_manage(uow, identity, body.role, body.grid_id)
+    await _may_manage(uow, identity, body.role, body.grid_id, granting=True)
     if await uow.repository(AccountRepository).get(account_id) is None:
         raise AccountNotFound()
     return await accounts.add_grant(
@@ -130,7 +132,8 @@ async def revoke(
     existing: RoleGrant | None = await grants.get(account_id, grant_id)
     if existing is None or existing.revoked_at is not None:
         raise GrantNotFound()
-    await _may_manage(uow, identity, existing.role, existing.grid_id)
+    # an admin revokes without asking the grid service (a grant must be revocable while it is down)
+    await _may_manage(uow, identity, existing.role, existing.grid_id, granting=False)
     if await grants.revoke(account_id, grant_id, identity.subject) is None:
         raise GrantNotFound()  # revoked meanwhile by someone else
     uow.repository(AuditRepository).add(
