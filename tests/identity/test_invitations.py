@@ -297,3 +297,23 @@ async def test_approve_and_reject_at_once_exactly_one_wins(
         assert row["status"] == winner
         grants = await sql(database_url, "SELECT id FROM identity.role_grant WHERE account_id = $1", who.account_id)
         assert len(grants) == (1 if winner == "approved" else 0)
+
+
+def test_no_repr_shows_a_code() -> None:
+    from identity.grants.schemas import InvitationCreated, InvitationRedeem
+
+    now = "2026-12-02T08:00:00Z"
+    created = InvitationCreated.model_validate(
+        {
+            "id": str(uuid.uuid4()),
+            "enterprise_id": str(uuid.uuid4()),
+            "status": "active",
+            "created_at": now,
+            "expires_at": now,
+            "used_at": None,
+            "cancelled_at": None,
+            "code": "7KQ2M9XH4P",
+        }
+    )
+    assert created.code == "7KQ2M9XH4P" and "7KQ2M9XH4P" not in repr(created) + str(created)
+    assert "7KQ2M9XH4P" not in repr(InvitationRedeem(code="7KQ2M9XH4P"))

@@ -80,6 +80,7 @@ class InvitationCreated(InvitationRead):
     code: str = Field(
         description="The one-time code; shown only in this answer (the service keeps only its digest)",
         examples=["7KQ2M9XH4P"],
+        repr=False,
     )
 
 
@@ -90,7 +91,9 @@ class InvitationList(BaseModel):
 class InvitationRedeem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(min_length=1, max_length=40, description="The code as given (case and spaces ignored)")
+    code: str = Field(
+        min_length=1, max_length=40, description="The code as given (case and spaces ignored)", repr=False
+    )
 
 
 class Redeemed(BaseModel):
