@@ -49,6 +49,8 @@ def platform_environment(database_url: str) -> dict[str, str]:
         PLATFORM_INTERNAL_SECRET=os.environ.get("PLATFORM_INTERNAL_SECRET") or secrets.token_urlsafe(48),
         GATEWAY_UPSTREAMS=json.dumps({process.name: process.url for process in SERVICES}),
         **{f"{prefix}_REGISTRY_URL": REGISTRY.url for prefix in REGISTRY_CONSUMERS},
+        # identity asks the grid service which community a grid is in (community staff's grants)
+        IDENTITY_GRID_URL=next(process.url for process in SERVICES if process.name == "grid"),
         GATEWAY_JWT_PUBLIC_KEY_FILE=os.environ.get("GATEWAY_JWT_PUBLIC_KEY_FILE", str(keys.public_key)),
         # user tokens from the identity service's key set; the key file still checks the CLI's tokens
         GATEWAY_JWKS_URL=os.environ.get("GATEWAY_JWKS_URL", f"{IDENTITY.url}/internal/jwks.json"),

@@ -174,5 +174,7 @@ def platform_env(
         env["GATEWAY_UPSTREAMS"] = json.dumps(dict(upstreams))
         if "registry" in upstreams:
             env.update(registry_urls(upstreams["registry"]))
+        if "grid" in upstreams:  # identity asks the grid service which community a grid is in
+            env["IDENTITY_GRID_URL"] = upstreams["grid"]
     env.update(extra or {})
     return env

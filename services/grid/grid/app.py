@@ -14,6 +14,7 @@ from grid.constraints import CONSTRAINT_PROBLEMS
 from grid.database import platform_tables
 from grid.events.router import router as events_router
 from grid.events.tasks import supervise_events
+from grid.grids.router import internal_router as grids_internal_router
 from grid.grids.router import router as grids_router
 from grid.hazards.router import router as hazards_router
 from grid.inspections.router import router as inspections_router
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
             facilities_router,
             circles_router,
             event_feed_router(platform_tables.outbox_event),
+            grids_internal_router,
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,
         idempotency_table=platform_tables.idempotency_key,

@@ -10,7 +10,11 @@ from fastapi import FastAPI
 from identity.abuse import abuse_limits
 from identity.accounts.router import internal_router as accounts_internal_router
 from identity.accounts.router import router as accounts_router
+from identity.constraints import CONSTRAINT_PROBLEMS
 from identity.database import platform_tables
+from identity.grants.grid_client import grid_directory
+from identity.grants.router import audit_router, redeem_router
+from identity.grants.router import router as grants_router
 from identity.keys.router import router as keys_router
 from identity.keys.service import key_ring
 from identity.representatives.service import registry_client, registry_feed
@@ -35,12 +39,17 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
             keys_router,
             sessions_router,
             sms_router,
+            redeem_router,
+            grants_router,  # before `/v1/accounts/{account_id}`: `join-requests` is not an account id
             accounts_router,
             accounts_internal_router,
+            audit_router,
         ],
+        constraint_problems=CONSTRAINT_PROBLEMS,
         idempotency_table=platform_tables.idempotency_key,
         resources=[
             key_ring,
+            grid_directory,
             abuse_limits,
             sms_sender,
             functools.partial(registry_client, transport=registry_transport),

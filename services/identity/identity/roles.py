@@ -8,3 +8,15 @@ from shared.auth import Role
 # carries `account` (partners use API keys and have no account).
 ACCOUNT_ROLES = (Role.account,)
 ADMIN = (Role.platform_admin,)
+# The enterprise's representative (with the path's enterprise id as their token's `enterprise_id`).
+REPRESENTATIVE = (Role.enterprise_rep,)
+# Every person, whatever grants they hold: routes where the service decides (GRANT_NOT_ALLOWED).
+PEOPLE = (
+    Role.account,
+    Role.platform_admin,
+    Role.community_staff,
+    Role.grid_worker,
+    Role.enterprise_rep,
+    Role.employee,
+    Role.election_observer,
+)

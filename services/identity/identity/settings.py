@@ -54,6 +54,12 @@ class Settings(PlatformSettings):
             return self.environment != "test"
         return self.registry_feed_enabled
 
+    # The grid service: a grid worker's grid and its community (`GET /internal/grids/{id}`).
+    grid_url: str = "http://127.0.0.1:8104"
+    grid_timeout_seconds: float = 5.0
+    # Wrong invitation codes one account may try in a rolling hour before 429 TOO_MANY_ATTEMPTS.
+    invitation_failures_per_hour: int = 10
+
     def refuse_default_secrets(self) -> None:
         """Production refuses the development key secret and a short one."""
         super().refuse_default_secrets()

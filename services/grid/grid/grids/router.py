@@ -18,6 +18,7 @@ from grid.grids.schemas import (
     CommunitySettingsUpdate,
     GridCreate,
     GridRead,
+    GridReference,
     GridRetirement,
     GridUpdate,
     UnassignedBuildings,
@@ -34,6 +35,7 @@ from shared.scope import require_staff
 from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/grids", tags=["grids"])
+internal_router = APIRouter(prefix="/internal/grids", tags=["internal"])
 
 STAFF = (Role.platform_admin, Role.community_staff)
 STAFF_AND_WORKERS = (Role.platform_admin, Role.community_staff, Role.grid_worker)
@@ -236,3 +238,14 @@ async def end_assignment(
     """From `ended_on` the building (or floors) no longer belongs to the grid."""
     assignment = await service.end_assignment(uow, identity, grid, assignment_id, body)
     return AssignmentRead.model_validate(assignment)
+
+
+@internal_router.get(
+    "/{grid_id}",
+    summary="A grid's community (platform services)",
+    dependencies=[allow(Role.service)],
+    responses=problem_responses(404),
+)
+async def grid_reference(grid_id: uuid.UUID, uow: UnitOfWorkDep) -> GridReference:
+    """The identity service asks which community a grid is in before community staff grant its workers."""
+    return await service.grid_reference(uow, grid_id)

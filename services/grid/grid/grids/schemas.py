@@ -49,6 +49,16 @@ class GridRead(BaseModel):
     version: int
 
 
+class GridReference(BaseModel):
+    """What another platform service needs of a grid: its community (the identity service's grants)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    community_id: uuid.UUID
+    retired: bool
+
+
 class GridRetirement(BaseModel):
     retired_on: IsoDate = Field(description="First day the grid no longer exists")
     successor_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)

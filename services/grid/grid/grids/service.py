@@ -23,6 +23,7 @@ from grid.grids.schemas import (
     AssignmentEnd,
     GridCreate,
     GridRead,
+    GridReference,
     GridRetirement,
     GridUpdate,
     UnassignedBuilding,
@@ -60,6 +61,14 @@ async def load_grid(uow: UnitOfWork, identity: Identity, grid_id: uuid.UUID, *, 
         raise GridNotFound()
     require_grid(identity, grid.community_id, grid.id, grid.parent_id)
     return grid
+
+
+async def grid_reference(uow: UnitOfWork, grid_id: uuid.UUID) -> GridReference:
+    """A grid's community, for platform services (no caller scope: the route is `service` only)."""
+    grid = await uow.repository(GridRepository).get(grid_id)
+    if grid is None:
+        raise GridNotFound()
+    return GridReference.model_validate(grid)
 
 
 async def create_grid(uow: UnitOfWork, registry: RegistryClient, identity: Identity, body: GridCreate) -> Grid:

@@ -19,7 +19,7 @@ GRANTABLE_ROLES = (
 GrantableRole = Literal[
     "platform_admin", "community_staff", "grid_worker", "enterprise_rep", "employee", "election_observer"
 ]
-GRANT_SOURCES = ("api", "invitation", "registry")
+GRANT_SOURCES = ("api", "invitation", "join_request", "registry")
 
 
 def sql_in(values: tuple[str, ...]) -> str:

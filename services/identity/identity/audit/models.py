@@ -24,4 +24,8 @@ class AuditRecord(UUIDPrimaryKey, Base):
     source_ip: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
 
-    __table_args__ = (Index("ix_audit_record_at", "at"),)
+    __table_args__ = (
+        Index("ix_audit_record_at", "at"),
+        # one account's trail, newest first (the audit read, the invitation brute-force count)
+        Index("ix_audit_record_account_id_at", "account_id", "at"),
+    )

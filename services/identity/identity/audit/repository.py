@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
 from identity.audit.models import AuditRecord
 from shared.uow import Repository
@@ -47,5 +47,6 @@ class AuditRepository(Repository):
         if account_id is not None:
             query = query.where(AuditRecord.account_id == account_id)
         if after is not None:
-            query = query.where((AuditRecord.at, AuditRecord.id) < after)  # type: ignore[operator]
+            # a row comparison in SQL (a Python tuple `<` would compare the columns' expressions in Python)
+            query = query.where(tuple_(AuditRecord.at, AuditRecord.id) < tuple_(*after))
         return (await self.session.scalars(query)).all()
