@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from identity.accounts.repository import AccountRepository
-from identity.accounts.service import on_phone_verified, token_identity
+from identity.accounts.service import add_grant, on_phone_verified, token_identity
 from identity.app import create_app
 from identity.representatives.service import feed_consumer
 from registry.app import create_app as create_registry
@@ -27,7 +27,7 @@ from shared.auth import Role
 from shared.dates import business_today
 from shared.uow import unit_of_work
 from tests.identity.conftest import identity_settings
-from tests.registry.factories import enterprise
+from tests.registry.factories import building, community, enterprise
 from tests.support.identities import admin, auth, identity
 
 REP_PHONE = "139 0000 2222"
@@ -97,6 +97,31 @@ async def test_a_verified_phone_becomes_the_representative_and_is_bound_in_the_r
     # the binding comes back through the feed and changes nothing
     await drain_feed(platform.identity)
     assert await rep_grants(platform.identity, account_id) == [uuid.UUID(str(company["id"]))]
+
+
+async def test_the_representative_s_token_carries_the_enterprise_s_communities(platform: Platform) -> None:
+    place = await community(platform.registry)
+    tower = await building(platform.registry, place["id"])
+    company = await enterprise(platform.registry, tower["id"], representative={"name": "王五", "phone": "13900006666"})
+    account_id = await account_with_phone(platform.identity, "+8613900006666")
+    async with unit_of_work(platform.identity) as uow:
+        who = await token_identity(uow, account_id)
+    assert who.enterprise_id == uuid.UUID(str(company["id"]))
+    assert who.community_ids == {uuid.UUID(str(place["id"]))}
+    # a staff grant elsewhere: the token keeps staff scope only, never the enterprise's community
+    elsewhere = uuid.uuid4()
+    async with unit_of_work(platform.identity) as uow:
+        await add_grant(
+            uow,
+            account_id,
+            Role.community_staff,
+            granted_by="test",
+            source="api",
+            source_ip=None,
+            community_id=elsewhere,
+        )
+    async with unit_of_work(platform.identity) as uow:
+        assert (await token_identity(uow, account_id)).community_ids == {elsewhere}
 
 
 async def test_a_change_in_the_registry_moves_the_grant(platform: Platform) -> None:

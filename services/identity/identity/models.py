@@ -5,6 +5,7 @@ from __future__ import annotations
 from identity.accounts import models as accounts_models
 from identity.audit import models as audit_models
 from identity.database import Base, platform_tables
+from identity.enterprises import models as enterprises_models
 from identity.grants import models as grants_models
 from identity.keys import models as keys_models
 from identity.representatives import models as representatives_models
@@ -17,6 +18,7 @@ __all__ = [
     "Base",
     "accounts_models",
     "audit_models",
+    "enterprises_models",
     "grants_models",
     "keys_models",
     "metadata",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from identity.accounts.exceptions import AccountNotFound
 from identity.accounts.models import Account, RoleGrant
@@ -12,23 +12,36 @@ from identity.accounts.schemas import AccountRead, DeniedSubjects, GrantRead
 from identity.accounts.states import AccountStatus
 from identity.audit.repository import AuditRepository
 from identity.caller import Caller
+from identity.enterprises.repository import EnterpriseCommunityRepository
+from identity.enterprises.service import refresh_communities
 from identity.sessions.repository import SessionRepository
 from identity.settings import Settings
 from shared.auth import Identity, Role
 from shared.uow import UnitOfWork
 
+ENTERPRISE_ROLES = frozenset({"employee", "enterprise_rep"})
 
-def identity_of(account: Account, grants: Sequence[RoleGrant]) -> Identity:
-    """The token's identity: `account` and every live grant's role, with the scopes the services read."""
+
+def identity_of(
+    account: Account, grants: Sequence[RoleGrant], enterprise_communities: Iterable[uuid.UUID] = ()
+) -> Identity:
+    """The token's identity: `account` and every live grant's role, with the scopes the services read.
+
+    `community_ids` are the staff grants' communities; an account without any gets its
+    enterprise's communities instead (`enterprise_communities`), which employees and representatives
+    are scoped by. The token has one `community_ids` for all its roles, so a staff member who is
+    also an employee keeps staff scope only: an enterprise's community must not become a
+    community they may administer."""
     roles = {Role.account} | {Role(grant.role) for grant in grants}
     enterprise = next((g.enterprise_id for g in grants if g.role == "enterprise_rep"), None) or next(
         (g.enterprise_id for g in grants if g.role == "employee"), None
     )
+    staff_communities = frozenset(g.community_id for g in grants if g.role == "community_staff" and g.community_id)
     return Identity(
         subject=str(account.id),
         roles=frozenset(roles),
         name=account.display_name,
-        community_ids=frozenset(g.community_id for g in grants if g.role == "community_staff" and g.community_id),
+        community_ids=staff_communities or frozenset(enterprise_communities),
         grid_ids=frozenset(g.grid_id for g in grants if g.role == "grid_worker" and g.grid_id),
         enterprise_id=enterprise,
         election_ids=frozenset(g.election_id for g in grants if g.role == "election_observer" and g.election_id),
@@ -40,7 +53,12 @@ async def token_identity(uow: UnitOfWork, account_id: uuid.UUID) -> Identity:
     account = await accounts.get(account_id)
     if account is None:
         raise AccountNotFound()
-    return identity_of(account, await accounts.live_grants(account_id))
+    grants = await accounts.live_grants(account_id)
+    enterprise = next((g.enterprise_id for g in grants if g.role == "enterprise_rep"), None) or next(
+        (g.enterprise_id for g in grants if g.role == "employee"), None
+    )
+    communities = await uow.repository(EnterpriseCommunityRepository).of([enterprise] if enterprise else [])
+    return identity_of(account, grants, communities)
 
 
 async def create_account(uow: UnitOfWork, *, phone: str | None = None, display_name: str | None = None) -> Account:
@@ -75,6 +93,8 @@ async def add_grant(
             granted_by=granted_by,
         )
     )
+    if str(role) in ENTERPRISE_ROLES and enterprise_id is not None:
+        await refresh_communities(uow, enterprise_id)
     uow.repository(AuditRepository).add(
         granted_by,
         "role_granted",

@@ -27,6 +27,7 @@ from identity.accounts.phones import normalise_phone
 from identity.accounts.repository import AccountRepository
 from identity.audit.repository import AuditRepository
 from identity.database import platform_tables
+from identity.enterprises.service import refresh_communities
 from identity.representatives.models import Representative
 from identity.representatives.repository import REGISTRY, RepresentativeRepository
 from identity.settings import Settings
@@ -36,6 +37,7 @@ from shared.outbox import FeedConsumer, FeedEvent
 from shared.uow import UnitOfWork
 
 logger = structlog.get_logger("identity.representatives")
+SITE_EVENTS = frozenset({"OccupancyStarted", "OccupancyEnded"})
 
 
 def _phone(text: object) -> str | None:
@@ -59,7 +61,10 @@ def end_of(day: dt.date | None) -> dt.datetime | None:
 
 
 async def on_registry_event(uow: UnitOfWork, event: FeedEvent) -> None:
-    """The feed handler: a representative change moves the grant."""
+    """The feed handler: a representative change moves the grant; a site change the token's communities."""
+    if event.type in SITE_EVENTS:
+        await refresh_communities(uow, event.aggregate_id)
+        return
     if event.type != "RepresentativeChanged":
         return
     payload = event.payload
@@ -108,6 +113,7 @@ async def sync_enterprise(uow: UnitOfWork, record: Representative) -> None:
     if holder is None or not valid:
         return
     if await representatives.grant(holder, record.enterprise_id, until):
+        await refresh_communities(uow, record.enterprise_id)
         audit.add(REGISTRY, "role_granted", account_id=holder, source_ip=None, detail=detail)
     if found_by_phone and record.phone is not None:
         await bind_subject(uow, record.enterprise_id, record.phone, holder)
