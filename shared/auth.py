@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import Depends, Request
 from fastapi.params import Depends as DependsParam
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from shared.errors import Forbidden, Unauthenticated
 from shared.i18n import Text
@@ -63,6 +63,11 @@ class Identity(BaseModel):
     partner_id: uuid.UUID | None = None
     partner_kind: Literal["bank", "mcn"] | None = None
     election_ids: frozenset[uuid.UUID] = frozenset()
+
+    @field_serializer("roles", "community_ids", "grid_ids", "election_ids")
+    def _sorted(self, values: frozenset[Role] | frozenset[uuid.UUID]) -> list[str]:
+        """Sets in a stable order (a frozenset's order changes with each process's hash seed)."""
+        return sorted(str(value) for value in values)
 
     def has(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)

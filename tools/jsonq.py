@@ -3,6 +3,7 @@
     curl ... | .venv/bin/python -m tools.jsonq id                 # a field (strings print raw)
     curl ... | .venv/bin/python -m tools.jsonq 'items[].name'     # map over a list
     curl ... | .venv/bin/python -m tools.jsonq 'items[code=X].id'  # filter, then map (one per line)
+    curl ... | .venv/bin/python -m tools.jsonq 'items[-1].id'      # one item by position
     curl ... | .venv/bin/python -m tools.jsonq items.length status # several paths, one per output
 Without a path the whole document is pretty-printed.
 """
@@ -18,7 +19,8 @@ _SEGMENT = re.compile(r"^(?P<key>[^\[\]]*)(?:\[(?P<filter>[^\]]*)\])?$")
 
 
 def pick(value: Any, path: str) -> Any:
-    """Follow a dotted path; `name[]` maps over a list, `name[key=value]` keeps matching items."""
+    """Follow a dotted path; `name[]` maps over a list, `name[key=value]` keeps matching items,
+    `name[2]` takes one item."""
     current = value
     mapped = False
     for segment in path.split("."):
@@ -32,6 +34,10 @@ def pick(value: Any, path: str) -> Any:
             continue
         if key:
             current = [item.get(key) for item in current] if mapped else current.get(key)
+        if selector is not None and selector.lstrip("-").isdigit():  # `name[0]`, `name[-1]`: one item
+            current = current[int(selector)]
+            mapped = False
+            continue
         if selector is not None:
             if selector:
                 field, _, wanted = selector.partition("=")

@@ -14,7 +14,7 @@ from gateway.devkeys import ensure_dev_keys
 from tests.support.harness import PlatformProcess, free_port, platform_env, registry_urls
 from tools.devdb import ROOT
 from tools.run import seed_all
-from tools.topology import GATEWAY, REGISTRY, SERVICES
+from tools.topology import FAKES, GATEWAY, IDENTITY, REGISTRY, SERVICES
 
 SCRIPT_SECONDS = 180.0
 
@@ -59,15 +59,28 @@ async def test_the_readme_tour_runs_verbatim(database_url: str) -> None:
     secret = "tour-" + os.urandom(24).hex()
     base = platform_env(database_url, secret=secret, public_key=keys.public_key)
     base["REQUESTS_WEBHOOKS_ALLOW_PRIVATE"] = "true"  # as `make run` sets it in development
+    # the fakes on free ports; the tour's `:8091`-`:8093` are pointed at them, as `make run` starts them
+    fakes = {process.name: PlatformProcess(process.name, process.factory, dict(base)) for process in FAKES}
+    base["IDENTITY_SMS_BASE_URL"] = fakes["fake-sms"].url
     services = [PlatformProcess(process.name, process.factory, base) for process in SERVICES]
+    identity = next(service for service in services if service.name == IDENTITY.name)
     registry = next(service for service in services if service.name == REGISTRY.name)
     base.update(registry_urls(registry.url))  # its port is known once the process exists
     gateway: PlatformProcess | None = None
     try:
-        for service in services:
-            await asyncio.to_thread(service.start)
+        for process in (*fakes.values(), *services):
+            await asyncio.to_thread(process.start)
         upstreams = {service.name: service.url for service in services}
-        env = platform_env(database_url, secret=secret, public_key=keys.public_key, upstreams=upstreams)
+        env = platform_env(
+            database_url,
+            secret=secret,
+            public_key=keys.public_key,
+            upstreams=upstreams,
+            extra={
+                "GATEWAY_JWKS_URL": f"{identity.url}/internal/jwks.json",
+                "GATEWAY_DENY_LIST_URL": f"{identity.url}/internal/denied-subjects",
+            },
+        )
         gateway = PlatformProcess(GATEWAY.name, GATEWAY.factory, env)
         await asyncio.to_thread(gateway.start)
         returncode, text = await run_script(tour_script().replace("http://127.0.0.1:8000", gateway.url))
@@ -77,11 +90,15 @@ async def test_the_readme_tour_runs_verbatim(database_url: str) -> None:
             "http://127.0.0.1:8000", gateway.url
         )
         voted, election = await run_script(election_walk)
+        sign_in = readme_block("# Sign in").replace("http://127.0.0.1:8000", gateway.url)
+        for process in FAKES:
+            sign_in = sign_in.replace(f"http://127.0.0.1:{process.default_port}", fakes[process.name].url)
+        signed, people = await run_script(sign_in)
     finally:
         if gateway is not None:
             await asyncio.to_thread(gateway.stop)
-        for service in services:
-            await asyncio.to_thread(service.stop)
+        for process in (*services, *fakes.values()):
+            await asyncio.to_thread(process.stop)
         for leftover in (ROOT / ".data").glob("bank-*"):  # the walkthrough bank's state and log
             # SQLite may drop its -wal and -shm files between the listing and the look
             with contextlib.suppress(FileNotFoundError):
@@ -112,3 +129,9 @@ async def test_the_readme_tour_runs_verbatim(database_url: str) -> None:
     assert walked_lines[12:16] == ["6", "voting_closed", "tallied", "complete"], election
     assert walked_lines[16:22] == ["6", "5", "1", "2", "3", "certified"], election
     assert walked_lines[22:24] == ["counted", "200 application/pdf"], election
+    # Signing in as a person would: the representative by SMS, the employee they invite.
+    assert signed == 0, people
+    assert people.count("300\n") == 2, people
+    assert '[\n  "account",\n  "enterprise_rep"\n]\n400\nSMS_CODE_INVALID\n' in people, people
+    assert '400\nINVITATION_INVALID\n[\n  "account",\n  "employee"\n]\nsubmitted\n' in people, people
+    assert people.rstrip().endswith('[\n  "申请人才公寓"\n]'), people
