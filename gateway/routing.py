@@ -34,7 +34,15 @@ JWKS_PATH = "/.well-known/jwks.json"
 # Identity paths forwarded without credentials (any `Authorization` sent is ignored, so an expired
 # access token cannot spoil a refresh); rate-limited per client address. The identity service's
 # `identity.public.ANONYMOUS_PUBLIC_PATHS` is the same set (tests/identity checks it).
-ANONYMOUS_PATHS = frozenset({JWKS_PATH, "/v1/auth/token", "/v1/auth/logout"})
+ANONYMOUS_PATHS = frozenset(
+    {
+        JWKS_PATH,
+        "/v1/auth/token",
+        "/v1/auth/logout",
+        "/v1/auth/oidc/start",  # staff single sign-on: the credential is the provider's code
+        "/v1/auth/oidc/callback",
+    }
+)
 
 # Every public prefix has exactly two segments (the key set's one path is matched whole by
 # `two_segments`), so one dict lookup routes a request.

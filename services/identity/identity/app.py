@@ -11,6 +11,8 @@ from identity.keys.router import router as keys_router
 from identity.keys.service import key_ring
 from identity.sessions.router import router as sessions_router
 from identity.settings import Settings
+from identity.sso.client import oidc_client
+from identity.sso.router import router as sso_router
 from shared.about import about_router
 from shared.app import create_service_app
 
@@ -27,9 +29,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             about_router("/v1/accounts", "accounts"),  # before `/v1/accounts/{account_id}`
             keys_router,
             sessions_router,
+            sso_router,
             accounts_router,
             accounts_internal_router,
         ],
         idempotency_table=platform_tables.idempotency_key,
-        resources=[key_ring],
+        resources=[key_ring, oidc_client],
     )

@@ -1,0 +1,54 @@
+"""staff single sign-on (oidc_login, oidc_identity)
+
+Revision ID: 0ca26a89bb6c
+Revises: 92d8ebc2484d
+Create Date: 2026-12-02 14:30:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0ca26a89bb6c'
+down_revision: str | None = '92d8ebc2484d'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table('oidc_login',
+    sa.Column('state_sha256', sa.LargeBinary(), nullable=False),
+    sa.Column('nonce', sa.String(length=64), nullable=False),
+    sa.Column('code_verifier', sa.String(length=128), nullable=False),
+    sa.Column('redirect_uri', sa.String(length=2000), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('consumed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.CheckConstraint('expires_at > created_at', name=op.f('ck_oidc_login_expires_after_created')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_oidc_login')),
+    sa.UniqueConstraint('state_sha256', name=op.f('uq_oidc_login_state_sha256')),
+    schema='identity'
+    )
+    op.create_index(op.f('ix_oidc_login_expires_at'), 'oidc_login', ['expires_at'], unique=False, schema='identity')
+    op.create_table('oidc_identity',
+    sa.Column('issuer', sa.String(length=500), nullable=False),
+    sa.Column('subject', sa.String(length=255), nullable=False),
+    sa.Column('account_id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('last_login_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['identity.account.id'], name=op.f('fk_oidc_identity_account_id_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_oidc_identity')),
+    sa.UniqueConstraint('issuer', 'subject', name=op.f('uq_oidc_identity_issuer_subject')),
+    schema='identity'
+    )
+    op.create_index(op.f('ix_oidc_identity_account_id'), 'oidc_identity', ['account_id'], unique=False, schema='identity')
+
+
+def downgrade() -> None:
+    op.drop_index(op.f('ix_oidc_identity_account_id'), table_name='oidc_identity', schema='identity')
+    op.drop_table('oidc_identity', schema='identity')
+    op.drop_index(op.f('ix_oidc_login_expires_at'), table_name='oidc_login', schema='identity')
+    op.drop_table('oidc_login', schema='identity')
