@@ -1,4 +1,4 @@
-"""staff single sign-on (oidc_login, oidc_identity)
+"""staff single sign-on (oidc_login, oidc_identity) and platform admin credentials (admin_credential)
 
 Revision ID: 0ca26a89bb6c
 Revises: 92d8ebc2484d
@@ -45,9 +45,27 @@ def upgrade() -> None:
     schema='identity'
     )
     op.create_index(op.f('ix_oidc_identity_account_id'), 'oidc_identity', ['account_id'], unique=False, schema='identity')
+    op.create_table('admin_credential',
+    sa.Column('account_id', sa.Uuid(), nullable=False),
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('password_hash', sa.String(length=200), nullable=False),
+    sa.Column('totp_secret_sealed', sa.LargeBinary(), nullable=False),
+    sa.Column('totp_last_step', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('failed_attempts', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('failed_attempts >= 0', name=op.f('ck_admin_credential_failed_attempts')),
+    sa.CheckConstraint('totp_last_step >= 0', name=op.f('ck_admin_credential_totp_last_step')),
+    sa.ForeignKeyConstraint(['account_id'], ['identity.account.id'], name=op.f('fk_admin_credential_account_id_account')),
+    sa.PrimaryKeyConstraint('account_id', name=op.f('pk_admin_credential')),
+    sa.UniqueConstraint('username', name=op.f('uq_admin_credential_username')),
+    schema='identity'
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('admin_credential', schema='identity')
     op.drop_index(op.f('ix_oidc_identity_account_id'), table_name='oidc_identity', schema='identity')
     op.drop_table('oidc_identity', schema='identity')
     op.drop_index(op.f('ix_oidc_login_expires_at'), table_name='oidc_login', schema='identity')

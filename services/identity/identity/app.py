@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from identity.accounts.router import internal_router as accounts_internal_router
 from identity.accounts.router import router as accounts_router
+from identity.admins.router import router as admins_router
 from identity.database import platform_tables
 from identity.keys.router import router as keys_router
 from identity.keys.service import key_ring
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             keys_router,
             sessions_router,
             sso_router,
+            admins_router,
             accounts_router,
             accounts_internal_router,
         ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from identity.accounts import models as accounts_models
+from identity.admins import models as admins_models
 from identity.audit import models as audit_models
 from identity.database import Base, platform_tables
 from identity.keys import models as keys_models
@@ -14,6 +15,7 @@ metadata = Base.metadata
 __all__ = [
     "Base",
     "accounts_models",
+    "admins_models",
     "audit_models",
     "keys_models",
     "metadata",

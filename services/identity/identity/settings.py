@@ -48,6 +48,11 @@ class Settings(PlatformSettings):
     oidc_login_seconds: int = 600  # a started sign-in must come back within this
     oidc_timeout_seconds: float = 10.0  # one call to the provider, connect to last byte
 
+    # Platform administrators (password + TOTP): failures before a lock, and the lock's length.
+    admin_max_failed_attempts: int = 5
+    admin_lock_seconds: int = 900
+    admin_totp_issuer: str = "滨江产业社区平台"  # the name an authenticator app shows
+
     @field_validator("oidc_redirect_uris", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:

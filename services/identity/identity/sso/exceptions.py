@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import Forbidden, InvalidRequest, ServiceUnavailable, Unauthenticated, ValidationFailed
+from shared.errors import InvalidRequest, ServiceUnavailable, Unauthenticated, ValidationFailed
 from shared.i18n import Text
 
 
@@ -33,8 +33,3 @@ class OidcTokenInvalid(Unauthenticated):
 class OidcUnavailable(ServiceUnavailable):
     code = "OIDC_UNAVAILABLE"
     title = Text("统一身份认证暂不可用", "Single sign-on is unavailable")
-
-
-class AccountDisabled(Forbidden):
-    code = "ACCOUNT_DISABLED"
-    title = Text("账号已停用", "The account is disabled")

@@ -9,6 +9,7 @@ import hashlib
 import secrets
 import uuid
 
+from identity.accounts.exceptions import AccountDisabled
 from identity.accounts.repository import AccountRepository
 from identity.accounts.service import create_account
 from identity.adapters.oidc import DISCOVERY_FAILED, TOKEN_REQUEST_FAILED, OidcClient, OidcError
@@ -18,7 +19,6 @@ from identity.sessions.schemas import TokenPair
 from identity.sessions.service import start_session
 from identity.settings import Settings
 from identity.sso.exceptions import (
-    AccountDisabled,
     OidcCodeInvalid,
     OidcStateInvalid,
     OidcTokenInvalid,
