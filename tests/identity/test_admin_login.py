@@ -25,7 +25,7 @@ import pytest
 from fastapi import FastAPI
 
 from identity import cli
-from identity.admins.schemas import AdminCreated
+from identity.admins.schemas import AdminCreated, AdminLoginRequest
 from tests.identity.conftest import identity_settings
 from tests.support.database import asyncpg_dsn
 
@@ -114,6 +114,8 @@ async def test_the_cli_creates_an_admin_who_signs_in_with_password_and_totp(
     written = " ".join(row["detail"] + row["actor"] for row in audit) + caplog.text + capsys.readouterr().out
     for secret in (PASSWORD, totp.secret, code, pair["access_token"], pair["refresh_token"]):
         assert secret not in written
+    body = AdminLoginRequest(username="ops-admin", password=PASSWORD, totp=code)
+    assert PASSWORD not in repr(body) and code not in repr(body) and totp.secret not in repr(created)
 
 
 def test_the_cli_reads_the_password_from_stdin_never_from_argv(database_url: str) -> None:

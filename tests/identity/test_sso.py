@@ -22,6 +22,7 @@ from asgi_lifespan import LifespanManager
 from bench.harness import free_port
 from identity.app import create_app
 from identity.settings import FAKE_OIDC_CLIENT_SECRET, Settings
+from identity.sso.schemas import OidcCallbackRequest
 from tests.identity.conftest import identity_settings
 from tests.support.database import asyncpg_dsn
 from tests.support.fakes import FakeServer, start_fake, stop_fake
@@ -183,6 +184,8 @@ async def test_a_staff_member_signs_in_and_the_same_subject_is_the_same_account_
     written = " ".join(row["detail"] for row in audit) + caplog.text + capsys.readouterr().out
     for secret in (started["state"], returned["code"], pair["access_token"], pair["refresh_token"], params["nonce"]):
         assert secret not in written
+    shown = repr(OidcCallbackRequest(state=started["state"], code=returned["code"]))
+    assert started["state"] not in shown and returned["code"] not in shown
 
 
 async def test_a_used_unknown_or_expired_state_is_refused(

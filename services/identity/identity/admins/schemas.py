@@ -11,11 +11,8 @@ class AdminLoginRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(min_length=1, max_length=64, examples=["ops-admin"])
-    password: str = Field(min_length=1, max_length=1024)
-    totp: str = Field(pattern=r"^[0-9]{6}$", description="The authenticator app's current 6-digit code")
-
-    def __repr__(self) -> str:
-        return f"AdminLoginRequest(username={self.username!r})"
+    password: str = Field(min_length=1, max_length=1024, repr=False)
+    totp: str = Field(pattern=r"^[0-9]{6}$", description="The authenticator app's current 6-digit code", repr=False)
 
 
 class AdminCreated(BaseModel):

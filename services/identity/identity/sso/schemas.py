@@ -23,12 +23,14 @@ class OidcStart(BaseModel):
     """Send the browser to `authorization_url`; keep `state` to check that the callback is yours."""
 
     authorization_url: str
-    state: str = Field(description="Comes back on the redirect; compare it, then send it with the code")
+    state: str = Field(description="Comes back on the redirect; compare it, then send it with the code", repr=False)
     expires_in: int = Field(description="Seconds within which the callback must arrive", examples=[600])
 
 
 class OidcCallbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    state: str = Field(min_length=43, max_length=43, pattern=STATE_PATTERN)
-    code: str = Field(min_length=1, max_length=2048, description="The provider's authorization code (used once)")
+    state: str = Field(min_length=43, max_length=43, pattern=STATE_PATTERN, repr=False)
+    code: str = Field(
+        min_length=1, max_length=2048, description="The provider's authorization code (used once)", repr=False
+    )
