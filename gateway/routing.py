@@ -35,7 +35,16 @@ JWKS_PATH = "/.well-known/jwks.json"
 # access token cannot spoil a refresh); rate-limited per client address. The identity service's
 # `identity.public.ANONYMOUS_PUBLIC_PATHS` is the same set (tests/identity checks it).
 ANONYMOUS_PATHS = frozenset(
-    {JWKS_PATH, "/v1/auth/token", "/v1/auth/logout", "/v1/auth/sms/codes", "/v1/auth/sms/session"}
+    {
+        JWKS_PATH,
+        "/v1/auth/token",
+        "/v1/auth/logout",
+        "/v1/auth/sms/codes",  # the mobile app: the texted code is in the body
+        "/v1/auth/sms/session",
+        "/v1/auth/oidc/start",  # staff single sign-on: the credential is the provider's code
+        "/v1/auth/oidc/callback",
+        "/v1/auth/admin/session",  # platform admins: password + TOTP in the body
+    }
 )
 
 # Every public prefix has exactly two segments (the key set's one path is matched whole by

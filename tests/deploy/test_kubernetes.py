@@ -36,6 +36,7 @@ def render(overlay: str, tmp_path: Path) -> list[dict[str, Any]]:
         "internal-token-secret",
         "jwt-public.pem",
         "identity-key-secret",
+        "sms-access-key-secret",
         "s3-access-key-id",
         "s3-secret-access-key",
     ):

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from identity.abuse import abuse_limits
 from identity.accounts.router import internal_router as accounts_internal_router
 from identity.accounts.router import router as accounts_router
+from identity.admins.router import router as admins_router
 from identity.constraints import CONSTRAINT_PROBLEMS
 from identity.database import platform_tables
 from identity.grants.grid_client import grid_directory
@@ -22,6 +23,8 @@ from identity.sessions.router import router as sessions_router
 from identity.settings import Settings
 from identity.sms.router import router as sms_router
 from identity.sms.service import sms_sender
+from identity.sso.client import oidc_client
+from identity.sso.router import router as sso_router
 from shared.about import about_router
 from shared.app import create_service_app
 
@@ -41,6 +44,8 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
             sms_router,
             redeem_router,
             grants_router,  # before `/v1/accounts/{account_id}`: `join-requests` is not an account id
+            sso_router,
+            admins_router,
             accounts_router,
             accounts_internal_router,
             audit_router,
@@ -52,6 +57,7 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
             grid_directory,
             abuse_limits,
             sms_sender,
+            oidc_client,
             functools.partial(registry_client, transport=registry_transport),
         ],
         background_tasks=[registry_feed],

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import SettingsConfigDict
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from shared.settings import PlatformSettings
 
@@ -14,6 +16,14 @@ DEVELOPMENT_KEY_SECRET = "development-identity-key-secret-change-me-0123456789"
 # tools/fake_sms.py's defaults (the fakes are not imported here: production code never loads them)
 FAKE_SMS_ACCESS_KEY_ID = "LTAIfakeaccesskeyid"
 FAKE_SMS_ACCESS_KEY_SECRET = "fake-sms-access-key-secret"
+# The local OIDC provider of `make run` (tools/fake_oidc.py: its port, client id and secret).
+FAKE_OIDC_ISSUER = "http://127.0.0.1:8093"
+FAKE_OIDC_CLIENT_ID = "platform-identity"
+FAKE_OIDC_CLIENT_SECRET = "fake-oidc-client-secret"
+DEVELOPMENT_OIDC_REDIRECT_URIS = (
+    "http://127.0.0.1:8000/staff/sso/callback",
+    "http://localhost:8000/staff/sso/callback",
+)
 
 
 class Settings(PlatformSettings):
@@ -60,6 +70,29 @@ class Settings(PlatformSettings):
     # Wrong invitation codes one account may try in a rolling hour before 429 TOO_MANY_ATTEMPTS.
     invitation_failures_per_hour: int = 10
 
+    # Staff single sign-on (OpenID Connect code flow + PKCE). An empty issuer turns SSO off
+    # (its routes answer 503 OIDC_UNAVAILABLE). The issuer is compared with the ID token's `iss`
+    # exactly as written.
+    oidc_issuer: str = FAKE_OIDC_ISSUER
+    oidc_client_id: str = FAKE_OIDC_CLIENT_ID
+    oidc_client_secret: SecretStr = SecretStr(FAKE_OIDC_CLIENT_SECRET)
+    # Where the provider may send the browser back (the staff app's pages); comma-separated in the env.
+    oidc_redirect_uris: Annotated[tuple[str, ...], NoDecode] = DEVELOPMENT_OIDC_REDIRECT_URIS
+    oidc_login_seconds: int = 600  # a started sign-in must come back within this
+    oidc_timeout_seconds: float = 10.0  # one call to the provider, connect to last byte
+
+    # Platform administrators (password + TOTP): failures before a lock, and the lock's length.
+    admin_max_failed_attempts: int = 5
+    admin_lock_seconds: int = 900
+    admin_totp_issuer: str = "滨江产业社区平台"  # the name an authenticator app shows
+
+    @field_validator("oidc_redirect_uris", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
     def refuse_default_secrets(self) -> None:
         """Production refuses the development key secret and a short one."""
         super().refuse_default_secrets()
@@ -69,3 +102,19 @@ class Settings(PlatformSettings):
                 raise ValueError("IDENTITY_KEY_ENCRYPTION_SECRET must be set to a random value of 32+ characters")
             if self.sms_access_key_secret.get_secret_value() == FAKE_SMS_ACCESS_KEY_SECRET:
                 raise ValueError("IDENTITY_SMS_ACCESS_KEY_SECRET is the fake SMS gateway's; set the provider's")
+            self._refuse_fake_oidc()
+
+    def _refuse_fake_oidc(self) -> None:
+        if not self.oidc_issuer:
+            return  # SSO off
+        secret = self.oidc_client_secret.get_secret_value()
+        if self.oidc_issuer.rstrip("/") == FAKE_OIDC_ISSUER or not self.oidc_issuer.startswith("https://"):
+            raise ValueError("IDENTITY_OIDC_ISSUER must be the provider's https:// issuer (or empty: SSO off)")
+        if secret == FAKE_OIDC_CLIENT_SECRET or len(secret) < 16:
+            raise ValueError("IDENTITY_OIDC_CLIENT_SECRET must be the secret the provider registered for us")
+        if (
+            not self.oidc_redirect_uris
+            or set(self.oidc_redirect_uris) & set(DEVELOPMENT_OIDC_REDIRECT_URIS)
+            or any(uri.startswith("http://") for uri in self.oidc_redirect_uris)
+        ):
+            raise ValueError("IDENTITY_OIDC_REDIRECT_URIS must be the staff app's registered non-http:// URIs")

@@ -12,7 +12,8 @@ class AccountNotFound(NotFound):
 
 
 class AccountDisabled(Forbidden):
-    """Signing in to a disabled account (the gateway answers 401 `ACCOUNT_DISABLED` to its live tokens)."""
+    """A sign-in whose credentials were right, for an account a platform admin disabled (the gateway
+    answers 401 `ACCOUNT_DISABLED` to its live tokens)."""
 
     code = "ACCOUNT_DISABLED"
     title = Text("账号已停用", "The account is disabled")

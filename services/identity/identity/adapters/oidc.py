@@ -59,13 +59,19 @@ class OidcClient:
     """One relying party registered at one issuer (the district's identity provider)."""
 
     def __init__(
-        self, http: httpx.AsyncClient, *, issuer: str, client_id: str, client_secret: str, redirect_uri: str
+        self,
+        http: httpx.AsyncClient,
+        *,
+        issuer: str,
+        client_id: str,
+        client_secret: str,
+        redirect_uri: str | None = None,
     ) -> None:
         self._http = http
         self._issuer = issuer  # exactly as the provider spells it: iss is compared as a string
         self._client_id = client_id
         self._client_secret = client_secret
-        self._redirect_uri = redirect_uri
+        self._redirect_uri = redirect_uri  # the default; a service with several passes one per call
         self._lock = asyncio.Lock()
         self._metadata: dict[str, Any] | None = None
         self._keys: KeySet | None = None
@@ -73,14 +79,16 @@ class OidcClient:
     def __repr__(self) -> str:
         return f"OidcClient(issuer={self._issuer!r}, client_id={self._client_id!r})"
 
-    async def authorization_url(self, *, state: str, nonce: str, code_verifier: str) -> str:
+    async def authorization_url(
+        self, *, state: str, nonce: str, code_verifier: str, redirect_uri: str | None = None
+    ) -> str:
         """Where to send the browser: the provider's authorization endpoint with state, nonce and the S256 challenge."""
         metadata = await self._discovery()
         url: str = prepare_grant_uri(
             metadata["authorization_endpoint"],
             self._client_id,
             "code",
-            redirect_uri=self._redirect_uri,
+            redirect_uri=self._redirect(redirect_uri),
             scope=SCOPE,
             state=state,
             nonce=nonce,
@@ -89,22 +97,29 @@ class OidcClient:
         )
         return url
 
-    async def exchange(self, *, code: str, code_verifier: str, nonce: str) -> OidcClaims:
-        """Redeem the authorization code and return the verified ID token's claims; OidcError on any failure."""
+    async def exchange(
+        self, *, code: str, code_verifier: str, nonce: str, redirect_uri: str | None = None
+    ) -> OidcClaims:
+        """Redeem the authorization code and return the verified ID token's claims; OidcError on any failure.
+
+        `redirect_uri` must be the one the authorization request named (RFC 6749 4.1.3)."""
         metadata = await self._discovery()
+        redirect = self._redirect(redirect_uri)
         try:
             response = await self._http.post(
                 metadata["token_endpoint"],
                 data={
                     "grant_type": "authorization_code",
                     "code": code,
-                    "redirect_uri": self._redirect_uri,
+                    "redirect_uri": redirect,
                     "code_verifier": code_verifier,
                 },
                 headers={"Authorization": self._basic_credentials(), "Accept": "application/json"},
             )
         except httpx.HTTPError:
             raise OidcError(DISCOVERY_FAILED) from None
+        if response.status_code >= 500:  # the provider is failing, not refusing this code
+            raise OidcError(DISCOVERY_FAILED)
         if response.status_code != 200:
             raise OidcError(TOKEN_REQUEST_FAILED)
         try:
@@ -141,6 +156,12 @@ class OidcClient:
             email=email if isinstance(email, str) else None,
             issuer=self._issuer,
         )
+
+    def _redirect(self, redirect_uri: str | None) -> str:
+        chosen = redirect_uri or self._redirect_uri
+        if not chosen:
+            raise ValueError("OidcClient needs a redirect_uri (in the constructor or the call)")
+        return chosen
 
     def _basic_credentials(self) -> str:
         # RFC 6749 2.3.1: form-encode id and secret before joining them for HTTP Basic.
