@@ -10,7 +10,8 @@ adds `ExpressRoutes`, a thin ASGI layer just inside the request-context middlewa
 them by calling the same endpoint function directly:
 
 * in FastAPI's order: the body is read (413 when oversized, 422 when it is not JSON), the
-  internal identity token is verified and the route's `allow(...)` roles are checked (401/403),
+  internal identity token is verified and the route's `allow(...)` roles are checked (401/403;
+  a public route, one without `allow(...)` such as a sign-in, reads no identity),
   then path parameters and body fields are validated with their annotations (the same
   `RequestValidationError` 422);
 * `UnitOfWorkDep` (or a bare `SessionDep`) gets the same unit of work (committed after the
@@ -89,7 +90,7 @@ class _Compiled:
     route: APIRoute
     path: str
     pattern: re.Pattern[str]
-    roles: RoleCheck
+    roles: RoleCheck | None  # None: a public route (signing in), no identity read
     call: Callable[..., Awaitable[Any]]
     path_params: dict[str, TypeAdapter[Any]] = field(default_factory=dict)
     body: tuple[str, type[BaseModel]] | None = None
@@ -119,8 +120,8 @@ def _compile(info: RouteInfo) -> _Compiled:
     route = info.route
     checks = [depends.dependency for depends in info.dependencies if isinstance(depends.dependency, RoleCheck)]
     others = [depends for depends in info.dependencies if depends.dependency is not refuse_unknown_query]
-    if len(checks) != 1 or len(checks) != len(others):
-        raise TypeError(f"express route {info.path} needs exactly one allow(...) and no other route dependency")
+    if len(checks) > 1 or len(checks) != len(others):
+        raise TypeError(f"express route {info.path} needs at most one allow(...) and no other route dependency")
     if route.response_model_exclude_none or route.response_model_exclude_unset or route.response_model_include:
         raise TypeError(f"express route {info.path}: response model options are not supported")
     hints = typing.get_type_hints(route.endpoint, include_extras=True)
@@ -134,7 +135,7 @@ def _compile(info: RouteInfo) -> _Compiled:
         route=route,
         path=info.path,
         pattern=pattern,
-        roles=checks[0],
+        roles=checks[0] if checks else None,
         call=route.endpoint,
         response=TypeAdapter(route.response_model) if route.response_model is not None else None,
         status_code=route.status_code or 200,
@@ -158,6 +159,8 @@ def _compile(info: RouteInfo) -> _Compiled:
             compiled.body = (name, annotation)
         else:
             raise TypeError(f"express route {info.path}: parameter {name!r} is not supported")
+    if compiled.roles is None and compiled.identity_params:
+        raise TypeError(f"express route {info.path}: a public route has no identity")
     return compiled
 
 
@@ -239,10 +242,12 @@ class ExpressRoutes:
             parsed, errors = self._body(compiled, body)
             if any(error["type"] == "json_invalid" for error in errors):
                 raise RequestValidationError(errors)
-            token = _header(scope, _IDENTITY_HEADER)
-            verifier = self.service.state.token_verifier
-            identity = identity_from_token(token.decode("latin-1") if token else None, verifier)
-            compiled.roles.check(identity)
+            identity = None
+            if compiled.roles is not None:
+                token = _header(scope, _IDENTITY_HEADER)
+                verifier = self.service.state.token_verifier
+                identity = identity_from_token(token.decode("latin-1") if token else None, verifier)
+                compiled.roles.check(identity)
             arguments = self._arguments(compiled, params, parsed, errors, request)
             call = _Call(self.service.state.sessionmaker)
             for name in compiled.identity_params:

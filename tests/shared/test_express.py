@@ -15,7 +15,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import APIRouter, FastAPI
 
 from shared.app import create_service_app
-from shared.auth import Role, allow
+from shared.auth import CurrentIdentity, Role, allow
 from shared.express import Endpoint, ExpressRoutes
 from shared.settings import PlatformSettings
 from tests.shared.conftest import build_app
@@ -112,7 +112,7 @@ async def test_an_unsupported_parameter_is_refused_when_the_routes_are_compiled(
         app.build_middleware_stack()
 
 
-async def test_an_express_route_needs_its_role_list(database_url: str) -> None:
+async def test_a_public_express_route_reads_no_identity_and_may_not_ask_for_one(database_url: str) -> None:
     router = APIRouter()
 
     @router.get("/v1/open/{thing_id}")
@@ -120,8 +120,32 @@ async def test_an_express_route_needs_its_role_list(database_url: str) -> None:
         return {"id": str(thing_id)}
 
     app = _app(database_url, router, open_route)
-    with pytest.raises(TypeError, match="exactly one allow"):
-        app.build_middleware_stack()
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            thing = uuid.uuid4()
+            answer = await client.get(f"/v1/open/{thing}", headers={"X-Platform-Identity": "forged"})
+    assert answer.status_code == 200 and answer.json() == {"id": str(thing)}
+
+    nosy = APIRouter()
+
+    @nosy.get("/v1/open/{thing_id}")
+    async def nosy_route(thing_id: uuid.UUID, who: CurrentIdentity) -> dict[str, str]:
+        return {"id": str(thing_id), "who": who.subject}
+
+    with pytest.raises(TypeError, match="a public route has no identity"):
+        _app(database_url, nosy, nosy_route).build_middleware_stack()
+
+
+async def test_an_express_route_has_at_most_one_role_list(database_url: str) -> None:
+    router = APIRouter()
+
+    @router.get("/v1/twice/{thing_id}", dependencies=[allow(Role.employee), allow(Role.platform_admin)])
+    async def twice(thing_id: uuid.UUID) -> dict[str, str]:
+        return {"id": str(thing_id)}
+
+    with pytest.raises(TypeError, match="at most one allow"):
+        _app(database_url, router, twice).build_middleware_stack()
 
 
 async def test_a_uuid_parameter_leaves_a_fixed_sibling_path_to_fastapi(database_url: str) -> None:

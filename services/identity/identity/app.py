@@ -19,6 +19,7 @@ from identity.grants.router import router as grants_router
 from identity.keys.router import router as keys_router
 from identity.keys.service import key_ring
 from identity.representatives.service import registry_client, registry_feed
+from identity.sessions.router import refresh_token
 from identity.sessions.router import router as sessions_router
 from identity.settings import Settings
 from identity.sms.router import router as sms_router
@@ -27,6 +28,7 @@ from identity.sso.client import oidc_client
 from identity.sso.router import router as sso_router
 from shared.about import about_router
 from shared.app import create_service_app
+from shared.hot_path import hot_path_pool
 
 
 def create_app(settings: Settings | None = None, registry_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
@@ -60,5 +62,6 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
             oidc_client,
             functools.partial(registry_client, transport=registry_transport),
         ],
-        background_tasks=[registry_feed],
+        background_tasks=[registry_feed, hot_path_pool],
+        express_routes=[refresh_token],  # the refresh wave (shared/express.py)
     )

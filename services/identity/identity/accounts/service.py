@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from identity.accounts.exceptions import AccountNotFound
 from identity.accounts.models import Account, RoleGrant
@@ -22,8 +23,33 @@ from shared.uow import UnitOfWork
 ENTERPRISE_ROLES = frozenset({"employee", "enterprise_rep"})
 
 
-def identity_of(
-    account: Account, grants: Sequence[RoleGrant], enterprise_communities: Iterable[uuid.UUID] = ()
+class GrantLike(Protocol):
+    """What a token needs of a live grant (a `RoleGrant` row, or the refresh statement's tuple)."""
+
+    @property
+    def role(self) -> str: ...
+    @property
+    def community_id(self) -> uuid.UUID | None: ...
+    @property
+    def grid_id(self) -> uuid.UUID | None: ...
+    @property
+    def enterprise_id(self) -> uuid.UUID | None: ...
+    @property
+    def election_id(self) -> uuid.UUID | None: ...
+
+
+def enterprise_of(grants: Sequence[GrantLike]) -> uuid.UUID | None:
+    """The enterprise a token speaks for: the first represented one, else the first employer."""
+    return next((g.enterprise_id for g in grants if g.role == "enterprise_rep"), None) or next(
+        (g.enterprise_id for g in grants if g.role == "employee"), None
+    )
+
+
+def identity_of_grants(
+    account_id: uuid.UUID,
+    display_name: str | None,
+    grants: Sequence[GrantLike],
+    enterprise_communities: Iterable[uuid.UUID] = (),
 ) -> Identity:
     """The token's identity: `account` and every live grant's role, with the scopes the services read.
 
@@ -33,17 +59,14 @@ def identity_of(
     also an employee keeps staff scope only: an enterprise's community must not become a
     community they may administer."""
     roles = {Role.account} | {Role(grant.role) for grant in grants}
-    enterprise = next((g.enterprise_id for g in grants if g.role == "enterprise_rep"), None) or next(
-        (g.enterprise_id for g in grants if g.role == "employee"), None
-    )
     staff_communities = frozenset(g.community_id for g in grants if g.role == "community_staff" and g.community_id)
     return Identity(
-        subject=str(account.id),
+        subject=str(account_id),
         roles=frozenset(roles),
-        name=account.display_name,
+        name=display_name,
         community_ids=staff_communities or frozenset(enterprise_communities),
         grid_ids=frozenset(g.grid_id for g in grants if g.role == "grid_worker" and g.grid_id),
-        enterprise_id=enterprise,
+        enterprise_id=enterprise_of(grants),
         election_ids=frozenset(g.election_id for g in grants if g.role == "election_observer" and g.election_id),
     )
 
@@ -54,11 +77,9 @@ async def token_identity(uow: UnitOfWork, account_id: uuid.UUID) -> Identity:
     if account is None:
         raise AccountNotFound()
     grants = await accounts.live_grants(account_id)
-    enterprise = next((g.enterprise_id for g in grants if g.role == "enterprise_rep"), None) or next(
-        (g.enterprise_id for g in grants if g.role == "employee"), None
-    )
+    enterprise = enterprise_of(grants)
     communities = await uow.repository(EnterpriseCommunityRepository).of([enterprise] if enterprise else [])
-    return identity_of(account, grants, communities)
+    return identity_of_grants(account.id, account.display_name, grants, communities)
 
 
 async def create_account(uow: UnitOfWork, *, phone: str | None = None, display_name: str | None = None) -> Account:

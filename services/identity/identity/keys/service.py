@@ -37,6 +37,10 @@ class KeyRing:
             self._keys[row.kid] = key
         return key
 
+    def cached(self, kid: str) -> ec.EllipticCurvePrivateKey | None:
+        """The key of `kid` if this process has unsealed it already."""
+        return self._keys.get(kid)
+
     def __repr__(self) -> str:
         return f"KeyRing({len(self._keys)} keys)"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from identity.caller import CallerDep
+from identity.caller import CallerDep, caller
 from identity.roles import ACCOUNT_ROLES
 from identity.sessions import service
 from identity.sessions.schemas import RefreshRequest, SessionList, TokenPair
@@ -19,10 +19,13 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 @router.post("/token", summary="Exchange a refresh token for a new pair", responses=problem_responses(401, 422))
-async def refresh_token(body: RefreshRequest, uow: UnitOfWorkDep, caller: CallerDep, response: Response) -> TokenPair:
-    """The refresh token is used up; keep the new one. Sending a used one again signs its session out."""
+async def refresh_token(body: RefreshRequest, uow: UnitOfWorkDep, request: Request, response: Response) -> TokenPair:
+    """The refresh token is used up; keep the new one. Sending a used one again signs its session out.
+
+    Served by the express layer (shared/express.py): the 9 am wave of refreshes is the identity
+    service's hot path."""
     response.headers.update(NO_STORE)
-    return await service.refresh(uow, body.refresh_token, caller)
+    return await service.refresh(uow, body.refresh_token, caller(request))
 
 
 @router.post("/logout", status_code=204, summary="Sign out this device", responses=problem_responses(422))

@@ -7,7 +7,7 @@ import uuid
 
 from identity.accounts.exceptions import AccountDisabled, AccountNotFound
 from identity.accounts.repository import AccountRepository
-from identity.accounts.service import token_identity
+from identity.accounts.service import identity_of_grants, token_identity
 from identity.audit.repository import AuditRepository
 from identity.caller import Caller
 from identity.sessions import tokens
@@ -55,26 +55,38 @@ async def start_session(uow: UnitOfWork, account_id: uuid.UUID, method: str, cal
 
 
 async def refresh(uow: UnitOfWork, refresh_token: str, caller: Caller) -> TokenPair:
-    """Use a refresh token once: a new pair. A token already used revokes its whole session."""
+    """Use a refresh token once: a new pair. A token already used revokes its whole session.
+
+    The hot path: one statement claims the token, stores its replacement and reads the grants
+    (`SessionRepository.refresh`); only a refusal takes the slower way to tell reuse from garbage."""
+    settings: Settings = uow.app.state.settings
     sessions = uow.repository(SessionRepository)
     digest = tokens.digest(refresh_token)
-    claimed = await sessions.claim(digest)
-    if claimed is None:
-        known = await sessions.find_token(digest)
-        if known is not None and known.used_at is not None:
-            account_id = await sessions.revoke_now(known.session_id, "refresh_reused")
-            await uow.repository(AuditRepository).add_now(
-                str(account_id) if account_id else "unknown",
-                "refresh_token_reused",
-                account_id=account_id,
-                source_ip=caller.ip,
-                detail={"session_id": str(known.session_id)},
-            )
-            raise RefreshTokenReused()
-        raise InvalidRefreshToken()
-    session_id, account_id = claimed
-    await sessions.touch(session_id)
-    return await _pair(uow, account_id, session_id)
+    fresh, fresh_digest = tokens.new_refresh_token()
+    refreshed = await sessions.refresh(digest, fresh_digest, settings.refresh_token_days)
+    if refreshed is not None:
+        identity = identity_of_grants(
+            refreshed.account_id, refreshed.display_name, refreshed.grants, refreshed.communities
+        )
+        return TokenPair(
+            access_token=await tokens.access_token(uow, identity, refreshed.session_id, kid=refreshed.kid),
+            expires_in=settings.access_token_seconds,
+            refresh_token=fresh,
+            refresh_expires_in=settings.refresh_token_days * 86_400,
+            session_id=refreshed.session_id,
+        )
+    known = await sessions.find_token(digest)
+    if known is not None and known.used_at is not None:
+        account_id = await sessions.revoke_now(known.session_id, "refresh_reused")
+        await uow.repository(AuditRepository).add_now(
+            str(account_id) if account_id else "unknown",
+            "refresh_token_reused",
+            account_id=account_id,
+            source_ip=caller.ip,
+            detail={"session_id": str(known.session_id)},
+        )
+        raise RefreshTokenReused()
+    raise InvalidRefreshToken()
 
 
 async def logout(uow: UnitOfWork, refresh_token: str, caller: Caller) -> None:

@@ -10,7 +10,7 @@ import uuid
 
 import jwt
 
-from identity.keys.service import signer
+from identity.keys.service import KeyRing, signer
 from identity.settings import Settings
 from shared.auth import Identity
 from shared.uow import UnitOfWork
@@ -27,9 +27,13 @@ def digest(token: str) -> bytes:
     return hashlib.sha256(token.encode("ascii")).digest()
 
 
-async def access_token(uow: UnitOfWork, identity: Identity, session_id: uuid.UUID) -> str:
+async def access_token(uow: UnitOfWork, identity: Identity, session_id: uuid.UUID, *, kid: str | None = None) -> str:
+    """The signed access token; `kid`, when the caller already read which key is active, spares a query."""
     settings: Settings = uow.app.state.settings
-    kid, private_key = await signer(uow)
+    ring: KeyRing = uow.app.state.key_ring
+    private_key = ring.cached(kid) if kid is not None else None
+    if kid is None or private_key is None:
+        kid, private_key = await signer(uow)
     now = int(time.time())
     claims = identity.to_claims() | {
         "iss": settings.issuer,
