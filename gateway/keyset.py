@@ -2,7 +2,9 @@
 
 `KeySet` keeps the keys by `kid` for `jwks_cache_seconds`. A token naming a kid the set lacks
 triggers one refetch (a rotation needs no restart), at most once per `jwks_min_refresh_seconds`
-however many garbage kids arrive; concurrent misses share that one fetch. When the issuer is
+however many garbage kids arrive: a miss within that time of the last fetch waits for the next
+allowed one (so a token of a key published a moment ago is accepted, late by at most that
+long), and concurrent misses share that one fetch. When the issuer is
 unreachable the last keys keep verifying; with none at all the answer is 503.
 
 `DenyList` polls the identity service's `/internal/denied-subjects` every `deny_list_seconds`
@@ -62,9 +64,12 @@ class KeySet:
         fresh = now - self._fetched_at < self.max_age
         if found is not None and fresh:
             return found
-        if fresh and now - self._tried_at < self.min_refresh:
-            return found  # an unknown kid right after a fetch: no new request to the issuer
-        attempt = self._tried_at
+        attempt = self._tried_at  # the fetch this call saw last; a later one answers it too
+        if fresh and now - attempt < self.min_refresh:
+            # An unknown kid right after a fetch: a key published a moment ago (a rotation, a new
+            # replica's first key) or garbage. Wait for the next fetch the limit allows rather
+            # than refuse a good token; every miss until then shares that one fetch.
+            await asyncio.sleep(attempt + self.min_refresh - now)
         async with self._lock:
             if self._tried_at == attempt:  # nobody fetched while this one waited
                 await self._fetch()

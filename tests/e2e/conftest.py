@@ -170,6 +170,8 @@ def platform(database_url: str) -> Iterator[RunningPlatform]:
             "GATEWAY_BREAKER_FAILURE_THRESHOLD": "3",
             "GATEWAY_JWKS_URL": f"{services['identity'].url}/internal/jwks.json",
             "GATEWAY_DENY_LIST_URL": f"{services['identity'].url}/internal/denied-subjects",
+            # each test's clean-up empties the key table, so identity makes a new key per test
+            "GATEWAY_JWKS_MIN_REFRESH_SECONDS": "0.5",
         },
     )
     gateway = PlatformProcess("gateway", FACTORIES["gateway"], gateway_env)
