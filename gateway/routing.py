@@ -41,6 +41,7 @@ ANONYMOUS_PATHS = frozenset(
         "/v1/auth/logout",
         "/v1/auth/sms/codes",  # the mobile app: the texted code is in the body
         "/v1/auth/sms/session",
+        "/v1/auth/wechat/mini-program",  # the mini-program: the wx.login() code is in the body
         "/v1/auth/oidc/start",  # staff single sign-on: the credential is the provider's code
         "/v1/auth/oidc/callback",
         "/v1/auth/admin/session",  # platform admins: password + TOTP in the body

@@ -85,6 +85,10 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         logger_factory=structlog.PrintLoggerFactory(sys.stdout),
         cache_logger_on_first_use=True,
     )
+    # httpx logs each request's URL at INFO, query string and all: WeChat's `secret` and `js_code`
+    # travel there. Whatever level a deployment gives the root logger, these stay at warnings.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 # Request, trace and span ids need to be unique, not secret: a per-process generator seeded from

@@ -74,6 +74,8 @@ class FakeWeChat:
     next_errors: list[int] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
     token_calls: int = 0
+    # every session key handed out, so a test can prove none leaks (a fake's privilege)
+    session_keys: list[str] = field(default_factory=list)
 
     def reset(self) -> None:
         self.users.clear()
@@ -83,6 +85,7 @@ class FakeWeChat:
         self.next_errors.clear()
         self.messages.clear()
         self.token_calls = 0
+        self.session_keys.clear()
 
     def injected_error(self) -> int | None:
         return self.next_errors.pop(0) if self.next_errors else None
@@ -140,6 +143,7 @@ def create_app(appid: str | None = None, secret: str | None = None) -> Starlette
             return error(40029, content_type=plain)
         user = state.users[entry[0]]
         answer: dict[str, Any] = {"openid": user.openid, "session_key": secrets.token_urlsafe(16)}
+        state.session_keys.append(answer["session_key"])
         if user.unionid is not None:
             answer["unionid"] = user.unionid
         return ok(answer, content_type=plain)
@@ -235,7 +239,9 @@ def create_app(appid: str | None = None, secret: str | None = None) -> Starlette
         return Response(status_code=204)
 
     async def stats(request: Request) -> Response:
-        return JSONResponse({"token_calls": state.token_calls, "valid_tokens": len(state.tokens)})
+        return JSONResponse(
+            {"token_calls": state.token_calls, "valid_tokens": len(state.tokens), "session_keys": state.session_keys}
+        )
 
     async def messages(request: Request) -> Response:
         openid = request.query_params.get("openid")

@@ -146,7 +146,10 @@ def platform(database_url: str) -> Iterator[RunningPlatform]:
     # identity talks to the fakes; sign-ins all come through the gateway's one address
     base["IDENTITY_SMS_BASE_URL"] = fakes["fake-sms"].url
     base["IDENTITY_OIDC_ISSUER"] = fakes["fake-oidc"].url
-    base["IDENTITY_ABUSE_LIMITS"] = '{"sms_send": "600/minute", "sms_verify": "600/minute"}'
+    base["IDENTITY_WECHAT_BASE_URL"] = fakes["fake-wechat"].url
+    base["IDENTITY_ABUSE_LIMITS"] = (
+        '{"sms_send": "600/minute", "sms_verify": "600/minute", "wechat_login": "600/minute"}'
+    )
 
     # These processes share the test database with in-process webhook tests for the whole session;
     # their own dispatcher would take those tests' messages.

@@ -62,6 +62,8 @@ async def test_the_readme_tour_runs_verbatim(database_url: str) -> None:
     # the fakes on free ports; the tour's `:8091`-`:8093` are pointed at them, as `make run` starts them
     fakes = {process.name: PlatformProcess(process.name, process.factory, dict(base)) for process in FAKES}
     base["IDENTITY_SMS_BASE_URL"] = fakes["fake-sms"].url
+    base["IDENTITY_WECHAT_BASE_URL"] = fakes["fake-wechat"].url
+    base["IDENTITY_OIDC_ISSUER"] = fakes["fake-oidc"].url
     services = [PlatformProcess(process.name, process.factory, base) for process in SERVICES]
     identity = next(service for service in services if service.name == IDENTITY.name)
     registry = next(service for service in services if service.name == REGISTRY.name)
@@ -91,8 +93,8 @@ async def test_the_readme_tour_runs_verbatim(database_url: str) -> None:
         )
         voted, election = await run_script(election_walk)
         sign_in = readme_block("# Sign in").replace("http://127.0.0.1:8000", gateway.url)
-        for process in FAKES:
-            sign_in = sign_in.replace(f"http://127.0.0.1:{process.default_port}", fakes[process.name].url)
+        for fake in FAKES:
+            sign_in = sign_in.replace(f"http://127.0.0.1:{fake.default_port}", fakes[fake.name].url)
         signed, people = await run_script(sign_in)
     finally:
         if gateway is not None:

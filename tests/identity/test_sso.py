@@ -340,6 +340,8 @@ def test_production_refuses_the_fake_provider() -> None:
         "oidc_issuer": "https://sso.district.example.gov.cn",
         "oidc_client_secret": "s" * 32,
         "sms_access_key_secret": "m" * 32,
+        "wechat_appid": "wx1234567890abcdef",
+        "wechat_secret": "w" * 32,
         "oidc_redirect_uris": "https://staff.district.example.gov.cn/sso/callback",
     }
     assert Settings.model_validate(good).oidc_redirect_uris == ("https://staff.district.example.gov.cn/sso/callback",)

@@ -26,6 +26,8 @@ from identity.sms.router import router as sms_router
 from identity.sms.service import sms_sender
 from identity.sso.client import oidc_client
 from identity.sso.router import router as sso_router
+from identity.wechat.router import router as wechat_router
+from identity.wechat.service import wechat_client
 from shared.about import about_router
 from shared.app import create_service_app
 from shared.hot_path import hot_path_pool
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
             keys_router,
             sessions_router,
             sms_router,
+            wechat_router,
             redeem_router,
             grants_router,  # before `/v1/accounts/{account_id}`: `join-requests` is not an account id
             sso_router,
@@ -59,6 +62,7 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
             grid_directory,
             abuse_limits,
             sms_sender,
+            wechat_client,
             oidc_client,
             functools.partial(registry_client, transport=registry_transport),
         ],

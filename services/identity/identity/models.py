@@ -13,6 +13,7 @@ from identity.representatives import models as representatives_models
 from identity.sessions import models as sessions_models
 from identity.sms import models as sms_models
 from identity.sso import models as sso_models
+from identity.wechat import models as wechat_models
 
 metadata = Base.metadata
 
@@ -30,4 +31,5 @@ __all__ = [
     "sessions_models",
     "sms_models",
     "sso_models",
+    "wechat_models",
 ]

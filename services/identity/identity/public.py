@@ -11,6 +11,7 @@ from identity.admins.router import SESSION_PATH as ADMIN_SESSION_PATH
 from identity.keys.router import INTERNAL_JWKS_PATH, JWKS_PATH
 from identity.sms.router import CODES_PATH, SESSION_PATH
 from identity.sso.router import CALLBACK_PATH, START_PATH
+from identity.wechat.router import MINI_PROGRAM_PATH
 
 # Reached through the gateway without `Authorization`.
 ANONYMOUS_PUBLIC_PATHS = frozenset(
@@ -20,6 +21,7 @@ ANONYMOUS_PUBLIC_PATHS = frozenset(
         "/v1/auth/logout",
         CODES_PATH,
         SESSION_PATH,
+        MINI_PROGRAM_PATH,
         START_PATH,
         CALLBACK_PATH,
         ADMIN_SESSION_PATH,

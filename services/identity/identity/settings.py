@@ -16,6 +16,8 @@ DEVELOPMENT_KEY_SECRET = "development-identity-key-secret-change-me-0123456789"
 # tools/fake_sms.py's defaults (the fakes are not imported here: production code never loads them)
 FAKE_SMS_ACCESS_KEY_ID = "LTAIfakeaccesskeyid"
 FAKE_SMS_ACCESS_KEY_SECRET = "fake-sms-access-key-secret"
+FAKE_WECHAT_APPID = "wx00000000fakeapp"
+FAKE_WECHAT_SECRET = "fake-wechat-app-secret"
 # The local OIDC provider of `make run` (tools/fake_oidc.py: its port, client id and secret).
 FAKE_OIDC_ISSUER = "http://127.0.0.1:8093"
 FAKE_OIDC_CLIENT_ID = "platform-identity"
@@ -47,7 +49,13 @@ class Settings(PlatformSettings):
     abuse_limits: dict[str, str] = {
         "sms_send": "5/minute;30/hour",
         "sms_verify": "20/minute;100/hour",
+        "wechat_login": "30/minute;300/hour",
     }
+
+    # The mini-program's server API (https://api.weixin.qq.com; the development default is tools/fake_wechat.py).
+    wechat_base_url: str = "http://127.0.0.1:8091"
+    wechat_appid: str = FAKE_WECHAT_APPID
+    wechat_secret: SecretStr = SecretStr(FAKE_WECHAT_SECRET)
 
     # SMS codes through Aliyun's SendSms (the development default is tools/fake_sms.py).
     sms_base_url: str = "http://127.0.0.1:8092"
@@ -102,6 +110,10 @@ class Settings(PlatformSettings):
                 raise ValueError("IDENTITY_KEY_ENCRYPTION_SECRET must be set to a random value of 32+ characters")
             if self.sms_access_key_secret.get_secret_value() == FAKE_SMS_ACCESS_KEY_SECRET:
                 raise ValueError("IDENTITY_SMS_ACCESS_KEY_SECRET is the fake SMS gateway's; set the provider's")
+            if self.wechat_secret.get_secret_value() == FAKE_WECHAT_SECRET or self.wechat_appid == FAKE_WECHAT_APPID:
+                raise ValueError(
+                    "IDENTITY_WECHAT_APPID and IDENTITY_WECHAT_SECRET are the fake's; set the mini-program's"
+                )
             self._refuse_fake_oidc()
 
     def _refuse_fake_oidc(self) -> None:

@@ -1,0 +1,1 @@
+"""Signing in with the WeChat mini-program, and binding the phone WeChat vouches for."""
