@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from identity.app import create_app
 from shared.auth import Role
 from tests.grid.conftest import build_grid_app
-from tests.grid.helpers import make_grid
+from tests.grid.helpers import admin_headers, make_grid, make_worker
 from tests.grid.registry_data import RegistryData
 from tests.identity.conftest import identity_settings, served, signed_in
 from tests.identity.grants_support import EN, person, sql
@@ -31,9 +31,22 @@ class World:
     client: httpx.AsyncClient
     grid: httpx.AsyncClient
     registry: RegistryData
+    communities: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)  # grid -> its community
 
     async def grid_of(self, community: uuid.UUID) -> uuid.UUID:
-        return uuid.UUID(str((await make_grid(self.grid, community, "一号网格"))["id"]))
+        grid = uuid.UUID(str((await make_grid(self.grid, community, "一号网格"))["id"]))
+        self.communities[grid] = community
+        return grid
+
+    async def on_duty(self, grid: uuid.UUID, account_id: uuid.UUID) -> None:
+        """The grid service's roster: the account's worker on duty in the grid (a grant follows it)."""
+        worker = await make_worker(self.grid, self.communities[grid], subject=str(account_id))
+        duty = await self.grid.post(
+            f"/v1/grids/{grid}/duties",
+            json={"worker_id": worker["id"], "valid_from": "2024-01-01"},
+            headers=admin_headers(),
+        )
+        assert duty.status_code == 201, duty.text
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +86,7 @@ async def test_a_platform_admin_grants_every_role_and_the_next_token_carries_the
     who = await signed_in(world.identity)
     community, enterprise, election = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     grid = await world.grid_of(await world.registry.community("GA"))
+    await world.on_duty(grid, who.account_id)
     bodies: list[dict[str, Any]] = [
         {"role": "community_staff", "community_id": community},
         {"role": "grid_worker", "grid_id": grid},
@@ -105,6 +119,9 @@ async def test_community_staff_grant_only_grid_workers_of_their_own_communities_
     mine, theirs = await world.registry.community("GB"), await world.registry.community("GC")
     my_grid, their_grid = await world.grid_of(mine), await world.grid_of(theirs)
     who = await signed_in(world.identity)
+    off_roster = await _grant(world, who.account_id, staff_of(mine), role="grid_worker", grid_id=my_grid)
+    assert off_roster.status_code == 409 and off_roster.json()["code"] == "GRID_DUTY_MISSING"
+    await world.on_duty(my_grid, who.account_id)
     granted = await _grant(world, who.account_id, staff_of(mine), role="grid_worker", grid_id=my_grid)
     assert granted.status_code == 201, granted.text
     assert granted.json()["grid_id"] == str(my_grid)

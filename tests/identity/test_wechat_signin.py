@@ -274,3 +274,20 @@ def test_production_refuses_the_fakes_credentials() -> None:
     ):
         with pytest.raises(ValueError, match="fake"):
             Settings.model_validate({**good, field: value})
+
+
+async def test_four_accounts_binding_one_number_at_once_one_wins(
+    client: httpx.AsyncClient, wechat_fake: FakeServer, wechat_app: FastAPI
+) -> None:
+    people = []
+    for n in range(4):
+        minted = await codes(wechat_fake, f"o-race-{n}", phone="13955556666")
+        pair = (await client.post("/v1/auth/wechat/mini-program", json={"code": minted["code"]})).json()
+        people.append((pair, minted["phone_code"]))
+    answers = await asyncio.gather(
+        *(client.post("/v1/auth/wechat/phone", json={"code": code}, headers=person(pair)) for pair, code in people)
+    )
+    assert sorted(answer.status_code for answer in answers) == [200, 409, 409, 409], [a.text for a in answers]
+    async with unit_of_work(wechat_app) as uow:
+        holders = await uow.session.scalar(text("SELECT count(*) FROM identity.account WHERE phone = '+8613955556666'"))
+    assert holders == 1

@@ -246,6 +246,11 @@ async def end_assignment(
     dependencies=[allow(Role.service)],
     responses=problem_responses(404),
 )
-async def grid_reference(grid_id: uuid.UUID, uow: UnitOfWorkDep) -> GridReference:
-    """The identity service asks which community a grid is in before community staff grant its workers."""
-    return await service.grid_reference(uow, grid_id)
+async def grid_reference(
+    grid_id: uuid.UUID,
+    uow: UnitOfWorkDep,
+    user_subject: Annotated[str | None, Query(min_length=1, max_length=200, description="An account id")] = None,
+) -> GridReference:
+    """The identity service asks which community a grid is in, and whether an account's worker is on
+    duty there, before a `grid_worker` grant."""
+    return await service.grid_reference(uow, grid_id, user_subject)

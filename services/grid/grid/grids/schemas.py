@@ -57,6 +57,9 @@ class GridReference(BaseModel):
     id: uuid.UUID
     community_id: uuid.UUID
     retired: bool
+    worker_on_duty: bool | None = Field(
+        None, description="With `user_subject`: whether that account's worker has a current or coming duty here"
+    )
 
 
 class GridRetirement(BaseModel):

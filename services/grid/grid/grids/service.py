@@ -30,7 +30,9 @@ from grid.grids.schemas import (
     UnassignedBuildings,
 )
 from grid.registry.client import RegistryClient
+from grid.workers.repository import WorkerRepository
 from shared.auth import Identity, Role
+from shared.dates import business_today
 from shared.i18n import Text
 from shared.scope import require_staff
 from shared.uow import UnitOfWork
@@ -63,12 +65,17 @@ async def load_grid(uow: UnitOfWork, identity: Identity, grid_id: uuid.UUID, *, 
     return grid
 
 
-async def grid_reference(uow: UnitOfWork, grid_id: uuid.UUID) -> GridReference:
-    """A grid's community, for platform services (no caller scope: the route is `service` only)."""
+async def grid_reference(uow: UnitOfWork, grid_id: uuid.UUID, user_subject: str | None = None) -> GridReference:
+    """A grid's community, for platform services (no caller scope: the route is `service` only), and
+    whether the worker signed in as `user_subject` is on duty there (the identity service's grants)."""
     grid = await uow.repository(GridRepository).get(grid_id)
     if grid is None:
         raise GridNotFound()
-    return GridReference.model_validate(grid)
+    reference = GridReference.model_validate(grid)
+    if user_subject is not None:
+        on_duty = await uow.repository(WorkerRepository).has_duty(grid_id, user_subject, business_today())
+        reference = reference.model_copy(update={"worker_on_duty": on_duty})
+    return reference
 
 
 async def create_grid(uow: UnitOfWork, registry: RegistryClient, identity: Identity, body: GridCreate) -> Grid:

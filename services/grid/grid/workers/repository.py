@@ -63,6 +63,19 @@ class WorkerRepository(Repository):
             )
         return (await self.session.scalars(statement.order_by(GridDuty.valid_from, GridDuty.role))).all()
 
+    async def has_duty(self, grid_id: uuid.UUID, user_subject: str, today: dt.date) -> bool:
+        """Whether the worker signed in as `user_subject` is on duty in the grid today or from a later day."""
+        statement = (
+            select(GridDuty.id)
+            .join(GridWorker, GridWorker.id == GridDuty.worker_id)
+            .where(
+                GridDuty.grid_id == grid_id,
+                GridWorker.user_subject == user_subject,
+                or_(GridDuty.valid_to.is_(None), GridDuty.valid_to > today),
+            )
+        )
+        return (await self.session.scalar(statement.limit(1))) is not None
+
     async def end_open_duties(self, grid_id: uuid.UUID, day: dt.date) -> None:
         await self.session.execute(
             update(GridDuty)

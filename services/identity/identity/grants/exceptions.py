@@ -60,3 +60,12 @@ class JoinRequestExists(Conflict):
 class JoinRequestNotFound(NotFound):
     code = "JOIN_REQUEST_NOT_FOUND"
     title = Text("加入申请不存在或已处理", "Join request not found or already decided")
+
+
+class GridDutyMissing(Conflict):
+    """A `grid_worker` grant follows the grid service's duty roster, never the other way round."""
+
+    code = "GRID_DUTY_MISSING"
+    title = Text(
+        "网格服务中没有该账号在此网格的在岗记录", "The grid service has no duty of this account's worker in that grid"
+    )

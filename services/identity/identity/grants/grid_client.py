@@ -1,4 +1,4 @@
-"""The grid service as the grants see it: which community a grid belongs to."""
+"""The grid service as the grants see it: which community a grid belongs to, and who is on duty there."""
 
 from __future__ import annotations
 
@@ -25,9 +25,16 @@ class GridDirectory:
 
     async def community_of(self, grid_id: uuid.UUID) -> uuid.UUID:
         """The grid's community; 404 GRID_NOT_FOUND for an unknown grid, 503 when the grid service fails."""
+        return uuid.UUID(str((await self._reference(grid_id))["community_id"]))
+
+    async def on_duty(self, grid_id: uuid.UUID, account_id: uuid.UUID) -> bool:
+        """Whether the grid service has the account's worker on duty in the grid (now or from a later day)."""
+        return bool((await self._reference(grid_id, {"user_subject": str(account_id)}))["worker_on_duty"])
+
+    async def _reference(self, grid_id: uuid.UUID, params: dict[str, str] | None = None) -> dict[str, object]:
         try:
             response = await self._client.get(
-                f"/internal/grids/{grid_id}", headers=service_headers(SERVICE_NAME, self._secret)
+                f"/internal/grids/{grid_id}", params=params, headers=service_headers(SERVICE_NAME, self._secret)
             )
         except httpx.HTTPError as exc:
             raise GridServiceUnavailable() from exc
@@ -35,7 +42,8 @@ class GridDirectory:
             raise GridNotFound()
         if response.status_code != 200:
             raise GridServiceUnavailable()
-        return uuid.UUID(str(response.json()["community_id"]))
+        reference: dict[str, object] = response.json()
+        return reference
 
 
 def grid_directory(app: FastAPI) -> contextlib.AbstractAsyncContextManager[None]:

@@ -16,6 +16,7 @@ from identity.grants import codes
 from identity.grants.exceptions import (
     GrantNotAllowed,
     GrantNotFound,
+    GridDutyMissing,
     InvitationInvalid,
     InvitationNotFound,
     JoinRequestNotFound,
@@ -111,6 +112,9 @@ async def grant(
     await _may_manage(uow, identity, body.role, body.grid_id, granting=True)
     if await uow.repository(AccountRepository).get(account_id) is None:
         raise AccountNotFound()
+    worker = body.role == "grid_worker" and body.grid_id is not None
+    if worker and body.grid_id is not None and not await _grids(uow).on_duty(body.grid_id, account_id):
+        raise GridDutyMissing(errors=[{"detail": "no duty in the grid service", "pointer": "/grid_id"}])
     return await accounts.add_grant(
         uow,
         account_id,
