@@ -51,7 +51,7 @@ SEMANTIC_REFUSALS = {
     # a cursor the server never issued; a date range reversed or longer than the endpoint allows
     400: frozenset({"INVALID_CURSOR", "INVALID_DATE_RANGE"})
     # one-time credentials the fuzzer cannot know: a texted code, an invitation code
-    | {"SMS_CODE_INVALID", "INVITATION_INVALID"},
+    | {"SMS_CODE_INVALID", "INVITATION_INVALID", "WECHAT_CODE_INVALID"},
     422: frozenset(
         {"VALUE_ERROR", "SIGNING_KEY_INVALID", "SERVICE_TYPE_UNAVAILABLE", "WEBHOOK_URL_NOT_ALLOWED", "IMPORT_REJECTED"}
     )

@@ -7,6 +7,7 @@ property the service quietly coerced ("1" taken as 1) is reported."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,16 +80,21 @@ async def test_no_body_property_takes_a_value_of_another_json_type(platform: Run
     async with platform.client(timeout=30) as client:
         for method, template, path, name, wrong, body in cases(document):
             role = callers.get((method, template), Role.platform_admin)
-            answer = await client.request(
-                method.upper(),
-                path,
-                content=json.dumps(body).encode(),
-                headers={
-                    **platform.auth(minimal_identity(role)),
-                    "Content-Type": "application/json",
-                    "If-Match": '"v1"',
-                },
-            )
+            for _ in range(2):
+                answer = await client.request(
+                    method.upper(),
+                    path,
+                    content=json.dumps(body).encode(),
+                    headers={
+                        **platform.auth(minimal_identity(role)),
+                        "Content-Type": "application/json",
+                        "If-Match": '"v1"',
+                    },
+                )
+                if answer.status_code != 429:
+                    break
+                # the sign-in paths share one anonymous budget per address, which the fuzz gate spent
+                await asyncio.sleep(min(61, int(answer.headers.get("retry-after", "1"))))
             assert answer.status_code != 429
             pointers = [str(item.get("pointer", "")) for item in answer.json().get("errors", [])]
             if answer.status_code in (403, 404) and not pointers:

@@ -4,6 +4,7 @@ the limits hold under concurrent requests, and no code reaches a log or an audit
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -21,6 +22,7 @@ from tests.identity.conftest import identity_settings
 from tests.support.fakes import FakeServer, start_fake, stop_fake
 
 PHONE = "13900001111"
+ADDRESSES = itertools.count(100 * 250)  # a client address per test, never one an earlier test used
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +50,8 @@ async def sms_app(database_url: str, sms_fake: FakeServer) -> AsyncIterator[Fast
 async def client(sms_app: FastAPI, sms_fake: FakeServer) -> AsyncIterator[httpx.AsyncClient]:
     sms_fake.reset()
     # each test its own client address, so the per-address limits of one never spill into another
-    headers = {"X-Forwarded-For": f"198.51.100.{uuid.uuid4().int % 250 + 1}"}
+    address = next(ADDRESSES)
+    headers = {"X-Forwarded-For": f"198.51.{address // 250}.{address % 250 + 1}"}
     transport = httpx.ASGITransport(app=sms_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://identity.test", headers=headers) as http:
         yield http
