@@ -50,12 +50,15 @@ CROSS_FIELD_RULES = frozenset(
 SEMANTIC_REFUSALS = {
     # a cursor the server never issued; a date range reversed or longer than the endpoint allows
     400: frozenset({"INVALID_CURSOR", "INVALID_DATE_RANGE"})
-    # one-time credentials the fuzzer cannot know: a texted code, an invitation code
-    | {"SMS_CODE_INVALID", "INVITATION_INVALID", "WECHAT_CODE_INVALID"},
+    # one-time credentials the fuzzer cannot know: a texted code, an invitation code, a WeChat
+    # login code, the state of a single sign-on the identity service started
+    | {"SMS_CODE_INVALID", "INVITATION_INVALID", "WECHAT_CODE_INVALID", "OIDC_STATE_INVALID"},
     422: frozenset(
         {"VALUE_ERROR", "SIGNING_KEY_INVALID", "SERVICE_TYPE_UNAVAILABLE", "WEBHOOK_URL_NOT_ALLOWED", "IMPORT_REJECTED"}
     )
     | CROSS_FIELD_RULES
+    # a single sign-on's redirect URI is checked against the registered list, not a pattern
+    | {"REDIRECT_URI_NOT_ALLOWED"}
     # PostgreSQL text cannot hold U+0000 (issue 15, defect 7); a JSON number's decimal places
     # (`multipleOf: 0.01` is not exact in binary floating point)
     | {"NUL_CHARACTER", "DECIMAL_MAX_PLACES"}
