@@ -25,7 +25,7 @@ test: $(STAMP)  ## the whole suite against a real PostgreSQL
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared gateway tools bench services/registry/registry services/service-requests/service_requests services/elections/elections services/grid/grid services/identity/identity tests
+	$(BIN)/mypy shared gateway tools bench services/registry/registry services/service-requests/service_requests services/elections/elections services/grid/grid services/identity/identity services/notifications/notifications tests
 
 bench: $(STAMP)  ## benchmarks; prints ratios against the baselines measured in the same run
 	$(BIN)/python -m bench $(ARGS)

@@ -23,6 +23,7 @@ UPSTREAM_PREFIXES: dict[str, tuple[str, ...]] = {
         "/v1/circles",
     ),
     "identity": ("/v1/auth", "/v1/accounts", "/v1/audit", "/.well-known/jwks.json"),
+    "notifications": ("/v1/notifications",),
 }
 # The gateway's own paths; the first set needs no credentials.
 PUBLIC_OWN_PATHS = frozenset({"/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/metrics"})

@@ -15,6 +15,7 @@ DEFAULT_UPSTREAMS = {
     "elections": "http://127.0.0.1:8103",
     "grid": "http://127.0.0.1:8104",
     "identity": "http://127.0.0.1:8105",
+    "notifications": "http://127.0.0.1:8106",
 }
 DEV_ISSUER = "binjiang-platform-dev"
 AUDIENCE = "binjiang-platform"

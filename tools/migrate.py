@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 
 from tools.devdb import ROOT, server_url
 
-SERVICES = ("gateway", "registry", "service_requests", "elections", "grid", "identity")
+SERVICES = ("gateway", "registry", "service_requests", "elections", "grid", "identity", "notifications")
 
 
 def config(service: str, database_url: str) -> Config:

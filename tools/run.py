@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from tools.devdb import ROOT, server_url, stop_embedded
 from tools.migrate import upgrade_all
-from tools.topology import FAKES, GATEWAY, IDENTITY, REGISTRY, REGISTRY_CONSUMERS, SERVICES, Process
+from tools.topology import FAKES, GATEWAY, IDENTITY, REGISTRY, REGISTRY_CONSUMERS, SERVICES, Process, notifications_urls
 
 SEED_MODULES = ("registry.seed", "service_requests.seed", "elections.seed", "grid.seed", "gateway.seed")
 KEYS_DIR = ROOT / ".data" / "keys"
@@ -51,6 +51,7 @@ def platform_environment(database_url: str) -> dict[str, str]:
         **{f"{prefix}_REGISTRY_URL": REGISTRY.url for prefix in REGISTRY_CONSUMERS},
         # identity asks the grid service which community a grid is in (community staff's grants)
         IDENTITY_GRID_URL=next(process.url for process in SERVICES if process.name == "grid"),
+        **notifications_urls({process.name: process.url for process in SERVICES}),
         GATEWAY_JWT_PUBLIC_KEY_FILE=os.environ.get("GATEWAY_JWT_PUBLIC_KEY_FILE", str(keys.public_key)),
         # user tokens from the identity service's key set; the key file still checks the CLI's tokens
         GATEWAY_JWKS_URL=os.environ.get("GATEWAY_JWKS_URL", f"{IDENTITY.url}/internal/jwks.json"),

@@ -47,6 +47,7 @@ SERVICES = (
     Process("elections", "elections.app:create_app", 8103),
     Process("grid", "grid.app:create_app", 8104),
     IDENTITY := Process("identity", "identity.app:create_app", 8105),
+    Process("notifications", "notifications.app:create_app", 8106),
 )
 GATEWAY = Process("gateway", "gateway.app:create_app", 8000)
 
@@ -59,4 +60,10 @@ FAKES = (
 )
 
 # Services that call the registry read its URL from `<PREFIX>_REGISTRY_URL`.
-REGISTRY_CONSUMERS = ("ELECTIONS", "GRID", "IDENTITY")
+REGISTRY_CONSUMERS = ("ELECTIONS", "GRID", "IDENTITY", "NOTIFICATIONS")
+
+
+def notifications_urls(urls: dict[str, str]) -> dict[str, str]:
+    """Where the notifications service reads its feeds and reaches the identity service."""
+    names = {"service-requests": "SERVICE_REQUESTS", "elections": "ELECTIONS", "grid": "GRID", "identity": "IDENTITY"}
+    return {f"NOTIFICATIONS_{key}_URL": urls[name] for name, key in names.items() if name in urls}

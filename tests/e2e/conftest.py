@@ -47,6 +47,7 @@ from tests.support.harness import (
     registry_urls,
 )
 from tests.support.identities import admin, identity, staff
+from tools.topology import notifications_urls
 
 E2E_RATE_LIMIT = "200/minute"
 # Delivery for tests: retries within seconds, and a killed worker's leases expire after 3 s.
@@ -143,6 +144,9 @@ def platform(database_url: str) -> Iterator[RunningPlatform]:
     fakes = {name: PlatformProcess(name, FACTORIES[name], dict(base)) for name in FAKE_NAMES}
     services = {name: PlatformProcess(name, FACTORIES[name], base) for name in SERVICE_NAMES}
     base.update(registry_urls(services["registry"].url))  # ports are known once the processes exist
+    base.update(notifications_urls({name: process.url for name, process in services.items()}))
+    base["NOTIFICATIONS_RETRY_BASE_SECONDS"] = "0.5"  # a provider back up is retried within seconds
+    base["NOTIFICATIONS_RETRY_MAX_SECONDS"] = "2"
     # identity talks to the fakes; sign-ins all come through the gateway's one address
     base["IDENTITY_SMS_BASE_URL"] = fakes["fake-sms"].url
     base["IDENTITY_OIDC_ISSUER"] = fakes["fake-oidc"].url

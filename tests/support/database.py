@@ -12,7 +12,7 @@ from tools.devdb import asyncpg_dsn as asyncpg_dsn  # re-exported: tests import 
 from tools.devdb import server_url
 from tools.migrate import upgrade_all
 
-PLATFORM_SCHEMAS = ("gateway", "registry", "requests", "elections", "grid", "identity")
+PLATFORM_SCHEMAS = ("gateway", "registry", "requests", "elections", "grid", "identity", "notifications")
 
 
 async def create_test_database() -> str:

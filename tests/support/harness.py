@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from tools.topology import REGISTRY_CONSUMERS, uvicorn_command
+from tools.topology import REGISTRY_CONSUMERS, notifications_urls, uvicorn_command
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 HOST = "127.0.0.1"
@@ -32,13 +32,14 @@ FACTORIES = {
     "elections": "elections.app:create_app",
     "grid": "grid.app:create_app",
     "identity": "identity.app:create_app",
+    "notifications": "notifications.app:create_app",
     "gateway": "gateway.app:create_app",
     # the third parties' stand-ins (tools/)
     "fake-wechat": "tools.fake_wechat:create_app",
     "fake-sms": "tools.fake_sms:create_app",
     "fake-oidc": "tools.fake_oidc:create_app",
 }
-SERVICE_NAMES = ("registry", "service-requests", "elections", "grid", "identity")
+SERVICE_NAMES = ("registry", "service-requests", "elections", "grid", "identity", "notifications")
 FAKE_NAMES = ("fake-wechat", "fake-sms", "fake-oidc")
 # the import roots of pyproject's `pythonpath`: a process started from a worktree runs that worktree
 SOURCE_ROOTS = (
@@ -48,6 +49,7 @@ SOURCE_ROOTS = (
     "services/elections",
     "services/grid",
     "services/identity",
+    "services/notifications",
 )
 
 
@@ -176,5 +178,6 @@ def platform_env(
             env.update(registry_urls(upstreams["registry"]))
         if "grid" in upstreams:  # identity asks the grid service which community a grid is in
             env["IDENTITY_GRID_URL"] = upstreams["grid"]
+        env.update(notifications_urls(dict(upstreams)))
     env.update(extra or {})
     return env

@@ -1,0 +1,1 @@
+"""The notifications service: who hears of what, through which channel (docs/notifications.md)."""

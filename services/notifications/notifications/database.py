@@ -1,0 +1,20 @@
+"""The notifications schema: declarative base, metadata and the platform tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import DeclarativeBase
+
+from shared.db import TYPE_ANNOTATION_MAP, service_metadata
+from shared.platform_tables import define_platform_tables
+
+SCHEMA = "notifications"
+
+
+class Base(DeclarativeBase):
+    metadata = service_metadata(SCHEMA)
+    type_annotation_map: dict[Any, Any] = TYPE_ANNOTATION_MAP
+
+
+platform_tables = define_platform_tables(Base.metadata)

@@ -1,0 +1,111 @@
+"""The feeds this service reads, one consumer each, and the fan-out worker (background tasks)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import structlog
+from fastapi import FastAPI
+
+from notifications.database import platform_tables
+from notifications.dispatch.service import fan_out_once, on_event
+from notifications.metrics import FEED_LAG, FEED_POSITION
+from notifications.rules import FEEDS
+from notifications.settings import Settings
+from shared.clients import service_client
+from shared.outbox import FeedConsumer, FeedEvent
+from shared.uow import UnitOfWork
+
+logger = structlog.get_logger("notifications.feeds")
+
+
+def feed_urls(settings: Settings) -> dict[str, str]:
+    urls = {
+        "registry": settings.registry_url,
+        "service-requests": settings.service_requests_url,
+        "elections": settings.elections_url,
+        "grid": settings.grid_url,
+    }
+    return {feed: urls[feed] for feed in FEEDS}
+
+
+def feed_clients(app: FastAPI) -> contextlib.AbstractAsyncContextManager[None]:
+    """The app resource: `app.state.feed_clients`, one HTTP client per source service."""
+
+    @contextlib.asynccontextmanager
+    async def opened() -> AsyncIterator[None]:
+        settings: Settings = app.state.settings
+        transports: dict[str, httpx.AsyncBaseTransport] = getattr(app.state, "feed_transports", {})
+        async with contextlib.AsyncExitStack() as stack:
+            app.state.feed_clients = {
+                feed: await stack.enter_async_context(service_client(url, transport=transports.get(feed)))
+                for feed, url in feed_urls(settings).items()
+            }
+            yield
+
+    return opened()
+
+
+def consumer(app: Any, feed: str) -> FeedConsumer:
+    settings: Settings = app.state.settings
+
+    async def handle(session: Any, event: FeedEvent) -> None:
+        await on_event(UnitOfWork(session, app), feed, event)
+        FEED_LAG.labels(feed).set(max(0.0, (dt.datetime.now(dt.UTC) - event.occurred_at).total_seconds()))
+        FEED_POSITION.labels(feed).set(event.seq)
+
+    return FeedConsumer(
+        source=feed,
+        client=app.state.feed_clients[feed],
+        consumer_name="notifications",
+        secret=settings.internal_token_secret.get_secret_value(),
+        cursor_table=platform_tables.feed_cursor,
+        sessionmaker=app.state.sessionmaker,
+        handler=handle,
+        poll_seconds=settings.feed_poll_seconds,
+    )
+
+
+async def _consume(app: FastAPI, feed: str) -> None:
+    settings: Settings = app.state.settings
+    reader = consumer(app, feed)
+    while True:
+        try:
+            handled = await reader.poll_once()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a source that is down must not stop the others
+            logger.warning("feed_poll_failed", feed=feed, error_type=type(exc).__name__)
+            handled = 0
+        if handled == 0:
+            FEED_LAG.labels(feed).set(0)
+            await asyncio.sleep(settings.feed_poll_seconds)
+
+
+async def feeds(app: FastAPI) -> None:
+    """The background task: every feed, each in its own loop."""
+    settings: Settings = app.state.settings
+    if settings.run_workers:
+        await asyncio.gather(*(_consume(app, feed) for feed in app.state.feed_clients))
+
+
+async def fan_out(app: FastAPI) -> None:
+    """The background task: write dispatches out, page by page, as long as any is due."""
+    settings: Settings = app.state.settings
+    if not settings.run_workers:
+        return
+    while True:
+        try:
+            busy = await fan_out_once(app)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            logger.warning("fan_out_failed", error_type=type(exc).__name__)
+            busy = False
+        if not busy:
+            await asyncio.sleep(settings.dispatch_poll_seconds)
