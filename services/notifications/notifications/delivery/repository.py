@@ -61,9 +61,9 @@ class QueueRepository(Repository):
         await self.session.execute(
             text("""
                 UPDATE notifications.notification
-                SET status = :status, next_attempt_at = :retry_at, last_error = :error,
-                    sent_at = CASE WHEN :status = 'sent' THEN now() ELSE sent_at END,
-                    subscription_id = CASE WHEN :keep THEN subscription_id END
+                SET status = CAST(:status AS varchar), next_attempt_at = :retry_at, last_error = :error,
+                    sent_at = CASE WHEN CAST(:status AS varchar) = 'sent' THEN now() ELSE sent_at END,
+                    subscription_id = CASE WHEN CAST(:keep AS boolean) THEN subscription_id END
                 WHERE id = :id
             """),
             {"status": status, "retry_at": retry_at, "error": error, "id": notification_id, "keep": keep_subscription},
