@@ -92,3 +92,12 @@ async def identity_app(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
 
     async for client in _client(create_app(Settings(database_url=database_url, environment="test"))):
         yield client
+
+
+@pytest.fixture(scope="session")
+async def notifications_app(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    from notifications.app import create_app
+    from notifications.settings import Settings
+
+    async for client in _client(create_app(Settings(database_url=database_url, environment="test"))):
+        yield client

@@ -59,6 +59,7 @@ def _factories() -> dict[str, Callable[[], FastAPI]]:
     from elections.app import create_app as elections
     from grid.app import create_app as grid
     from identity.app import create_app as identity
+    from notifications.app import create_app as notifications
     from registry.app import create_app as registry
     from service_requests.app import create_app as service_requests
 
@@ -68,6 +69,7 @@ def _factories() -> dict[str, Callable[[], FastAPI]]:
         "elections": elections,
         "grid": grid,
         "identity": identity,
+        "notifications": notifications,
     }
 
 
@@ -129,14 +131,16 @@ def clients(
     elections_app: httpx.AsyncClient,
     grid_app: httpx.AsyncClient,
     identity_app: httpx.AsyncClient,
+    notifications_app: httpx.AsyncClient,
 ) -> dict[str, httpx.AsyncClient]:
-    """The five services in process with their lifespans, so admitted calls reach the database."""
+    """The six services in process with their lifespans, so admitted calls reach the database."""
     return {
         "registry": registry_app,
         "service-requests": requests_app,
         "elections": elections_app,
         "grid": grid_app,
         "identity": identity_app,
+        "notifications": notifications_app,
     }
 
 

@@ -14,6 +14,7 @@ ABOUT = {
     "elections_app": "/v1/elections/about",
     "grid_app": "/v1/grids/about",
     "identity_app": "/v1/accounts/about",
+    "notifications_app": "/v1/notifications/about",
 }
 
 

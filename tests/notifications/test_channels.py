@@ -72,11 +72,17 @@ async def test_preferences_switch_wechat_off_but_not_urgent_kinds(notifications:
     await notifications.client.post(
         "/v1/notifications/wechat-subscriptions", json={"results": {PROGRESS: "accept"}}, headers=headers
     )
-    off = await notifications.client.put("/v1/notifications/kinds/request.resolved", json={"channels": []}, headers=headers)
+    off = await notifications.client.put(
+        "/v1/notifications/kinds/request.resolved", json={"channels": []}, headers=headers
+    )
     assert off.status_code == 200 and off.json()["chosen"] == []
-    urgent = await notifications.client.put("/v1/notifications/kinds/request.escalated", json={"channels": []}, headers=headers)
+    urgent = await notifications.client.put(
+        "/v1/notifications/kinds/request.escalated", json={"channels": []}, headers=headers
+    )
     assert urgent.status_code == 422 and urgent.json()["code"] == "KIND_NOT_CONFIGURABLE"
-    unknown = await notifications.client.put("/v1/notifications/kinds/no.such_kind", json={"channels": []}, headers=headers)
+    unknown = await notifications.client.put(
+        "/v1/notifications/kinds/no.such_kind", json={"channels": []}, headers=headers
+    )
     assert unknown.status_code == 404 and unknown.json()["code"] == "UNKNOWN_KIND"
     channel = await notifications.client.put(
         "/v1/notifications/kinds/registry.representative_appointed", json={"channels": ["wechat"]}, headers=headers
@@ -117,11 +123,15 @@ async def test_an_unreachable_provider_is_retried_then_dead_lettered_and_an_oper
     dead = await notifications.client.get("/v1/notifications/dead-letters", headers=auth(admin()))
     [letter] = [item for item in dead.json()["items"] if item["recipient"] == person.subject]
     assert letter["channel"] == "wechat" and letter["attempts"] == 3
-    retried = await notifications.client.post(f"/v1/notifications/dead-letters/{letter['id']}/retry", headers=auth(admin()))
+    retried = await notifications.client.post(
+        f"/v1/notifications/dead-letters/{letter['id']}/retry", headers=auth(admin())
+    )
     assert retried.status_code == 200
     [(status, *_)] = await queued(notifications, person.subject, "wechat")
     assert status == "queued"
-    gone = await notifications.client.post(f"/v1/notifications/dead-letters/{uuid.uuid4()}/retry", headers=auth(admin()))
+    gone = await notifications.client.post(
+        f"/v1/notifications/dead-letters/{uuid.uuid4()}/retry", headers=auth(admin())
+    )
     assert gone.status_code == 404 and gone.json()["code"] == "DEAD_LETTER_NOT_FOUND"
 
 

@@ -94,12 +94,16 @@ async def test_the_unique_constraint_itself_refuses_a_second_row(notifications: 
 async def test_paging_newest_first_and_mark_all_read(notifications: Notifications) -> None:
     requester = employee(uuid.uuid4())
     for number in range(5):
-        await notifications.feed("service-requests", "RequestTransitioned", resolved(requester.subject, f"诉求{number}"))
+        await notifications.feed(
+            "service-requests", "RequestTransitioned", resolved(requester.subject, f"诉求{number}")
+        )
         await notifications.fan_out()
     first = await notifications.client.get("/v1/notifications?limit=3", headers=auth(requester))
     assert [item["body"][1:4] for item in first.json()["items"]] == ["诉求4", "诉求3", "诉求2"]
     cursor = first.json()["next_cursor"]
-    rest = await notifications.client.get("/v1/notifications", params={"limit": 3, "cursor": cursor}, headers=auth(requester))
+    rest = await notifications.client.get(
+        "/v1/notifications", params={"limit": 3, "cursor": cursor}, headers=auth(requester)
+    )
     assert [item["body"][1:4] for item in rest.json()["items"]] == ["诉求1", "诉求0"]
     marked = await notifications.client.post("/v1/notifications/read-all", headers=auth(requester))
     assert marked.json() == {"marked": 5}
