@@ -77,10 +77,11 @@ async def test_the_unique_constraint_itself_refuses_a_second_row(notifications: 
     """Even a writer that skips the ON CONFLICT cannot double a notification: the database refuses."""
     from sqlalchemy.exc import IntegrityError
 
-    insert = """
-        INSERT INTO notifications.notification (event_id, kind, recipient, channel, title_zh, title_en,
-            body_zh, body_en, status) VALUES (:e, 'request.resolved', 'someone', 'inbox', 't', 't', 'b', 'b', 'delivered')
-    """
+    insert = (
+        "INSERT INTO notifications.notification (event_id, kind, recipient, channel, title_zh, title_en,"
+        " body_zh, body_en, status)"
+        " VALUES (:e, 'request.resolved', 'someone', 'inbox', 't', 't', 'b', 'b', 'delivered')"
+    )
     event_id = uuid.uuid4()
     await rows(notifications, insert + " RETURNING id", e=event_id)
     try:
