@@ -125,6 +125,13 @@ class PlatformProcess:
             self.stop()
             raise RuntimeError(f"{self.name} did not start:\n{self.log_tail()}") from exc
 
+    def kill(self) -> None:
+        """SIGKILL the process group at once: no shutdown, no rollback but the database's own."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.stop()
+
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM the process group, SIGKILL after `timeout`."""
         process, self.process = self.process, None
