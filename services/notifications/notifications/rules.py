@@ -412,6 +412,20 @@ RULES: tuple[Rule, ...] = (
         urgent=True,
         summary="the building's contact (else community staff): check-in missing at 10:00 (urgent, SMS)",
     ),
+    Rule(
+        "grid.campaign_started",
+        GRID,
+        "CampaignStarted",
+        grants("community_employees", "community_ids", "community_id"),
+        Text("应急通知", "Emergency notice"),
+        Text(
+            "「{title}」已启动,请留意社区通知并配合排查。",
+            "'{title}' has started: follow the community's instructions.",
+        ),
+        sms=URGENT_SMS,
+        urgent=True,
+        summary="every employee in the community: an emergency campaign starts (urgent, SMS)",
+    ),
     # elections
     Rule(
         "election.roll_frozen",
@@ -504,6 +518,7 @@ STATUS_PHRASES = {
     "grid.supervision_yellow": "黄牌督办",
     "grid.supervision_red": "红牌督办",
     "grid.checkin_missing": "未打卡",
+    "grid.campaign_started": "应急启动",
     "election.roll_frozen": "名册确定",
     "election.voting_open": "投票开始",
     "election.closing_soon": "即将截止",

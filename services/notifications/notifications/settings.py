@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-from pydantic_settings import SettingsConfigDict
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from shared.settings import PlatformSettings
 
@@ -20,6 +22,8 @@ class Settings(PlatformSettings):
     identity_url: str = "http://127.0.0.1:8105"
     identity_timeout_seconds: float = 10.0
 
+    # the feeds to read (comma-separated; default: every feed a rule names)
+    feeds: Annotated[tuple[str, ...], NoDecode] = ()
     # background work; tests switch it off and drive each step by hand
     workers_enabled: bool | None = None  # default: on, except in tests
     feed_poll_seconds: float = Field(0.25, gt=0)
@@ -41,6 +45,13 @@ class Settings(PlatformSettings):
     quiet_end_hour: int = Field(8, ge=0, le=23)
     # the mini-program's template ids, by template name (rules.WECHAT_TEMPLATES), when they differ
     wechat_template_ids: dict[str, str] = {}
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @property
     def run_workers(self) -> bool:

@@ -31,7 +31,7 @@ def feed_urls(settings: Settings) -> dict[str, str]:
         "elections": settings.elections_url,
         "grid": settings.grid_url,
     }
-    return {feed: urls[feed] for feed in FEEDS}
+    return {feed: urls[feed] for feed in FEEDS if not settings.feeds or feed in settings.feeds}
 
 
 def feed_clients(app: FastAPI) -> contextlib.AbstractAsyncContextManager[None]:
