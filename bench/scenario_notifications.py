@@ -140,8 +140,8 @@ async def _run(database_url: str, recipients: int, rate: float) -> None:
             identity_transport=httpx.ASGITransport(app=running_identity.app),
             feed_transports={"service-requests": httpx.ASGITransport(app=running_requests.app)},
         )
-        async with LifespanManager(app) as running:
-            notifications = running.app
+        async with LifespanManager(app):
+            notifications = app
             connection = await asyncpg.connect(dsn)
             try:
                 big = FeedEvent(
@@ -159,7 +159,7 @@ async def _run(database_url: str, recipients: int, rate: float) -> None:
                 async with unit_of_work(notifications) as uow:
                     await on_event(uow, "grid", big)
                 committed: dict[str, float] = {}
-                singles = asyncio.create_task(_singles(running_requests.app, request_tables, rate, committed))
+                singles = asyncio.create_task(_singles(requests, request_tables, rate, committed))
 
                 await _finished(connection, big.event_id)
                 fan_out_seconds = time.perf_counter() - started
