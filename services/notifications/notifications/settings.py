@@ -29,6 +29,8 @@ class Settings(PlatformSettings):
     feed_poll_seconds: float = Field(0.25, gt=0)
     dispatch_poll_seconds: float = Field(0.1, gt=0)
     send_poll_seconds: float = Field(0.5, gt=0)
+    # fan-out loops per replica: while one writes a page of a big fan-out, another serves new events
+    fanout_workers: int = Field(2, ge=1, le=16)
     # recipients per fan-out page: one identity call and one INSERT per page
     fanout_page_size: int = Field(1000, ge=1, le=5000)
     # provider quotas: messages per second per channel, across this replica

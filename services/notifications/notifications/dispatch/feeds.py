@@ -95,10 +95,16 @@ async def feeds(app: FastAPI) -> None:
 
 
 async def fan_out(app: FastAPI) -> None:
-    """The background task: write dispatches out, page by page, as long as any is due."""
+    """The background task: `fanout_workers` loops writing dispatches out, page by page. Each takes
+    the dispatch whose turn it is and skips those another loop holds, so a big fan-out occupies one
+    loop and new events go through the others."""
     settings: Settings = app.state.settings
-    if not settings.run_workers:
-        return
+    if settings.run_workers:
+        await asyncio.gather(*(_fan_out_loop(app) for _ in range(settings.fanout_workers)))
+
+
+async def _fan_out_loop(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
     while True:
         try:
             busy = await fan_out_once(app)
