@@ -14,7 +14,7 @@ from gateway.devkeys import ensure_dev_keys
 from tests.support.harness import PlatformProcess, free_port, platform_env, registry_urls
 from tools.devdb import ROOT
 from tools.run import seed_all
-from tools.topology import FAKES, GATEWAY, IDENTITY, REGISTRY, SERVICES
+from tools.topology import FAKES, GATEWAY, IDENTITY, REGISTRY, SERVICES, notifications_urls
 
 SCRIPT_SECONDS = 180.0
 
@@ -68,6 +68,7 @@ async def test_the_readme_tour_runs_verbatim(database_url: str) -> None:
     identity = next(service for service in services if service.name == IDENTITY.name)
     registry = next(service for service in services if service.name == REGISTRY.name)
     base.update(registry_urls(registry.url))  # its port is known once the process exists
+    base.update(notifications_urls({service.name: service.url for service in services}))
     gateway: PlatformProcess | None = None
     try:
         for process in (*fakes.values(), *services):
@@ -138,4 +139,8 @@ async def test_the_readme_tour_runs_verbatim(database_url: str) -> None:
     assert 'SMS_CODE_INVALID\ntrue\n400\nINVITATION_INVALID\n[\n  "account",\n  "employee"\n]\nsubmitted\n' in people, (
         people
     )
-    assert people.rstrip().endswith('[\n  "申请人才公寓"\n]'), people
+    assert '[\n  "申请人才公寓"\n]\n' in people, people
+    # ... and hears of it: the subscription reported, staff acknowledge, the inbox and WeChat have it
+    assert people.rstrip().endswith('{\n  "tmpl-request-progress": 1\n}\naccepted\n[\n  "您的诉求已受理"\n]\n1\n已受理'), (
+        people
+    )
