@@ -59,6 +59,9 @@ SEMANTIC_REFUSALS = {
     | CROSS_FIELD_RULES
     # a single sign-on's redirect URI is checked against the registered list, not a pattern
     | {"REDIRECT_URI_NOT_ALLOWED"}
+    # the mini-program's template ids are settings, not a schema enumeration; urgent kinds and the
+    # channels each kind offers are the rules table's (docs/notifications.md)
+    | {"UNKNOWN_TEMPLATE", "KIND_NOT_CONFIGURABLE", "CHANNEL_NOT_OFFERED"}
     # PostgreSQL text cannot hold U+0000 (issue 15, defect 7); a JSON number's decimal places
     # (`multipleOf: 0.01` is not exact in binary floating point)
     | {"NUL_CHARACTER", "DECIMAL_MAX_PLACES"}

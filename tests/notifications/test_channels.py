@@ -83,7 +83,7 @@ async def test_preferences_switch_wechat_off_but_not_urgent_kinds(notifications:
     unknown = await notifications.client.put(
         "/v1/notifications/kinds/no.such_kind", json={"channels": []}, headers=headers
     )
-    assert unknown.status_code == 404 and unknown.json()["code"] == "UNKNOWN_KIND"
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["parameter"] == "kind"
     channel = await notifications.client.put(
         "/v1/notifications/kinds/registry.representative_appointed", json={"channels": ["wechat"]}, headers=headers
     )

@@ -18,6 +18,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from shared.i18n import Text
@@ -493,6 +494,8 @@ RULES: tuple[Rule, ...] = (
 )
 
 RULES_BY_KIND: dict[str, Rule] = {rule.kind: rule for rule in RULES}
+Kind = StrEnum("Kind", {rule.kind.replace(".", "_"): rule.kind for rule in RULES})  # type: ignore[misc]
+"""Every kind of notification, as the API's enumeration (`PUT /v1/notifications/kinds/{kind}`)."""
 FEEDS: tuple[str, ...] = tuple(dict.fromkeys(rule.feed for rule in RULES))
 URGENT_KINDS = frozenset(rule.kind for rule in RULES if rule.urgent)
 

@@ -17,11 +17,6 @@ class NotDeadLettered(NotFound):
     title = Text("死信不存在(或已重新排队)", "No such dead letter (or it was queued again)")
 
 
-class UnknownKind(NotFound):
-    code = "UNKNOWN_KIND"
-    title = Text("没有这种通知", "No such kind of notification")
-
-
 class KindNotConfigurable(ValidationFailed):
     code = "KIND_NOT_CONFIGURABLE"
     title = Text("紧急通知不可退订", "Urgent notifications cannot be switched off")

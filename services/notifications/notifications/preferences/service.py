@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from notifications import rules
-from notifications.inbox.exceptions import ChannelNotOffered, KindNotConfigurable, UnknownKind
+from notifications.inbox.exceptions import ChannelNotOffered, KindNotConfigurable
 from notifications.preferences.repository import PreferenceRepository
 from notifications.preferences.schemas import KindRead, PreferenceWrite
 from shared.auth import Identity
@@ -28,9 +28,7 @@ async def kinds(uow: UnitOfWork, identity: Identity) -> list[KindRead]:
 
 
 async def choose(uow: UnitOfWork, identity: Identity, kind: str, body: PreferenceWrite) -> KindRead:
-    rule = rules.RULES_BY_KIND.get(kind)
-    if rule is None:
-        raise UnknownKind(errors=[{"detail": "not a kind of notification", "parameter": "kind"}])
+    rule = rules.RULES_BY_KIND[kind]  # the path's enumeration admits only known kinds
     if rule.urgent:
         raise KindNotConfigurable(errors=[{"detail": "urgent notices reach everyone", "parameter": "kind"}])
     for index, channel in enumerate(body.channels):
