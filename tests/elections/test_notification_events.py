@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import uuid
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
+from elections.database import platform_tables
 from elections.election.closing import notice_closing_soon
+from elections.election.journal import fan_out
+from elections.election.models import Election
 from shared.auth import Role
-from shared.uow import unit_of_work
+from shared.uow import UnitOfWork, unit_of_work
 from tests.elections.conftest import cast, open_election, step
 from tests.elections.registry_data import RegistryData
 from tests.support.identities import auth, identity
@@ -86,3 +91,23 @@ async def test_closes_at_goes_only_with_opening_a_round_and_in_the_future(
     late = await step(elections, setup, "runoff_open", closes_at=past)
     assert late.status_code == 422, late.text
     assert late.json()["errors"][0]["code"] == "CLOSES_AT_PAST"
+
+
+async def test_a_large_roll_is_split_into_parts_of_five_hundred(elections: httpx.AsyncClient) -> None:
+    election = Election(
+        id=uuid.uuid4(), community_id=uuid.uuid4(), title="大名册", status="roll_frozen", current_round=0
+    )
+    ids = [str(uuid.uuid4()) for _ in range(1201)]
+    app = elections.fastapi_app  # type: ignore[attr-defined]
+    async with app.state.sessionmaker() as session:  # rolled back: the events are only looked at
+        await fan_out(UnitOfWork(session, app), election, "ElectionRollFrozen", ids)
+        rows = (
+            await session.execute(
+                select(platform_tables.outbox_event.c.payload)
+                .where(platform_tables.outbox_event.c.aggregate_id == election.id)
+                .order_by(platform_tables.outbox_event.c.id)
+            )
+        ).scalars()
+        parts = [(row["part"], row["parts"], len(row["enterprise_ids"])) for row in rows]
+        await session.rollback()
+    assert parts == [(1, 3, 500), (2, 3, 500), (3, 3, 201)]
