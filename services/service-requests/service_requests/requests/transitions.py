@@ -63,7 +63,7 @@ def people(row: ServiceRequest) -> dict[str, Any]:
         "requester_subject": row.requester_subject,
         "assignee_subject": row.assignee_subject,
         "enterprise_id": str(row.enterprise_id) if row.enterprise_id else None,
-        "title": row.type_snapshot["name_zh"],
+        "title": row.type_snapshot.get("name_zh"),
         "title_en": row.type_snapshot.get("name_en"),
     }
 
