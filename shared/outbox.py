@@ -43,6 +43,14 @@ async def record_event(
 OutboxEvent = tuple[str, str, uuid.UUID, dict[str, Any]]
 """`(event_type, aggregate_type, aggregate_id, payload)`."""
 
+IDS_PER_EVENT = 500
+"""At most this many recipient ids in one event's payload; a longer list is split over several events."""
+
+
+def chunked(items: Sequence[Any], size: int = IDS_PER_EVENT) -> list[Sequence[Any]]:
+    """`items` in consecutive slices of at most `size`; one empty slice for an empty list."""
+    return [items[start : start + size] for start in range(0, len(items), size)] or [items[:0]]
+
 
 async def record_events(session: AsyncSession, outbox: Table, events: Sequence[OutboxEvent]) -> list[uuid.UUID]:
     """Append many domain events in one statement, in the caller's transaction (imports, seeds)."""

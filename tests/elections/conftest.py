@@ -99,9 +99,10 @@ async def open_election(
     candidates: int = 8,
     rules: dict[str, Any] | None = None,
     sign: Callable[[Identity], dict[str, str]] = auth,
+    closes_at: str | None = None,
 ) -> Setup:
     """Draft → nomination → review → publication → roll frozen → voting open, through the API
-    (`sign`: the platform's JWTs when `client` talks to the gateway)."""
+    (`sign`: the platform's JWTs when `client` talks to the gateway; `closes_at`: the announced close)."""
     community_id, roll = await registry.community(roll_size)
     staff_headers = sign(staff(community_id))
     created = await client.post(
@@ -136,7 +137,8 @@ async def open_election(
         )
         assert reviewed.status_code == 200, reviewed.text
     for to in ("candidates_published", "roll_frozen", "voting_open"):
-        response = await step(client, setup, to)
+        extra = {"closes_at": closes_at} if to == "voting_open" and closes_at else {}
+        response = await step(client, setup, to, **extra)
         assert response.status_code == 200, response.text
     listed = (await client.get(f"/v1/elections/{setup.election_id}/candidates", headers=staff_headers)).json()
     setup.candidates = [c["id"] for c in listed["items"] if c["status"] == "approved"]

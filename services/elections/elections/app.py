@@ -11,6 +11,7 @@ from elections.database import platform_tables
 from elections.election.exceptions import InvalidBallotChoices
 from elections.election.router import cast
 from elections.election.router import router as election_router
+from elections.jobs import periodic_jobs
 from elections.registry_client import RegistryRoll, feed_consumer, registry_client
 from elections.settings import Settings
 from shared.about import about_router
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,
         idempotency_table=platform_tables.idempotency_key,
-        background_tasks=[registry_lifecycle, hot_path_pool],
+        background_tasks=[registry_lifecycle, hot_path_pool, periodic_jobs],
         express_routes=[cast],  # served without FastAPI's per-request machinery (shared/express.py)
     )
     app.state.registry_client = client

@@ -13,12 +13,12 @@ from grid.circles.router import circles_router, facilities_router
 from grid.constraints import CONSTRAINT_PROBLEMS
 from grid.database import platform_tables
 from grid.events.router import router as events_router
-from grid.events.tasks import supervise_events
 from grid.grids.router import internal_router as grids_internal_router
 from grid.grids.router import router as grids_router
 from grid.hazards.router import router as hazards_router
 from grid.inspections.router import router as inspections_router
 from grid.inspections.router import stale_router
+from grid.jobs import periodic_jobs
 from grid.registry.client import RegistryClient
 from grid.registry.feed import consume_registry_feed
 from grid.settings import Settings
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
         idempotency_table=platform_tables.idempotency_key,
         background_tasks=[
             *([consume_registry_feed] if settings.registry_feed_enabled else []),
-            *([supervise_events] if settings.supervision_sweep_enabled else []),
+            *([periodic_jobs] if settings.supervision_sweep_enabled else []),
         ],
     )
     service_lifespan = app.router.lifespan_context

@@ -15,5 +15,6 @@ class Settings(PlatformSettings):
     # pull the registry's event feed in the background (tests drive it by hand)
     registry_feed_enabled: bool = True
     registry_feed_poll_seconds: float = 2.0
+    # the periodic jobs (grid/jobs.py): supervision levels, overdue hazards, missing campaign check-ins
     supervision_sweep_enabled: bool = True
     supervision_sweep_seconds: float = 60.0

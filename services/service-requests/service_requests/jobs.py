@@ -1,4 +1,5 @@
-"""Periodic jobs run as a lifespan background task: escalations and auto-closing unrated requests."""
+"""Periodic jobs run as a lifespan background task: escalations, deadline notices, activity reminders and
+auto-closing unrated requests."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import asyncio
 import structlog
 from fastapi import FastAPI
 
+from service_requests.activities.repository import ActivityRepository
+from service_requests.activities.service import remind_upcoming
 from service_requests.calendar.service import readiness_warnings, shanghai_today
-from service_requests.requests.jobs import close_unrated, escalate_due
+from service_requests.requests.jobs import close_unrated, escalate_due, notice_deadlines_approaching
 from shared.db import utcnow
 from shared.uow import unit_of_work
 
@@ -16,9 +19,13 @@ logger = structlog.get_logger("service_requests.jobs")
 
 
 async def run_jobs_once(app: FastAPI) -> tuple[int, int]:
-    """One pass of each job, each in its own unit of work; returns (escalated, closed)."""
+    """One pass of each job, each in its own unit of work; returns (escalated, noticed or reminded; closed)."""
     async with unit_of_work(app) as uow:
         escalated = await escalate_due(uow, utcnow())
+    async with unit_of_work(app) as uow:
+        escalated += await notice_deadlines_approaching(uow, utcnow())
+    async with unit_of_work(app) as uow:
+        escalated += await remind_upcoming(ActivityRepository(uow.session), utcnow())
     async with unit_of_work(app) as uow:
         closed = await close_unrated(uow, utcnow())
     return escalated, closed

@@ -16,7 +16,7 @@ from elections.election.repository import BallotRepository, ElectionRepository
 from elections.election.schemas import CandidateOut, ElectionOut
 from shared.auth import Identity, Role
 from shared.i18n import Text
-from shared.outbox import record_event
+from shared.outbox import chunked, record_event
 from shared.uow import UnitOfWork
 
 
@@ -72,9 +72,21 @@ async def event(uow: UnitOfWork, election: Election, event_type: str, **extra: A
     payload = {
         "election_id": str(election.id),
         "community_id": str(election.community_id),
+        "title": election.title,
         "status": str(election.status),
+        "round_no": election.current_round,
+        "voting_closes_at": election.voting_closes_at.isoformat() if election.voting_closes_at else None,
     }
     await record_event(uow.session, platform_tables.outbox_event, event_type, "election", election.id, payload | extra)
+
+
+async def fan_out(
+    uow: UnitOfWork, election: Election, event_type: str, enterprise_ids: list[str], **extra: Any
+) -> None:
+    """One event per slice of at most 500 enterprise ids, numbered `part` of `parts`."""
+    parts = chunked(enterprise_ids)
+    for index, part in enumerate(parts, 1):
+        await event(uow, election, event_type, enterprise_ids=list(part), part=index, parts=len(parts), **extra)
 
 
 # -- the log ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from elections.election.journal import (
     append,
     ensure_staff,
     event,
+    fan_out,
     load,
     present,
     public_election,
@@ -27,7 +28,7 @@ from elections.election.repository import BallotRepository, ElectionRepository
 from elections.election.results import ballot_candidates, certify, tally
 from elections.election.roll import roll_fingerprint
 from elections.election.schemas import ElectionCreate, ElectionOut, TransitionIn
-from elections.election.states import FINISHED, SUSPENDABLE, TRANSITIONS, ElectionStatus
+from elections.election.states import FINISHED, OPEN_FOR_VOTING, SUSPENDABLE, TRANSITIONS, ElectionStatus
 from shared.auth import Identity
 from shared.errors import ValidationFailed
 from shared.i18n import Text
@@ -82,6 +83,7 @@ async def transition(
     election = await load(uow, election_id, for_update=True)
     ensure_staff(identity, election.community_id)
     current, target = ElectionStatus(election.status), body.to
+    _check_closes_at(body)
     if target == ElectionStatus.voided:
         await _void(uow, election, body.reason)
     elif target == ElectionStatus.suspended:
@@ -102,10 +104,24 @@ async def transition(
             raise refuse(f"不能从 {current} 转到 {target}", f"No transition from {current} to {target}")
         await _STEPS[target](uow, election, fetch_roll)
         election.status = target
+        if target in OPEN_FOR_VOTING:
+            election.voting_closes_at = body.closes_at
     await uow.flush()
     await event(uow, election, "ElectionStatusChanged", previous=current.value)
     await uow.flush()
     return present(election)
+
+
+def _check_closes_at(body: TransitionIn) -> None:
+    """`closes_at` goes with opening a round only, and lies in the future."""
+    if body.closes_at is None:
+        return
+    if body.to not in OPEN_FOR_VOTING:
+        detail = "only with voting_open or runoff_open"
+        raise ValidationFailed(errors=[{"detail": detail, "pointer": "/closes_at", "code": "CLOSES_AT_NOT_ALLOWED"}])
+    if body.closes_at <= dt.datetime.now(dt.UTC):
+        detail = "must be in the future"
+        raise ValidationFailed(errors=[{"detail": detail, "pointer": "/closes_at", "code": "CLOSES_AT_PAST"}])
 
 
 async def rerun(uow: UnitOfWork, identity: Identity, election_id: uuid.UUID) -> ElectionOut:
@@ -204,6 +220,9 @@ async def _to_roll_frozen(uow: UnitOfWork, election: Election, fetch_roll: RollF
         "roll_frozen",
         {"as_of": election.record_date.isoformat(), "fingerprint": election.roll_fingerprint, "size": len(items)},
     )
+    # each representative hears that their enterprise is on the roll (identity resolves who they are)
+    enterprise_ids = [str(item["enterprise_id"]) for item in items]
+    await fan_out(uow, election, "ElectionRollFrozen", enterprise_ids, status=ElectionStatus.roll_frozen.value)
 
 
 async def _to_voting_open(uow: UnitOfWork, election: Election, _: RollFetcher) -> None:

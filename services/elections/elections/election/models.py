@@ -54,6 +54,18 @@ class Election(UUIDPrimaryKey, Timestamps, Versioned, Base):
     result: Mapped[dict[str, Any] | None] = mapped_column()
     result_hash: Mapped[str | None] = mapped_column(String(64))
     rerun_of: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("election.id"))
+    # the announced close of the open round (staff still close it); 24 h before, ElectionClosingSoon
+    voting_closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ClosingNotice(Base):
+    """An ElectionClosingSoon written: its key makes it once per election and round."""
+
+    __tablename__ = "closing_notice"
+
+    election_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("election.id"), primary_key=True)
+    round_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ElectionSecret(Base):

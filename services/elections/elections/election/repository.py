@@ -8,6 +8,7 @@ chooses it.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
@@ -15,13 +16,14 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import asyncpg
-from sqlalchemy import Row, Table, delete, func, insert, select, text, update
+from sqlalchemy import DateTime, Row, Table, delete, func, insert, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from elections.election.models import (
     Ballot,
     Candidate,
     Certification,
+    ClosingNotice,
     CurrentBallot,
     Election,
     ElectionSecret,
@@ -30,6 +32,7 @@ from elections.election.models import (
     Objection,
     RollEntry,
 )
+from elections.election.states import OPEN_FOR_VOTING
 from shared.jsonutil import dumps, loads
 from shared.uow import Repository
 
@@ -173,12 +176,48 @@ class ElectionRepository(Repository):
                 .values(representative_subject=subject)
             )
 
+    async def entitled_enterprises(self, election_id: uuid.UUID) -> list[uuid.UUID]:
+        """The enterprises of the frozen roll that may still vote, in USCC order."""
+        query = (
+            select(RollEntry.enterprise_id)
+            .where(RollEntry.election_id == election_id, RollEntry.entitled.is_(True))
+            .order_by(RollEntry.uscc)
+        )
+        return list((await self.session.scalars(query)).all())
+
+    async def claim_closing_notices(self, now: dt.datetime, ahead: dt.timedelta) -> list[Election]:
+        """Open rounds closing within `ahead`, each claimed once by its `closing_notice` row (a racing job's
+        insert waits for this transaction, then does nothing)."""
+        due = select(Election.id, Election.current_round, literal(now, DateTime(timezone=True))).where(
+            Election.status.in_(sorted(OPEN_FOR_VOTING)),
+            Election.voting_closes_at > now,
+            Election.voting_closes_at <= now + ahead,
+        )
+        claimed = (
+            await self.session.execute(
+                pg_insert(ClosingNotice)
+                .from_select(["election_id", "round_no", "created_at"], due)
+                .on_conflict_do_nothing()
+                .returning(ClosingNotice.election_id)
+            )
+        ).scalars()
+        ids = list(claimed)
+        if not ids:
+            return []
+        query = select(Election).where(Election.id.in_(ids)).order_by(Election.voting_closes_at, Election.id)
+        return list((await self.session.scalars(query)).all())
+
     # -- secret link key ----------------------------------------------------------------------
 
     async def insert_secret(self, election_id: uuid.UUID, key: bytes) -> None:
         await self.session.execute(
             pg_insert(ElectionSecret).values(election_id=election_id, link_key=key).on_conflict_do_nothing()
         )
+
+    async def secret(self, election_id: uuid.UUID) -> bytes | None:
+        query = select(ElectionSecret.link_key).where(ElectionSecret.election_id == election_id)
+        key = await self.session.scalar(query)
+        return bytes(key) if key is not None else None
 
     async def destroy_secret(self, election_id: uuid.UUID) -> None:
         await self.session.execute(delete(ElectionSecret).where(ElectionSecret.election_id == election_id))
@@ -296,6 +335,13 @@ class BallotRepository(Repository):
         await self.session.execute(
             text("SELECT pg_advisory_xact_lock(:election)"), {"election": lock_key("cast", election_id)}
         )
+
+    async def voter_links(self, election_id: uuid.UUID, round_no: int) -> set[bytes]:
+        """The keyed voter links of the round's counted ballots (no enterprise is stored with a ballot)."""
+        query = select(current_table.c.voter_link).where(
+            current_table.c.election_id == election_id, current_table.c.round_no == round_no
+        )
+        return {bytes(link) for link in (await self.session.scalars(query)).all()}
 
     async def ballots_cast(self, election_id: uuid.UUID, round_no: int) -> int:
         value = await self.session.scalar(

@@ -52,17 +52,30 @@ class ElectionOut(BaseModel):
     round_spec: dict[str, Any] | None
     result_hash: str | None
     rerun_of: uuid.UUID | None
+    voting_closes_at: IsoDateTime | None = Field(description="The announced close of the open round")
     version: int
     created_at: IsoDateTime
 
 
 class TransitionIn(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"to": "nomination"}, {"to": "voided", "reason": "..."}]}
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"to": "nomination"},
+                {"to": "voting_open", "closes_at": "2026-12-10T09:00:00Z"},
+                {"to": "voided", "reason": "..."},
+            ]
+        },
     )
 
     to: ElectionStatus = Field(description=describe_transitions())
     reason: str | None = Field(None, max_length=2000)
+    closes_at: IsoDateTime | None = Field(
+        None,
+        description="Only with `voting_open` or `runoff_open`: the announced close, in the future; 24 hours"
+        " before it the representatives whose enterprise has not voted are reminded (staff still close the round)",
+    )
 
 
 class CandidateCreate(BaseModel):

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grid.campaigns.states import ACTIVE, CAMPAIGN_KINDS, CAMPAIGN_STATUSES
@@ -51,3 +51,14 @@ class CampaignCheckIn(UUIDPrimaryKey, Timestamps, Base):
         UniqueConstraint("campaign_id", "day", "building_id"),
         CheckConstraint("people_on_site >= 0", name="people"),
     )
+
+
+class MissingCheckInNotice(Base):
+    """A CampaignCheckInMissing event written: its key makes it once per campaign, day and building."""
+
+    __tablename__ = "missing_check_in_notice"
+
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    building_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -6,9 +6,11 @@ import datetime as dt
 import uuid
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ARRAY, Uuid, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import insert
 
-from grid.campaigns.models import Campaign, CampaignCheckIn
+from grid.campaigns.models import Campaign, CampaignCheckIn, MissingCheckInNotice
+from grid.campaigns.states import ACTIVE
 from grid.grids.models import GridAssignment
 from shared.uow import Repository
 
@@ -29,6 +31,45 @@ class CampaignRepository(Repository):
             .order_by(Campaign.starts_on.desc(), Campaign.id)
         )
         return (await self.session.scalars(statement)).all()
+
+    async def active_on(self, day: dt.date) -> Sequence[Campaign]:
+        """Campaigns running on `day`."""
+        statement = select(Campaign).where(
+            Campaign.status == ACTIVE,
+            Campaign.starts_on <= day,
+            or_(Campaign.ends_on.is_(None), Campaign.ends_on >= day),
+        )
+        return (await self.session.scalars(statement.order_by(Campaign.starts_on, Campaign.id))).all()
+
+    async def claim_missing(
+        self, campaign_id: uuid.UUID, day: dt.date, building_ids: Sequence[uuid.UUID], now: dt.datetime
+    ) -> list[uuid.UUID]:
+        """The buildings without a check-in on `day` not yet noticed, each claimed once by its notice row."""
+        if not building_ids:
+            return []
+        candidates = (
+            select(
+                literal(campaign_id, Uuid).label("campaign_id"),
+                literal(day).label("day"),
+                func.unnest(literal(list(building_ids), ARRAY(Uuid))).label("building_id"),
+                literal(now).label("created_at"),
+            )
+        ).subquery()
+        reported = select(CampaignCheckIn.id).where(
+            CampaignCheckIn.campaign_id == campaign_id,
+            CampaignCheckIn.day == day,
+            CampaignCheckIn.building_id == candidates.c.building_id,
+        )
+        statement = (
+            insert(MissingCheckInNotice)
+            .from_select(
+                ["campaign_id", "day", "building_id", "created_at"],
+                select(candidates).where(~reported.exists()),
+            )
+            .on_conflict_do_nothing()
+            .returning(MissingCheckInNotice.building_id)
+        )
+        return list((await self.session.scalars(statement)).all())
 
     async def add_check_in(self, check_in: CampaignCheckIn) -> CampaignCheckIn:
         self.session.add(check_in)

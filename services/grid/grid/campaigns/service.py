@@ -25,6 +25,7 @@ from grid.campaigns.states import ACTIVE, ENDED
 from grid.grids.exceptions import GridNotFound
 from grid.grids.repository import AssignmentRepository, GridRepository
 from grid.inspections.exceptions import BuildingNotInGrid
+from grid.outbox import emit
 from grid.registry.client import RegistryClient
 from shared.auth import Identity, Role
 from shared.dates import business_today
@@ -131,6 +132,30 @@ async def day_status(
         people_on_site=sum(r.people_on_site for r in counted),
         issues_reported=sum(1 for r in counted if r.issues),
     )
+
+
+MISSING_NOTICE_AT = dt.time(10, 0)  # CampaignCheckInMissing: a building has not reported by 10:00 Shanghai
+
+
+async def notice_missing_check_ins(
+    uow: UnitOfWork, campaign: Campaign, day: dt.date, building_ids: list[uuid.UUID], now: dt.datetime
+) -> int:
+    """CampaignCheckInMissing once per building of `building_ids` still without a check-in on `day`."""
+    repository = uow.repository(CampaignRepository)
+    missing = await repository.claim_missing(campaign.id, day, building_ids, now)
+    grids_of = await repository.grids_of_buildings(campaign.community_id, missing, day)
+    for building_id in missing:
+        payload = {
+            "campaign_id": str(campaign.id),
+            "community_id": str(campaign.community_id),
+            "building_id": str(building_id),
+            "grid_ids": sorted(str(grid_id) for grid_id in grids_of.get(building_id, [])),
+            "day": day.isoformat(),
+            "title": campaign.name,
+            "kind": campaign.kind,
+        }
+        await emit(uow, "CampaignCheckInMissing", "campaign", campaign.id, payload)
+    return len(missing)
 
 
 async def end_campaign(

@@ -19,6 +19,7 @@ from grid.events.schemas import EventCreate, EventDetail, EventHistoryRead, Even
 from grid.events.transitions import EVENT_TRANSITIONS, INITIAL, EventStep
 from grid.grids.exceptions import GridNotFound
 from grid.grids.repository import GridRepository
+from grid.outbox import emit
 from grid.workers.exceptions import WorkerNotFound
 from grid.workers.repository import WorkerRepository
 from shared.auth import Identity, Role
@@ -170,7 +171,25 @@ async def transition(uow: UnitOfWork, identity: Identity, event_id: uuid.UUID, b
             data=data,
         )
     )
+    if body.action == "dispatch":
+        await _notice(uow, "GridEventDispatched", event, handler_type=event.handler_type)
     return await _detail(uow, event)
+
+
+async def _notice(uow: UnitOfWork, event_type: str, event: GridEvent, **extra: object) -> None:
+    """A grid-event event naming its handling worker by subject (if a worker handles it), never by name."""
+    worker = await uow.repository(WorkerRepository).get(event.handler_worker_id) if event.handler_worker_id else None
+    payload = {
+        "event_id": str(event.id),
+        "community_id": str(event.community_id),
+        "grid_id": str(event.grid_id) if event.grid_id else None,
+        "title": event.title,
+        "deadline": event.deadline.isoformat() if event.deadline else None,
+        "worker_subject": worker.user_subject if worker else None,
+        "reporter_subject": event.reporter_subject,
+        **extra,
+    }
+    await emit(uow, event_type, "grid_event", event.id, payload)
 
 
 async def _apply(uow: UnitOfWork, event: GridEvent, body: EventTransition, now: dt.datetime) -> dict[str, object]:
@@ -278,5 +297,6 @@ async def raise_supervision(uow: UnitOfWork, now: dt.datetime | None = None) -> 
                 data={"from_level": previous_level, "to_level": level},
             )
         )
+        await _notice(uow, "SupervisionFlagged", event, level=level, from_level=previous_level)
         raised += 1
     return raised

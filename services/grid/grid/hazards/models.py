@@ -28,6 +28,8 @@ class Hazard(UUIDPrimaryKey, Timestamps, Versioned, Base):
     deadline: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default=INITIAL, server_default=INITIAL)
     reported_by: Mapped[str] = mapped_column(String(200))
+    # set by the overdue job in the statement that claims the HazardOverdue event: once per hazard
+    overdue_noticed_at: Mapped[dt.datetime | None]
 
     __table_args__ = (
         CheckConstraint(one_of("level", HAZARD_LEVELS), name="level"),

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from grid.hazards.models import Hazard, HazardHistory
 from grid.hazards.states import OPEN_STATUSES, OVERDUE_STATUSES
@@ -28,6 +28,27 @@ class HazardRepository(Repository):
         if for_update:
             statement = statement.with_for_update()
         return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def claim_overdue(self, today: dt.date, now: dt.datetime, limit: int = 500) -> Sequence[Hazard]:
+        """Hazards overdue on `today` never noticed, marked noticed: each is claimed once.
+
+        Rows another job holds are skipped, and `overdue_noticed_at IS NULL` is checked again on update.
+        """
+        due = (
+            select(Hazard.id)
+            .where(Hazard.status.in_(OVERDUE_STATUSES), Hazard.deadline < today, Hazard.overdue_noticed_at.is_(None))
+            .order_by(Hazard.deadline, Hazard.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        statement = (
+            update(Hazard)
+            .where(Hazard.id.in_(due.scalar_subquery()), Hazard.overdue_noticed_at.is_(None))
+            .values(overdue_noticed_at=now)
+            .returning(Hazard)
+            .execution_options(synchronize_session=False)
+        )
+        return (await self.session.scalars(statement)).all()
 
     async def add_history(self, history: HazardHistory) -> None:
         self.session.add(history)

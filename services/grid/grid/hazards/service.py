@@ -13,8 +13,10 @@ from grid.hazards.models import Hazard, HazardHistory
 from grid.hazards.repository import HazardRepository
 from grid.hazards.schemas import HazardCreate, HazardDetail, HazardHistoryRead, HazardRead, HazardTransition
 from grid.hazards.states import HAZARD_TRANSITIONS, INITIAL, OVERDUE_STATUSES
+from grid.outbox import emit
+from grid.workers.repository import WorkerRepository
 from shared.auth import Identity, Role
-from shared.dates import business_today
+from shared.dates import business_date, business_today
 from shared.i18n import Text
 from shared.scope import require_staff
 from shared.uow import UnitOfWork
@@ -46,7 +48,34 @@ async def record_hazard(
         **body.model_dump(),
     )
     history = HazardHistory(action="report", from_status=None, to_status=INITIAL, actor=identity.subject)
-    return await uow.repository(HazardRepository).add(hazard, history)
+    hazard = await uow.repository(HazardRepository).add(hazard, history)
+    await _notice(uow, "HazardAssigned", hazard, business_today())
+    return hazard
+
+
+async def _notice(uow: UnitOfWork, event_type: str, hazard: Hazard, day: dt.date) -> None:
+    """A hazard event naming the grid's workers on duty (by subject) and the enterprise concerned."""
+    workers = await uow.repository(WorkerRepository).subjects_on_duty(hazard.grid_id, day)
+    payload = {
+        "hazard_id": str(hazard.id),
+        "community_id": str(hazard.community_id),
+        "grid_id": str(hazard.grid_id),
+        "building_id": str(hazard.building_id),
+        "enterprise_id": str(hazard.enterprise_id) if hazard.enterprise_id else None,
+        "level": hazard.level,
+        "deadline": hazard.deadline.isoformat(),
+        "worker_subjects": workers,
+    }
+    await emit(uow, event_type, "hazard", hazard.id, payload)
+
+
+async def notice_overdue(uow: UnitOfWork, now: dt.datetime) -> int:
+    """HazardOverdue once per hazard not rectified by its deadline (a job; the claim makes it once)."""
+    today = business_date(now)
+    claimed = await uow.repository(HazardRepository).claim_overdue(today, now)
+    for hazard in claimed:
+        await _notice(uow, "HazardOverdue", hazard, today)
+    return len(claimed)
 
 
 async def report_hazard(uow: UnitOfWork, identity: Identity, body: HazardCreate) -> HazardRead:

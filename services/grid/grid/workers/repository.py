@@ -27,6 +27,21 @@ class WorkerRepository(Repository):
             await self.session.execute(select(GridWorker).where(GridWorker.user_subject == subject))
         ).scalar_one_or_none()
 
+    async def subjects_on_duty(self, grid_id: uuid.UUID, day: dt.date) -> list[str]:
+        """The platform subjects of the workers on duty in the grid on `day`, the primary first."""
+        statement = (
+            select(GridWorker.user_subject)
+            .join(GridDuty, GridDuty.worker_id == GridWorker.id)
+            .where(
+                GridDuty.grid_id == grid_id,
+                GridWorker.user_subject.is_not(None),
+                GridDuty.valid_from <= day,
+                or_(GridDuty.valid_to.is_(None), GridDuty.valid_to > day),
+            )
+            .order_by(GridDuty.role.desc(), GridWorker.id)  # 'primary' sorts after 'deputy'
+        )
+        return [subject for subject in (await self.session.scalars(statement)) if subject is not None]
+
     async def list_for_community(
         self, community_id: uuid.UUID, after: tuple[str, uuid.UUID] | None, limit: int
     ) -> Sequence[GridWorker]:

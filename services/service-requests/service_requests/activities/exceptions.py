@@ -19,3 +19,8 @@ class AlreadyEnrolled(Conflict):
 class NotEnrolled(NotFound):
     code = "NOT_ENROLLED"
     title = Text("您没有报名该活动", "You are not enrolled in this activity")
+
+
+class ActivityCancelled(Conflict):
+    code = "ACTIVITY_CANCELLED"
+    title = Text("活动已取消", "The activity is cancelled")

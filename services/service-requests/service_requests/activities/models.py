@@ -31,6 +31,9 @@ class Activity(UUIDPrimaryKey, Timestamps, Versioned, Base):
     capacity: Mapped[int] = mapped_column(Integer, nullable=False)
     enrolled_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     eligible_roles: Mapped[list[Any]] = mapped_column(JSONB, nullable=False)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # set by the reminder job in the statement that writes ActivityReminder: once per activity
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Enrollment(UUIDPrimaryKey, Base):

@@ -11,6 +11,8 @@ from sqlalchemy import Row, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_requests.activities.models import Activity, Enrollment
+from service_requests.database import platform_tables
+from shared.outbox import OutboxEvent, record_events
 from shared.pagination import after_keyset
 
 ACTIVITY = cast(Table, Activity.__table__)
@@ -79,6 +81,54 @@ class ActivityRepository:
             .order_by(ENROLLMENT.c.queue_position)
         )
         return list((await self.session.execute(statement)).all())
+
+    async def cancel_activity(self, activity_id: uuid.UUID, now: dt.datetime) -> Any:
+        """Mark the (locked) activity cancelled and bump its version."""
+        statement = (
+            update(ACTIVITY)
+            .where(ACTIVITY.c.id == activity_id)
+            .values(cancelled_at=now, updated_at=now, version=ACTIVITY.c.version + 1)
+            .returning(ACTIVITY)
+        )
+        return (await self.session.execute(statement)).one()
+
+    async def claim_reminders(self, now: dt.datetime, ahead: dt.timedelta, limit: int) -> list[Row[Any]]:
+        """Activities starting within `ahead` not yet reminded, marked reminded: each is claimed once.
+
+        A racing job skips the rows this one locked, and `reminded_at IS NULL` is checked again on update.
+        """
+        due = (
+            select(ACTIVITY.c.id)
+            .where(
+                ACTIVITY.c.reminded_at.is_(None),
+                ACTIVITY.c.cancelled_at.is_(None),
+                ACTIVITY.c.starts_at > now,
+                ACTIVITY.c.starts_at <= now + ahead,
+            )
+            .order_by(ACTIVITY.c.starts_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        statement = (
+            update(ACTIVITY)
+            .where(ACTIVITY.c.id.in_(due.scalar_subquery()), ACTIVITY.c.reminded_at.is_(None))
+            .values(reminded_at=now)
+            .returning(ACTIVITY)
+        )
+        return list((await self.session.execute(statement)).all())
+
+    async def subjects(self, activity_id: uuid.UUID, statuses: Sequence[str]) -> list[str]:
+        """The subjects holding a seat (or a waiting-list place) in queue order."""
+        statement = (
+            select(ENROLLMENT.c.subject)
+            .where(ENROLLMENT.c.activity_id == activity_id, ENROLLMENT.c.status.in_(statuses))
+            .order_by(ENROLLMENT.c.queue_position)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
+    async def record(self, events: Sequence[OutboxEvent]) -> None:
+        """Append domain events about activities to the outbox, in this transaction."""
+        await record_events(self.session, platform_tables.outbox_event, events)
 
     async def page(
         self, *, community_ids: Sequence[uuid.UUID] | None, after: Sequence[Any] | None, limit: int

@@ -74,11 +74,26 @@ async def get_activity(
 
 
 @router.post(
+    "/{activity_id}/cancellation",
+    summary="Cancel an activity",
+    dependencies=[allow(*STAFF)],
+    responses=problem_responses(403, 404, 409),
+)
+async def cancel_activity(
+    activity_id: uuid.UUID, response: Response, repository: ActivityRepositoryDep, identity: CurrentIdentity
+) -> ActivityRead:
+    """Staff of its community call an activity off; everyone enrolled or waiting is told (409 when already off)."""
+    activity = await service.cancel_activity(repository, identity, activity_id, utcnow())
+    set_etag(response, activity.version)
+    return activity
+
+
+@router.post(
     "/{activity_id}/enrollments",
     status_code=201,
     summary="Enrol (or join the waiting list)",
     dependencies=[allow(*ENROLLERS)],
-    responses=problem_responses(404, 409),
+    responses=problem_responses(403, 404, 409),
 )
 async def enroll(
     activity_id: uuid.UUID, repository: ActivityRepositoryDep, identity: CurrentIdentity
@@ -92,7 +107,7 @@ async def enroll(
     status_code=204,
     summary="Cancel my enrolment",
     dependencies=[allow(*ENROLLERS)],
-    responses=problem_responses(404),
+    responses=problem_responses(404, 409),
 )
 async def cancel_enrollment(
     activity_id: uuid.UUID, repository: ActivityRepositoryDep, identity: CurrentIdentity

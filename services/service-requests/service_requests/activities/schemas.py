@@ -59,6 +59,7 @@ class ActivityRead(BaseModel):
     capacity: int
     enrolled_count: int
     eligible_roles: list[EligibleRole]
+    cancelled_at: IsoDateTime | None = Field(description="Set when staff cancelled the activity")
     version: int
     created_at: IsoDateTime
 

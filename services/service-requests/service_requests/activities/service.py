@@ -6,13 +6,39 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from service_requests.activities.exceptions import ActivityNotFound, AlreadyEnrolled, NotEnrolled
+from service_requests.activities.exceptions import ActivityCancelled, ActivityNotFound, AlreadyEnrolled, NotEnrolled
 from service_requests.activities.models import Activity
 from service_requests.activities.repository import ActivityRepository
-from service_requests.activities.schemas import ActivityCreate, EnrollmentList, EnrollmentRead
+from service_requests.activities.schemas import ActivityCreate, ActivityRead, EnrollmentList, EnrollmentRead
 from shared.auth import Identity, Role
 from shared.errors import Forbidden
 from shared.i18n import Text
+from shared.outbox import OutboxEvent, chunked
+
+REMIND_AHEAD = dt.timedelta(hours=24)  # ActivityReminder: the day before the start
+
+
+def _about(activity: Any) -> dict[str, Any]:
+    """What every activity event says about the activity: ids, its title and start, nothing personal."""
+    return {
+        "activity_id": str(activity.id),
+        "community_id": str(activity.community_id),
+        "title": activity.title,
+        "starts_at": activity.starts_at.isoformat(),
+    }
+
+
+def _event(event_type: str, activity: Any, **payload: Any) -> OutboxEvent:
+    return (event_type, "activity", activity.id, _about(activity) | payload)
+
+
+def _fan_out(event_type: str, activity: Any, subjects: list[str]) -> list[OutboxEvent]:
+    """One event per slice of at most 500 subjects, numbered so a consumer can tell it has them all."""
+    parts = chunked(subjects)
+    return [
+        _event(event_type, activity, subjects=list(part), part=index, parts=len(parts))
+        for index, part in enumerate(parts, 1)
+    ]
 
 
 async def create(repository: ActivityRepository, identity: Identity, body: ActivityCreate) -> Activity:
@@ -56,6 +82,8 @@ async def enroll(
     activity = await repository.lock(activity_id)
     if activity is None or not can_see(identity, activity.community_id):
         raise ActivityNotFound()
+    if activity.cancelled_at is not None:
+        raise ActivityCancelled()
     if identity.roles.isdisjoint(activity.eligible_roles):
         raise Forbidden(Text("您的角色不能报名该活动", "Your role may not enrol in this activity"))
     if await repository.active_enrollment(activity_id, identity.subject) is not None:
@@ -72,10 +100,22 @@ async def enroll(
             "updated_at": now,
         }
     )
+    position = None
     if seat_free:
         await repository.change_count(activity_id, +1)
-        return _read(row, None)
-    return _read(row, await repository.waitlist_position(activity_id, row.queue_position))
+    else:
+        position = await repository.waitlist_position(activity_id, row.queue_position)
+    event = _event(
+        "ActivityEnrolled",
+        activity,
+        subject=identity.subject,
+        enterprise_id=str(identity.enterprise_id) if identity.enterprise_id else None,
+        enrollment_id=str(row.id),
+        waitlisted=not seat_free,
+        waitlist_position=position,
+    )
+    await repository.record([event])
+    return _read(row, position)
 
 
 async def cancel(repository: ActivityRepository, identity: Identity, activity_id: uuid.UUID, now: dt.datetime) -> None:
@@ -83,17 +123,52 @@ async def cancel(repository: ActivityRepository, identity: Identity, activity_id
     activity = await repository.lock(activity_id)
     if activity is None or not can_see(identity, activity.community_id):
         raise ActivityNotFound()
+    if activity.cancelled_at is not None:
+        raise ActivityCancelled()
     mine = await repository.active_enrollment(activity_id, identity.subject)
     if mine is None:
         raise NotEnrolled()
     await repository.set_status(mine.id, "cancelled", now)
-    if mine.status != "enrolled":
-        return
-    successor = await repository.first_waitlisted(activity_id)
-    if successor is None:
+    events = [
+        _event(
+            "ActivityEnrolmentCancelled", activity, subject=mine.subject, enrollment_id=str(mine.id), was=mine.status
+        )
+    ]
+    successor = await repository.first_waitlisted(activity_id) if mine.status == "enrolled" else None
+    if mine.status == "enrolled" and successor is None:
         await repository.change_count(activity_id, -1)
-    else:
+    elif successor is not None:
         await repository.set_status(successor.id, "enrolled", now)
+        events.append(
+            _event("ActivityEnrolmentPromoted", activity, subject=successor.subject, enrollment_id=str(successor.id))
+        )
+    await repository.record(events)
+
+
+async def cancel_activity(
+    repository: ActivityRepository, identity: Identity, activity_id: uuid.UUID, now: dt.datetime
+) -> ActivityRead:
+    """Cancel an activity of the caller's community; everyone enrolled or waiting hears of it (ActivityCancelled)."""
+    activity = await repository.lock(activity_id)
+    if activity is None or not can_see(identity, activity.community_id):
+        raise ActivityNotFound()
+    if not identity.staff_of(activity.community_id):
+        raise Forbidden(Text("只有社区工作人员可以取消活动", "Only community staff may cancel an activity"))
+    if activity.cancelled_at is not None:
+        raise ActivityCancelled()
+    cancelled = await repository.cancel_activity(activity_id, now)
+    subjects = await repository.subjects(activity_id, ("enrolled", "waitlisted"))
+    await repository.record(_fan_out("ActivityCancelled", cancelled, subjects))
+    return ActivityRead.model_validate(cancelled, from_attributes=True)
+
+
+async def remind_upcoming(repository: ActivityRepository, now: dt.datetime, batch: int = 100) -> int:
+    """ActivityReminder, once per activity, to those holding a seat when it starts within 24 hours."""
+    claimed = await repository.claim_reminders(now, REMIND_AHEAD, batch)
+    for activity in claimed:
+        subjects = await repository.subjects(activity.id, ("enrolled",))
+        await repository.record(_fan_out("ActivityReminder", activity, subjects))
+    return len(claimed)
 
 
 async def enrollments(repository: ActivityRepository, identity: Identity, activity_id: uuid.UUID) -> EnrollmentList:

@@ -1,4 +1,4 @@
-"""The periodic jobs of requests (escalation, auto-closing) and the recomputation after a calendar change."""
+"""Periodic jobs of requests (escalation, deadline notices, auto-closing); recomputing after a calendar change."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from service_requests.requests import workflow
 from service_requests.requests.models import ServiceRequest
 from service_requests.requests.repository import RequestRepository
-from service_requests.requests.transitions import RECTIFICATION_WORKING_DAYS, SYSTEM_SUBJECT, move, new_event
+from service_requests.requests.transitions import RECTIFICATION_WORKING_DAYS, SYSTEM_SUBJECT, move, new_event, people
 from service_requests.requests.workflow import Action
 from service_requests.working_calendar import SHANGHAI, Deadline, DeadlineUnit, WorkingCalendar
 from shared.uow import UnitOfWork
@@ -46,6 +46,7 @@ async def escalate_due(uow: UnitOfWork, now: dt.datetime, batch: int = 200) -> i
                     "resolve_due_at": row.resolve_due_at.isoformat(),
                     "community_id": str(row.community_id),
                     "routed_partner_id": str(row.routed_partner_id) if row.routed_partner_id else None,
+                    **people(row),
                 },
             )
         row.escalation_level = reached
@@ -60,11 +61,32 @@ async def escalate_due(uow: UnitOfWork, now: dt.datetime, batch: int = 200) -> i
         await repository.record(
             "RequestReturnVisitOverdue",
             row.id,
-            {"request_id": str(row.id), "community_id": str(row.community_id), **data},
+            {"request_id": str(row.id), "community_id": str(row.community_id), **data, **people(row)},
         )
         row.return_visit_escalated = True
     await repository.flush()
     return len(rows) + len(visits)
+
+
+async def notice_deadlines_approaching(uow: UnitOfWork, now: dt.datetime, batch: int = 200) -> int:
+    """RequestDeadlineApproaching once per deadline (acknowledge, resolve) when 80% of its time has passed."""
+    repository = uow.repository(RequestRepository)
+    claimed = await repository.claim_deadline_notices(now, batch)
+    for kind, row in claimed:
+        due = row.acknowledge_due_at if kind == "acknowledge" else row.resolve_due_at
+        await repository.record(
+            "RequestDeadlineApproaching",
+            row.id,
+            {
+                "request_id": str(row.id),
+                "deadline": kind,
+                "due_at": due.isoformat(),
+                "community_id": str(row.community_id),
+                "routed_partner_id": str(row.routed_partner_id) if row.routed_partner_id else None,
+                **people(row),
+            },
+        )
+    return len(claimed)
 
 
 async def close_unrated(uow: UnitOfWork, now: dt.datetime, batch: int = 200) -> int:

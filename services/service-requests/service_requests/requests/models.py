@@ -117,6 +117,28 @@ class RequestEvent(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
+DEADLINE_KINDS = ("acknowledge", "resolve")
+DEADLINE_NOTICE_SHARE = 0.8  # a deadline is "approaching" once this share of its time has passed
+
+
+class DeadlineNotice(Base):
+    """A deadline-approaching notice written: its key makes it once per request, deadline and clock.
+
+    `clock` is the request's reopen count, so a reopened request's rectification deadline gets its own.
+    """
+
+    __tablename__ = "deadline_notice"
+    __table_args__ = (CheckConstraint(f"kind IN ({', '.join(repr(kind) for kind in DEADLINE_KINDS)})", name="kind"),)
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service_request.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    clock: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
 @dataclass(slots=True)
 class NewRequest:
     """A request being filed: every column the submission writes, computed from its type version.

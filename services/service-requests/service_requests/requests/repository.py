@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Float,
     Interval,
+    String,
     Table,
     and_,
+    bindparam,
     false,
     func,
     or_,
@@ -25,7 +28,7 @@ from sqlalchemy import (
 
 from service_requests.catalogue.models import ServiceType
 from service_requests.database import platform_tables, webhook_tables
-from service_requests.requests.models import RequestEvent, ServiceRequest
+from service_requests.requests.models import DEADLINE_NOTICE_SHARE, RequestEvent, ServiceRequest
 from service_requests.requests.workflow import OPEN_FOR_HANDLER, Status
 from service_requests.working_calendar import SHANGHAI
 from shared.auth import Identity, Role
@@ -148,6 +151,46 @@ class RequestRepository(Repository):
             .with_for_update(skip_locked=True)
         )
         return list((await self.session.execute(statement)).scalars())
+
+    async def claim_deadline_notices(self, now: dt.datetime, limit: int) -> list[tuple[str, ServiceRequest]]:
+        """Deadlines past their notice share and not yet due, each claimed by a `deadline_notice` row.
+
+        The row's key (request, deadline, clock) makes the claim once: a racing job's insert waits for
+        this transaction and then does nothing.
+        """
+        share = DEADLINE_NOTICE_SHARE
+        claimed = await self.session.execute(
+            text(f"""
+            WITH due AS (
+                SELECT id, 'acknowledge' AS kind, reopen_count AS clock, acknowledge_due_at AS due_at
+                FROM requests.service_request
+                WHERE status = ANY(:open) AND acknowledged_at IS NULL AND acknowledge_due_at > :now
+                  AND created_at + (acknowledge_due_at - created_at) * {share} <= :now
+                UNION ALL
+                SELECT id, 'resolve', reopen_count, resolve_due_at
+                FROM requests.service_request
+                WHERE status = ANY(:open) AND resolve_due_at > :now
+                  AND clock_started_at + (resolve_due_at - clock_started_at) * {share} <= :now
+            )
+            INSERT INTO requests.deadline_notice (request_id, kind, clock, due_at, created_at)
+            SELECT id, kind, clock, due_at, :now FROM due
+            WHERE NOT EXISTS (
+                SELECT 1 FROM requests.deadline_notice AS notice
+                WHERE notice.request_id = due.id AND notice.kind = due.kind AND notice.clock = due.clock
+            )
+            ORDER BY due_at LIMIT :limit
+            ON CONFLICT DO NOTHING
+            RETURNING request_id, kind
+            """).bindparams(bindparam("open", type_=ARRAY(String))),
+            {"open": _OPEN, "now": now, "limit": limit},
+        )
+        kinds = [(row.request_id, row.kind) for row in claimed]
+        if not kinds:
+            return []
+        ids = {request_id for request_id, _ in kinds}
+        rows = (await self.session.execute(select(ServiceRequest).where(ServiceRequest.id.in_(ids)))).scalars()
+        by_id = {row.id: row for row in rows}
+        return [(kind, by_id[request_id]) for request_id, kind in kinds]
 
     async def unrated_since(self, cutoff: dt.datetime, limit: int) -> list[ServiceRequest]:
         """Resolved requests nobody rated before `cutoff`, locked."""

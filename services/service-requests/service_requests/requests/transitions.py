@@ -57,6 +57,17 @@ async def load_visible(
     return row
 
 
+def people(row: ServiceRequest) -> dict[str, Any]:
+    """Who a notice about the request concerns, by subject, and its short title (never names or phones)."""
+    return {
+        "requester_subject": row.requester_subject,
+        "assignee_subject": row.assignee_subject,
+        "enterprise_id": str(row.enterprise_id) if row.enterprise_id else None,
+        "title": row.type_snapshot.get("name_zh"),
+        "title_en": row.type_snapshot.get("name_en"),
+    }
+
+
 def new_event(row: ServiceRequest, kind: str, actor: str, role: str, now: dt.datetime, **fields: Any) -> RequestEvent:
     return RequestEvent(
         id=uuid.uuid4(), request_id=row.id, kind=kind, actor_subject=actor, actor_role=role, created_at=now, **fields
@@ -134,6 +145,7 @@ async def move(
             "routed_partner_id": str(row.routed_partner_id) if row.routed_partner_id else None,
             "version": row.version,
             "outcome": outcome,
+            **people(row),
         },
     )
     # the partner never reads the requester's rating comment (it is the reason of rating moves)
