@@ -138,7 +138,7 @@ def field_is(key: str, *values: object) -> Callable[[Payload], bool]:
 REQUESTER = subjects("requester_subject")
 ASSIGNEE_OR_STAFF = either(subjects("assignee_subject"), grants("community_staff", "community_ids", "community_id"))
 STAFF = grants("community_staff", "community_ids", "community_id")
-WORKER = subjects("worker_subject", "assignee_subject")
+WORKER = subjects("worker_subject", "worker_subjects")
 
 # --- WeChat templates (ids of the mini-program's templates; settings may replace them) ----------
 
@@ -353,7 +353,10 @@ RULES: tuple[Rule, ...] = (
         "HazardAssigned",
         every(WORKER, grants("enterprise_reps", "enterprise_ids", "enterprise_id")),
         Text("隐患整改任务", "A hazard to follow up"),
-        Text("隐患「{title}」需要整改跟进。", "Hazard '{title}' needs follow-up."),
+        Text(
+            "网格内登记了一处{level}隐患,整改期限 {deadline}。",
+            "A {level} hazard was recorded in your grid; due {deadline}.",
+        ),
         wechat=GRID_TASK,
         summary="grid worker and the enterprise concerned: hazard assigned",
     ),
@@ -363,7 +366,7 @@ RULES: tuple[Rule, ...] = (
         "HazardOverdue",
         every(WORKER, grants("enterprise_reps", "enterprise_ids", "enterprise_id")),
         Text("隐患整改已逾期", "A hazard is overdue"),
-        Text("隐患「{title}」已超过整改期限。", "Hazard '{title}' is past its deadline."),
+        Text("一处{level}隐患已超过整改期限 {deadline}。", "A {level} hazard is past its deadline of {deadline}."),
         wechat=GRID_TASK,
         summary="grid worker and the enterprise concerned: hazard overdue",
     ),
@@ -381,37 +384,38 @@ RULES: tuple[Rule, ...] = (
         "grid.supervision_yellow",
         GRID,
         "SupervisionFlagged",
-        every(WORKER, subjects("supervisor_subject")),
+        every(WORKER, STAFF),
         Text("督办黄牌", "Yellow supervision flag"),
         Text("事件「{title}」被亮黄牌督办。", "Grid event '{title}' got a yellow supervision flag."),
         when=field_is("level", "yellow"),
         wechat=GRID_TASK,
-        summary="worker and supervisor: yellow flag",
+        summary="the worker and the community staff who supervise: yellow flag",
     ),
     Rule(
         "grid.supervision_red",
         GRID,
         "SupervisionFlagged",
-        every(WORKER, subjects("supervisor_subject")),
+        every(WORKER, STAFF),
         Text("督办红牌", "Red supervision flag"),
         Text("事件「{title}」被亮红牌督办,请立即处理。", "Grid event '{title}' got a red flag: act now."),
         when=field_is("level", "red"),
         sms=URGENT_SMS,
         urgent=True,
-        summary="worker and supervisor: red flag (urgent, SMS)",
+        summary="the worker and the community staff who supervise: red flag (urgent, SMS)",
     ),
     Rule(
         "grid.checkin_missing",
         GRID,
         "CampaignCheckInMissing",
-        either(subjects("contact_subject"), grants("community_staff", "community_ids", "community_id")),
+        either(grants("grid_workers", "grid_ids", "grid_ids"), STAFF),
         Text("应急排查尚未打卡", "Emergency check-in still missing"),
         Text(
-            "「{title}」:楼宇 {building_name} 尚未完成打卡。", "'{title}': building {building_name} has not checked in."
+            "「{title}」:您网格内有楼宇今日({day})尚未打卡。",
+            "'{title}': a building of your grid has not checked in today ({day}).",
         ),
         sms=URGENT_SMS,
         urgent=True,
-        summary="the building's contact (else community staff): check-in missing at 10:00 (urgent, SMS)",
+        summary="the grid workers of the building (else community staff): check-in missing at 10:00 (urgent, SMS)",
     ),
     Rule(
         "grid.campaign_started",
@@ -456,8 +460,8 @@ RULES: tuple[Rule, ...] = (
         grants("enterprise_reps", "enterprise_ids", "enterprise_ids"),
         Text("投票将于24小时内截止", "Voting closes within 24 hours"),
         Text(
-            "「{title}」将于 {closes_at} 截止,贵企业尚未投票。",
-            "'{title}' closes at {closes_at}; your enterprise has not voted.",
+            "「{title}」将于 {voting_closes_at} 截止,贵企业尚未投票。",
+            "'{title}' closes at {voting_closes_at}; your enterprise has not voted.",
         ),
         sms=URGENT_SMS,
         urgent=True,

@@ -37,8 +37,18 @@ from shared.uow import UnitOfWork
 
 async def create_campaign(uow: UnitOfWork, identity: Identity, body: CampaignCreate) -> CampaignRead:
     require_staff(identity, body.community_id)
-    campaign = Campaign(**body.model_dump(), status=ACTIVE, created_by=identity.subject)
-    return CampaignRead.model_validate(await uow.repository(CampaignRepository).add(campaign))
+    campaign = await uow.repository(CampaignRepository).add(
+        Campaign(**body.model_dump(), status=ACTIVE, created_by=identity.subject)
+    )
+    payload = {
+        "campaign_id": str(campaign.id),
+        "community_id": str(campaign.community_id),
+        "title": campaign.name,
+        "kind": campaign.kind,
+        "starts_on": campaign.starts_on.isoformat(),
+    }
+    await emit(uow, "CampaignStarted", "campaign", campaign.id, payload)  # everyone in the community is told
+    return CampaignRead.model_validate(campaign)
 
 
 async def _worker_grids_in(uow: UnitOfWork, identity: Identity, community_id: uuid.UUID) -> set[uuid.UUID]:
