@@ -22,6 +22,17 @@ class RecipientRow:
     sms: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """An active account's WeChat openid in the platform's mini-program and its verified phone."""
+
+    openid: str | None
+    phone: str | None
+
+    def __repr__(self) -> str:  # neither reaches a log or a traceback
+        return f"Contact(openid={'<set>' if self.openid else None}, phone={'<set>' if self.phone else None})"
+
+
 def _ids(name: str, values: Sequence[uuid.UUID]) -> ColumnElement[Any]:
     """One array parameter, whatever the list's length (the plan is the same for 1 or 1000 ids)."""
     return bindparam(name, list(values), type_=ARRAY(Uuid()))
@@ -114,3 +125,20 @@ class RecipientRepository(Repository):
             query = query.where(Account.id > after)
         rows = (await self.session.execute(query)).all()
         return [RecipientRow(account_id=row.id, wechat=row.wechat, sms=row.sms) for row in rows]
+
+    async def contact(self, account_id: uuid.UUID, appid: str) -> Contact | None:
+        """The active account's openid (the latest signed-in, should it have two) and phone; None without one.
+
+        One autocommitted statement on the hot path: the caller then talks to WeChat or Aliyun, and
+        no transaction stays open across that call."""
+        async with self.hot() as connection:
+            row = await connection.fetchrow(
+                "SELECT a.phone, (SELECT w.openid FROM identity.wechat_identity w"
+                " WHERE w.account_id = a.id AND w.appid = $2 ORDER BY w.updated_at DESC LIMIT 1) AS openid"
+                " FROM identity.account a WHERE a.id = $1 AND a.status = 'active'",
+                account_id,
+                appid,
+            )
+        if row is None:
+            return None
+        return Contact(openid=row["openid"], phone=row["phone"])

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from identity.notices import service
-from identity.notices.schemas import RecipientPage, RecipientQuery
+from identity.notices.schemas import RecipientPage, RecipientQuery, WeChatNotice
 from shared.auth import Role, allow
 from shared.errors import problem_responses
 from shared.uow import UnitOfWorkDep
@@ -22,3 +22,17 @@ router = APIRouter(prefix="/internal", tags=["internal"])
 async def recipients(body: RecipientQuery, uow: UnitOfWorkDep) -> RecipientPage:
     """Active accounts the selector names now (live grants only), by subject; `next` is the next page's `after`."""
     return await service.recipients(uow, body)
+
+
+@router.post(
+    "/notices/wechat",
+    status_code=204,
+    summary="Send a WeChat subscribe message to an account",
+    dependencies=[allow(Role.service)],
+    responses=problem_responses(404, 409, 422, 503),
+)
+async def send_wechat(body: WeChatNotice, uow: UnitOfWorkDep) -> Response:
+    """To the account's openid in the mini-program. 409 `WECHAT_NOT_BOUND` / `WECHAT_REFUSED` (43101),
+    422 `WECHAT_DATA_INVALID` (47003 and other argument errors), 503 `WECHAT_UNAVAILABLE`; `errcode` is WeChat's."""
+    await service.send_wechat(uow, body)
+    return Response(status_code=204)

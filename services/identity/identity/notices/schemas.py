@@ -118,3 +118,28 @@ class Recipient(BaseModel):
 class RecipientPage(BaseModel):
     items: list[Recipient]
     next: str | None = Field(description="Pass as `after` for the next page; null on the last page")
+
+
+WeChatDataKey = Annotated[str, StringConstraints(pattern=WECHAT_DATA_KEY, max_length=64)]
+WeChatDataValue = Annotated[str, StringConstraints(max_length=WECHAT_VALUE_MAX_LENGTH)]
+
+
+class WeChatNotice(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject": "0b9c1f3e-6a47-4d2b-9f8e-5c3a2d1e0f4b",
+                    "template_id": "bDmywsp2oEHjwAadTGKkUHpzYqyRZIdXyNGQ3b1xGjQ",
+                    "page": "pages/requests/detail?id=42",
+                    "data": {"thing1": "停车位申请", "time2": "2026年12月1日 15:01"},
+                }
+            ]
+        },
+    )
+
+    subject: Subject
+    template_id: str = Field(min_length=1, max_length=64)
+    page: str | None = Field(default=None, max_length=256, description="The mini-program page the message opens")
+    data: dict[WeChatDataKey, WeChatDataValue] = Field(min_length=1, max_length=WECHAT_MAX_KEYS)

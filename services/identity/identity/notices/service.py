@@ -1,10 +1,24 @@
-"""Recipients resolved from accounts and live grants, for the notifications service (which keeps only subjects)."""
+"""Recipients resolved from accounts and live grants; notices sent by WeChat subscribe message.
+
+The notifications service keeps only subjects: openids and the app's credentials stay here.
+Nothing logs an openid or a message's values (only WeChat's errcode).
+"""
 
 from __future__ import annotations
 
 import uuid
 
+import structlog
+
+from identity.accounts.exceptions import AccountNotFound
+from identity.adapters.wechat import STALE_TOKEN_CODES, TOO_FREQUENT, WeChatClient, WeChatError
+from identity.notices.exceptions import (
+    WeChatDataInvalid,
+    WeChatNotBound,
+    WeChatRefused,
+)
 from identity.notices.repository import (
+    Contact,
     RecipientRepository,
     holders_in_communities,
     holders_in_communities_enterprises,
@@ -22,9 +36,21 @@ from identity.notices.schemas import (
     RecipientPage,
     RecipientQuery,
     SubjectsSelector,
+    WeChatNotice,
 )
 from identity.settings import Settings
+from identity.wechat.exceptions import WeChatUnavailable
+from shared.errors import ProblemError
 from shared.uow import UnitOfWork
+
+logger = structlog.get_logger("identity.notices")
+
+# WeChat's answers to a subscribe message (docs/identity.md, "For the notifications service").
+SUBSCRIPTION_REFUSED = 43101
+# Argument errors are 4xxxx; these are our own credentials or setup, not the caller's message.
+SETUP_CODES = STALE_TOKEN_CODES | {40013, 40125, 40164, 41002, 41004}
+DATA_POINTERS = {47003: "/data", 40037: "/template_id", 41030: "/page", 40003: "/subject"}
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
 
 async def recipients(uow: UnitOfWork, body: RecipientQuery) -> RecipientPage:
@@ -58,6 +84,43 @@ async def recipients(uow: UnitOfWork, body: RecipientQuery) -> RecipientPage:
         items=[Recipient(subject=str(row.account_id), wechat=row.wechat, sms=row.sms) for row in page],
         next=str(page[-1].account_id) if len(rows) > body.limit else None,
     )
+
+
+async def send_wechat(uow: UnitOfWork, body: WeChatNotice) -> None:
+    """A subscribe message to the account's openid in the platform's mini-program."""
+    settings: Settings = uow.app.state.settings
+    contact = await _contact(uow, body.subject, settings.wechat_appid)
+    if contact.openid is None:
+        raise WeChatNotBound(errors=[{"detail": "no WeChat identity in the mini-program", "pointer": "/subject"}])
+    client: WeChatClient = uow.app.state.wechat
+    try:
+        await client.send_subscribe_message(
+            openid=contact.openid, template_id=body.template_id, data=body.data, page=body.page
+        )
+    except WeChatError as error:
+        logger.warning("wechat_notice_refused", errcode=error.errcode)
+        raise wechat_problem(error) from None
+
+
+def wechat_problem(error: WeChatError) -> ProblemError:
+    """WeChat's errcode of a subscribe message as the platform's answer (the errcode in the body)."""
+    extra = {"errcode": error.errcode}
+    if error.errcode == SUBSCRIPTION_REFUSED:
+        return WeChatRefused(extra=extra, errors=[{"detail": "no subscription to spend", "pointer": "/template_id"}])
+    if error.errcode == TOO_FREQUENT:
+        return WeChatUnavailable(headers={"Retry-After": str(error.retry_after_seconds)}, extra=extra)
+    if 40000 <= error.errcode < 50000 and error.errcode not in SETUP_CODES:
+        pointer = DATA_POINTERS.get(error.errcode, "/data")
+        return WeChatDataInvalid(extra=extra, errors=[{"detail": "WeChat refused this argument", "pointer": pointer}])
+    return WeChatUnavailable(headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)}, extra=extra)
+
+
+async def _contact(uow: UnitOfWork, subject: str, appid: str) -> Contact:
+    account_id = _account_id(subject)
+    contact = await uow.repository(RecipientRepository).contact(account_id, appid) if account_id else None
+    if contact is None:
+        raise AccountNotFound(errors=[{"detail": "no active account with this subject", "pointer": "/subject"}])
+    return contact
 
 
 def _account_id(subject: str) -> uuid.UUID | None:
