@@ -143,3 +143,26 @@ class WeChatNotice(BaseModel):
     template_id: str = Field(min_length=1, max_length=64)
     page: str | None = Field(default=None, max_length=256, description="The mini-program page the message opens")
     data: dict[WeChatDataKey, WeChatDataValue] = Field(min_length=1, max_length=WECHAT_MAX_KEYS)
+
+
+SmsParamKey = Annotated[str, StringConstraints(min_length=1, max_length=SMS_PARAM_KEY_MAX_LENGTH)]
+SmsParamValue = Annotated[str, StringConstraints(max_length=SMS_VALUE_MAX_LENGTH)]
+
+
+class SmsNotice(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject": "0b9c1f3e-6a47-4d2b-9f8e-5c3a2d1e0f4b",
+                    "template_code": "SMS_465090123",
+                    "params": {"name": "停车位申请", "status": "已受理"},
+                }
+            ]
+        },
+    )
+
+    subject: Subject
+    template_code: str = Field(pattern=SMS_TEMPLATE_CODE)
+    params: dict[SmsParamKey, SmsParamValue] = Field(default_factory=dict, max_length=SMS_MAX_PARAMS)

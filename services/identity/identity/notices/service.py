@@ -1,7 +1,7 @@
-"""Recipients resolved from accounts and live grants; notices sent by WeChat subscribe message.
+"""Recipients resolved from accounts and live grants; notices sent by WeChat subscribe message or text message.
 
-The notifications service keeps only subjects: openids and the app's credentials stay here.
-Nothing logs an openid or a message's values (only WeChat's errcode).
+The notifications service keeps only subjects: openids, phones and the providers' credentials stay
+here. Nothing logs an openid, a phone or a message's values (only the provider's error code).
 """
 
 from __future__ import annotations
@@ -11,8 +11,11 @@ import uuid
 import structlog
 
 from identity.accounts.exceptions import AccountNotFound
+from identity.adapters.sms import UNREACHABLE, SmsError, SmsSender
 from identity.adapters.wechat import STALE_TOKEN_CODES, TOO_FREQUENT, WeChatClient, WeChatError
 from identity.notices.exceptions import (
+    PhoneNotVerified,
+    SmsTemplateRefused,
     WeChatDataInvalid,
     WeChatNotBound,
     WeChatRefused,
@@ -35,10 +38,12 @@ from identity.notices.schemas import (
     Recipient,
     RecipientPage,
     RecipientQuery,
+    SmsNotice,
     SubjectsSelector,
     WeChatNotice,
 )
 from identity.settings import Settings
+from identity.sms.exceptions import SmsUnavailable
 from identity.wechat.exceptions import WeChatUnavailable
 from shared.errors import ProblemError
 from shared.uow import UnitOfWork
@@ -51,6 +56,23 @@ SUBSCRIPTION_REFUSED = 43101
 SETUP_CODES = STALE_TOKEN_CODES | {40013, 40125, 40164, 41002, 41004}
 DATA_POINTERS = {47003: "/data", 40037: "/template_id", 41030: "/page", 40003: "/subject"}
 UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+# Aliyun's throttling of one number (1 a minute, 5 an hour, 10 a day per template): retry in a minute.
+SMS_THROTTLED = "isv.BUSINESS_LIMIT_CONTROL"
+SMS_THROTTLED_RETRY_AFTER_SECONDS = 60
+# Aliyun's refusals of the template or its parameters: the caller's request, not the provider's state.
+SMS_TEMPLATE_CODES = frozenset(
+    {
+        "isv.SMS_TEMPLATE_ILLEGAL",
+        "isv.TEMPLATE_MISSING_PARAMETERS",
+        "isv.TEMPLATE_PARAMS_ILLEGAL",
+        "isv.INVALID_JSON_PARAM",
+        "isv.INVALID_PARAMETERS",
+        "isv.PARAM_LENGTH_LIMIT",
+        "isv.PARAM_NOT_SUPPORT_URL",
+        "isv.SMS_CONTENT_ILLEGAL",
+        "isv.SMS_TEST_TEMPLATE_PARAMS_ILLEGAL",
+    }
+)
 
 
 async def recipients(uow: UnitOfWork, body: RecipientQuery) -> RecipientPage:
@@ -113,6 +135,32 @@ def wechat_problem(error: WeChatError) -> ProblemError:
         pointer = DATA_POINTERS.get(error.errcode, "/data")
         return WeChatDataInvalid(extra=extra, errors=[{"detail": "WeChat refused this argument", "pointer": pointer}])
     return WeChatUnavailable(headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)}, extra=extra)
+
+
+async def send_sms(uow: UnitOfWork, body: SmsNotice) -> None:
+    """A templated text message to the account's verified phone."""
+    settings: Settings = uow.app.state.settings
+    contact = await _contact(uow, body.subject, settings.wechat_appid)
+    if contact.phone is None:
+        raise PhoneNotVerified(errors=[{"detail": "no verified phone", "pointer": "/subject"}])
+    sender: SmsSender = uow.app.state.sms_sender
+    try:
+        await sender.send(contact.phone, body.template_code, body.params)
+    except SmsError as error:
+        logger.warning("sms_notice_refused", provider_code=error.code)
+        raise sms_problem(error) from None
+
+
+def sms_problem(error: SmsError) -> ProblemError:
+    """Aliyun's `Code` of a SendSms as the platform's answer (the code in `provider_code`)."""
+    if error.code in SMS_TEMPLATE_CODES:
+        return SmsTemplateRefused(
+            extra={"provider_code": error.code},
+            errors=[{"detail": "the provider refused the template or its parameters", "pointer": "/template_code"}],
+        )
+    retry_after = SMS_THROTTLED_RETRY_AFTER_SECONDS if error.code == SMS_THROTTLED else UNAVAILABLE_RETRY_AFTER_SECONDS
+    extra = {} if error.code == UNREACHABLE else {"provider_code": error.code}
+    return SmsUnavailable(headers={"Retry-After": str(retry_after)}, extra=extra)
 
 
 async def _contact(uow: UnitOfWork, subject: str, appid: str) -> Contact:
