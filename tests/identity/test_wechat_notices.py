@@ -126,6 +126,23 @@ async def test_wechat_s_refusals_carry_its_errcode(
     assert len(await inbox(wechat_fake, "o-notice-bob")) == 1
 
 
+async def test_data_wechat_refuses_by_its_type_is_a_422_and_nothing_is_sent(
+    client: httpx.AsyncClient, wechat_fake: FakeServer
+) -> None:
+    subject = await signed_up(client, wechat_fake, "o-notice-dan")
+    too_long = {"thing1": "这是一个超过二十个字的事项描述文字会被微信拒绝的"}  # a `thing` holds 20 characters
+    answer = await client.post(PATH, json=notice(subject, data=too_long), headers=SERVICE)
+    assert answer.status_code == 422, answer.text
+    problem = answer.json()
+    assert (problem["code"], problem["errcode"], problem["errors"][0]["pointer"]) == (
+        "WECHAT_DATA_INVALID",
+        47003,
+        "/data",
+    )
+    assert too_long["thing1"] not in answer.text
+    assert await inbox(wechat_fake, "o-notice-dan") == []
+
+
 async def test_an_unreachable_wechat_is_a_503(database_url: str, wechat_fake: FakeServer) -> None:
     app = create_app(identity_settings(database_url, wechat_base_url="http://127.0.0.1:9"))
     async with (
