@@ -78,6 +78,29 @@ async def test_an_employee_of_two_selected_enterprises_comes_once(
     assert subjects(items) == [str(both)]
 
 
+async def test_pages_over_several_scopes_merge_in_account_order(
+    identity_client: httpx.AsyncClient, database_url: str
+) -> None:
+    first, second, shared = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    community, other_community = uuid.uuid4(), uuid.uuid4()
+    await in_community(database_url, first, community)
+    await in_community(database_url, second, community)
+    await in_community(database_url, shared, community)
+    await in_community(database_url, shared, other_community)  # one enterprise in both communities
+    wanted = []
+    for n in range(7):
+        person = await account(database_url)
+        await grant(database_url, person, "employee", enterprise_id=(first, second, shared)[n % 3])
+        wanted.append(str(person))
+    for enterprise in (first, second):  # disabled accounts early in each scope must not shorten a page
+        disabled = await account(database_url, status="disabled")
+        await grant(database_url, disabled, "employee", enterprise_id=enterprise)
+    by_enterprise = {"kind": "employees", "enterprise_ids": [str(first), str(second), str(shared)]}
+    by_community = {"kind": "community_employees", "community_ids": [str(community), str(other_community)]}
+    for selector in (by_enterprise, by_community):
+        assert subjects(await everyone(identity_client, selector, 2)) == sorted(wanted, key=uuid.UUID)
+
+
 async def test_each_selector_finds_its_holders(identity_client: httpx.AsyncClient, database_url: str) -> None:
     community, elsewhere, enterprise, far_enterprise, grid = (uuid.uuid4() for _ in range(5))
     await in_community(database_url, enterprise, community)

@@ -45,6 +45,7 @@ from identity.notices.schemas import (
 from identity.settings import Settings
 from identity.sms.exceptions import SmsUnavailable
 from identity.wechat.exceptions import WeChatUnavailable
+from shared.auth import Role
 from shared.errors import ProblemError
 from shared.uow import UnitOfWork
 
@@ -87,17 +88,17 @@ async def recipients(uow: UnitOfWork, body: RecipientQuery) -> RecipientPage:
                 return RecipientPage(items=[], next=None)
             holders = None
         case EnterpriseRepsSelector():
-            holders = holders_in_enterprises("enterprise_rep", selector.enterprise_ids)
+            holders = holders_in_enterprises(Role.enterprise_rep, selector.enterprise_ids)
         case CommunityRepsSelector():
-            holders = holders_in_communities_enterprises("enterprise_rep", selector.community_ids)
+            holders = holders_in_communities_enterprises(Role.enterprise_rep, selector.community_ids)
         case CommunityStaffSelector():
-            holders = holders_in_communities("community_staff", selector.community_ids)
+            holders = holders_in_communities(Role.community_staff, selector.community_ids)
         case EmployeesSelector():
-            holders = holders_in_enterprises("employee", selector.enterprise_ids)
+            holders = holders_in_enterprises(Role.employee, selector.enterprise_ids)
         case CommunityEmployeesSelector():
-            holders = holders_in_communities_enterprises("employee", selector.community_ids)
+            holders = holders_in_communities_enterprises(Role.employee, selector.community_ids)
         case GridWorkersSelector():
-            holders = holders_in_grids("grid_worker", selector.grid_ids)
+            holders = holders_in_grids(Role.grid_worker, selector.grid_ids)
     rows = await uow.repository(RecipientRepository).page(
         settings.wechat_appid, holders=holders, subjects=subjects, after=body.after, limit=body.limit + 1
     )
