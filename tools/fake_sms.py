@@ -3,7 +3,8 @@
 It checks a request as Aliyun does: the common parameters, the signature (version 1.0, HMAC-SHA1
 keyed by `AccessKeySecret&`, computed here on its own, not by the platform's code), a timestamp
 within 15 minutes, a nonce never seen before; then the phone number, the sign name, the template
-code and the JSON of `TemplateParam`. Accepted messages go to an inbox, never to a log:
+code (any `SMS_<digits>`) and the JSON of `TemplateParam` (string values of at most 35 characters,
+Aliyun's limit on one variable: `isv.PARAM_LENGTH_LIMIT`). Accepted messages go to an inbox, never to a log:
 `GET /_fake/inbox?phone=` reads it. `POST /_fake/next-error {"code", "status"?}` makes the next
 send fail with that Aliyun `Code` (HTTP status 200 unless given); `POST /_fake/reset` empties all.
 Credentials and the sign name: `FAKE_SMS_ACCESS_KEY_ID`, `FAKE_SMS_ACCESS_KEY_SECRET`, `FAKE_SMS_SIGN_NAME`.
@@ -39,6 +40,7 @@ COMMON = ("AccessKeyId", "Action", "SignatureMethod", "SignatureNonce", "Signatu
 MAINLAND_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 INTERNATIONAL = re.compile(r"^[1-9][0-9]{7,15}$")
 TEMPLATE_CODE = re.compile(r"^SMS_[0-9]{1,20}$")
+PARAM_MAX_LENGTH = 35
 
 
 @dataclass
@@ -127,6 +129,8 @@ def create_app(
             template_params = None
         if not isinstance(template_params, dict) or not all(isinstance(v, str) for v in template_params.values()):
             return refusal("isv.INVALID_JSON_PARAM", "JSON参数不合法，只接受字符串值", 200)
+        if any(len(value) > PARAM_MAX_LENGTH for value in template_params.values()):
+            return refusal("isv.PARAM_LENGTH_LIMIT", "参数超出长度限制", 200)
         biz_id = f"{secrets.randbelow(10**6):06d}^{secrets.randbelow(10**10):010d}"
         received_at = dt.datetime.now(dt.UTC).isoformat()
         for phone in phones:

@@ -8,7 +8,10 @@ Speaks the calls the identity service makes, as WeChat does (HTTP 200, `errcode`
   fetching a new one leaves the previous one valid for 5 more minutes, as WeChat does.
 * `POST /wxa/business/getuserphonenumber?access_token` `{"code"}`: `phone_info` (40001 / 42001
   for a bad or expired token, 40029 for a bad code).
-* `POST /cgi-bin/message/subscribe/send?access_token`: stores the message in an inbox.
+* `POST /cgi-bin/message/subscribe/send?access_token`: checks each `data` value by its key's type
+  (`thing1` is a `thing`: at most 20 characters; `SUBSCRIBE_VALUE_RULES` has them all) and answers
+  47003 without storing when one does not fit; otherwise stores the message in an inbox. Any
+  non-empty openid is accepted, so a restarted fake loses only its inbox (tokens are fetched again).
 
 Test helpers, under `/_fake/` (what the mini-program and WeChat's back office would do):
 `POST /_fake/codes {"openid", "unionid"?, "phone"?, "country_code"?}` mints a login code (and a
@@ -21,10 +24,13 @@ The app id and secret come from `FAKE_WECHAT_APPID` / `FAKE_WECHAT_SECRET` (defa
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
+import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +58,65 @@ ERRMSG = {
     42001: "access_token expired",
     45011: "api minute-quota reach limit  mustslower  retry next minute",
     47001: "data format error",
+    47003: "argument invalid! data.value invalid",
 }
+SUBSCRIBE_KEY = re.compile(r"^([a-z_]+)([0-9]+)$")
+
+
+def _fits(pattern: str) -> Callable[[str], bool]:
+    compiled = re.compile(pattern)
+    return lambda value: compiled.fullmatch(value) is not None
+
+
+def _chinese_date(text: str) -> dt.date | None:
+    match = re.fullmatch(r"([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日", text) or re.fullmatch(
+        r"([0-9]{4})-([0-9]{2})-([0-9]{2})", text
+    )
+    if match is None:
+        return None
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+def _is_date(value: str) -> bool:
+    return _chinese_date(value) is not None
+
+
+def _is_time(value: str) -> bool:
+    day, _, clock = value.rpartition(" ")
+    if re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", clock) is None:
+        return False
+    return (day == "" and " " not in value) or _chinese_date(day) is not None
+
+
+# WeChat's rules for a subscribe message's values, by the type its key names (`thing1` -> thing).
+SUBSCRIBE_VALUE_RULES: dict[str, Callable[[str], bool]] = {
+    "thing": lambda value: 0 < len(value) <= 20,
+    "short_thing": lambda value: 0 < len(value) <= 5,
+    "phrase": lambda value: 0 < len(value) <= 5,
+    "number": lambda value: len(value) <= 32 and _fits(r"[0-9]+(\.[0-9]+)?")(value),
+    "letter": lambda value: len(value) <= 32 and _fits(r"[A-Za-z]+")(value),
+    "character_string": lambda value: len(value) <= 32 and _fits(r"[0-9A-Za-z_-]+")(value),
+    "time": _is_time,
+    "date": _is_date,
+    "name": lambda value: 0 < len(value) <= 10,
+    "phone_number": lambda value: len(value) <= 17 and _fits(r"[0-9+-]+")(value),
+    "amount": _fits(r"[¥$€£]?[0-9]{1,10}(\.[0-9]{1,2})?元?"),
+    "car_number": lambda value: 0 < len(value) <= 8,
+}
+
+
+def subscribe_data_error(data: dict[str, Any]) -> str | None:
+    """The first key whose value WeChat would refuse (47003), or None when every value fits its type."""
+    for key, entry in data.items():
+        match = SUBSCRIBE_KEY.fullmatch(key) if isinstance(key, str) else None
+        value = entry.get("value") if isinstance(entry, dict) else None
+        rule = SUBSCRIBE_VALUE_RULES.get(match.group(1)) if match else None
+        if rule is None or not isinstance(value, str) or not rule(value):
+            return key
+    return None
 
 
 @dataclass
@@ -96,8 +160,8 @@ class FakeWeChat:
         return 42001 if self.tokens[token] <= time.monotonic() else None
 
 
-def error(errcode: int, *, content_type: str = "application/json") -> Response:
-    body = json.dumps({"errcode": errcode, "errmsg": ERRMSG.get(errcode, "error")})
+def error(errcode: int, *, content_type: str = "application/json", errmsg: str | None = None) -> Response:
+    body = json.dumps({"errcode": errcode, "errmsg": errmsg or ERRMSG.get(errcode, "error")})
     return Response(body, status_code=200, media_type=content_type)
 
 
@@ -198,11 +262,14 @@ def create_app(appid: str | None = None, secret: str | None = None) -> Starlette
         body = await json_body(request)
         if body is None or not isinstance(body.get("data"), dict):
             return error(47001)
-        if body.get("touser") not in state.users:
+        if not isinstance(body.get("touser"), str) or not body["touser"]:
             return error(40003)
         if not isinstance(body.get("template_id"), str) or not body["template_id"]:
             return error(40037)
-        data = {key: value.get("value") for key, value in body["data"].items() if isinstance(value, dict)}
+        refused = subscribe_data_error(body["data"])
+        if refused is not None or not body["data"]:
+            return error(47003, errmsg=f"argument invalid! data.{refused}.value invalid")
+        data = {key: value.get("value") for key, value in body["data"].items()}
         state.messages.append(
             {"openid": body["touser"], "template_id": body["template_id"], "page": body.get("page"), "data": data}
         )

@@ -18,6 +18,7 @@ from identity.grants.router import audit_router, redeem_router
 from identity.grants.router import router as grants_router
 from identity.keys.router import router as keys_router
 from identity.keys.service import key_ring
+from identity.notices.router import router as notices_router
 from identity.representatives.service import registry_client, registry_feed
 from identity.sessions.router import refresh_token
 from identity.sessions.router import router as sessions_router
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
             admins_router,
             accounts_router,
             accounts_internal_router,
+            notices_router,
             audit_router,
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,

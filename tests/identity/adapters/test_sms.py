@@ -134,3 +134,26 @@ async def test_an_unreachable_gateway_is_an_sms_error(http: httpx.AsyncClient) -
     with pytest.raises(SmsError) as refused:
         await sender(http, f"http://127.0.0.1:{free_port()}").send("13800138000", LOGIN_TEMPLATE, {"code": "1"})
     assert refused.value.code == "Unreachable"
+
+
+async def test_any_template_code_with_several_params_is_delivered(http: httpx.AsyncClient, sms: str) -> None:
+    params = {"name": "停车位申请", "status": "已受理", "when": "2026-12-01 15:01"}
+    await sender(http, sms).send("13800138001", "SMS_465090123", params)
+    [message] = await inbox(http, sms, "13800138001")
+    assert (message["template_code"], message["params"]) == ("SMS_465090123", params)
+
+
+@pytest.mark.parametrize(
+    ("template_code", "params", "code"),
+    [
+        ("TPL_1", {}, "isv.SMS_TEMPLATE_ILLEGAL"),
+        ("SMS_465090123", {"name": "长" * 36}, "isv.PARAM_LENGTH_LIMIT"),
+    ],
+)
+async def test_a_template_or_param_aliyun_refuses_is_its_isv_code(
+    http: httpx.AsyncClient, sms: str, template_code: str, params: dict[str, str], code: str
+) -> None:
+    with pytest.raises(SmsError) as refused:
+        await sender(http, sms).send("13800138002", template_code, params)
+    assert refused.value.code == code
+    assert await inbox(http, sms, "13800138002") == []

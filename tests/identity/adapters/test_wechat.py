@@ -163,7 +163,7 @@ async def test_an_error_on_the_phone_call_reaches_the_caller(http: httpx.AsyncCl
 async def test_a_subscribe_message_reaches_the_users_inbox(http: httpx.AsyncClient, wechat: str) -> None:
     await mint(http, wechat, openid="o-judy")
     await client(http, wechat).send_subscribe_message(
-        openid="o-judy", template_id="TPL-REQUEST-DONE", data={"thing1": "办结", "time2": "2026-12-02"}, page="pages/r"
+        openid="o-judy", template_id="TPL-REQUEST-DONE", data={"thing1": "办结", "date2": "2026-12-02"}, page="pages/r"
     )
     inbox = (await http.get(f"{wechat}/_fake/messages", params={"openid": "o-judy"})).json()["messages"]
     assert inbox == [
@@ -171,12 +171,83 @@ async def test_a_subscribe_message_reaches_the_users_inbox(http: httpx.AsyncClie
             "openid": "o-judy",
             "template_id": "TPL-REQUEST-DONE",
             "page": "pages/r",
-            "data": {"thing1": "办结", "time2": "2026-12-02"},
+            "data": {"thing1": "办结", "date2": "2026-12-02"},
         }
     ]
 
 
-async def test_a_subscribe_message_to_an_unknown_user_is_refused(http: httpx.AsyncClient, wechat: str) -> None:
+async def test_a_subscribe_message_without_an_openid_is_refused(http: httpx.AsyncClient, wechat: str) -> None:
     with pytest.raises(WeChatError) as refused:
-        await client(http, wechat).send_subscribe_message(openid="o-nobody", template_id="TPL", data={})
+        await client(http, wechat).send_subscribe_message(openid="", template_id="TPL", data={"thing1": "x"})
     assert refused.value.errcode == 40003
+
+
+VALID_DATA = {
+    "thing1": "二十个字以内的事项描述",
+    "phrase2": "已完成",
+    "number3": "12.5",
+    "character_string4": "REQ-2026_0042",
+    "time5": "15:01",
+    "time6": "2026年12月1日 15:01",
+    "time7": "2026-12-01 15:01",
+    "date8": "2026年12月1日",
+    "date9": "2026-12-01",
+    "name10": "张三",
+    "phone_number11": "+86-13900001111",
+    "amount12": "¥100.00",
+}
+
+
+async def test_values_that_fit_their_key_s_type_are_delivered(http: httpx.AsyncClient, wechat: str) -> None:
+    await client(http, wechat).send_subscribe_message(openid="o-kim", template_id="TPL", data=VALID_DATA)
+    inbox = (await http.get(f"{wechat}/_fake/messages", params={"openid": "o-kim"})).json()["messages"]
+    assert [message["data"] for message in inbox] == [VALID_DATA]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("thing1", "x" * 21),
+        ("phrase1", "六个字的短语"),
+        ("number1", "12a"),
+        ("number1", "1" * 33),
+        ("character_string1", "has space"),
+        ("time1", "25:00"),
+        ("time1", "2026-12-01"),
+        ("time1", "2026-13-01 10:00"),
+        ("date1", "2026/12/01"),
+        ("date1", "2026-02-30"),
+        ("name1", "十一个字的名字超过了长度"),
+        ("phone_number1", "1" * 18),
+        ("phone_number1", "139 0000 1111"),
+        ("amount1", "100 dollars"),
+        ("color1", "red"),
+    ],
+)
+async def test_a_value_that_does_not_fit_is_47003_and_not_delivered(
+    http: httpx.AsyncClient, wechat: str, key: str, value: str
+) -> None:
+    with pytest.raises(WeChatError) as refused:
+        await client(http, wechat).send_subscribe_message(
+            openid="o-lee", template_id="TPL", data={"thing9": "fits", key: value}
+        )
+    assert refused.value.errcode == 47003 and key in refused.value.errmsg
+    assert (await http.get(f"{wechat}/_fake/messages", params={"openid": "o-lee"})).json()["messages"] == []
+
+
+async def test_a_restarted_fake_keeps_delivering_to_known_openids(http: httpx.AsyncClient) -> None:
+    """A restart loses the inbox and the tokens only: the client fetches a token again and sends on."""
+    from tools.fake_wechat import create_app as fake_wechat
+
+    tokens = MemoryAccessTokenStore()
+    for attempt in range(2):  # the same client against a first fake, then its restarted successor
+        fake = httpx.AsyncClient(transport=httpx.ASGITransport(app=fake_wechat()), base_url="http://wechat.test")
+        async with fake:
+            wechat = WeChatClient(
+                fake, base_url="http://wechat.test", appid=DEFAULT_APPID, secret=DEFAULT_SECRET, tokens=tokens
+            )
+            if attempt == 0:
+                await mint(fake, "http://wechat.test", openid="o-mia")
+            await wechat.send_subscribe_message(openid="o-mia", template_id="TPL", data={"thing1": f"第{attempt}条"})
+            inbox = (await fake.get("/_fake/messages", params={"openid": "o-mia"})).json()["messages"]
+        assert [message["data"] for message in inbox] == [{"thing1": f"第{attempt}条"}]

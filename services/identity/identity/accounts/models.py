@@ -65,4 +65,16 @@ class RoleGrant(UUIDPrimaryKey, Base):
             unique=True,
             postgresql_where=text("revoked_at IS NULL"),
         ),
+        # the holders of a role in a scope, by account: a notice's recipients page by page
+        *(
+            Index(
+                f"ix_role_grant_live_{scope}",
+                f"{scope}_id",
+                "role",
+                "account_id",
+                postgresql_include=["valid_until"],
+                postgresql_where=text(f"revoked_at IS NULL AND {scope}_id IS NOT NULL"),
+            )
+            for scope in ("enterprise", "community", "grid")
+        ),
     )
