@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
@@ -22,6 +22,8 @@ class Settings(PlatformSettings):
     identity_url: str = "http://127.0.0.1:8105"
     identity_timeout_seconds: float = 10.0
 
+    # where a feed with no stored cursor starts: its end (a new deployment notifies from now on) or its start
+    feed_start: Literal["latest", "earliest"] = "latest"
     # the feeds to read (comma-separated; default: every feed a rule names)
     feeds: Annotated[tuple[str, ...], NoDecode] = ()
     # background work; tests switch it off and drive each step by hand

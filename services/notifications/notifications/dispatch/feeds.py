@@ -11,14 +11,16 @@ from typing import Any
 import httpx
 import structlog
 from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 
 from notifications.database import platform_tables
 from notifications.dispatch.service import fan_out_once, on_event
 from notifications.metrics import FEED_LAG, FEED_POSITION
 from notifications.rules import FEEDS
 from notifications.settings import Settings
-from shared.clients import service_client
-from shared.outbox import FeedConsumer, FeedEvent
+from shared.clients import service_client, service_headers
+from shared.outbox import EventFeed, FeedConsumer, FeedEvent
 from shared.uow import UnitOfWork
 
 logger = structlog.get_logger("notifications.feeds")
@@ -71,9 +73,43 @@ def consumer(app: Any, feed: str) -> FeedConsumer:
     )
 
 
+async def skip_history(app: Any, feed: str) -> int | None:
+    """A feed read for the first time starts at its end: a new deployment tells people about what
+    happens from now on, not about every event since the platform began. Returns the position it
+    starts from, or None when the feed already has a cursor."""
+    settings: Settings = app.state.settings
+    table = platform_tables.feed_cursor
+    async with app.state.sessionmaker() as session:
+        if await session.scalar(select(table.c.position).where(table.c.source == feed)) is not None:
+            return None
+    client: httpx.AsyncClient = app.state.feed_clients[feed]
+    headers = service_headers("notifications", settings.internal_token_secret.get_secret_value())
+    position = 0
+    while True:
+        response = await client.get("/internal/events", params={"after": position, "limit": 1000}, headers=headers)
+        response.raise_for_status()
+        page = EventFeed.model_validate(response.json())
+        if not page.items:
+            break
+        position = page.last_seq
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(insert(table).values(source=feed, position=position).on_conflict_do_nothing())
+    logger.info("feed_started_at_head", feed=feed, position=position)
+    return position
+
+
 async def _consume(app: FastAPI, feed: str) -> None:
     settings: Settings = app.state.settings
     reader = consumer(app, feed)
+    while settings.feed_start == "latest":  # until the source answers: never from its start by accident
+        try:
+            await skip_history(app, feed)
+            break
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            logger.warning("feed_head_unknown", feed=feed, error_type=type(exc).__name__)
+            await asyncio.sleep(max(1.0, settings.feed_poll_seconds))
     while True:
         try:
             handled = await reader.poll_once()
