@@ -55,7 +55,7 @@ async def inbox_item(
     """Poll the inbox until a notification of `kind` (about request `about`) is there, or fail after `within` s."""
     deadline = time.monotonic() + within
     while True:
-        items = (await client.get("/v1/notifications", headers=headers)).json()["items"]
+        items: list[dict[str, Any]] = (await client.get("/v1/notifications", headers=headers)).json()["items"]
         found = [
             item
             for item in items
