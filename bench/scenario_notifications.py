@@ -16,7 +16,7 @@ notifications app with its real background tasks (feed consumer, fan-out worker)
   requester's inbox; time from each COMMIT to its inbox row (`created_at`, the page's transaction
   start, read afterwards).
 
-Options: --recipients=50000 --rate=5
+Options: --recipients=50000 --rate=5 --page=5000 (recipients per fan-out page; the service default)
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ async def _baseline(dsn: str, subjects: list[str]) -> float:
     return len(records) / elapsed
 
 
-async def _run(database_url: str, recipients: int, rate: float) -> None:
+async def _run(database_url: str, recipients: int, rate: float, page: int) -> None:
     from notifications.app import create_app as create_notifications
     from notifications.database import platform_tables as _unused  # noqa: F401  (the models are complete)
     from notifications.settings import Settings
@@ -133,6 +133,7 @@ async def _run(database_url: str, recipients: int, rate: float) -> None:
             feeds=("service-requests",),
             quiet_start_hour=0,
             quiet_end_hour=0,
+            fanout_page_size=page,
             sms_per_second=0.001,  # the SMS rows stay queued: this measures writing them, not sending
         )
         app = create_notifications(
@@ -168,7 +169,7 @@ async def _run(database_url: str, recipients: int, rate: float) -> None:
                 written = await connection.fetchval(
                     "SELECT count(*) FROM notifications.notification WHERE event_id = $1", big.event_id
                 )
-                await asyncio.sleep(2)  # the last single events reach the inbox
+                await asyncio.sleep(3)  # the last single events reach the inbox
                 arrivals = dict(
                     await connection.fetch(
                         "SELECT recipient, extract(epoch FROM created_at) FROM notifications.notification"
@@ -224,8 +225,11 @@ async def _singles(app: Any, tables: Any, rate: float, committed: dict[str, floa
 
 
 def main(argv: list[str]) -> None:
+    from notifications.settings import Settings
+
     recipients = int(option(argv, "recipients", "50000"))
     rate = float(option(argv, "rate", "5"))
+    page = int(option(argv, "page", str(Settings.model_fields["fanout_page_size"].default)))  # the service's
     name = f"bench_notifications_{uuid.uuid4().hex[:8]}"
 
     async def admin(sql: str) -> None:
@@ -239,6 +243,6 @@ def main(argv: list[str]) -> None:
     try:
         url = server_url(name)
         upgrade_all(url)
-        asyncio.run(_run(url, recipients, rate))
+        asyncio.run(_run(url, recipients, rate, page))
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

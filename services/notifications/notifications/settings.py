@@ -34,7 +34,7 @@ class Settings(PlatformSettings):
     # fan-out loops per replica: while one writes a page of a big fan-out, another serves new events
     fanout_workers: int = Field(2, ge=1, le=16)
     # recipients per fan-out page: one identity call and one INSERT per page
-    fanout_page_size: int = Field(1000, ge=1, le=5000)
+    fanout_page_size: int = Field(5000, ge=1, le=5000)
     # provider quotas: messages per second per channel, across this replica
     wechat_per_second: float = Field(20.0, gt=0)
     sms_per_second: float = Field(10.0, gt=0)
