@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from elections.approve import main as approve_main
 from elections.approve import signed_approval
 from elections.verify import verify_record
-from elections.verify_formats import entry_hash
+from elections.verify_formats import approval_statement, ed25519_verify, entry_hash
 from tests.elections.conftest import Setup, approve, cast, close_and_tally, observer, open_election, step
 from tests.elections.registry_data import RegistryData
 from tests.elections.test_integrity import finished_election, run_verifier
@@ -114,3 +117,26 @@ async def test_the_verifier_refuses_a_certification_without_enough_signed_approv
     record["log"] = rechained(kept)
     problems = verify_record(record)
     assert any("certified with 0 signed approvals" in p for p in problems), problems
+
+
+def test_the_signing_tool_makes_a_key_signs_and_fails_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = tmp_path / "observer.key"
+    assert approve_main(["keygen", str(key)]) == 0
+    public_key = capsys.readouterr().out.strip()
+    assert key.stat().st_mode & 0o777 == 0o600
+    election_id, result_hash = str(uuid.uuid4()), "ab" * 32
+    argv = ["sign", str(key), "--election", election_id, "--observer", "observer-1", "--result-hash", result_hash]
+    assert approve_main(argv) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["public_key"] == public_key and body["result_hash"] == result_hash
+    statement = approval_statement(election_id, "observer-1", result_hash)
+    assert ed25519_verify(bytes.fromhex(public_key), statement, bytes.fromhex(body["signature"]))
+    assert approve_main(["keygen", str(key)]) == 2  # never overwrites a key
+    assert capsys.readouterr().err.count("\n") == 1
+    key.write_text("not a key\n")
+    assert approve_main(argv) == 2
+    assert "not a 64-character hex Ed25519 private key" in capsys.readouterr().err
+    assert approve_main([*argv[:-1], "XYZ"]) == 2
+    assert approve_main(["--help"]) == 0
