@@ -238,7 +238,9 @@ async def _story(session: AsyncSession, now: dt.datetime) -> None:
         query = select(ServiceType.code, ServiceType.id).where(ServiceType.community_id == XINGGUANG_ID)
         types = dict((await session.execute(query)).all())
         for index, (code, requester, description, answers, steps) in enumerate(REQUESTS):
-            at = now - dt.timedelta(days=len(REQUESTS) - index, hours=2)
+            # filed over the last three days, each step three hours apart, the last before now (so
+            # the resolved one stays resolved: the job closes unrated ones after 7 days)
+            at = now - dt.timedelta(hours=4 * (len(REQUESTS) - index) + 3 * len(steps) + 1)
             body = RequestCreate(type_id=types[code], description=description, answers=answers)
             created = await submission.submit(uow, requester, body, at)
             request_id, version = created.id, created.version
