@@ -57,8 +57,9 @@ SEMANTIC_REFUSALS = {
         {"VALUE_ERROR", "SIGNING_KEY_INVALID", "SERVICE_TYPE_UNAVAILABLE", "WEBHOOK_URL_NOT_ALLOWED", "IMPORT_REJECTED"}
     )
     | CROSS_FIELD_RULES
-    # a single sign-on's redirect URI is checked against the registered list, not a pattern
-    | {"REDIRECT_URI_NOT_ALLOWED"}
+    # a single sign-on's redirect URI is checked against the registered list, not a pattern;
+    # an observer's Ed25519 signature the fuzzer cannot make
+    | {"REDIRECT_URI_NOT_ALLOWED", "APPROVAL_SIGNATURE_INVALID"}
     # the mini-program's template ids are settings, not a schema enumeration; urgent kinds and the
     # channels each kind offers are the rules table's (docs/notifications.md)
     | {"UNKNOWN_TEMPLATE", "KIND_NOT_CONFIGURABLE", "CHANNEL_NOT_OFFERED"}

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from elections.approve import signed_approval
 from elections.verify import verify_record
 from registry.seed import XINGGUANG_ID, seed
 from shared.auth import Identity, Role
@@ -107,10 +109,10 @@ async def test_full_xingguang_election_through_the_gateway(
         assert result["result"]["status"] == "complete"
         assert result["result"]["quorum_met"] is True and len(result["result"]["elected"]) == 7
         for _ in range(3):
+            who = identity(Role.election_observer, election_ids=[election_id])
+            body = signed_approval(Ed25519PrivateKey.generate(), str(election_id), who.subject, result["result_hash"])
             approved = await client.post(
-                f"/v1/elections/{election_id}/certifications",
-                json={"result_hash": result["result_hash"]},
-                headers=platform.auth(identity(Role.election_observer, election_ids=[election_id])),
+                f"/v1/elections/{election_id}/certifications", json=body, headers=platform.auth(who)
             )
             assert approved.status_code == 200, approved.text
         await go("certified")

@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
+from elections.approve import signed_approval
 from elections.registry_client import feed_consumer
 from shared.auth import Identity, Role
 from tests.elections.registry_data import Enterprise, RegistryData
@@ -74,6 +76,15 @@ def rep_of(enterprise: Enterprise, community_id: uuid.UUID) -> Identity:
 
 def observer(election_id: uuid.UUID) -> Identity:
     return identity(Role.election_observer, election_ids=[election_id])
+
+
+async def approve(
+    client: httpx.AsyncClient, election_id: uuid.UUID, result_hash: str, who: Identity | None = None
+) -> httpx.Response:
+    """An observer (a new one unless given) signs the result hash with a fresh key and posts the approval."""
+    who = who or observer(election_id)
+    body = signed_approval(Ed25519PrivateKey.generate(), str(election_id), who.subject, result_hash)
+    return await client.post(f"/v1/elections/{election_id}/certifications", json=body, headers=auth(who))
 
 
 @dataclass

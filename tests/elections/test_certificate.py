@@ -62,6 +62,8 @@ async def test_the_certificate_of_a_tied_election_shows_the_tally_the_lot_and_th
     assert record["log"][-1]["hash"] in text.replace("\n", "")
     assert final["result_hash"] in text.replace("\n", "")
     assert f"/v1/elections/{setup.election_id}/record" in text.replace("\n", "")
+    keys = [entry["payload"]["public_key"] for entry in record["log"] if entry["type"] == "observer_approved"]
+    assert len(keys) == 3 and all(key in text.replace("\n", "") for key in keys)  # each signature's key
 
 
 async def test_there_is_no_certificate_for_an_unknown_election(

@@ -14,9 +14,8 @@ import httpx
 import pytest
 
 from elections.verify import verify_record
-from tests.elections.conftest import Setup, cast, close_and_tally, observer, open_election, step
+from tests.elections.conftest import Setup, approve, cast, close_and_tally, open_election, step
 from tests.elections.registry_data import RegistryData
-from tests.support.identities import auth
 
 
 async def finished_election(client: httpx.AsyncClient, registry: RegistryData) -> tuple[Setup, dict[str, Any]]:
@@ -26,11 +25,7 @@ async def finished_election(client: httpx.AsyncClient, registry: RegistryData) -
     await cast(client, setup, setup.roll[0], setup.candidates[:7])  # a re-vote supersedes the first ballot
     result = await close_and_tally(client, setup)
     for _ in range(3):
-        await client.post(
-            f"/v1/elections/{setup.election_id}/certifications",
-            json={"result_hash": result["result_hash"]},
-            headers=auth(observer(setup.election_id)),
-        )
+        assert (await approve(client, setup.election_id, result["result_hash"])).status_code == 200
     assert (await step(client, setup, "certified")).status_code == 200
     record = (await client.get(f"/v1/elections/{setup.election_id}/record", headers=setup.staff)).json()
     return setup, record

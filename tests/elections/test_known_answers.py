@@ -113,3 +113,31 @@ def test_the_verifiers_formats_import_only_the_standard_library() -> None:
         for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])
     }
     assert imported <= {"__future__", "hashlib", "json", "re", "collections", "typing"}
+
+
+def test_the_verifiers_ed25519_passes_rfc_8032_and_agrees_with_the_service() -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from elections.counting.approval import approval_statement as service_statement
+    from elections.counting.approval import signature_valid
+    from elections.verify_formats import approval_statement, ed25519_verify
+
+    # RFC 8032 section 7.1, test 2: a one-byte message
+    public = bytes.fromhex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c")
+    signature = bytes.fromhex(
+        "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+        "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"
+    )
+    assert ed25519_verify(public, b"\x72", signature)
+    assert not ed25519_verify(public, b"\x73", signature)
+    statement = approval_statement("8f5c2b1e-3d4a-4c6b-9e7f-0a1b2c3d4e5f", "observer-1", "ab" * 32)
+    assert statement == service_statement("8f5c2b1e-3d4a-4c6b-9e7f-0a1b2c3d4e5f", "observer-1", "ab" * 32)
+    assert statement == (
+        b'{"election_id":"8f5c2b1e-3d4a-4c6b-9e7f-0a1b2c3d4e5f","format":"binjiang-election-approval/1",'
+        b'"observer":"observer-1","result_hash":"' + b"ab" * 32 + b'"}'
+    )
+    key = Ed25519PrivateKey.generate()
+    raw = key.public_key().public_bytes_raw()
+    signed = key.sign(statement)
+    assert ed25519_verify(raw, statement, signed) and signature_valid(raw.hex(), statement, signed.hex())
+    assert not ed25519_verify(raw, statement + b" ", signed)

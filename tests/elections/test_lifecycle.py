@@ -6,7 +6,7 @@ import uuid
 
 import httpx
 
-from tests.elections.conftest import cast, close_and_tally, observer, open_election, rep_of, step
+from tests.elections.conftest import approve, cast, close_and_tally, open_election, rep_of, step
 from tests.elections.registry_data import RegistryData
 from tests.support.identities import auth, staff
 
@@ -37,11 +37,7 @@ async def test_a_full_election_from_draft_to_published(elections: httpx.AsyncCli
     too_early = await step(elections, setup, "certified")
     assert too_early.status_code == 409 and too_early.json()["code"] == "TRANSITION_REFUSED"
     for _ in range(3):
-        approved = await elections.post(
-            f"/v1/elections/{setup.election_id}/certifications",
-            json={"result_hash": result_hash},
-            headers=auth(observer(setup.election_id)),
-        )
+        approved = await approve(elections, setup.election_id, result_hash)
         assert approved.status_code == 200, approved.text
     assert approved.json()["approvals"] == 3
     assert (await step(elections, setup, "certified")).status_code == 200

@@ -9,9 +9,8 @@ from __future__ import annotations
 import httpx
 
 from elections.verify import verify_record
-from tests.elections.conftest import Setup, cast, close_and_tally, observer, open_election, step
+from tests.elections.conftest import Setup, approve, cast, close_and_tally, open_election, step
 from tests.elections.registry_data import RegistryData
-from tests.support.identities import auth
 
 FIVE_SEATS = {"seats": 5}
 
@@ -27,11 +26,7 @@ async def vote(client: httpx.AsyncClient, setup: Setup, plan: list[tuple[int, li
 
 async def certify(client: httpx.AsyncClient, setup: Setup, result_hash: str) -> None:
     for _ in range(3):
-        approved = await client.post(
-            f"/v1/elections/{setup.election_id}/certifications",
-            json={"result_hash": result_hash},
-            headers=auth(observer(setup.election_id)),
-        )
+        approved = await approve(client, setup.election_id, result_hash)
         assert approved.status_code == 200, approved.text
     assert (await step(client, setup, "certified")).status_code == 200
 

@@ -203,6 +203,55 @@ async def test_a_reopened_request_keeps_its_rectification_clock_through_the_reco
     assert _at(recomputed["resolve_due_at"]) == shanghai(2027, 1, 12, 17)
 
 
+async def _badly_rated(
+    client: httpx.AsyncClient, world: World, sessionmaker: async_sessionmaker[AsyncSession], at: dt.datetime
+) -> str:
+    """A resolved request the requester rates 1 at `at`: reopened, a return visit owed."""
+    service_type = await create_type(client, world)
+    requester = world.employee()
+    created = (await submit(client, requester, service_type["id"])).json()
+    version = 1
+    for action, extra in (("accept", {}), ("assign", {}), ("start", {}), ("resolve", {"reason": "完成"})):
+        version = (await act(client, world.staff(), created["id"], action, version, **extra)).json()["version"]
+    async with sessionmaker() as session, session.begin():
+        await ratings.rate(UnitOfWork(session, None), requester, uuid.UUID(created["id"]), RatingCreate(score=1), at)
+    return str(created["id"])
+
+
+async def test_loading_2027_moves_a_pending_return_visit_and_leaves_a_made_one(
+    requests_app: httpx.AsyncClient, world: World, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    owed = await _badly_rated(requests_app, world, sessionmaker, shanghai(2026, 12, 31, 10))
+    made = await _badly_rated(requests_app, world, sessionmaker, shanghai(2026, 12, 31, 11))
+    visited = await requests_app.post(
+        f"/v1/service-requests/{made}/return-visits", json={"notes": "电话回访"}, headers=auth(world.staff())
+    )
+    assert visited.status_code == 200, visited.text
+    before = await _read(requests_app, world, owed)
+    # without a 2027 table, 1 January 2027 (a Friday) counts as a working day, provisionally
+    assert _at(before["return_visit_due_at"]) == shanghai(2027, 1, 1, 17) and before["provisional"] is True
+
+    loaded = await requests_app.put(f"{CALENDAR}/2027", json=TEST_2027, headers=auth(admin()))
+    assert loaded.status_code == 201, loaded.text
+
+    after = await _read(requests_app, world, owed)
+    assert _at(after["return_visit_due_at"]) == shanghai(2027, 1, 4, 17)  # New Year off 1-3 January
+    assert after["provisional"] is False
+    timeline = (await requests_app.get(f"/v1/service-requests/{owed}/timeline", headers=auth(world.staff()))).json()[
+        "items"
+    ]
+    [entry] = [item for item in timeline if item["kind"] == "deadline"]
+    moved = entry["data"]["return_visit_due_at"]
+    assert (_at(moved["from"]), _at(moved["to"])) == (shanghai(2027, 1, 1, 17), shanghai(2027, 1, 4, 17))
+    # a visit already made keeps the due date it was judged against
+    kept = await _read(requests_app, world, made)
+    assert _at(kept["return_visit_due_at"]) == shanghai(2027, 1, 1, 17)
+    made_timeline = (
+        await requests_app.get(f"/v1/service-requests/{made}/timeline", headers=auth(world.staff()))
+    ).json()["items"]
+    assert all("return_visit_due_at" not in item["data"] for item in made_timeline if item["kind"] == "deadline")
+
+
 async def test_a_load_elsewhere_reaches_this_process_at_its_next_deadline(
     requests_app: httpx.AsyncClient, world: World, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -1,7 +1,8 @@
 """Independent verifier: `python -m elections.verify RECORD.json`.
 
-Recomputes, from the exported public record alone, the hash chain of the log, the order of
-every re-vote (a supersession follows the ballot that replaced a ballot cast before it), the roll
+Recomputes, from the exported public record alone, the hash chain of the log, each observer's
+signed approval (Ed25519, checked with the standard library), the order of every re-vote (a
+supersession follows the ballot that replaced a ballot cast before it), the roll
 fingerprint, the counted ballots (last ballot counts) and the whole tally, and compares them
 with what the record claims. Nothing here imports the service: the formats (hash chain,
 canonical JSON, roll fingerprint, lot) come from `verify_formats` and the count rules from
@@ -22,7 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from elections.verify_count import CountError, recount
-from elections.verify_formats import canonical_json, chain_problems, lot_draw, lot_seed, roll_fingerprint, sha256_hex
+from elections.verify_formats import (
+    approval_statement,
+    canonical_json,
+    chain_problems,
+    ed25519_verify,
+    lot_draw,
+    lot_seed,
+    roll_fingerprint,
+    sha256_hex,
+)
 
 
 def order_problems(log: Sequence[dict[str, Any]]) -> list[str]:
@@ -53,6 +63,41 @@ def order_problems(log: Sequence[dict[str, Any]]) -> list[str]:
     return problems
 
 
+def _signature_verifies(election_id: str, approval: dict[str, Any]) -> bool:
+    try:
+        statement = approval_statement(election_id, str(approval["observer"]), str(approval["result_hash"]))
+        return ed25519_verify(bytes.fromhex(approval["public_key"]), statement, bytes.fromhex(approval["signature"]))
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+def approval_problems(election_id: str, rules: dict[str, Any], log: Sequence[dict[str, Any]]) -> list[str]:
+    """Each observer's approval is signed by them over this election and result hash, once; the
+    `certified` entry names exactly the observers whose valid approvals are of its hash, k or more."""
+    problems: list[str] = []
+    valid: dict[str, str] = {}
+    for entry in log:
+        if entry["type"] == "observer_approved":
+            approval = entry["payload"]
+            observer = str(approval.get("observer"))
+            if observer in valid:
+                problems.append(f"log entry {entry['seq']}: a second approval by observer {observer}")
+            elif not _signature_verifies(election_id, approval):
+                problems.append(f"log entry {entry['seq']}: observer {observer}'s approval signature does not verify")
+            else:
+                valid[observer] = approval["result_hash"]
+        elif entry["type"] == "certified":
+            certified_hash = entry["payload"].get("result_hash")
+            signed = sorted(observer for observer, approved in valid.items() if approved == certified_hash)
+            if sorted(entry["payload"].get("observers", [])) != signed:
+                problems.append(f"log entry {entry['seq']}: the certified observers are not those who signed its hash")
+            if len(signed) < int(rules.get("certification_quorum", 3)):
+                problems.append(f"log entry {entry['seq']}: certified with {len(signed)} signed approvals")
+    if len(valid) > int(rules.get("observers", 5)):
+        problems.append(f"{len(valid)} observers approved, more than the {rules.get('observers', 5)} appointed")
+    return problems
+
+
 def verify_record(record: dict[str, Any]) -> list[str]:
     """Every discrepancy found in the record; an empty list means it verifies."""
     problems: list[str] = []
@@ -65,6 +110,8 @@ def verify_record(record: dict[str, Any]) -> list[str]:
     if not by_type.get("rules_fixed"):
         return [*problems, "the log does not start with the election's rules"]
     seats = int(by_type["rules_fixed"][0]["rules"].get("seats", 7))
+    election_id = str(by_type["rules_fixed"][0].get("election_id"))
+    problems += approval_problems(election_id, by_type["rules_fixed"][0]["rules"], log)
 
     roll = record.get("roll") or {}
     frozen = by_type.get("roll_frozen", [])

@@ -1,4 +1,5 @@
-"""Demo data for Xingguang (grids per tower group, a floor micro-grid) and the IoT community.
+"""Demo data for Xingguang (grids per tower group, a floor micro-grid, hazards and grid events in
+every status) and the IoT community.
 
 Building ids are the registry's demo ids (stable uuid5 constants in shared/demo.py, no import of
 the registry); everything here has stable
@@ -16,7 +17,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from grid.circles.models import Facility
+from grid.events.models import GridEvent, GridEventHistory
 from grid.grids.models import CommunitySetting, Grid, GridAssignment
+from grid.hazards.models import Hazard, HazardHistory
 from grid.inspections.models import ChecklistTemplate
 from grid.workers.models import GridDuty, GridWorker
 from shared.demo import FORMED_ON, IOT_BUILDING_IDS, IOT_ID, XINGGUANG_COMPLEX_ID, XINGGUANG_ID, XINGGUANG_TOWER_IDS
@@ -148,6 +151,113 @@ def _iot_rows() -> dict[str, list[dict[str, Any]]]:
     }
 
 
+# The hazard ledger: one hazard in each status, with the history that led there.
+HAZARDS: tuple[tuple[str, str, int, int, tuple[str, ...]], ...] = (
+    # (level, description, tower index, floor, the actions taken)
+    ("major", "地下车库消防通道被电动自行车堵塞", 0, -1, ()),
+    ("general", "12 层配电箱门锁损坏、柜内积灰", 6, 12, ("start_rectification",)),
+    ("general", "楼梯间应急照明灯不亮", 11, 8, ("start_rectification", "report_rectified")),
+    ("major", "餐饮企业后厨燃气软管老化", 16, 2, ("start_rectification", "report_rectified", "verify")),
+)
+HAZARD_STEPS = {
+    "start_rectification": ("reported", "rectifying"),
+    "report_rectified": ("rectifying", "rectified"),
+    "verify": ("rectified", "verified"),
+}
+# The grid events (report → accept → dispatch → handle → feedback → verify → close), one per stage.
+EVENTS: tuple[tuple[str, str, str, int, tuple[str, ...]], ...] = (
+    # (channel, category, title, tower index, the actions taken)
+    ("app", "environment", "星光大道人行道共享单车乱停放", 2, ()),
+    ("hotline", "public_facility", "3 号楼电梯异响", 3, ("accept",)),
+    ("patrol", "fire_safety", "地下车库消防栓漏水", 7, ("accept", "dispatch")),
+    ("enterprise", "public_facility", "园区路灯夜间不亮", 12, ("accept", "dispatch", "start_handling")),
+    ("patrol", "environment", "垃圾分类投放点满溢", 18, ("accept", "dispatch", "start_handling", "handle", "feedback")),
+    (
+        "app",
+        "public_security",
+        "写字楼门禁失灵",
+        22,
+        ("accept", "dispatch", "start_handling", "handle", "feedback", "verify", "close"),
+    ),
+    ("hotline", "other", "咨询个人所得税申报(非网格事项)", 5, ("decline",)),
+)
+EVENT_STEPS = {
+    "accept": ("reported", "accepted"),
+    "decline": ("reported", "declined"),
+    "dispatch": ("accepted", "dispatched"),
+    "start_handling": ("dispatched", "handling"),
+    "handle": ("handling", "handled"),
+    "feedback": ("handled", "fed_back"),
+    "verify": ("fed_back", "verified"),
+    "close": ("verified", "closed"),
+}
+
+
+def _grid_of_tower(index: int) -> uuid.UUID:
+    return grid_id(index // 5 + 1) if index else MICRO_GRID_ID
+
+
+def _story_rows(today: dt.date) -> dict[str, list[dict[str, Any]]]:
+    """Hazards and grid events in every status, each with its history (stable ids: inserted once)."""
+    rows: dict[str, list[dict[str, Any]]] = {"hazards": [], "hazard_history": [], "events": [], "event_history": []}
+    staff = "demo-staff-xingguang"
+    for number, (level, description, tower, floor, actions) in enumerate(HAZARDS, start=1):
+        hazard = stable_id("hazard", number)
+        worker = f"demo-grid-worker-{(tower // 5) + 1 if tower else 7}"
+        status = HAZARD_STEPS[actions[-1]][1] if actions else "reported"
+        rows["hazards"].append(
+            {"id": hazard, "community_id": XINGGUANG_ID, "grid_id": _grid_of_tower(tower),
+             "building_id": XINGGUANG_TOWER_IDS[tower], "floor": floor, "level": level,
+             "description": description, "deadline": today + dt.timedelta(days=7 if level == "major" else 15),
+             "status": status, "reported_by": worker, "version": 1 + len(actions)}
+        )  # fmt: skip
+        rows["hazard_history"].append(
+            {"id": stable_id("hazard", number, "report"), "hazard_id": hazard, "action": "report",
+             "from_status": None, "to_status": "reported", "actor": worker, "note": None}
+        )  # fmt: skip
+        for action in actions:
+            source, target = HAZARD_STEPS[action]
+            rows["hazard_history"].append(
+                {"id": stable_id("hazard", number, action), "hazard_id": hazard, "action": action,
+                 "from_status": source, "to_status": target, "actor": staff if action == "verify" else worker,
+                 "note": None}
+            )  # fmt: skip
+    for number, (channel, category, title, tower, actions) in enumerate(EVENTS, start=1):
+        event = stable_id("event", number)
+        reporter = f"demo-employee-{number:04d}"
+        grid = _grid_of_tower(tower)
+        worker_name = WORKERS[(tower // 5) if tower else 6]
+        dispatched = "dispatch" in actions
+        status = EVENT_STEPS[actions[-1]][1] if actions else "reported"
+        rows["events"].append(
+            {"id": event, "community_id": XINGGUANG_ID, "grid_id": grid, "source_channel": channel,
+             "category": category, "title": title, "description": None, "building_id": XINGGUANG_TOWER_IDS[tower],
+             "floor": None, "reporter_subject": reporter, "status": status,
+             "handler_type": "grid_worker" if dispatched else None,
+             "handler_worker_id": stable_id("worker", worker_name) if dispatched else None,
+             "handler_name": worker_name if dispatched else None,
+             "deadline": dt.datetime.combine(today + dt.timedelta(days=3), dt.time(9), dt.UTC) if dispatched else None,
+             "evaluation_rating": 5 if "close" in actions else None,
+             "evaluation_comment": "处置及时" if "close" in actions else None, "version": 1 + len(actions)}
+        )  # fmt: skip
+        rows["event_history"].append(
+            {"id": stable_id("event", number, "report"), "event_id": event, "action": "report",
+             "from_status": "reported", "to_status": "reported", "actor": reporter, "actor_role": "employee",
+             "note": None, "data": {"source_channel": channel}}
+        )  # fmt: skip
+        for action in actions:
+            source, target = EVENT_STEPS[action]
+            by_handler = action in ("start_handling", "handle")
+            rows["event_history"].append(
+                {"id": stable_id("event", number, action), "event_id": event, "action": action,
+                 "from_status": source, "to_status": target,
+                 "actor": f"demo-grid-worker-{WORKERS.index(worker_name) + 1}" if by_handler else staff,
+                 "actor_role": "grid_worker" if by_handler else "community_staff",
+                 "note": "非网格事项,已转 12366 纳税服务热线" if action == "decline" else None, "data": {}}
+            )  # fmt: skip
+    return rows
+
+
 def _rows() -> dict[Table, list[dict[str, Any]]]:
     grids: list[dict[str, Any]] = [
         {
@@ -271,6 +381,7 @@ def _rows() -> dict[Table, list[dict[str, Any]]]:
         }
     ]
     iot = _iot_rows()
+    story = _story_rows(dt.datetime.now(dt.UTC).date())
     return {
         CommunitySetting.__table__: setting + iot["setting"],  # type: ignore[dict-item]
         Grid.__table__: grids + iot["grids"],  # type: ignore[dict-item]
@@ -279,6 +390,10 @@ def _rows() -> dict[Table, list[dict[str, Any]]]:
         GridDuty.__table__: duties + iot["duties"],  # type: ignore[dict-item]
         ChecklistTemplate.__table__: templates,  # type: ignore[dict-item]
         Facility.__table__: facilities + iot["facilities"],  # type: ignore[dict-item]
+        Hazard.__table__: story["hazards"],  # type: ignore[dict-item]
+        HazardHistory.__table__: story["hazard_history"],  # type: ignore[dict-item]
+        GridEvent.__table__: story["events"],  # type: ignore[dict-item]
+        GridEventHistory.__table__: story["event_history"],  # type: ignore[dict-item]
     }
 
 

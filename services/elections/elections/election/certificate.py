@@ -57,14 +57,20 @@ def _table(rows: Sequence[Sequence[object]]) -> Table:
     return table
 
 
+def observer_keys(record: Mapping[str, Any]) -> dict[str, str]:
+    """The observers who approved the final result hash and the Ed25519 key each signed with, in
+    the order the log recorded them (an approval from before signatures existed has no key)."""
+    approvals = [entry["payload"] for entry in record["log"] if entry["type"] == "observer_approved"]
+    keys: dict[str, str] = {}
+    for payload in approvals:
+        if payload.get("result_hash") == record["result_hash"] and payload["observer"] not in keys:
+            keys[payload["observer"]] = payload.get("public_key") or "—"
+    return keys
+
+
 def observers_of(record: Mapping[str, Any]) -> list[str]:
     """The observers who approved the final result hash, in the order the log recorded them."""
-    approvals = [entry["payload"] for entry in record["log"] if entry["type"] == "observer_approved"]
-    seen: list[str] = []
-    for payload in approvals:
-        if payload.get("result_hash") == record["result_hash"] and payload["observer"] not in seen:
-            seen.append(payload["observer"])
-    return seen
+    return list(observer_keys(record))
 
 
 def render_certificate(record: Mapping[str, Any], verify_url: str) -> bytes:
@@ -120,6 +126,10 @@ def render_certificate(record: Mapping[str, Any], verify_url: str) -> bytes:
         _line("结果哈希", "Result hash", record.get("result_hash") or "—"),
         _line("记录最终哈希", "Final record hash", record["log"][-1]["hash"] if record["log"] else "—"),
         _line("监票人", "Observers", "、".join(observers_of(record)) or "—"),
+        *(
+            _line("签名公钥", "Signing key (Ed25519)", f"{observer} {key}")
+            for observer, key in observer_keys(record).items()
+        ),
         Spacer(1, 4 * mm),
         Paragraph(
             _text(

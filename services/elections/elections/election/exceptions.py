@@ -81,6 +81,16 @@ class ResultMismatch(Conflict):
     title = Text("结果哈希与当前计票结果不符", "The result hash is not the current result's")
 
 
+class ApprovalSignatureInvalid(ValidationFailed):
+    code = "APPROVAL_SIGNATURE_INVALID"
+    title = Text("确认签名无效", "The approval's signature does not verify")
+
+
+class AlreadyApproved(Conflict):
+    code = "ALREADY_APPROVED"
+    title = Text("您已确认过本次选举结果", "You have already approved this election's result")
+
+
 class CrossCheckDisagreement(Conflict):
     code = "TALLY_CROSSCHECK_FAILED"
     title = Text("独立复核计票结果不一致,不能认证", "The independent recount disagrees; certification is blocked")

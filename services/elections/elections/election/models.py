@@ -174,11 +174,14 @@ class LogEntry(Base):
 
 
 class Certification(Base):
-    """An observer's approval of one result hash; k of them certify the election."""
+    """An observer's signed approval of one result hash; k of them certify the election."""
 
     __tablename__ = "certification"
 
     election_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("election.id"), primary_key=True)
+    # The primary key is the rule "one approval per observer": a second one is refused, not merged.
     observer_subject: Mapped[str] = mapped_column(String(200), primary_key=True)
     result_hash: Mapped[str] = mapped_column(String(64))
+    public_key: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -245,14 +245,23 @@ class ElectionRepository(Repository):
 
     # -- certification ------------------------------------------------------------------------
 
-    async def add_certification(self, election_id: uuid.UUID, subject: str, result_hash: str) -> None:
-        await self.session.execute(
+    async def add_certification(
+        self, election_id: uuid.UUID, subject: str, result_hash: str, public_key: str, signature: str
+    ) -> bool:
+        """Insert an observer's approval; False when that observer already approved (the primary key)."""
+        inserted = await self.session.execute(
             pg_insert(Certification)
-            .values(election_id=election_id, observer_subject=subject, result_hash=result_hash)
-            .on_conflict_do_update(
-                index_elements=["election_id", "observer_subject"], set_={"result_hash": result_hash}
+            .values(
+                election_id=election_id,
+                observer_subject=subject,
+                result_hash=result_hash,
+                public_key=public_key,
+                signature=signature,
             )
+            .on_conflict_do_nothing(index_elements=["election_id", "observer_subject"])
+            .returning(Certification.observer_subject)
         )
+        return inserted.scalar_one_or_none() is not None
 
     async def certifications_for(self, election_id: uuid.UUID, result_hash: str) -> list[str]:
         query = select(Certification.observer_subject).where(

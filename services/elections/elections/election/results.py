@@ -8,11 +8,14 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from elections.counting.approval import approval_statement, signature_valid
 from elections.counting.chain import digest, verify_chain
 from elections.counting.lot import SourceValue
 from elections.counting.tally import CrossCheckFailed, InvalidBallot, evaluate, outcome_json
 from elections.election.certificate import render_certificate
 from elections.election.exceptions import (
+    AlreadyApproved,
+    ApprovalSignatureInvalid,
     CrossCheckDisagreement,
     NotObserverOfElection,
     ResultMismatch,
@@ -130,7 +133,7 @@ async def enter_lot(uow: UnitOfWork, identity: Identity, election_id: uuid.UUID,
 async def approve_result(
     uow: UnitOfWork, identity: Identity, election_id: uuid.UUID, body: CertificationIn
 ) -> CertificationOut:
-    """An observer of this election approves the result hash."""
+    """An observer of this election approves the result hash by their Ed25519 signature, once."""
     election = await load(uow, election_id, for_update=True)
     if election.id not in identity.election_ids:
         raise NotObserverOfElection()
@@ -138,9 +141,24 @@ async def approve_result(
         raise WrongPhase(Text("结果尚不能确认", "There is no complete result to approve"))
     if body.result_hash != election.result_hash:
         raise ResultMismatch()
+    statement = approval_statement(str(election.id), identity.subject, body.result_hash)
+    if not signature_valid(body.public_key, statement, body.signature):
+        raise ApprovalSignatureInvalid(
+            Text("签名与本人、本次选举和结果哈希不符", "The signature is not this observer's over this result"),
+            errors=[{"detail": "the signature of the approval statement does not verify", "pointer": "/signature"}],
+        )
     elections = uow.repository(ElectionRepository)
-    await elections.add_certification(election.id, identity.subject, body.result_hash)
-    await append(uow, election, "observer_approved", {"observer": identity.subject, "result_hash": body.result_hash})
+    if not await elections.add_certification(
+        election.id, identity.subject, body.result_hash, body.public_key, body.signature
+    ):
+        raise AlreadyApproved()
+    approval = {
+        "observer": identity.subject,
+        "result_hash": body.result_hash,
+        "public_key": body.public_key,
+        "signature": body.signature,
+    }
+    await append(uow, election, "observer_approved", approval)
     approvals = await elections.certifications_for(election.id, body.result_hash)
     needed = rules_of(election).certification_quorum
     return CertificationOut(election_id=election.id, approvals=len(approvals), needed=needed, certified=False)

@@ -216,9 +216,26 @@ class LotIn(BaseModel):
 
 
 class CertificationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "result_hash": "5370209573c7fac723f2e1c62b2c8d1ea49e44f88286797f5fc0cee106365e14",
+                    "public_key": "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+                    "signature": "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+                    "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+                }
+            ]
+        },
+    )
 
-    result_hash: str = Field(min_length=64, max_length=64)
+    result_hash: str = Field(min_length=64, max_length=64, pattern="^[0-9a-f]{64}$")
+    public_key: str = Field(pattern="^[0-9a-f]{64}$", description="The observer's Ed25519 public key, hex")
+    signature: str = Field(
+        pattern="^[0-9a-f]{128}$",
+        description="Ed25519 signature (hex) of the approval statement (`python -m elections.approve`)",
+    )
 
 
 class CertificationOut(BaseModel):

@@ -7,6 +7,7 @@ from typing import Any
 
 from service_requests.requests import workflow
 from service_requests.requests.models import ServiceRequest
+from service_requests.requests.ratings import RETURN_VISIT_WORKING_DAYS
 from service_requests.requests.repository import RequestRepository
 from service_requests.requests.transitions import RECTIFICATION_WORKING_DAYS, SYSTEM_SUBJECT, move, new_event, people
 from service_requests.requests.workflow import Action
@@ -99,6 +100,13 @@ async def close_unrated(uow: UnitOfWork, now: dt.datetime, batch: int = 200) -> 
     return len(rows)
 
 
+def _pending_return_visit(row: ServiceRequest, calendar: WorkingCalendar) -> Deadline | None:
+    """The return visit owed since the bad rating, as `calendar` counts it; None when none is owed."""
+    if row.return_visit_due_at is None or row.return_visited_at is not None or row.rated_at is None:
+        return None
+    return calendar.add_working_days(row.rated_at, RETURN_VISIT_WORKING_DAYS)
+
+
 def _running_deadlines(row: ServiceRequest, calendar: WorkingCalendar) -> tuple[Deadline | None, Deadline]:
     """The acknowledge (while unmet) and resolve deadlines as `calendar` counts them, pauses left out."""
     policy = row.type_snapshot["deadlines"]
@@ -130,12 +138,17 @@ async def recompute_deadlines(
     for row in await repository.running_deadlines_reaching(start, end):
         _, old_resolve = _running_deadlines(row, before)
         new_acknowledge, new_resolve = _running_deadlines(row, after)
+        new_visit = _pending_return_visit(row, after)
         acknowledge_due_at = new_acknowledge.due_at if new_acknowledge is not None else row.acknowledge_due_at
         resolve_due_at = row.resolve_due_at + (new_resolve.due_at - old_resolve.due_at)
-        provisional = new_resolve.provisional or (new_acknowledge is not None and new_acknowledge.provisional)
+        return_visit_due_at = new_visit.due_at if new_visit is not None else row.return_visit_due_at
+        provisional = any(
+            deadline is not None and deadline.provisional for deadline in (new_resolve, new_acknowledge, new_visit)
+        )
         moves = {
             "acknowledge_due_at": (row.acknowledge_due_at, acknowledge_due_at),
             "resolve_due_at": (row.resolve_due_at, resolve_due_at),
+            "return_visit_due_at": (row.return_visit_due_at, return_visit_due_at),
             "provisional": (row.deadlines_provisional, provisional),
         }
         if all(old == new for old, new in moves.values()):
@@ -151,6 +164,7 @@ async def recompute_deadlines(
         }
         row.acknowledge_due_at = acknowledge_due_at
         row.resolve_due_at = resolve_due_at
+        row.return_visit_due_at = return_visit_due_at
         row.deadlines_provisional = provisional
         row.updated_at = now
         repository.add_event(

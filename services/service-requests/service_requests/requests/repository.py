@@ -209,7 +209,8 @@ class RequestRepository(Repository):
         await self.session.execute(text("LOCK TABLE requests.service_request IN EXCLUSIVE MODE"))
 
     async def running_deadlines_reaching(self, start: dt.datetime, end: dt.datetime) -> list[ServiceRequest]:
-        """Open requests with a provisional deadline, or a running clock that spans part of [start, end)."""
+        """Open requests with a provisional deadline, or a running clock (acknowledge, resolve, a return
+        visit owed) that spans part of [start, end)."""
         statement = (
             select(ServiceRequest)
             .where(
@@ -221,6 +222,11 @@ class RequestRepository(Repository):
                         ServiceRequest.acknowledged_at.is_(None),
                         ServiceRequest.acknowledge_due_at >= start,
                         ServiceRequest.created_at < end,
+                    ),
+                    and_(  # a return visit still owed after a bad rating
+                        ServiceRequest.return_visited_at.is_(None),
+                        ServiceRequest.return_visit_due_at >= start,
+                        ServiceRequest.rated_at < end,
                     ),
                 ),
             )
