@@ -11,16 +11,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from service_requests.catalogue import service as catalogue
-from service_requests.catalogue.models import ServiceType
-from service_requests.catalogue.repository import ServiceTypeRepository
 from service_requests.catalogue.schemas import ServiceTypeCreate
 from shared.auth import Identity, Role
 from shared.db import create_sessionmaker
 from shared.settings import PlatformSettings
+from shared.uow import UnitOfWork
 
 # the registry's demo community (registry/seed.py): ids are uuid5 of stable names, so no import is needed
 XINGGUANG_ID = uuid.uuid5(uuid.UUID("6f1c1d2e-5b0a-4c53-9e55-0c1f2a7b9d10"), "community/xingguang")
@@ -169,16 +167,6 @@ async def seed(database_url: str) -> None:
     engine = create_async_engine(PlatformSettings(database_url=database_url).async_database_url)
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
-            # two seeders at once (parallel `make seed`) must not both insert
-            await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('service-requests:seed'))"))
-            existing = set(
-                (
-                    await session.execute(select(ServiceType.code).where(ServiceType.community_id == XINGGUANG_ID))
-                ).scalars()
-            )
-            repository = ServiceTypeRepository(session)
-            for body in catalogue_for(XINGGUANG_ID):
-                if body.code not in existing:
-                    await catalogue.create(repository, OPERATOR, body)
+            await catalogue.seed_missing(UnitOfWork(session, None), OPERATOR, catalogue_for(XINGGUANG_ID))
     finally:
         await engine.dispose()

@@ -15,51 +15,29 @@ listening connection is reopened.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import datetime as dt
 import email.utils
-import ipaddress
 import random
-import secrets
-import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
 
 import aiohttp
 import structlog
 from prometheus_client import Counter, Gauge
-from sqlalchemy import (
-    ARRAY,
-    Column,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-    any_,
-    func,
-    literal,
-    select,
-    update,
-)
-from sqlalchemy.dialects.postgresql import UUID, insert
+from sqlalchemy import any_, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
-from standardwebhooks import Webhook
 
-from shared.errors import ValidationFailed
-from shared.i18n import Text as I18nText
+from service_requests.webhooks.signing import signature_header
+from service_requests.webhooks.tables import WebhookTables
+from service_requests.webhooks.urls import Resolve, UnsafeWebhookUrl, resolve_endpoint_url, system_resolve
 from shared.jsonutil import dumps
 
-logger = structlog.get_logger("shared.webhooks")
+logger = structlog.get_logger("service_requests.webhooks.delivery")
 
 DELIVERY_ATTEMPTS = Counter(
     "webhook_delivery_attempts_total",
@@ -78,178 +56,7 @@ BACKLOG_SIZE = Gauge("webhook_pending_messages", "Messages waiting for enabled e
 # Seconds to wait before attempt n+1 after attempt n failed (attempt 1 is immediate).
 RETRY_SCHEDULE: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
 DISABLE_AFTER = dt.timedelta(days=5)
-ROTATION_OVERLAP = dt.timedelta(hours=24)
 RESPONSE_EXCERPT_BYTES = 4096
-
-
-@dataclass(frozen=True, slots=True)
-class WebhookTables:
-    endpoint: Table
-    message: Table
-    attempt: Table
-
-
-def define_webhook_tables(metadata: MetaData) -> WebhookTables:
-    """Add the webhook tables to a service's metadata (and so to its migrations)."""
-    endpoint = Table(
-        "webhook_endpoint",
-        metadata,
-        Column("id", UUID(as_uuid=True), primary_key=True),
-        Column("owner_id", UUID(as_uuid=True), nullable=False, index=True),
-        Column("url", String(2000), nullable=False),
-        Column("event_types", ARRAY(String(100)), nullable=False, server_default="{}"),
-        Column("description", String(500)),
-        Column("secret", String(200), nullable=False),
-        Column("previous_secret", String(200)),
-        Column("previous_secret_expires_at", DateTime(timezone=True)),
-        Column("failing_since", DateTime(timezone=True)),
-        Column("disabled_at", DateTime(timezone=True)),
-        Column("disabled_reason", String(200)),
-        Column("version", Integer, nullable=False, server_default="1"),
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
-    message = Table(
-        "webhook_message",
-        metadata,
-        Column("id", String(40), primary_key=True),
-        Column("endpoint_id", UUID(as_uuid=True), ForeignKey(endpoint.c.id, ondelete="CASCADE"), nullable=False),
-        Column("event_type", String(100), nullable=False),
-        Column("payload", LargeBinary, nullable=False),
-        Column("status", String(20), nullable=False, server_default="pending"),
-        Column("attempts", Integer, nullable=False, server_default="0"),
-        Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("lease_until", DateTime(timezone=True)),
-        Column("last_status_code", Integer),
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("delivered_at", DateTime(timezone=True)),
-        Index(None, "endpoint_id", "created_at"),
-    )
-    Index(
-        f"ix_{message.name}_due",
-        message.c.next_attempt_at,
-        postgresql_where=message.c.status == "pending",
-    )
-    attempt = Table(
-        "webhook_attempt",
-        metadata,
-        Column("id", UUID(as_uuid=True), primary_key=True),
-        Column("message_id", String(40), ForeignKey(message.c.id, ondelete="CASCADE"), nullable=False, index=True),
-        Column("attempted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("status_code", Integer),
-        Column("duration_ms", Integer, nullable=False),
-        Column("response_excerpt", Text),
-        Column("error", String(200)),
-    )
-    return WebhookTables(endpoint, message, attempt)
-
-
-def new_secret() -> str:
-    """A fresh `whsec_` signing secret (24 random bytes, base64)."""
-    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
-
-
-class UnsafeWebhookUrl(ValidationFailed):
-    code = "WEBHOOK_URL_NOT_ALLOWED"
-    title = I18nText("回调地址不被允许", "Webhook URL not allowed")
-
-
-Resolve = Callable[[str, int], Awaitable[list[str]]]
-"""Host and port to the addresses to connect to; injectable so tests need no DNS."""
-
-_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
-
-
-async def system_resolve(host: str, port: int) -> list[str]:
-    """The operating system's answer (getaddrinfo, which also reads `2130706433` or `0177.1` as 127.0.0.1)."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-def refused_address(address: str) -> bool:
-    """Not globally routable (loopback, private, link-local, unique-local, unspecified, reserved),
-    multicast, or an IPv6 address that carries such an IPv4 address (mapped, compatible, 6to4, Teredo, NAT64)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])  # a link-local scope id is not part of the address
-    if not ip.is_global or ip.is_multicast:
-        return True
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
-        if ip in _NAT64 or int(ip) >> 32 == 0:
-            embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
-        return any(inner is not None and (not inner.is_global or inner.is_multicast) for inner in embedded)
-    return False
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """Where a delivery connects: `url` names the checked address itself, `host` the partner's name."""
-
-    url: str
-    host: str
-    server_hostname: str | None
-
-
-_POINTER = {"detail": "webhook URL refused", "pointer": "/url"}
-
-
-def _checked_form(url: str, *, allow_private: bool) -> tuple[SplitResult, str, int | None]:
-    """The URL's parts, host and port, if its form is acceptable (https, or http when allowed)."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError as exc:
-        raise UnsafeWebhookUrl(I18nText("端口无效", "The port is not valid"), errors=[_POINTER]) from exc
-    host = parts.hostname
-    if parts.scheme not in ("https", "http") or not host:
-        raise UnsafeWebhookUrl(I18nText("地址须为 https URL", "The URL must be an https URL"), errors=[_POINTER])
-    if not allow_private and parts.scheme != "https":
-        raise UnsafeWebhookUrl(I18nText("地址须使用 https", "The URL must use https"), errors=[_POINTER])
-    if not host.isascii() and not _literal(host):  # an internationalised name travels as punycode
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError as exc:
-            raise UnsafeWebhookUrl(I18nText("主机名无效", "The host name is not valid"), errors=[_POINTER]) from exc
-    return parts, host, port
-
-
-def _literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-async def resolve_endpoint_url(url: str, *, allow_private: bool, resolve: Resolve = system_resolve) -> Target:
-    """Check a webhook URL and pin the address to connect to: https to a public address; `http`,
-    loopback and private ranges only when explicitly allowed. Every resolved address must be public."""
-    parts, host, port = _checked_form(url, allow_private=allow_private)
-    pointer = [_POINTER]
-    try:
-        addresses = [host] if _literal(host) else await resolve(host, port or (443 if parts.scheme == "https" else 80))
-    except (OSError, UnicodeError) as exc:
-        raise UnsafeWebhookUrl(I18nText("无法解析该主机名", "The host name does not resolve"), errors=pointer) from exc
-    if not addresses:
-        raise UnsafeWebhookUrl(I18nText("无法解析该主机名", "The host name does not resolve"), errors=pointer)
-    if not allow_private and any(refused_address(address) for address in addresses):
-        raise UnsafeWebhookUrl(
-            I18nText("地址解析到内网或本机", "The host resolves to a loopback or private address"), errors=pointer
-        )
-    pinned = addresses[0]
-    netloc = f"[{pinned}]" if ":" in pinned else pinned
-    if port is not None:
-        netloc += f":{port}"
-    authority = (f"[{host}]" if ":" in host else host) + (f":{port}" if port is not None else "")
-    return Target(parts._replace(netloc=netloc).geturl(), authority, host if parts.scheme == "https" else None)
-
-
-async def check_endpoint_url(url: str, *, allow_private: bool, resolve: Resolve = system_resolve) -> None:
-    """HTTPS to a public address; loopback and private ranges only when explicitly allowed (then the
-    name is not looked up: a test's or demo's name may resolve only where deliveries run)."""
-    if allow_private:
-        _checked_form(url, allow_private=True)
-    else:
-        await resolve_endpoint_url(url, allow_private=False, resolve=resolve)
 
 
 async def enqueue(
@@ -299,12 +106,6 @@ def wake_channel(tables: WebhookTables) -> str:
 async def wake_dispatchers(session: AsyncSession, tables: WebhookTables) -> None:
     """Wake idle dispatchers when this transaction commits (PostgreSQL sends nothing on rollback)."""
     await session.execute(select(func.pg_notify(wake_channel(tables), "")))
-
-
-def signature_header(message_id: str, timestamp: dt.datetime, body: bytes, secrets_: Sequence[str]) -> str:
-    """`webhook-signature`: one `v1,<base64>` per active secret, space separated."""
-    data = body.decode()
-    return " ".join(Webhook(secret).sign(message_id, timestamp, data) for secret in secrets_)
 
 
 def retry_after_seconds(header: str | None, now: dt.datetime) -> float | None:
