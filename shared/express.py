@@ -256,7 +256,7 @@ class ExpressRoutes:
             for name in compiled.session_params:
                 arguments[name] = call.session()
             for name in compiled.uow_params:
-                arguments[name] = UnitOfWork(call.session(), self.service)
+                arguments[name] = UnitOfWork(None, self.service, open_session=call.session)
             sub = None
             if compiled.response_param is not None:
                 arguments[compiled.response_param] = sub = _sub_response()

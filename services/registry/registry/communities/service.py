@@ -42,12 +42,10 @@ async def get(uow: UnitOfWork, community_id: uuid.UUID) -> Community:
     return community
 
 
-async def read(app: Any, community_id: uuid.UUID) -> CommunityOut:
-    """One community with its governance bodies, in one autocommitted statement.
-
-    It takes the app, not a unit of work: its route is an express route, which opens no session,
-    and the repository's hot path needs only the app's pool."""
-    found = await CommunityRepository.document(app, community_id)
+async def read(uow: UnitOfWork, community_id: uuid.UUID) -> CommunityOut:
+    """One community with its governance bodies, in one autocommitted statement (the repository's
+    hot path: the unit of work's session is never opened)."""
+    found = await uow.repository(CommunityRepository).document(community_id)
     if found is None:
         raise CommunityNotFound()
     return CommunityOut.model_validate_json(found)
