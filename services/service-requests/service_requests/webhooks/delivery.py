@@ -28,14 +28,14 @@ from typing import Any
 import aiohttp
 import structlog
 from prometheus_client import Counter, Gauge
-from sqlalchemy import any_, func, literal, select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from service_requests.webhooks.delivery_repository import DeliveryRepository, wake_channel
 from service_requests.webhooks.signing import signature_header
 from service_requests.webhooks.tables import WebhookTables
 from service_requests.webhooks.urls import Resolve, UnsafeWebhookUrl, resolve_endpoint_url, system_resolve
 from shared.jsonutil import dumps
+from shared.uow import UnitOfWork
 
 logger = structlog.get_logger("service_requests.webhooks.delivery")
 
@@ -69,43 +69,13 @@ async def enqueue(
     occurred_at: dt.datetime,
 ) -> int:
     """In the caller's transaction: one message per active endpoint of `owner_id` wanting this type."""
-    endpoint = tables.endpoint
-    targets = (
-        (
-            await session.execute(
-                select(endpoint.c.id).where(
-                    endpoint.c.owner_id == owner_id,
-                    endpoint.c.disabled_at.is_(None),
-                    (literal(event_type) == any_(endpoint.c.event_types))
-                    | (func.cardinality(endpoint.c.event_types) == 0),
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
+    repository = DeliveryRepository(UnitOfWork(session, None), tables)
+    targets = await repository.wanting(owner_id, event_type)
     if not targets:
         return 0
     body = dumps({"type": event_type, "timestamp": occurred_at.astimezone(dt.UTC), "data": data})
-    await session.execute(
-        insert(tables.message),
-        [
-            {"id": f"msg_{uuid.uuid4().hex}", "endpoint_id": target, "event_type": event_type, "payload": body}
-            for target in targets
-        ],
-    )
-    await wake_dispatchers(session, tables)
+    await repository.add_messages(targets, event_type, body)
     return len(targets)
-
-
-def wake_channel(tables: WebhookTables) -> str:
-    """The NOTIFY channel of one schema's dispatchers."""
-    return f"{tables.message.schema or 'public'}_webhooks"
-
-
-async def wake_dispatchers(session: AsyncSession, tables: WebhookTables) -> None:
-    """Wake idle dispatchers when this transaction commits (PostgreSQL sends nothing on rollback)."""
-    await session.execute(select(func.pg_notify(wake_channel(tables), "")))
 
 
 def retry_after_seconds(header: str | None, now: dt.datetime) -> float | None:
@@ -172,40 +142,11 @@ class WebhookDispatcher:
 
     async def claim(self) -> list[Any]:
         """Lease up to `batch` due messages of enabled endpoints."""
-        message, endpoint = self._tables.message, self._tables.endpoint
-        due = (
-            select(message.c.id)
-            .join(endpoint, endpoint.c.id == message.c.endpoint_id)
-            .where(
-                message.c.status == "pending",
-                message.c.next_attempt_at <= func.now(),
-                (message.c.lease_until.is_(None)) | (message.c.lease_until < func.now()),
-                endpoint.c.disabled_at.is_(None),
-            )
-            .order_by(message.c.next_attempt_at)
-            .limit(self._batch)
-            .with_for_update(of=message, skip_locked=True)
-        )
         async with self._sessionmaker() as session, session.begin():
-            leased = (
-                await session.execute(
-                    update(message)
-                    .where(message.c.id.in_(due.scalar_subquery()))
-                    .values(lease_until=func.now() + self._lease, attempts=message.c.attempts + 1)
-                    .returning(message.c.id, message.c.endpoint_id, message.c.payload, message.c.attempts)
-                )
-            ).all()
-            if not leased:
-                return []
-            endpoints = {
-                row.id: row
-                for row in (
-                    await session.execute(
-                        select(endpoint).where(endpoint.c.id.in_({row.endpoint_id for row in leased}))
-                    )
-                ).all()
-            }
-        return [(row, endpoints[row.endpoint_id]) for row in leased]
+            return await self._repository(session).lease(self._batch, self._lease)
+
+    def _repository(self, session: AsyncSession) -> DeliveryRepository:
+        return DeliveryRepository(UnitOfWork(session, None), self._tables)
 
     async def deliver(self, http: aiohttp.ClientSession, row: Any, endpoint: Any) -> Outcome:
         """One attempt; 2xx is success, anything else (3xx included) a failure."""
@@ -257,15 +198,13 @@ class WebhookDispatcher:
         The usual batch (everything delivered) costs three statements, whatever its size: the
         attempts, the delivered messages, the endpoints now known to be healthy.
         """
-        message, endpoint_table = self._tables.message, self._tables.endpoint
         disabled: list[tuple[uuid.UUID, str]] = []
         delivered = [(row, endpoint, outcome) for row, endpoint, outcome in results if outcome.delivered]
         async with self._sessionmaker() as session, session.begin():
-            await session.execute(
-                insert(self._tables.attempt),
+            repository = self._repository(session)
+            await repository.add_attempts(
                 [
                     {
-                        "id": uuid.uuid4(),
                         "message_id": row.id,
                         "status_code": outcome.status_code,
                         "duration_ms": outcome.duration_ms,
@@ -273,27 +212,21 @@ class WebhookDispatcher:
                         "error": outcome.error,
                     }
                     for row, _, outcome in results
-                ],
+                ]
             )
             by_status: dict[int | None, list[str]] = {}
             for row, _, outcome in delivered:
                 by_status.setdefault(outcome.status_code, []).append(row.id)
             for status_code, ids in by_status.items():
-                await session.execute(
-                    update(message)
-                    .where(message.c.id.in_(ids))
-                    .values(status="delivered", delivered_at=func.now(), lease_until=None, last_status_code=status_code)
-                )
+                await repository.delivered(ids, status_code)
             for row, endpoint, outcome in results:
                 if not outcome.delivered:
-                    reason = await self._failed(session, row, endpoint, outcome)
+                    reason = await self._failed(repository, row, endpoint, outcome)
                     if reason is not None:
                         disabled.append((endpoint.id, reason))
             healthy = {endpoint.id for _, endpoint, _ in delivered}
             if healthy:  # after the failures: one delivery proves the endpoint works again
-                await session.execute(
-                    update(endpoint_table).where(endpoint_table.c.id.in_(healthy)).values(failing_since=None)
-                )
+                await repository.healthy(healthy)
         DELIVERY_ATTEMPTS.labels("delivered").inc(len(delivered))
         DELIVERY_ATTEMPTS.labels("failed").inc(len(results) - len(delivered))
         for endpoint_id, reason in disabled:
@@ -302,9 +235,8 @@ class WebhookDispatcher:
             if self._on_endpoint_disabled is not None:
                 await self._on_endpoint_disabled(endpoint_id, reason)
 
-    async def _failed(self, session: AsyncSession, row: Any, endpoint: Any, outcome: Outcome) -> str | None:
+    async def _failed(self, repository: DeliveryRepository, row: Any, endpoint: Any, outcome: Outcome) -> str | None:
         """Schedule the next attempt (or give up); returns why the endpoint is disabled, if it now is."""
-        message, endpoint_table = self._tables.message, self._tables.endpoint
         disabled_reason: str | None = None
         failing_since = endpoint.failing_since or dt.datetime.now(dt.UTC)
         if outcome.status_code == 410:
@@ -316,37 +248,20 @@ class WebhookDispatcher:
         delay = 0.0 if exhausted else self._schedule[attempts_done - 1] * random.uniform(0.9, 1.1)
         if outcome.retry_after is not None:
             delay = max(delay, min(outcome.retry_after, 86400.0))
-        await session.execute(
-            update(message)
-            .where(message.c.id == row.id)
-            .values(
-                status="failed" if exhausted or disabled_reason else "pending",
-                lease_until=None,
-                last_status_code=outcome.status_code,
-                next_attempt_at=func.now() + dt.timedelta(seconds=delay),
-            )
-        )
-        values: dict[str, Any] = {"failing_since": func.coalesce(endpoint_table.c.failing_since, func.now())}
-        if disabled_reason:
-            values |= {"disabled_at": func.now(), "disabled_reason": disabled_reason}
-        await session.execute(update(endpoint_table).where(endpoint_table.c.id == endpoint.id).values(**values))
+        final = exhausted or disabled_reason is not None
+        await repository.failed(row.id, outcome.status_code, final=final, delay_seconds=delay)
+        await repository.failing(endpoint.id, disabled_reason)
         return disabled_reason
 
     async def measure_backlog(self) -> tuple[int, float]:
         """Set the backlog gauges: (messages pending for enabled endpoints, age of the oldest in seconds)."""
-        message, endpoint = self._tables.message, self._tables.endpoint
-        query = (
-            select(func.count(), func.min(message.c.created_at), func.now())
-            .select_from(message.join(endpoint, endpoint.c.id == message.c.endpoint_id))
-            .where(message.c.status == "pending", endpoint.c.disabled_at.is_(None))
-        )
         async with self._sessionmaker() as session:
-            pending, oldest, now = (await session.execute(query)).one()
+            pending, oldest, now = await self._repository(session).backlog()
         age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
-        schema = message.schema or "public"
+        schema = self._tables.message.schema or "public"
         BACKLOG_SIZE.labels(schema).set(pending)
         BACKLOG_AGE.labels(schema).set(age)
-        return int(pending), age
+        return pending, age
 
     async def run_once(self, http: aiohttp.ClientSession) -> int:
         """Claim, deliver concurrently, record the batch; returns how many attempts were made."""
@@ -454,16 +369,7 @@ class _Listener:
 
 async def redeliver(session: AsyncSession, tables: WebhookTables, message_id: str) -> bool:
     """Queue a message again now (ops or the partner asked); False when there is no such message."""
-    result = await session.execute(
-        update(tables.message)
-        .where(tables.message.c.id == message_id)
-        .values(status="pending", next_attempt_at=func.now(), lease_until=None)
-        .returning(tables.message.c.id)
-    )
-    if result.first() is None:
-        return False
-    await wake_dispatchers(session, tables)
-    return True
+    return await DeliveryRepository(UnitOfWork(session, None), tables).redeliver(message_id)
 
 
 def _ms(started: float) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 
 from service_requests.database import webhook_tables
-from service_requests.webhooks.delivery import redeliver
+from service_requests.webhooks.delivery_repository import DeliveryRepository
 from shared.uow import Repository
 
 
@@ -63,7 +63,7 @@ class WebhookRepository(Repository):
         return (await self.session.execute(statement)).first()
 
     async def redeliver(self, message_id: str) -> bool:
-        return await redeliver(self.session, webhook_tables, message_id)
+        return await DeliveryRepository(self.uow, webhook_tables).redeliver(message_id)
 
     @staticmethod
     def now() -> dt.datetime:
