@@ -106,12 +106,11 @@ async def _baseline(dsn: str, subjects: list[str]) -> float:
 
 
 async def _run(database_url: str, recipients: int, rate: float, page: int) -> None:
+    from identity.app import create_app as create_identity
+    from identity.settings import Settings as IdentitySettings
     from notifications.app import create_app as create_notifications
     from notifications.database import platform_tables as _unused  # noqa: F401  (the models are complete)
     from notifications.settings import Settings
-
-    from identity.app import create_app as create_identity
-    from identity.settings import Settings as IdentitySettings
     from service_requests.app import create_app as create_requests
     from service_requests.database import platform_tables as request_tables
     from service_requests.settings import Settings as RequestSettings

@@ -28,9 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.harness import option
 from service_requests.database import webhook_tables
+from service_requests.webhooks.delivery import WebhookDispatcher, enqueue
+from service_requests.webhooks.signing import new_secret, signature_header
 from shared.db import create_engine, create_sessionmaker
 from shared.settings import PlatformSettings
-from shared.webhooks import WebhookDispatcher, enqueue, new_secret, signature_header
 from tools.devdb import asyncpg_dsn, server_url
 from tools.migrate import upgrade_all
 

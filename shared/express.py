@@ -17,15 +17,16 @@ them by calling the same endpoint function directly:
 * `UnitOfWorkDep` (or a bare `SessionDep`) gets the same unit of work (committed after the
   endpoint, before the response; rolled back on error);
 * any exception goes to the app's own exception handlers, so every error answer is the same
-  Problem Details document (`tests/shared/test_express.py` checks these rules; a table test
-  comparing every express route's answers with and without this layer is not written yet,
-  issue 23).
+  Problem Details document. `tests/shared/test_express.py` checks these rules;
+  `tests/test_express_equivalence.py` sends a table of requests per express route to each
+  service with and without this layer and requires the same status, headers and body.
 
 Supported parameters are exactly: path parameters, one pydantic body model, `Request`,
 `Response` (headers and status set on it are merged into the answer, as FastAPI does),
 `CurrentIdentity`, `UnitOfWorkDep` and `SessionDep`. A route using anything else is refused when
-the app starts. A request with a non-JSON `Content-Type` or any query string goes to FastAPI
-unchanged. A `uuid.UUID` path parameter matches only a UUID, so `/things/about` declared before
+the app starts. A request with a non-JSON `Content-Type` (or none, to a route with a body:
+FastAPI then validates bytes, not JSON) or any query string goes to FastAPI unchanged. A
+`uuid.UUID` path parameter matches only a UUID, so `/things/about` declared before
 `/things/{thing_id}` stays FastAPI's; any other route an express route would shadow (an earlier
 route for the same method whose fixed path its pattern matches) is refused at startup.
 """
@@ -33,6 +34,7 @@ route for the same method whose fixed path its pattern matches) is refused at st
 from __future__ import annotations
 
 import inspect
+import json
 import re
 import typing
 import uuid
@@ -40,7 +42,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.params import Depends
 from fastapi.routing import APIRoute
@@ -184,12 +186,34 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
-def _json_or_unset(scope: Scope) -> bool:
+def _json_or_unset(scope: Scope, *, has_body: bool) -> bool:
+    """Whether FastAPI would read the body as JSON (or the route reads no body)."""
     content_type = _header(scope, b"content-type")
     if content_type is None:
-        return True
+        # FastAPI validates a body sent without Content-Type as bytes (strict_content_type): its answer
+        return not has_body
     media = content_type.split(b";", 1)[0].strip().lower()
-    return media == b"application/json" or media.endswith(b"+json")
+    return media.startswith(b"application/") and (media == b"application/json" or media.endswith(b"+json"))
+
+
+def _decode_errors(body: bytes) -> list[dict[str, Any]]:
+    """FastAPI's answer to a body that is not JSON: `json.loads`'s error position, or a 400 when
+    the bytes are not even text."""
+    try:
+        json.loads(body)
+    except json.JSONDecodeError as error:
+        return [
+            {
+                "type": "json_invalid",
+                "loc": ("body", error.pos),
+                "msg": "JSON decode error",
+                "input": {},
+                "ctx": {"error": error.msg},
+            }
+        ]
+    except ValueError as error:  # not UTF-8 (or another text encoding json.loads detects)
+        raise HTTPException(status_code=400, detail="There was an error parsing the body") from error
+    return [{"type": "json_invalid", "loc": ("body",), "msg": "JSON decode error", "input": {}}]
 
 
 def _sub_response() -> Response:
@@ -224,7 +248,7 @@ class ExpressRoutes:
                 match = compiled.pattern.match(scope["path"])
                 if match is not None and scope["method"] in (compiled.route.methods or ()):
                     # express routes take no query parameters: FastAPI answers the 400 for any sent
-                    if _json_or_unset(scope) and not scope["query_string"]:
+                    if _json_or_unset(scope, has_body=compiled.body is not None) and not scope["query_string"]:
                         await self._serve(compiled, match.groupdict(), scope, receive, send)
                         return
                     break
@@ -256,7 +280,7 @@ class ExpressRoutes:
             for name in compiled.session_params:
                 arguments[name] = call.session()
             for name in compiled.uow_params:
-                arguments[name] = UnitOfWork(call.session(), self.service)
+                arguments[name] = UnitOfWork(None, self.service, open_session=call.session)
             sub = None
             if compiled.response_param is not None:
                 arguments[compiled.response_param] = sub = _sub_response()
@@ -291,7 +315,10 @@ class ExpressRoutes:
         try:
             return compiled.body[1].model_validate_json(body), []
         except ValidationError as invalid:
-            return None, [{**error, "loc": ("body", *error["loc"])} for error in invalid.errors()]
+            errors = invalid.errors()
+            if any(error["type"] == "json_invalid" for error in errors):
+                return None, _decode_errors(body)
+            return None, [{**error, "loc": ("body", *error["loc"])} for error in errors]
 
     @staticmethod
     def _arguments(

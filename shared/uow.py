@@ -35,11 +35,29 @@ class UnitOfWork:
     """The database work of one request or one job: one ORM session, committed once by whoever
     opened it, and access to the process's hot-path pool for repositories that need it."""
 
-    __slots__ = ("_app", "session")
+    __slots__ = ("_app", "_open_session", "_session")
 
-    def __init__(self, session: AsyncSession, app: FastAPI | Any) -> None:
-        self.session = session
+    def __init__(
+        self,
+        session: AsyncSession | None,
+        app: FastAPI | Any,
+        *,
+        open_session: Callable[[], AsyncSession] | None = None,
+    ) -> None:
+        # `open_session` instead of a session: opened on first use, so a request served by the
+        # hot path alone (the express community read) never builds one
+        self._session = session
+        self._open_session = open_session
         self._app = app
+
+    @property
+    def session(self) -> AsyncSession:
+        """The ORM session of this work (flush, never commit: whoever opened the work commits)."""
+        if self._session is None:
+            if self._open_session is None:
+                raise RuntimeError("this unit of work has no session")
+            self._session = self._open_session()
+        return self._session
 
     @property
     def app(self) -> Any:
@@ -65,7 +83,16 @@ class Repository:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.session = uow.session
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """The unit of work's session, asked for only when a statement needs it."""
+        return self._session if self._session is not None else self.uow.session
+
+    @session.setter
+    def session(self, session: AsyncSession) -> None:
+        self._session = session
 
     def hot(self) -> contextlib.AbstractAsyncContextManager[asyncpg.Connection]:
         """A raw connection for one autocommitted statement (the pool's, or the engine's while the

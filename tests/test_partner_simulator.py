@@ -12,7 +12,7 @@ import httpx
 from asgi_lifespan import LifespanManager
 from standardwebhooks import Webhook
 
-from shared.webhooks import new_secret
+from service_requests.webhooks.signing import new_secret
 from tools.partner_simulator import State, create_app, decide, outcome_for, plan_campaign
 
 

@@ -56,11 +56,10 @@ ROWS = _read_table()
 
 
 def _factories() -> dict[str, Callable[[], FastAPI]]:
-    from notifications.app import create_app as notifications
-
     from elections.app import create_app as elections
     from grid.app import create_app as grid
     from identity.app import create_app as identity
+    from notifications.app import create_app as notifications
     from registry.app import create_app as registry
     from service_requests.app import create_app as service_requests
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from standardwebhooks import Webhook
 
-from shared.webhooks import new_secret
+from service_requests.webhooks.signing import new_secret
 from tests.e2e.conftest import (
     ModuleProcess,
     RunningPlatform,

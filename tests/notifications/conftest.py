@@ -53,11 +53,10 @@ class Notifications:
 
 @pytest.fixture(scope="session")
 async def notifications(database_url: str) -> AsyncIterator[Notifications]:
-    from notifications.app import create_app
-    from notifications.settings import Settings
-
     from identity.app import create_app as create_identity
     from identity.settings import Settings as IdentitySettings
+    from notifications.app import create_app
+    from notifications.settings import Settings
 
     identity = create_identity(IdentitySettings(database_url=database_url, environment="test"))
     async with LifespanManager(identity) as running_identity:

@@ -7,9 +7,9 @@ import json
 import uuid
 
 import httpx
+
 from notifications.delivery.schedule import in_quiet_hours, send_time
 from notifications.identity_client import IdentityClient
-
 from shared.uow import unit_of_work
 from tests.notifications.conftest import Notifications
 from tests.notifications.test_inbox import resolved, rows

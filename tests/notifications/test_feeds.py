@@ -10,10 +10,10 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from notifications.dispatch.feeds import consumer, skip_history
-from notifications.dispatch.service import fan_out_all
 from sqlalchemy import text
 
+from notifications.dispatch.feeds import consumer, skip_history
+from notifications.dispatch.service import fan_out_all
 from shared.outbox import record_event
 from shared.uow import unit_of_work
 from tests.notifications.conftest import Notifications

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
 from notifications import rules
 from notifications.wechat_fields import WeChatFieldError, check, fit, render
 

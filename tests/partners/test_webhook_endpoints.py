@@ -15,8 +15,8 @@ from standardwebhooks import Webhook
 
 from service_requests.database import webhook_tables
 from service_requests.settings import Settings
+from service_requests.webhooks.delivery import enqueue
 from shared.db import create_engine, create_sessionmaker
-from shared.webhooks import enqueue
 from tests.partners.conftest import partner
 from tests.support.identities import auth
 

@@ -16,9 +16,10 @@ from sqlalchemy import insert, select
 
 from service_requests.database import webhook_tables
 from service_requests.settings import Settings
+from service_requests.webhooks.delivery import RETRY_SCHEDULE, Outcome
 from service_requests.webhooks.dispatch import build_dispatcher
+from service_requests.webhooks.signing import new_secret
 from shared.db import create_engine, create_sessionmaker
-from shared.webhooks import RETRY_SCHEDULE, Outcome, new_secret
 from tests.support.harness import free_port
 from tools.devdb import ROOT
 

@@ -14,10 +14,11 @@ from fastapi import FastAPI
 
 from service_requests.database import webhook_tables
 from service_requests.settings import Settings
+from service_requests.webhooks.delivery import enqueue
 from service_requests.webhooks.dispatch import webhook_dispatch
+from service_requests.webhooks.signing import new_secret
 from shared.db import create_engine, create_sessionmaker
 from shared.hot_path import Batcher, FairPool, hot_path_pool
-from shared.webhooks import enqueue, new_secret
 from tests.shared.test_hot_path import divide
 from tests.support.pgbouncer import pgbouncer
 

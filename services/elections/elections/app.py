@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 
 import httpx
 from fastapi import FastAPI
@@ -12,7 +12,7 @@ from elections.election.exceptions import InvalidBallotChoices
 from elections.election.router import cast
 from elections.election.router import router as election_router
 from elections.jobs import periodic_jobs
-from elections.registry_client import RegistryRoll, feed_consumer, registry_client
+from elections.registry_client import registry_client, registry_feed
 from elections.settings import Settings
 from shared.about import about_router
 from shared.app import create_service_app
@@ -36,19 +36,7 @@ CONSTRAINT_PROBLEMS = {
 def create_app(settings: Settings | None = None, registry_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     """Build the app; `uvicorn elections.app:create_app --factory` serves it."""
     settings = settings or Settings()
-    client = registry_client(settings, registry_transport)
-
-    async def registry_lifecycle(app: FastAPI) -> None:
-        """Owns the registry client: consumes the feed when enabled, closes the client at shutdown."""
-        try:
-            if settings.consume_registry_feed:
-                await feed_consumer(app, client, settings).run()
-            else:
-                await asyncio.Event().wait()
-        finally:
-            await client.aclose()
-
-    app = create_service_app(
+    return create_service_app(
         name="elections",
         title="Elections",
         description="Legal-entity elections of each community's governance committee.",
@@ -60,9 +48,7 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,
         idempotency_table=platform_tables.idempotency_key,
-        background_tasks=[registry_lifecycle, hot_path_pool, periodic_jobs],
+        resources=[functools.partial(registry_client, transport=registry_transport)],
+        background_tasks=[registry_feed, hot_path_pool, periodic_jobs],
         express_routes=[cast],  # served without FastAPI's per-request machinery (shared/express.py)
     )
-    app.state.registry_client = client
-    app.state.registry_roll = RegistryRoll(client, settings.internal_token_secret.get_secret_value())
-    return app

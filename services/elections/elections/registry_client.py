@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -60,8 +62,21 @@ class RegistryRoll:
         return items
 
 
-def registry_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
-    return service_client(settings.registry_url, transport=transport)
+def registry_client(
+    app: FastAPI, transport: httpx.AsyncBaseTransport | None = None
+) -> contextlib.AbstractAsyncContextManager[None]:
+    """The app resource: `app.state.registry_client` (the feed uses it) and `app.state.registry_roll`
+    (the roll freeze), open for the app's lifetime."""
+
+    @contextlib.asynccontextmanager
+    async def opened() -> AsyncIterator[None]:
+        settings: Settings = app.state.settings
+        async with service_client(settings.registry_url, transport=transport) as client:
+            app.state.registry_client = client
+            app.state.registry_roll = RegistryRoll(client, settings.internal_token_secret.get_secret_value())
+            yield
+
+    return opened()
 
 
 def feed_consumer(app: FastAPI, client: httpx.AsyncClient, settings: Settings) -> FeedConsumer:
@@ -76,3 +91,10 @@ def feed_consumer(app: FastAPI, client: httpx.AsyncClient, settings: Settings) -
         handler=lambda session, event: on_registry_event(UnitOfWork(session, app), event),
         poll_seconds=settings.registry_feed_poll_seconds,
     )
+
+
+async def registry_feed(app: FastAPI) -> None:
+    """The background task: the registry's feed on the resource's client, when enabled (tests poll by hand)."""
+    settings: Settings = app.state.settings
+    if settings.consume_registry_feed:
+        await feed_consumer(app, app.state.registry_client, settings).run()

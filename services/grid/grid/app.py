@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
+import functools
 
 import httpx
 from fastapi import FastAPI
@@ -19,7 +18,7 @@ from grid.hazards.router import router as hazards_router
 from grid.inspections.router import router as inspections_router
 from grid.inspections.router import stale_router
 from grid.jobs import periodic_jobs
-from grid.registry.client import RegistryClient
+from grid.registry.client import registry_client
 from grid.registry.feed import consume_registry_feed
 from grid.settings import Settings
 from grid.summary.router import router as summary_router
@@ -27,7 +26,6 @@ from grid.workers.router import duties_router
 from grid.workers.router import router as workers_router
 from shared.about import about_router
 from shared.app import create_service_app
-from shared.clients import service_client
 from shared.outbox import event_feed_router
 
 
@@ -37,7 +35,7 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
     `registry_transport` lets tests put the registry app in-process instead of on a port.
     """
     settings = settings or Settings()
-    app = create_service_app(
+    return create_service_app(
         name="grid",
         title="Grid governance",
         description="Grids, grid workers, inspections, hazards, events and N-minute service circles.",
@@ -60,23 +58,9 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,
         idempotency_table=platform_tables.idempotency_key,
+        resources=[functools.partial(registry_client, transport=registry_transport)],
         background_tasks=[
             *([consume_registry_feed] if settings.registry_feed_enabled else []),
             *([periodic_jobs] if settings.supervision_sweep_enabled else []),
         ],
     )
-    service_lifespan = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # the registry client exists before the service's own lifespan starts the feed consumer
-        http = service_client(settings.registry_url, settings.registry_timeout_seconds, transport=registry_transport)
-        app.state.registry = RegistryClient(http, settings.internal_token_secret.get_secret_value())
-        try:
-            async with service_lifespan(app):
-                yield
-        finally:
-            await http.aclose()
-
-    app.router.lifespan_context = lifespan
-    return app

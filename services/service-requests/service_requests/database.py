@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy.orm import DeclarativeBase
 
+from service_requests.webhooks.tables import define_webhook_tables
 from shared.db import TYPE_ANNOTATION_MAP, service_metadata
 from shared.platform_tables import define_platform_tables
-from shared.webhooks import define_webhook_tables
 
 SCHEMA = "requests"
 

@@ -22,7 +22,6 @@ from service_requests.activities.repository import ActivityRepository
 from service_requests.activities.schemas import ActivityCreate
 from service_requests.catalogue import service as catalogue
 from service_requests.catalogue.models import ServiceType
-from service_requests.catalogue.repository import ServiceTypeRepository
 from service_requests.catalogue.schemas import Scenario, ServiceTypeCreate
 from service_requests.requests import ratings, submission, transitions
 from service_requests.requests.models import ServiceRequest
@@ -280,18 +279,9 @@ async def seed(database_url: str) -> None:
     engine = create_async_engine(PlatformSettings(database_url=database_url).async_database_url)
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
-            # two seeders at once (parallel `make seed`) must not both insert
-            await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('service-requests:seed'))"))
-            existing = set(
-                (
-                    await session.execute(select(ServiceType.code).where(ServiceType.community_id == XINGGUANG_ID))
-                ).scalars()
-            )
-            repository = ServiceTypeRepository(session)
-            for body in catalogue_for(XINGGUANG_ID):
-                if body.code not in existing:
-                    await catalogue.create(repository, OPERATOR, body)
+            await catalogue.seed_missing(UnitOfWork(session, None), OPERATOR, catalogue_for(XINGGUANG_ID))
         async with create_sessionmaker(engine)() as session, session.begin():
+            # two seeders at once (parallel `make seed`) must not both write the story
             await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('service-requests:seed'))"))
             await _story(session, dt.datetime.now(dt.UTC))
     finally:

@@ -7,8 +7,8 @@ from typing import Annotated, Self
 from pydantic import field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from service_requests.webhooks.delivery import RETRY_SCHEDULE
 from shared.settings import PlatformSettings
-from shared.webhooks import RETRY_SCHEDULE
 
 
 class Settings(PlatformSettings):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
@@ -33,7 +32,19 @@ from elections.election.journal import (
 )
 from elections.election.models import Election
 from elections.election.repository import BallotRepository, ElectionRepository
-from elections.election.schemas import CertificationIn, CertificationOut, ElectionOut, LotIn
+from elections.election.schemas import (
+    CertificationIn,
+    CertificationOut,
+    ElectionOut,
+    ElectionResult,
+    LotIn,
+    PublicRecord,
+    RecordBallot,
+    RecordCandidate,
+    RecordLogEntry,
+    RecordRoll,
+    RecordRollItem,
+)
 from elections.election.states import OPEN_FOR_VOTING, ElectionStatus
 from shared.auth import Identity
 from shared.errors import ValidationFailed
@@ -164,22 +175,22 @@ async def approve_result(
     return CertificationOut(election_id=election.id, approvals=len(approvals), needed=needed, certified=False)
 
 
-async def result(uow: UnitOfWork, identity: Identity, election_id: uuid.UUID) -> dict[str, Any]:
+async def result(uow: UnitOfWork, identity: Identity, election_id: uuid.UUID) -> ElectionResult:
     """The results JSON, available once a round has been tallied; never while voting is open."""
     election = await load(uow, election_id)
     if election.result is None or election.status in OPEN_FOR_VOTING:
         raise WrongPhase(Text("投票结束并计票后才公布结果", "Results exist only after voting closed and was tallied"))
     names = {str(c.id): c.name for c, _ in await uow.repository(ElectionRepository).list_candidates(election.id)}
-    return {
-        "election_id": str(election.id),
-        "status": election.status,
-        "result_hash": election.result_hash,
-        "candidates": names,
-        "result": election.result,
-    }
+    return ElectionResult(
+        election_id=election.id,
+        status=ElectionStatus(election.status),
+        result_hash=election.result_hash,
+        candidates=names,
+        result=election.result,
+    )
 
 
-async def record(uow: UnitOfWork, identity: Identity, election_id: uuid.UUID) -> dict[str, Any]:
+async def record(uow: UnitOfWork, identity: Identity, election_id: uuid.UUID) -> PublicRecord:
     """The whole public record: rules, candidates, roll and fingerprint, log, closed rounds' ballots, result."""
     election = await load(uow, election_id)
     elections = uow.repository(ElectionRepository)
@@ -189,30 +200,29 @@ async def record(uow: UnitOfWork, identity: Identity, election_id: uuid.UUID) ->
     closed_rounds = election.current_round - (1 if election.status in OPEN_FOR_VOTING else 0)
     ballots = await uow.repository(BallotRepository).published(election.id, closed_rounds)
     show_result = election.status not in OPEN_FOR_VOTING
-    return {
-        "format": "binjiang-election-record/1",
-        "election": public_election(election) | {"status": election.status},
-        "candidates": [
-            {"candidate_id": str(c.id), "name": c.name, "status": c.status, "ballot_number": c.ballot_number}
+    return PublicRecord(
+        election=public_election(election) | {"status": election.status},
+        candidates=[
+            RecordCandidate(candidate_id=c.id, name=c.name, status=c.status, ballot_number=c.ballot_number)
             for c, _ in candidates
         ],
-        "roll": {
-            "as_of": election.record_date.isoformat(),
-            "fingerprint": election.roll_fingerprint,
-            "size": election.roll_size,
-            "items": [{"enterprise_id": str(e.enterprise_id), "uscc": e.uscc, "name": e.name} for e in roll_entries],
-        },
-        "log": [
-            {"seq": e.seq, "type": e.type, "at": e.recorded_at, "payload": e.payload, "prev": e.prev, "hash": e.hash}
+        roll=RecordRoll(
+            as_of=election.record_date,
+            fingerprint=election.roll_fingerprint,
+            size=election.roll_size,
+            items=[RecordRollItem(enterprise_id=e.enterprise_id, uscc=e.uscc, name=e.name) for e in roll_entries],
+        ),
+        log=[
+            RecordLogEntry(seq=e.seq, type=e.type, at=e.recorded_at, payload=e.payload, prev=e.prev, hash=e.hash)
             for e in entries
         ],
-        "ballots": [
-            {"round_no": b.round_no, "tracker": b.tracker, "choices": b.choices, "counted": bool(b.counted)}
+        ballots=[
+            RecordBallot(round_no=b.round_no, tracker=b.tracker, choices=b.choices, counted=bool(b.counted))
             for b in ballots
         ],
-        "result": election.result if show_result else None,
-        "result_hash": election.result_hash if show_result else None,
-    }
+        result=election.result if show_result else None,
+        result_hash=election.result_hash if show_result else None,
+    )
 
 
 async def certificate(uow: UnitOfWork, identity: Identity, election_id: uuid.UUID, verify_url: str) -> bytes:
@@ -220,5 +230,5 @@ async def certificate(uow: UnitOfWork, identity: Identity, election_id: uuid.UUI
     election = await load(uow, election_id)
     if election.status != ElectionStatus.certified:
         raise WrongPhase(Text("选举确认后才有结果公告", "The certificate exists once the election is certified"))
-    public = await record(uow, identity, election_id)
+    public = (await record(uow, identity, election_id)).model_dump(mode="json")
     return await run_in_threadpool(render_certificate, public, verify_url)  # CPU work, off the event loop

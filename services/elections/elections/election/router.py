@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -23,10 +22,12 @@ from elections.election.schemas import (
     CertificationOut,
     ElectionCreate,
     ElectionOut,
+    ElectionResult,
     LotIn,
     ObjectionCreate,
     ObjectionDecision,
     ObjectionOut,
+    PublicRecord,
     Receipt,
     ReviewIn,
     RollAmendment,
@@ -328,7 +329,7 @@ async def approve_result(
     dependencies=[allow(*USER_ROLES)],
     responses=problem_responses(404, 409),
 )
-async def get_result(election_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> dict[str, Any]:
+async def get_result(election_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> ElectionResult:
     """Per-candidate approvals, blanks, turnout, quorum, thresholds, run-offs, ties, method, versions."""
     return await results.result(uow, identity, election_id)
 
@@ -362,6 +363,6 @@ async def get_certificate(
     dependencies=[allow(*USER_ROLES)],
     responses=problem_responses(404),
 )
-async def get_record(election_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> dict[str, Any]:
+async def get_record(election_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> PublicRecord:
     """Rules, candidates, roll and fingerprint, the hash-chained log, closed rounds' ballots, the result."""
     return await results.record(uow, identity, election_id)

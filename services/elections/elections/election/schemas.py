@@ -166,6 +166,65 @@ class RollAmendment(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class ElectionResult(BaseModel):
+    """`GET /v1/elections/{id}/result`: the tally (`result`, its own documented format) and the names."""
+
+    election_id: uuid.UUID
+    status: ElectionStatus
+    result_hash: str | None
+    candidates: dict[str, str] = Field(description="Candidate id to name")
+    result: dict[str, Any]
+
+
+class RecordCandidate(BaseModel):
+    candidate_id: uuid.UUID
+    name: str
+    status: str
+    ballot_number: int | None
+
+
+class RecordRollItem(BaseModel):
+    enterprise_id: uuid.UUID
+    uscc: str
+    name: str
+
+
+class RecordRoll(BaseModel):
+    as_of: IsoDate
+    fingerprint: str | None
+    size: int | None
+    items: list[RecordRollItem]
+
+
+class RecordLogEntry(BaseModel):
+    seq: int
+    type: str
+    at: str
+    payload: dict[str, Any]
+    prev: str
+    hash: str
+
+
+class RecordBallot(BaseModel):
+    round_no: int
+    tracker: str
+    choices: list[Any]
+    counted: bool
+
+
+class PublicRecord(BaseModel):
+    """The whole public record `python -m elections.verify` checks (format `binjiang-election-record/1`)."""
+
+    format: Literal["binjiang-election-record/1"] = "binjiang-election-record/1"
+    election: dict[str, Any]
+    candidates: list[RecordCandidate]
+    roll: RecordRoll
+    log: list[RecordLogEntry]
+    ballots: list[RecordBallot]
+    result: dict[str, Any] | None
+    result_hash: str | None
+
+
 class BallotIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"choices": ["9b2e...", "77c1..."]}, {"choices": []}]}

@@ -25,13 +25,12 @@ from grid.grids.schemas import (
 )
 from grid.registry.dependencies import RegistryDep
 from shared.auth import CurrentIdentity, Role, allow
-from shared.concurrency import IfMatch, check_version, set_etag
+from shared.concurrency import IfMatch, set_etag
 from shared.dates import business_today
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
 from shared.iso import IsoDate
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
-from shared.scope import require_staff
+from shared.pagination import Cursor, Limit, Page, decode_cursor, link_next
 from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/grids", tags=["grids"])
@@ -56,9 +55,8 @@ async def create_grid(
     if (replay := await idempotency.begin(body)) is not None:
         return replay
     grid = await service.create_grid(uow, registry, identity, body)
-    (read,) = await service.read_grids(uow, [grid])
     headers = {"Location": f"/v1/grids/{grid.id}", "ETag": f'"v{grid.version}"'}
-    return await idempotency.complete(read, headers=headers)
+    return await idempotency.complete(grid, headers=headers)
 
 
 @router.get(
@@ -79,12 +77,11 @@ async def list_grids(
 ) -> Page[GridRead]:
     """Grids ordered by code; grid workers see only their own grids and their micro-grids."""
     after = decode_cursor(cursor, 1)[0] if cursor else None
-    grids = await service.list_grids(
-        uow, identity, community_id, include_retired=include_retired, after_code=after, limit=limit + 1
+    page = await service.list_grids(
+        uow, identity, community_id, include_retired=include_retired, after_code=after, limit=limit
     )
-    next_cursor = encode_cursor([grids[limit - 1].code]) if len(grids) > limit else None
-    link_next(request, response, next_cursor)
-    return Page(items=await service.read_grids(uow, grids[:limit]), next_cursor=next_cursor)
+    link_next(request, response, page.next_cursor)
+    return page
 
 
 @router.get(
@@ -111,10 +108,7 @@ async def unassigned_buildings(
 )
 async def get_settings(uow: UnitOfWorkDep, identity: CurrentIdentity, community_id: uuid.UUID) -> CommunitySettings:
     """How often every building must be inspected."""
-    if not identity.staff_of(community_id) and not identity.has(Role.grid_worker):
-        require_staff(identity, community_id)
-    days = await service.community_settings(uow, community_id)
-    return CommunitySettings(community_id=community_id, patrol_interval_days=days)
+    return await service.read_settings(uow, identity, community_id)
 
 
 @router.put(
@@ -131,8 +125,7 @@ async def put_settings(
     community_id: uuid.UUID,
 ) -> CommunitySettings:
     """Every building of the community must be inspected at least every `patrol_interval_days`."""
-    setting = await service.save_patrol_interval(uow, registry, identity, community_id, body.patrol_interval_days)
-    return CommunitySettings.model_validate(setting)
+    return await service.save_patrol_interval(uow, registry, identity, community_id, body.patrol_interval_days)
 
 
 @router.get(
@@ -141,11 +134,11 @@ async def put_settings(
     dependencies=[allow(*STAFF_AND_WORKERS)],
     responses=problem_responses(404),
 )
-async def get_grid(grid: ValidGrid, uow: UnitOfWorkDep, response: Response) -> GridRead:
+async def get_grid(grid_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity, response: Response) -> GridRead:
     """The grid with its successors (when retired); `ETag` carries its version."""
+    grid = await service.get_grid(uow, identity, grid_id)
     set_etag(response, grid.version)
-    (read,) = await service.read_grids(uow, [grid])
-    return read
+    return grid
 
 
 @router.patch(
@@ -163,12 +156,9 @@ async def update_grid(
     response: Response,
 ) -> GridRead:
     """Change name or kind; needs `If-Match`. The code never changes."""
-    grid = await service.load_grid(uow, identity, grid_id, for_update=True)
-    check_version(expected, grid.version)
-    grid = await service.update_grid(uow, identity, grid, body)
+    grid = await service.update_grid(uow, identity, grid_id, expected, body)
     set_etag(response, grid.version)
-    (read,) = await service.read_grids(uow, [grid])
-    return read
+    return grid
 
 
 @router.post(
@@ -181,10 +171,7 @@ async def retire_grid(
     body: GridRetirement, grid_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> GridRead:
     """From `retired_on` the grid no longer exists, its assignments end, and its successors are recorded."""
-    grid = await service.load_grid(uow, identity, grid_id, for_update=True)
-    grid = await service.retire_grid(uow, identity, grid, body)
-    (read,) = await service.read_grids(uow, [grid])
-    return read
+    return await service.retire_grid(uow, identity, grid_id, body)
 
 
 @router.post(
@@ -207,7 +194,7 @@ async def assign_building(
     if (replay := await idempotency.begin(body)) is not None:
         return replay
     assignment = await service.assign_building(uow, registry, identity, grid, body)
-    return await idempotency.complete(AssignmentRead.model_validate(assignment))
+    return await idempotency.complete(assignment)
 
 
 @router.get(
@@ -222,8 +209,7 @@ async def list_assignments(
     as_of: Annotated[IsoDate | None, Query(description="Only those in force that day; omit for the history")] = None,
 ) -> list[AssignmentRead]:
     """Every assignment of the grid, or only those in force on `as_of`."""
-    rows = await service.list_assignments(uow, grid, as_of)
-    return [AssignmentRead.model_validate(row) for row in rows]
+    return await service.list_assignments(uow, grid, as_of)
 
 
 @router.post(
@@ -236,8 +222,7 @@ async def end_assignment(
     body: AssignmentEnd, grid: ValidGrid, assignment_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> AssignmentRead:
     """From `ended_on` the building (or floors) no longer belongs to the grid."""
-    assignment = await service.end_assignment(uow, identity, grid, assignment_id, body)
-    return AssignmentRead.model_validate(assignment)
+    return await service.end_assignment(uow, identity, grid, assignment_id, body)
 
 
 @internal_router.get(

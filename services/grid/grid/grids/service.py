@@ -16,11 +16,13 @@ from grid.grids.exceptions import (
     InvalidSuccessor,
     OutsideGridValidity,
 )
-from grid.grids.models import CommunitySetting, Grid, GridAssignment
+from grid.grids.models import Grid, GridAssignment
 from grid.grids.repository import AssignmentRepository, GridRepository
 from grid.grids.schemas import (
     AssignmentCreate,
     AssignmentEnd,
+    AssignmentRead,
+    CommunitySettings,
     GridCreate,
     GridRead,
     GridReference,
@@ -32,8 +34,10 @@ from grid.grids.schemas import (
 from grid.registry.client import RegistryClient
 from grid.workers.repository import WorkerRepository
 from shared.auth import Identity, Role
+from shared.concurrency import check_version
 from shared.dates import business_today
 from shared.i18n import Text
+from shared.pagination import Page, encode_cursor
 from shared.scope import require_staff
 from shared.uow import UnitOfWork
 
@@ -49,6 +53,7 @@ def _within(start: dt.date, end: dt.date | None, outer_start: dt.date, outer_end
 
 
 async def read_grids(uow: UnitOfWork, grids: Sequence[Grid]) -> list[GridRead]:
+    """The API view of grids, with their successors (one query for all of them)."""
     successors = await uow.repository(GridRepository).successors([grid.id for grid in grids])
     return [
         GridRead.model_validate(grid).model_copy(update={"successor_ids": successors.get(grid.id, [])})
@@ -78,7 +83,7 @@ async def grid_reference(uow: UnitOfWork, grid_id: uuid.UUID, user_subject: str 
     return reference
 
 
-async def create_grid(uow: UnitOfWork, registry: RegistryClient, identity: Identity, body: GridCreate) -> Grid:
+async def create_grid(uow: UnitOfWork, registry: RegistryClient, identity: Identity, body: GridCreate) -> GridRead:
     """Create a grid (or a micro-grid under `parent_id`) with the next never-used code."""
     require_staff(identity, body.community_id)
     community = await registry.community(body.community_id)
@@ -106,7 +111,14 @@ async def create_grid(uow: UnitOfWork, registry: RegistryClient, identity: Ident
         valid_from=body.valid_from,
         valid_to=body.valid_to,
     )
-    return await repository.add(grid)
+    (read,) = await read_grids(uow, [await repository.add(grid)])
+    return read
+
+
+async def get_grid(uow: UnitOfWork, identity: Identity, grid_id: uuid.UUID) -> GridRead:
+    """One grid the caller may see, with its successors."""
+    (read,) = await read_grids(uow, [await load_grid(uow, identity, grid_id)])
+    return read
 
 
 async def list_grids(
@@ -117,29 +129,39 @@ async def list_grids(
     include_retired: bool,
     after_code: str | None,
     limit: int,
-) -> Sequence[Grid]:
-    """Staff see their community's grids; grid workers only their own grids and micro-grids."""
+) -> Page[GridRead]:
+    """Staff see their community's grids; grid workers only their own grids and micro-grids. One
+    page by code after `after_code`."""
     only_ids: frozenset[uuid.UUID] | None = None
     if not identity.staff_of(community_id):
         if Role.grid_worker not in identity.roles:
             require_staff(identity, community_id)
         only_ids = identity.grid_ids
-    return await uow.repository(GridRepository).list_for_community(
-        community_id, only_ids=only_ids, include_retired=include_retired, after_code=after_code, limit=limit
+    grids = await uow.repository(GridRepository).list_for_community(
+        community_id, only_ids=only_ids, include_retired=include_retired, after_code=after_code, limit=limit + 1
     )
+    next_cursor = encode_cursor([grids[limit - 1].code]) if len(grids) > limit else None
+    return Page(items=await read_grids(uow, grids[:limit]), next_cursor=next_cursor)
 
 
-async def update_grid(uow: UnitOfWork, identity: Identity, grid: Grid, body: GridUpdate) -> Grid:
+async def update_grid(
+    uow: UnitOfWork, identity: Identity, grid_id: uuid.UUID, expected_version: int, body: GridUpdate
+) -> GridRead:
+    """Change the name or kind of a grid at `expected_version`; the code never changes."""
+    grid = await load_grid(uow, identity, grid_id, for_update=True)
+    check_version(expected_version, grid.version)
     require_staff(identity, grid.community_id)
     for field, value in body.model_dump(exclude_unset=True).items():
         if value is not None:
             setattr(grid, field, value)
     await uow.flush()
-    return grid
+    (read,) = await read_grids(uow, [grid])
+    return read
 
 
-async def retire_grid(uow: UnitOfWork, identity: Identity, grid: Grid, body: GridRetirement) -> Grid:
+async def retire_grid(uow: UnitOfWork, identity: Identity, grid_id: uuid.UUID, body: GridRetirement) -> GridRead:
     """Retire a grid on a date: its assignments end then, its successors are recorded."""
+    grid = await load_grid(uow, identity, grid_id, for_update=True)
     require_staff(identity, grid.community_id)
     if grid.retired:
         raise GridRetired()
@@ -159,12 +181,13 @@ async def retire_grid(uow: UnitOfWork, identity: Identity, grid: Grid, body: Gri
     await uow.repository(AssignmentRepository).end_open_for_grid(grid.id, body.retired_on, "grid retired")
     await repository.add_successors(grid.id, set(body.successor_ids))
     await uow.flush()
-    return grid
+    (read,) = await read_grids(uow, [grid])
+    return read
 
 
 async def assign_building(
     uow: UnitOfWork, registry: RegistryClient, identity: Identity, grid: Grid, body: AssignmentCreate
-) -> GridAssignment:
+) -> AssignmentRead:
     """Assign a building (or floors of it) to the grid; the registry must place it in the grid's community."""
     require_staff(identity, grid.community_id)
     if grid.retired:
@@ -190,16 +213,19 @@ async def assign_building(
         valid_from=body.valid_from,
         valid_to=body.valid_to,
     )
-    return await uow.repository(AssignmentRepository).add(assignment)
+    return AssignmentRead.model_validate(await uow.repository(AssignmentRepository).add(assignment))
 
 
-async def list_assignments(uow: UnitOfWork, grid: Grid, as_of: dt.date | None) -> Sequence[GridAssignment]:
-    return await uow.repository(AssignmentRepository).list_for_grid(grid.id, as_of)
+async def list_assignments(uow: UnitOfWork, grid: Grid, as_of: dt.date | None) -> list[AssignmentRead]:
+    """Every assignment of the grid, or only those in force on `as_of`."""
+    rows = await uow.repository(AssignmentRepository).list_for_grid(grid.id, as_of)
+    return [AssignmentRead.model_validate(row) for row in rows]
 
 
 async def end_assignment(
     uow: UnitOfWork, identity: Identity, grid: Grid, assignment_id: uuid.UUID, body: AssignmentEnd
-) -> GridAssignment:
+) -> AssignmentRead:
+    """End an assignment of the grid on a date within it."""
     require_staff(identity, grid.community_id)
     assignment = await uow.repository(AssignmentRepository).get(assignment_id)
     if assignment is None or assignment.grid_id != grid.id:
@@ -211,7 +237,7 @@ async def end_assignment(
     assignment.valid_to = body.ended_on
     assignment.end_reason = body.reason
     await uow.flush()
-    return assignment
+    return AssignmentRead.model_validate(assignment)
 
 
 async def unassigned_buildings(
@@ -231,9 +257,19 @@ async def community_settings(uow: UnitOfWork, community_id: uuid.UUID) -> int:
     return setting.patrol_interval_days if setting else DEFAULT_PATROL_INTERVAL_DAYS
 
 
+async def read_settings(uow: UnitOfWork, identity: Identity, community_id: uuid.UUID) -> CommunitySettings:
+    """A community's grid settings, for its staff and for grid workers."""
+    if not identity.staff_of(community_id) and not identity.has(Role.grid_worker):
+        require_staff(identity, community_id)
+    days = await community_settings(uow, community_id)
+    return CommunitySettings(community_id=community_id, patrol_interval_days=days)
+
+
 async def save_patrol_interval(
     uow: UnitOfWork, registry: RegistryClient, identity: Identity, community_id: uuid.UUID, days: int
-) -> CommunitySetting:
+) -> CommunitySettings:
+    """Set how often every building of the community must be inspected."""
     require_staff(identity, community_id)
     community = await registry.community(community_id)
-    return await uow.repository(GridRepository).save_patrol_interval(community_id, community.code, days)
+    setting = await uow.repository(GridRepository).save_patrol_interval(community_id, community.code, days)
+    return CommunitySettings.model_validate(setting)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from grid.registry.exceptions import RegistryBuildingNotFound, RegistryCommunityNotFound, RegistryUnavailable
 from grid.registry.schemas import Building, BuildingCounts, Community, Headcount, JurisdictionPeriod
-from shared.clients import service_headers
+from grid.settings import Settings
+from shared.clients import service_client, service_headers
 from shared.i18n import Text
 
 SERVICE_NAME = "grid"
@@ -85,3 +89,20 @@ class RegistryClient:
             raise RegistryCommunityNotFound(Text("登记服务中没有此社区", "The registry has no such community"))
         items = [Headcount.model_validate(item) for item in response.json()["items"]]
         return {item.building_id: item for item in items}
+
+
+def registry_client(
+    app: FastAPI, transport: httpx.AsyncBaseTransport | None = None
+) -> contextlib.AbstractAsyncContextManager[None]:
+    """The app resource: `app.state.registry` (routes through `RegistryDep`, the feed), open for the
+    app's lifetime (`transport` puts the registry app in-process in tests)."""
+
+    @contextlib.asynccontextmanager
+    async def opened() -> AsyncIterator[None]:
+        settings: Settings = app.state.settings
+        timeout = settings.registry_timeout_seconds
+        async with service_client(settings.registry_url, timeout, transport=transport) as http:
+            app.state.registry = RegistryClient(http, settings.internal_token_secret.get_secret_value())
+            yield
+
+    return opened()

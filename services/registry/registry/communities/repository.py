@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
 
 from sqlalchemy import exists, select, text
 
@@ -12,7 +11,6 @@ from registry.buildings.models import BuildingJurisdiction
 from registry.common import after_row
 from registry.communities.models import Community
 from registry.communities.schemas import BuildingHeadcount, CommunityStats, RollEntry
-from shared.hot_path import hot_connection
 from shared.uow import Repository
 
 # The read behind most pages, as one autocommitted statement that returns the document as JSON:
@@ -77,11 +75,10 @@ _ON_DATE = """
 class CommunityRepository(Repository):
     """Communities, their dated roll, headcounts and statistics."""
 
-    @staticmethod
-    async def document(app: Any, community_id: uuid.UUID) -> str | None:
+    async def document(self, community_id: uuid.UUID) -> str | None:
         """The community as a JSON object of `CommunityOut`'s fields, or None: the hot path, one
-        autocommitted statement on the raw pool (its express route opens no unit of work)."""
-        async with hot_connection(app) as connection:
+        autocommitted statement on the raw pool (the session stays unopened)."""
+        async with self.hot() as connection:
             found: str | None = await connection.fetchval(_DOCUMENT, community_id)
         return found
 

@@ -78,9 +78,9 @@ async def create_community(
     dependencies=[allow(*READERS)],
     responses=problem_responses(404),
 )
-async def get_community(community_id: uuid.UUID, request: Request, response: Response) -> CommunityOut:
+async def get_community(community_id: uuid.UUID, uow: UnitOfWorkDep, response: Response) -> CommunityOut:
     """One community with its governance bodies."""
-    community = await service.read(request.app, community_id)
+    community = await service.read(uow, community_id)
     set_etag(response, community.version)
     return community
 

@@ -35,19 +35,17 @@ from shared.uow import UnitOfWork
 REQUIRED = ("name_zh", "name_en", "type", "street", "governance_bodies")
 
 
-async def get(uow: UnitOfWork, community_id: uuid.UUID) -> Community:
+async def _load(uow: UnitOfWork, community_id: uuid.UUID) -> Community:
     community = await uow.repository(CommunityRepository).get(community_id)
     if community is None:
         raise CommunityNotFound()
     return community
 
 
-async def read(app: Any, community_id: uuid.UUID) -> CommunityOut:
-    """One community with its governance bodies, in one autocommitted statement.
-
-    It takes the app, not a unit of work: its route is an express route, which opens no session,
-    and the repository's hot path needs only the app's pool."""
-    found = await CommunityRepository.document(app, community_id)
+async def read(uow: UnitOfWork, community_id: uuid.UUID) -> CommunityOut:
+    """One community with its governance bodies, in one autocommitted statement (the repository's
+    hot path: the unit of work's session is never opened)."""
+    found = await uow.repository(CommunityRepository).document(community_id)
     if found is None:
         raise CommunityNotFound()
     return CommunityOut.model_validate_json(found)
@@ -83,7 +81,7 @@ async def update(
 ) -> CommunityOut:
     """Change the fields sent; admins and the community's own staff."""
     require_staff(identity, community_id)
-    community = await get(uow, community_id)
+    community = await _load(uow, community_id)
     check_version(expected_version, community.version)
     sent = body.model_dump(exclude_unset=True)
     dumped: dict[str, Any] = body.model_dump(mode="json", include=set(sent))
@@ -97,7 +95,7 @@ async def update(
 
 async def delete(uow: UnitOfWork, community_id: uuid.UUID) -> None:
     """Delete a community that never had a building (a mistaken entry)."""
-    community = await get(uow, community_id)
+    community = await _load(uow, community_id)
     if await uow.repository(CommunityRepository).has_buildings_ever(community_id):
         raise CommunityInUse(
             Text("有楼宇归属历史的社区不能删除", "A community with building history cannot be deleted")
@@ -109,28 +107,28 @@ async def buildings(
     uow: UnitOfWork, community_id: uuid.UUID, as_of: dt.date, limit: int, after: tuple[str, uuid.UUID] | None
 ) -> list[BuildingOut]:
     """Buildings that belonged to the community on `as_of`."""
-    await get(uow, community_id)
+    await _load(uow, community_id)
     rows = await uow.repository(BuildingRepository).in_community(community_id, as_of, business_today(), limit, after)
     return [building_out(building, today) for building, today in rows]
 
 
 async def roll(uow: UnitOfWork, community_id: uuid.UUID, as_of: dt.date) -> Roll:
     """The enterprises of the community on a date (the elections' voter roll)."""
-    await get(uow, community_id)
+    await _load(uow, community_id)
     items = await uow.repository(CommunityRepository).roll(community_id, as_of)
     return Roll(community_id=community_id, as_of=as_of, items=items)
 
 
 async def headcounts(uow: UnitOfWork, community_id: uuid.UUID, as_of: dt.date) -> Headcounts:
     """Active enterprises and employees per building of the community on a date."""
-    await get(uow, community_id)
+    await _load(uow, community_id)
     items = await uow.repository(CommunityRepository).headcounts(community_id, as_of)
     return Headcounts(community_id=community_id, as_of=as_of, items=items)
 
 
 async def stats(uow: UnitOfWork, community_id: uuid.UUID, as_of: dt.date) -> CommunityStats:
     """The community's figures on a date, aggregated in SQL."""
-    await get(uow, community_id)
+    await _load(uow, community_id)
     return await uow.repository(CommunityRepository).stats(community_id, as_of)
 
 
@@ -143,7 +141,7 @@ async def building_counts(
     if (ends_on - starts_on).days + 1 > MAX_RANGE_DAYS:
         detail = f"at most {MAX_RANGE_DAYS} days"
         raise DateRangeInvalid(errors=[{"detail": detail, "parameter": "ends_on"}])
-    await get(uow, community_id)
+    await _load(uow, community_id)
     rows = await uow.repository(CommunityRepository).building_counts(community_id, starts_on, ends_on)
     return BuildingCounts(
         community_id=community_id,

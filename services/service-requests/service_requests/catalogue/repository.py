@@ -6,19 +6,16 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table, select, text
 
 from service_requests.catalogue.models import ServiceType
 from shared.pagination import after_keyset
+from shared.uow import Repository
 
 TYPE = cast(Table, ServiceType.__table__)
 
 
-class ServiceTypeRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class ServiceTypeRepository(Repository):
     async def get(self, type_id: uuid.UUID, *, for_update: bool = False) -> ServiceType | None:
         statement = select(ServiceType).where(ServiceType.id == type_id)
         if for_update:
@@ -30,8 +27,14 @@ class ServiceTypeRepository:
         await self.session.flush()
         return service_type
 
-    async def flush(self) -> None:
-        await self.session.flush()
+    async def lock_seeding(self) -> None:
+        """Queue seeders behind each other until the transaction ends (parallel `make seed` inserts once)."""
+        await self.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('service-requests:seed'))"))
+
+    async def codes(self, community_id: uuid.UUID) -> set[str]:
+        """The codes a community's catalogue already holds."""
+        statement = select(ServiceType.code).where(ServiceType.community_id == community_id)
+        return set((await self.session.execute(statement)).scalars())
 
     async def page(
         self,

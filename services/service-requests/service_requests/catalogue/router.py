@@ -7,7 +7,6 @@ import uuid
 from fastapi import APIRouter, Request, Response
 
 from service_requests.catalogue import service
-from service_requests.catalogue.dependencies import ServiceTypeRepositoryDep
 from service_requests.catalogue.schemas import (
     Category,
     Scenario,
@@ -19,7 +18,8 @@ from service_requests.catalogue.schemas import (
 from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import IfMatch, set_etag
 from shared.errors import problem_responses
-from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
+from shared.pagination import Cursor, Limit, Page, decode_keyset, link_next
+from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/service-types", tags=["service-types"])
 
@@ -35,20 +35,20 @@ READERS = (Role.platform_admin, Role.community_staff, Role.enterprise_rep, Role.
     responses=problem_responses(409, 422),
 )
 async def create_service_type(
-    body: ServiceTypeCreate, response: Response, repository: ServiceTypeRepositoryDep, identity: CurrentIdentity
+    body: ServiceTypeCreate, response: Response, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> ServiceTypeRead:
     """Add a service (form, handler, deadline policy) to a community the caller manages."""
-    service_type = await service.create(repository, identity, body)
+    service_type = await service.create(uow, identity, body)
     set_etag(response, service_type.version)
     response.headers["Location"] = f"/v1/service-types/{service_type.id}"
-    return service.to_read(service_type)
+    return service_type
 
 
 @router.get("", summary="List service types", dependencies=[allow(*READERS)], responses=problem_responses(400))
 async def list_service_types(
     request: Request,
     response: Response,
-    repository: ServiceTypeRepositoryDep,
+    uow: UnitOfWorkDep,
     community_id: uuid.UUID | None = None,
     category: Category | None = None,
     scenario: Scenario | None = None,
@@ -58,29 +58,21 @@ async def list_service_types(
 ) -> Page[ServiceTypeRead]:
     """Service types ordered by code, filtered by community, category, scenario and active flag."""
     after = decode_keyset(cursor, str, uuid.UUID)
-    rows = await repository.page(
-        community_id=community_id,
-        category=category.value if category else None,
-        scenario=scenario.value if scenario else None,
-        active=active,
-        after=after,
-        limit=limit + 1,
+    page = await service.list_types(
+        uow, community_id=community_id, category=category, scenario=scenario, active=active, after=after, limit=limit
     )
-    next_cursor = encode_cursor([rows[limit - 1].code, rows[limit - 1].id]) if len(rows) > limit else None
-    link_next(request, response, next_cursor)
-    return Page(items=[service.to_read(row) for row in rows[:limit]], next_cursor=next_cursor)
+    link_next(request, response, page.next_cursor)
+    return page
 
 
 @router.get(
     "/{type_id}", summary="Get a service type", dependencies=[allow(*READERS)], responses=problem_responses(404)
 )
-async def get_service_type(
-    type_id: uuid.UUID, response: Response, repository: ServiceTypeRepositoryDep
-) -> ServiceTypeRead:
+async def get_service_type(type_id: uuid.UUID, response: Response, uow: UnitOfWorkDep) -> ServiceTypeRead:
     """One service type with its current version in `ETag`."""
-    service_type = await service.get(repository, type_id)
+    service_type = await service.get(uow, type_id)
     set_etag(response, service_type.version)
-    return service.to_read(service_type)
+    return service_type
 
 
 @router.put(
@@ -94,13 +86,13 @@ async def replace_service_type(
     body: ServiceTypeUpdate,
     expected: IfMatch,
     response: Response,
-    repository: ServiceTypeRepositoryDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
 ) -> ServiceTypeRead:
     """Change a type; requests already submitted keep the version they were filed under."""
-    service_type = await service.replace(repository, identity, type_id, expected, body)
+    service_type = await service.replace(uow, identity, type_id, expected, body)
     set_etag(response, service_type.version)
-    return service.to_read(service_type)
+    return service_type
 
 
 @router.get(
@@ -109,7 +101,6 @@ async def replace_service_type(
     dependencies=[allow(*READERS)],
     responses=problem_responses(404),
 )
-async def get_workflow(type_id: uuid.UUID, repository: ServiceTypeRepositoryDep) -> Workflow:
+async def get_workflow(type_id: uuid.UUID, uow: UnitOfWorkDep) -> Workflow:
     """Statuses, actions, who may take them and which need a reason: the single source of truth."""
-    await service.get(repository, type_id)
-    return service.export_workflow(type_id)
+    return await service.workflow_of(uow, type_id)

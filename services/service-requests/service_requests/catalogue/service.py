@@ -8,6 +8,8 @@ from service_requests.catalogue.exceptions import NotStaffOfCommunity, ServiceTy
 from service_requests.catalogue.models import ServiceType
 from service_requests.catalogue.repository import ServiceTypeRepository
 from service_requests.catalogue.schemas import (
+    Category,
+    Scenario,
     ServiceTypeCreate,
     ServiceTypeFields,
     ServiceTypeRead,
@@ -19,6 +21,8 @@ from service_requests.requests import workflow
 from shared.auth import Identity
 from shared.concurrency import check_version
 from shared.i18n import Text
+from shared.pagination import Page, encode_cursor
+from shared.uow import UnitOfWork
 
 
 def require_staff(identity: Identity, community_id: uuid.UUID) -> None:
@@ -77,38 +81,87 @@ def to_read(service_type: ServiceType) -> ServiceTypeRead:
     )
 
 
-async def create(repository: ServiceTypeRepository, identity: Identity, body: ServiceTypeCreate) -> ServiceType:
+async def create(uow: UnitOfWork, identity: Identity, body: ServiceTypeCreate) -> ServiceTypeRead:
     """Add a service type to a community the caller manages."""
     require_staff(identity, body.community_id)
     service_type = ServiceType(id=uuid.uuid4(), community_id=body.community_id, code=body.code)
     _apply(service_type, body)
-    return await repository.add(service_type)
+    return to_read(await uow.repository(ServiceTypeRepository).add(service_type))
 
 
-async def get(repository: ServiceTypeRepository, type_id: uuid.UUID) -> ServiceType:
-    """A service type, or 404."""
-    service_type = await repository.get(type_id)
+async def seed_missing(uow: UnitOfWork, identity: Identity, bodies: list[ServiceTypeCreate]) -> int:
+    """Create each type whose code its community lacks (an existing code is kept as staff edited it)."""
+    repository = uow.repository(ServiceTypeRepository)
+    await repository.lock_seeding()
+    existing: dict[uuid.UUID, set[str]] = {}
+    created = 0
+    for body in bodies:
+        if body.community_id not in existing:
+            existing[body.community_id] = await repository.codes(body.community_id)
+        if body.code not in existing[body.community_id]:
+            await create(uow, identity, body)
+            existing[body.community_id].add(body.code)
+            created += 1
+    return created
+
+
+async def _get(uow: UnitOfWork, type_id: uuid.UUID) -> ServiceType:
+    service_type = await uow.repository(ServiceTypeRepository).get(type_id)
     if service_type is None:
         raise ServiceTypeNotFound()
     return service_type
 
 
+async def get(uow: UnitOfWork, type_id: uuid.UUID) -> ServiceTypeRead:
+    """A service type, or 404."""
+    return to_read(await _get(uow, type_id))
+
+
+async def list_types(
+    uow: UnitOfWork,
+    *,
+    community_id: uuid.UUID | None,
+    category: Category | None,
+    scenario: Scenario | None,
+    active: bool | None,
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
+) -> Page[ServiceTypeRead]:
+    """Service types ordered by code, one page after the keyset `after`."""
+    rows = await uow.repository(ServiceTypeRepository).page(
+        community_id=community_id,
+        category=category.value if category else None,
+        scenario=scenario.value if scenario else None,
+        active=active,
+        after=after,
+        limit=limit + 1,
+    )
+    next_cursor = encode_cursor([rows[limit - 1].code, rows[limit - 1].id]) if len(rows) > limit else None
+    return Page(items=[to_read(row) for row in rows[:limit]], next_cursor=next_cursor)
+
+
 async def replace(
-    repository: ServiceTypeRepository,
+    uow: UnitOfWork,
     identity: Identity,
     type_id: uuid.UUID,
     expected_version: int,
     body: ServiceTypeUpdate,
-) -> ServiceType:
+) -> ServiceTypeRead:
     """Replace a type's definition; submitted requests keep the snapshot they were filed with."""
-    service_type = await repository.get(type_id, for_update=True)
+    service_type = await uow.repository(ServiceTypeRepository).get(type_id, for_update=True)
     if service_type is None:
         raise ServiceTypeNotFound()
     require_staff(identity, service_type.community_id)
     check_version(expected_version, service_type.version)
     _apply(service_type, body)
-    await repository.flush()
-    return service_type
+    await uow.flush()
+    return to_read(service_type)
+
+
+async def workflow_of(uow: UnitOfWork, type_id: uuid.UUID) -> Workflow:
+    """The workflow of an existing service type, or 404."""
+    await _get(uow, type_id)
+    return export_workflow(type_id)
 
 
 def export_workflow(type_id: uuid.UUID) -> Workflow:

@@ -30,12 +30,12 @@ from service_requests.catalogue.models import ServiceType
 from service_requests.database import platform_tables, webhook_tables
 from service_requests.requests.models import DEADLINE_NOTICE_SHARE, RequestEvent, ServiceRequest
 from service_requests.requests.workflow import OPEN_FOR_HANDLER, Status
+from service_requests.webhooks.delivery import enqueue
 from service_requests.working_calendar import SHANGHAI
 from shared.auth import Identity, Role
 from shared.outbox import record_event
 from shared.pagination import after_keyset
 from shared.uow import Repository
-from shared.webhooks import enqueue
 
 REQUEST = cast(Table, ServiceRequest.__table__)
 EVENT = cast(Table, RequestEvent.__table__)

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from service_requests.database import platform_tables, webhook_tables
 from service_requests.settings import Settings
+from service_requests.webhooks.delivery import EndpointDisabled, WebhookDispatcher
 from shared.db import direct_engine
 from shared.outbox import record_event
-from shared.webhooks import EndpointDisabled, WebhookDispatcher
 
 
 def endpoint_disabled_recorder(sessionmaker: async_sessionmaker[AsyncSession]) -> EndpointDisabled:

@@ -1,4 +1,4 @@
-"""SQL of the webhook endpoints domain (tables from `shared.webhooks`)."""
+"""SQL of the webhook endpoints domain (tables from `webhooks/tables.py`)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_requests.database import webhook_tables
-from shared.webhooks import redeliver
+from service_requests.webhooks.delivery_repository import DeliveryRepository
+from shared.uow import Repository
 
 
-class WebhookRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class WebhookRepository(Repository):
     async def create(self, owner_id: uuid.UUID, values: dict[str, Any]) -> Any:
         endpoint = webhook_tables.endpoint
         statement = insert(endpoint).values(id=uuid.uuid4(), owner_id=owner_id, **values).returning(endpoint)
@@ -66,7 +63,7 @@ class WebhookRepository:
         return (await self.session.execute(statement)).first()
 
     async def redeliver(self, message_id: str) -> bool:
-        return await redeliver(self.session, webhook_tables, message_id)
+        return await DeliveryRepository(self.uow, webhook_tables).redeliver(message_id)
 
     @staticmethod
     def now() -> dt.datetime:

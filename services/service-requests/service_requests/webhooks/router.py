@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request, Response
 
 from service_requests.database import platform_tables
 from service_requests.webhooks import service
-from service_requests.webhooks.dependencies import WebhookRepositoryDep
 from service_requests.webhooks.schemas import (
     WebhookEndpointCreate,
     WebhookEndpointCreated,
@@ -20,6 +19,7 @@ from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import IfMatch, set_etag
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
+from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/webhook-endpoints", tags=["webhook-endpoints"])
 
@@ -30,8 +30,8 @@ PARTNER = (Role.partner,)
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-def _idempotency(request: Request, repository: WebhookRepositoryDep, identity: CurrentIdentity) -> Idempotency:
-    return Idempotency(repository.session, platform_tables.idempotency_key, request, identity)
+def _idempotency(request: Request, uow: UnitOfWorkDep, identity: CurrentIdentity) -> Idempotency:
+    return Idempotency(uow, platform_tables.idempotency_key, request, identity)
 
 
 @router.post(
@@ -45,23 +45,22 @@ def _idempotency(request: Request, repository: WebhookRepositoryDep, identity: C
 async def create_endpoint(
     body: WebhookEndpointCreate,
     request: Request,
-    repository: WebhookRepositoryDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
 ) -> Response:
     """The answer carries the `whsec_...` signing secret; it is shown only in this answer (and in its
     replays: `Idempotency-Key` is accepted, so a retry after a lost answer does not register twice)."""
-    idempotency = _idempotency(request, repository, identity)
+    idempotency = _idempotency(request, uow, identity)
     if (replay := await idempotency.begin(body)) is not None:
         return replay
-    allow_private: bool = request.app.state.settings.webhooks_allow_private
-    created = await service.create(repository, identity, body, allow_private=allow_private)
+    created = await service.create(uow, identity, body)
     headers = {"Location": f"/v1/webhook-endpoints/{created.id}", "ETag": f'"v{created.version}"', **_NO_STORE}
     return await idempotency.complete(created, headers=headers)
 
 
 @router.get("", summary="List my webhook endpoints", dependencies=[allow(*PARTNER)])
-async def list_endpoints(repository: WebhookRepositoryDep, identity: CurrentIdentity) -> list[WebhookEndpointRead]:
-    return await service.list_endpoints(repository, identity)
+async def list_endpoints(uow: UnitOfWorkDep, identity: CurrentIdentity) -> list[WebhookEndpointRead]:
+    return await service.list_endpoints(uow, identity)
 
 
 @router.get(
@@ -71,11 +70,11 @@ async def list_endpoints(repository: WebhookRepositoryDep, identity: CurrentIden
     responses=problem_responses(404),
 )
 async def get_endpoint(
-    endpoint_id: uuid.UUID, response: Response, repository: WebhookRepositoryDep, identity: CurrentIdentity
+    endpoint_id: uuid.UUID, response: Response, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> WebhookEndpointRead:
-    row = await service.get(repository, identity, endpoint_id)
-    set_etag(response, row.version)
-    return service.to_read(row)
+    endpoint = await service.get(uow, identity, endpoint_id)
+    set_etag(response, endpoint.version)
+    return endpoint
 
 
 @router.post(
@@ -89,15 +88,15 @@ async def rotate_secret(
     endpoint_id: uuid.UUID,
     expected: IfMatch,
     request: Request,
-    repository: WebhookRepositoryDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
 ) -> Response:
     """The new secret is shown once; deliveries carry both signatures for 24 hours. With an
     `Idempotency-Key`, a retry replays the same new secret instead of failing on the old ETag."""
-    idempotency = _idempotency(request, repository, identity)
+    idempotency = _idempotency(request, uow, identity)
     if (replay := await idempotency.begin(None)) is not None:
         return replay
-    rotated = await service.rotate(repository, identity, endpoint_id, expected)
+    rotated = await service.rotate(uow, identity, endpoint_id, expected)
     return await idempotency.complete(rotated, status_code=200, headers={"ETag": f'"v{rotated.version}"', **_NO_STORE})
 
 
@@ -111,14 +110,14 @@ async def disable_endpoint(
     endpoint_id: uuid.UUID,
     expected: IfMatch,
     request: Request,
-    repository: WebhookRepositoryDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
 ) -> Response:
     """No further deliveries. `Idempotency-Key` accepted."""
-    idempotency = _idempotency(request, repository, identity)
+    idempotency = _idempotency(request, uow, identity)
     if (replay := await idempotency.begin(None)) is not None:
         return replay
-    disabled = await service.disable(repository, identity, endpoint_id, expected)
+    disabled = await service.disable(uow, identity, endpoint_id, expected)
     return await idempotency.complete(disabled, status_code=200, headers={"ETag": f'"v{disabled.version}"'})
 
 
@@ -130,12 +129,12 @@ async def disable_endpoint(
 )
 async def list_messages(
     endpoint_id: uuid.UUID,
-    repository: WebhookRepositoryDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> list[WebhookMessageRead]:
     """Newest first; each with every attempt (status, duration, first 4 KB of the answer)."""
-    return await service.messages(repository, identity, endpoint_id, limit)
+    return await service.messages(uow, identity, endpoint_id, limit)
 
 
 @router.post(
@@ -149,13 +148,13 @@ async def redeliver_message(
     endpoint_id: uuid.UUID,
     message_id: str,
     request: Request,
-    repository: WebhookRepositoryDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
 ) -> Response:
     """Due now, whatever its state. `Idempotency-Key` accepted; no `If-Match`: a message has no
     version, and queueing it twice delivers it once more with the same `webhook-id`."""
-    idempotency = _idempotency(request, repository, identity)
+    idempotency = _idempotency(request, uow, identity)
     if (replay := await idempotency.begin(None)) is not None:
         return replay
-    await service.redeliver(repository, identity, endpoint_id, message_id)
+    await service.redeliver(uow, identity, endpoint_id, message_id)
     return await idempotency.complete({"status": "queued"}, status_code=202)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from service_requests.settings import Settings
 from service_requests.webhooks.exceptions import (
     WebhookEndpointDisabled,
     WebhookEndpointNotFound,
@@ -18,11 +19,13 @@ from service_requests.webhooks.schemas import (
     WebhookEndpointRead,
     WebhookMessageRead,
 )
+from service_requests.webhooks.signing import ROTATION_OVERLAP, new_secret
+from service_requests.webhooks.urls import check_endpoint_url
 from shared.auth import Identity
 from shared.concurrency import check_version
 from shared.errors import Forbidden
 from shared.i18n import Text
-from shared.webhooks import ROTATION_OVERLAP, check_endpoint_url, new_secret
+from shared.uow import UnitOfWork
 
 
 def owner_of(identity: Identity) -> uuid.UUID:
@@ -36,35 +39,44 @@ def to_read(row: Any) -> WebhookEndpointRead:
     return WebhookEndpointRead.model_validate(row, from_attributes=True)
 
 
-async def create(
-    repository: WebhookRepository, identity: Identity, body: WebhookEndpointCreate, *, allow_private: bool
-) -> WebhookEndpointCreated:
+async def create(uow: UnitOfWork, identity: Identity, body: WebhookEndpointCreate) -> WebhookEndpointCreated:
+    """Register an endpoint of the calling partner; its signing secret is in this answer only."""
     owner = owner_of(identity)
-    await check_endpoint_url(body.url, allow_private=allow_private)
+    settings: Settings = uow.app.state.settings
+    await check_endpoint_url(body.url, allow_private=settings.webhooks_allow_private)
     secret = new_secret()
-    row = await repository.create(
+    row = await uow.repository(WebhookRepository).create(
         owner,
         {"url": body.url, "event_types": body.event_types, "description": body.description, "secret": secret},
     )
     return WebhookEndpointCreated(**to_read(row).model_dump(), secret=secret)
 
 
-async def get(repository: WebhookRepository, identity: Identity, endpoint_id: uuid.UUID, *, lock: bool = False) -> Any:
+async def _owned(
+    repository: WebhookRepository, identity: Identity, endpoint_id: uuid.UUID, *, lock: bool = False
+) -> Any:
     row = await repository.get(owner_of(identity), endpoint_id, for_update=lock)
     if row is None:  # another partner's endpoint is as absent as a missing one
         raise WebhookEndpointNotFound()
     return row
 
 
-async def list_endpoints(repository: WebhookRepository, identity: Identity) -> list[WebhookEndpointRead]:
-    return [to_read(row) for row in await repository.list(owner_of(identity))]
+async def get(uow: UnitOfWork, identity: Identity, endpoint_id: uuid.UUID) -> WebhookEndpointRead:
+    """One endpoint of the calling partner, or 404 (another partner's included)."""
+    return to_read(await _owned(uow.repository(WebhookRepository), identity, endpoint_id))
+
+
+async def list_endpoints(uow: UnitOfWork, identity: Identity) -> list[WebhookEndpointRead]:
+    """The calling partner's endpoints, oldest first."""
+    return [to_read(row) for row in await uow.repository(WebhookRepository).list(owner_of(identity))]
 
 
 async def rotate(
-    repository: WebhookRepository, identity: Identity, endpoint_id: uuid.UUID, expected_version: int
+    uow: UnitOfWork, identity: Identity, endpoint_id: uuid.UUID, expected_version: int
 ) -> WebhookEndpointCreated:
     """New secret now; the old one still signs (second signature) for 24 hours."""
-    row = await get(repository, identity, endpoint_id, lock=True)
+    repository = uow.repository(WebhookRepository)
+    row = await _owned(repository, identity, endpoint_id, lock=True)
     check_version(expected_version, row.version)
     if row.disabled_at is not None:
         raise WebhookEndpointDisabled()
@@ -81,9 +93,11 @@ async def rotate(
 
 
 async def disable(
-    repository: WebhookRepository, identity: Identity, endpoint_id: uuid.UUID, expected_version: int
+    uow: UnitOfWork, identity: Identity, endpoint_id: uuid.UUID, expected_version: int
 ) -> WebhookEndpointRead:
-    row = await get(repository, identity, endpoint_id, lock=True)
+    """No further deliveries to this endpoint (disabling a disabled one changes nothing)."""
+    repository = uow.repository(WebhookRepository)
+    row = await _owned(repository, identity, endpoint_id, lock=True)
     check_version(expected_version, row.version)
     if row.disabled_at is not None:
         return to_read(row)
@@ -92,10 +106,10 @@ async def disable(
     )
 
 
-async def messages(
-    repository: WebhookRepository, identity: Identity, endpoint_id: uuid.UUID, limit: int
-) -> list[WebhookMessageRead]:
-    await get(repository, identity, endpoint_id)
+async def messages(uow: UnitOfWork, identity: Identity, endpoint_id: uuid.UUID, limit: int) -> list[WebhookMessageRead]:
+    """The endpoint's newest messages, each with its attempts."""
+    repository = uow.repository(WebhookRepository)
+    await _owned(repository, identity, endpoint_id)
     rows = await repository.messages(endpoint_id, limit)
     attempts: dict[str, list[WebhookAttemptRead]] = {row.id: [] for row in rows}
     for attempt in await repository.attempts(list(attempts)):
@@ -116,8 +130,10 @@ async def messages(
     ]
 
 
-async def redeliver(repository: WebhookRepository, identity: Identity, endpoint_id: uuid.UUID, message_id: str) -> None:
-    await get(repository, identity, endpoint_id)
+async def redeliver(uow: UnitOfWork, identity: Identity, endpoint_id: uuid.UUID, message_id: str) -> None:
+    """Make a message of the endpoint due now, whatever its state."""
+    repository = uow.repository(WebhookRepository)
+    await _owned(repository, identity, endpoint_id)
     if await repository.message_of(endpoint_id, message_id) is None:
         raise WebhookMessageNotFound()
     await repository.redeliver(message_id)

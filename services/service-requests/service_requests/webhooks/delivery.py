@@ -15,51 +15,29 @@ listening connection is reopened.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import datetime as dt
 import email.utils
-import ipaddress
 import random
-import secrets
-import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
 
 import aiohttp
 import structlog
 from prometheus_client import Counter, Gauge
-from sqlalchemy import (
-    ARRAY,
-    Column,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-    any_,
-    func,
-    literal,
-    select,
-    update,
-)
-from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
-from standardwebhooks import Webhook
 
-from shared.errors import ValidationFailed
-from shared.i18n import Text as I18nText
+from service_requests.webhooks.delivery_repository import DeliveryRepository, wake_channel
+from service_requests.webhooks.signing import signature_header
+from service_requests.webhooks.tables import WebhookTables
+from service_requests.webhooks.urls import Resolve, UnsafeWebhookUrl, resolve_endpoint_url, system_resolve
 from shared.jsonutil import dumps
+from shared.uow import UnitOfWork
 
-logger = structlog.get_logger("shared.webhooks")
+logger = structlog.get_logger("service_requests.webhooks.delivery")
 
 DELIVERY_ATTEMPTS = Counter(
     "webhook_delivery_attempts_total",
@@ -78,178 +56,7 @@ BACKLOG_SIZE = Gauge("webhook_pending_messages", "Messages waiting for enabled e
 # Seconds to wait before attempt n+1 after attempt n failed (attempt 1 is immediate).
 RETRY_SCHEDULE: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
 DISABLE_AFTER = dt.timedelta(days=5)
-ROTATION_OVERLAP = dt.timedelta(hours=24)
 RESPONSE_EXCERPT_BYTES = 4096
-
-
-@dataclass(frozen=True, slots=True)
-class WebhookTables:
-    endpoint: Table
-    message: Table
-    attempt: Table
-
-
-def define_webhook_tables(metadata: MetaData) -> WebhookTables:
-    """Add the webhook tables to a service's metadata (and so to its migrations)."""
-    endpoint = Table(
-        "webhook_endpoint",
-        metadata,
-        Column("id", UUID(as_uuid=True), primary_key=True),
-        Column("owner_id", UUID(as_uuid=True), nullable=False, index=True),
-        Column("url", String(2000), nullable=False),
-        Column("event_types", ARRAY(String(100)), nullable=False, server_default="{}"),
-        Column("description", String(500)),
-        Column("secret", String(200), nullable=False),
-        Column("previous_secret", String(200)),
-        Column("previous_secret_expires_at", DateTime(timezone=True)),
-        Column("failing_since", DateTime(timezone=True)),
-        Column("disabled_at", DateTime(timezone=True)),
-        Column("disabled_reason", String(200)),
-        Column("version", Integer, nullable=False, server_default="1"),
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
-    message = Table(
-        "webhook_message",
-        metadata,
-        Column("id", String(40), primary_key=True),
-        Column("endpoint_id", UUID(as_uuid=True), ForeignKey(endpoint.c.id, ondelete="CASCADE"), nullable=False),
-        Column("event_type", String(100), nullable=False),
-        Column("payload", LargeBinary, nullable=False),
-        Column("status", String(20), nullable=False, server_default="pending"),
-        Column("attempts", Integer, nullable=False, server_default="0"),
-        Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("lease_until", DateTime(timezone=True)),
-        Column("last_status_code", Integer),
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("delivered_at", DateTime(timezone=True)),
-        Index(None, "endpoint_id", "created_at"),
-    )
-    Index(
-        f"ix_{message.name}_due",
-        message.c.next_attempt_at,
-        postgresql_where=message.c.status == "pending",
-    )
-    attempt = Table(
-        "webhook_attempt",
-        metadata,
-        Column("id", UUID(as_uuid=True), primary_key=True),
-        Column("message_id", String(40), ForeignKey(message.c.id, ondelete="CASCADE"), nullable=False, index=True),
-        Column("attempted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("status_code", Integer),
-        Column("duration_ms", Integer, nullable=False),
-        Column("response_excerpt", Text),
-        Column("error", String(200)),
-    )
-    return WebhookTables(endpoint, message, attempt)
-
-
-def new_secret() -> str:
-    """A fresh `whsec_` signing secret (24 random bytes, base64)."""
-    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
-
-
-class UnsafeWebhookUrl(ValidationFailed):
-    code = "WEBHOOK_URL_NOT_ALLOWED"
-    title = I18nText("回调地址不被允许", "Webhook URL not allowed")
-
-
-Resolve = Callable[[str, int], Awaitable[list[str]]]
-"""Host and port to the addresses to connect to; injectable so tests need no DNS."""
-
-_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
-
-
-async def system_resolve(host: str, port: int) -> list[str]:
-    """The operating system's answer (getaddrinfo, which also reads `2130706433` or `0177.1` as 127.0.0.1)."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-def refused_address(address: str) -> bool:
-    """Not globally routable (loopback, private, link-local, unique-local, unspecified, reserved),
-    multicast, or an IPv6 address that carries such an IPv4 address (mapped, compatible, 6to4, Teredo, NAT64)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])  # a link-local scope id is not part of the address
-    if not ip.is_global or ip.is_multicast:
-        return True
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
-        if ip in _NAT64 or int(ip) >> 32 == 0:
-            embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
-        return any(inner is not None and (not inner.is_global or inner.is_multicast) for inner in embedded)
-    return False
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """Where a delivery connects: `url` names the checked address itself, `host` the partner's name."""
-
-    url: str
-    host: str
-    server_hostname: str | None
-
-
-_POINTER = {"detail": "webhook URL refused", "pointer": "/url"}
-
-
-def _checked_form(url: str, *, allow_private: bool) -> tuple[SplitResult, str, int | None]:
-    """The URL's parts, host and port, if its form is acceptable (https, or http when allowed)."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError as exc:
-        raise UnsafeWebhookUrl(I18nText("端口无效", "The port is not valid"), errors=[_POINTER]) from exc
-    host = parts.hostname
-    if parts.scheme not in ("https", "http") or not host:
-        raise UnsafeWebhookUrl(I18nText("地址须为 https URL", "The URL must be an https URL"), errors=[_POINTER])
-    if not allow_private and parts.scheme != "https":
-        raise UnsafeWebhookUrl(I18nText("地址须使用 https", "The URL must use https"), errors=[_POINTER])
-    if not host.isascii() and not _literal(host):  # an internationalised name travels as punycode
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError as exc:
-            raise UnsafeWebhookUrl(I18nText("主机名无效", "The host name is not valid"), errors=[_POINTER]) from exc
-    return parts, host, port
-
-
-def _literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-async def resolve_endpoint_url(url: str, *, allow_private: bool, resolve: Resolve = system_resolve) -> Target:
-    """Check a webhook URL and pin the address to connect to: https to a public address; `http`,
-    loopback and private ranges only when explicitly allowed. Every resolved address must be public."""
-    parts, host, port = _checked_form(url, allow_private=allow_private)
-    pointer = [_POINTER]
-    try:
-        addresses = [host] if _literal(host) else await resolve(host, port or (443 if parts.scheme == "https" else 80))
-    except (OSError, UnicodeError) as exc:
-        raise UnsafeWebhookUrl(I18nText("无法解析该主机名", "The host name does not resolve"), errors=pointer) from exc
-    if not addresses:
-        raise UnsafeWebhookUrl(I18nText("无法解析该主机名", "The host name does not resolve"), errors=pointer)
-    if not allow_private and any(refused_address(address) for address in addresses):
-        raise UnsafeWebhookUrl(
-            I18nText("地址解析到内网或本机", "The host resolves to a loopback or private address"), errors=pointer
-        )
-    pinned = addresses[0]
-    netloc = f"[{pinned}]" if ":" in pinned else pinned
-    if port is not None:
-        netloc += f":{port}"
-    authority = (f"[{host}]" if ":" in host else host) + (f":{port}" if port is not None else "")
-    return Target(parts._replace(netloc=netloc).geturl(), authority, host if parts.scheme == "https" else None)
-
-
-async def check_endpoint_url(url: str, *, allow_private: bool, resolve: Resolve = system_resolve) -> None:
-    """HTTPS to a public address; loopback and private ranges only when explicitly allowed (then the
-    name is not looked up: a test's or demo's name may resolve only where deliveries run)."""
-    if allow_private:
-        _checked_form(url, allow_private=True)
-    else:
-        await resolve_endpoint_url(url, allow_private=False, resolve=resolve)
 
 
 async def enqueue(
@@ -262,49 +69,13 @@ async def enqueue(
     occurred_at: dt.datetime,
 ) -> int:
     """In the caller's transaction: one message per active endpoint of `owner_id` wanting this type."""
-    endpoint = tables.endpoint
-    targets = (
-        (
-            await session.execute(
-                select(endpoint.c.id).where(
-                    endpoint.c.owner_id == owner_id,
-                    endpoint.c.disabled_at.is_(None),
-                    (literal(event_type) == any_(endpoint.c.event_types))
-                    | (func.cardinality(endpoint.c.event_types) == 0),
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
+    repository = DeliveryRepository(UnitOfWork(session, None), tables)
+    targets = await repository.wanting(owner_id, event_type)
     if not targets:
         return 0
     body = dumps({"type": event_type, "timestamp": occurred_at.astimezone(dt.UTC), "data": data})
-    await session.execute(
-        insert(tables.message),
-        [
-            {"id": f"msg_{uuid.uuid4().hex}", "endpoint_id": target, "event_type": event_type, "payload": body}
-            for target in targets
-        ],
-    )
-    await wake_dispatchers(session, tables)
+    await repository.add_messages(targets, event_type, body)
     return len(targets)
-
-
-def wake_channel(tables: WebhookTables) -> str:
-    """The NOTIFY channel of one schema's dispatchers."""
-    return f"{tables.message.schema or 'public'}_webhooks"
-
-
-async def wake_dispatchers(session: AsyncSession, tables: WebhookTables) -> None:
-    """Wake idle dispatchers when this transaction commits (PostgreSQL sends nothing on rollback)."""
-    await session.execute(select(func.pg_notify(wake_channel(tables), "")))
-
-
-def signature_header(message_id: str, timestamp: dt.datetime, body: bytes, secrets_: Sequence[str]) -> str:
-    """`webhook-signature`: one `v1,<base64>` per active secret, space separated."""
-    data = body.decode()
-    return " ".join(Webhook(secret).sign(message_id, timestamp, data) for secret in secrets_)
 
 
 def retry_after_seconds(header: str | None, now: dt.datetime) -> float | None:
@@ -371,40 +142,11 @@ class WebhookDispatcher:
 
     async def claim(self) -> list[Any]:
         """Lease up to `batch` due messages of enabled endpoints."""
-        message, endpoint = self._tables.message, self._tables.endpoint
-        due = (
-            select(message.c.id)
-            .join(endpoint, endpoint.c.id == message.c.endpoint_id)
-            .where(
-                message.c.status == "pending",
-                message.c.next_attempt_at <= func.now(),
-                (message.c.lease_until.is_(None)) | (message.c.lease_until < func.now()),
-                endpoint.c.disabled_at.is_(None),
-            )
-            .order_by(message.c.next_attempt_at)
-            .limit(self._batch)
-            .with_for_update(of=message, skip_locked=True)
-        )
         async with self._sessionmaker() as session, session.begin():
-            leased = (
-                await session.execute(
-                    update(message)
-                    .where(message.c.id.in_(due.scalar_subquery()))
-                    .values(lease_until=func.now() + self._lease, attempts=message.c.attempts + 1)
-                    .returning(message.c.id, message.c.endpoint_id, message.c.payload, message.c.attempts)
-                )
-            ).all()
-            if not leased:
-                return []
-            endpoints = {
-                row.id: row
-                for row in (
-                    await session.execute(
-                        select(endpoint).where(endpoint.c.id.in_({row.endpoint_id for row in leased}))
-                    )
-                ).all()
-            }
-        return [(row, endpoints[row.endpoint_id]) for row in leased]
+            return await self._repository(session).lease(self._batch, self._lease)
+
+    def _repository(self, session: AsyncSession) -> DeliveryRepository:
+        return DeliveryRepository(UnitOfWork(session, None), self._tables)
 
     async def deliver(self, http: aiohttp.ClientSession, row: Any, endpoint: Any) -> Outcome:
         """One attempt; 2xx is success, anything else (3xx included) a failure."""
@@ -456,15 +198,13 @@ class WebhookDispatcher:
         The usual batch (everything delivered) costs three statements, whatever its size: the
         attempts, the delivered messages, the endpoints now known to be healthy.
         """
-        message, endpoint_table = self._tables.message, self._tables.endpoint
         disabled: list[tuple[uuid.UUID, str]] = []
         delivered = [(row, endpoint, outcome) for row, endpoint, outcome in results if outcome.delivered]
         async with self._sessionmaker() as session, session.begin():
-            await session.execute(
-                insert(self._tables.attempt),
+            repository = self._repository(session)
+            await repository.add_attempts(
                 [
                     {
-                        "id": uuid.uuid4(),
                         "message_id": row.id,
                         "status_code": outcome.status_code,
                         "duration_ms": outcome.duration_ms,
@@ -472,27 +212,21 @@ class WebhookDispatcher:
                         "error": outcome.error,
                     }
                     for row, _, outcome in results
-                ],
+                ]
             )
             by_status: dict[int | None, list[str]] = {}
             for row, _, outcome in delivered:
                 by_status.setdefault(outcome.status_code, []).append(row.id)
             for status_code, ids in by_status.items():
-                await session.execute(
-                    update(message)
-                    .where(message.c.id.in_(ids))
-                    .values(status="delivered", delivered_at=func.now(), lease_until=None, last_status_code=status_code)
-                )
+                await repository.delivered(ids, status_code)
             for row, endpoint, outcome in results:
                 if not outcome.delivered:
-                    reason = await self._failed(session, row, endpoint, outcome)
+                    reason = await self._failed(repository, row, endpoint, outcome)
                     if reason is not None:
                         disabled.append((endpoint.id, reason))
             healthy = {endpoint.id for _, endpoint, _ in delivered}
             if healthy:  # after the failures: one delivery proves the endpoint works again
-                await session.execute(
-                    update(endpoint_table).where(endpoint_table.c.id.in_(healthy)).values(failing_since=None)
-                )
+                await repository.healthy(healthy)
         DELIVERY_ATTEMPTS.labels("delivered").inc(len(delivered))
         DELIVERY_ATTEMPTS.labels("failed").inc(len(results) - len(delivered))
         for endpoint_id, reason in disabled:
@@ -501,9 +235,8 @@ class WebhookDispatcher:
             if self._on_endpoint_disabled is not None:
                 await self._on_endpoint_disabled(endpoint_id, reason)
 
-    async def _failed(self, session: AsyncSession, row: Any, endpoint: Any, outcome: Outcome) -> str | None:
+    async def _failed(self, repository: DeliveryRepository, row: Any, endpoint: Any, outcome: Outcome) -> str | None:
         """Schedule the next attempt (or give up); returns why the endpoint is disabled, if it now is."""
-        message, endpoint_table = self._tables.message, self._tables.endpoint
         disabled_reason: str | None = None
         failing_since = endpoint.failing_since or dt.datetime.now(dt.UTC)
         if outcome.status_code == 410:
@@ -515,37 +248,20 @@ class WebhookDispatcher:
         delay = 0.0 if exhausted else self._schedule[attempts_done - 1] * random.uniform(0.9, 1.1)
         if outcome.retry_after is not None:
             delay = max(delay, min(outcome.retry_after, 86400.0))
-        await session.execute(
-            update(message)
-            .where(message.c.id == row.id)
-            .values(
-                status="failed" if exhausted or disabled_reason else "pending",
-                lease_until=None,
-                last_status_code=outcome.status_code,
-                next_attempt_at=func.now() + dt.timedelta(seconds=delay),
-            )
-        )
-        values: dict[str, Any] = {"failing_since": func.coalesce(endpoint_table.c.failing_since, func.now())}
-        if disabled_reason:
-            values |= {"disabled_at": func.now(), "disabled_reason": disabled_reason}
-        await session.execute(update(endpoint_table).where(endpoint_table.c.id == endpoint.id).values(**values))
+        final = exhausted or disabled_reason is not None
+        await repository.failed(row.id, outcome.status_code, final=final, delay_seconds=delay)
+        await repository.failing(endpoint.id, disabled_reason)
         return disabled_reason
 
     async def measure_backlog(self) -> tuple[int, float]:
         """Set the backlog gauges: (messages pending for enabled endpoints, age of the oldest in seconds)."""
-        message, endpoint = self._tables.message, self._tables.endpoint
-        query = (
-            select(func.count(), func.min(message.c.created_at), func.now())
-            .select_from(message.join(endpoint, endpoint.c.id == message.c.endpoint_id))
-            .where(message.c.status == "pending", endpoint.c.disabled_at.is_(None))
-        )
         async with self._sessionmaker() as session:
-            pending, oldest, now = (await session.execute(query)).one()
+            pending, oldest, now = await self._repository(session).backlog()
         age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
-        schema = message.schema or "public"
+        schema = self._tables.message.schema or "public"
         BACKLOG_SIZE.labels(schema).set(pending)
         BACKLOG_AGE.labels(schema).set(age)
-        return int(pending), age
+        return pending, age
 
     async def run_once(self, http: aiohttp.ClientSession) -> int:
         """Claim, deliver concurrently, record the batch; returns how many attempts were made."""
@@ -653,16 +369,7 @@ class _Listener:
 
 async def redeliver(session: AsyncSession, tables: WebhookTables, message_id: str) -> bool:
     """Queue a message again now (ops or the partner asked); False when there is no such message."""
-    result = await session.execute(
-        update(tables.message)
-        .where(tables.message.c.id == message_id)
-        .values(status="pending", next_attempt_at=func.now(), lease_until=None)
-        .returning(tables.message.c.id)
-    )
-    if result.first() is None:
-        return False
-    await wake_dispatchers(session, tables)
-    return True
+    return await DeliveryRepository(UnitOfWork(session, None), tables).redeliver(message_id)
 
 
 def _ms(started: float) -> int:

@@ -18,19 +18,13 @@ from sqlalchemy import MetaData, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from service_requests.webhooks.delivery import WebhookDispatcher, enqueue, redeliver
+from service_requests.webhooks.signing import new_secret
+from service_requests.webhooks.tables import WebhookTables, define_webhook_tables
+from service_requests.webhooks.urls import Resolve, check_endpoint_url
 from shared.db import create_engine, create_sessionmaker
 from shared.errors import ProblemError
 from shared.settings import PlatformSettings
-from shared.webhooks import (
-    Resolve,
-    WebhookDispatcher,
-    WebhookTables,
-    check_endpoint_url,
-    define_webhook_tables,
-    enqueue,
-    new_secret,
-    redeliver,
-)
 
 SCHEMA = "webhook_test"
 FAST = (0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05)
@@ -572,7 +566,7 @@ async def test_a_lost_listening_connection_is_reopened(
     tables: tuple[WebhookTables, async_sessionmaker[AsyncSession]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     webhook_tables, sessionmaker = tables
-    monkeypatch.setattr("shared.webhooks._Listener.RETRY_SECONDS", 0.2)
+    monkeypatch.setattr("service_requests.webhooks.delivery._Listener.RETRY_SECONDS", 0.2)
     async with _idle_dispatcher(tables) as (receiver, owner):
         assert await _listening(sessionmaker, terminate=True) == 1  # the dispatcher's listening connection is gone
         deadline = time.monotonic() + 5
