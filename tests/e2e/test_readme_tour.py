@@ -59,6 +59,7 @@ async def test_the_readme_tour_runs_verbatim(database_url: str) -> None:
     secret = "tour-" + os.urandom(24).hex()
     base = platform_env(database_url, secret=secret, public_key=keys.public_key)
     base["REQUESTS_WEBHOOKS_ALLOW_PRIVATE"] = "true"  # as `make run` sets it in development
+    base["NOTIFICATIONS_WORKERS_ENABLED"] = "true"  # as in development: the tour's employee hears of their request
     # the fakes on free ports; the tour's `:8091`-`:8093` are pointed at them, as `make run` starts them
     fakes = {process.name: PlatformProcess(process.name, process.factory, dict(base)) for process in FAKES}
     base["IDENTITY_SMS_BASE_URL"] = fakes["fake-sms"].url
