@@ -211,7 +211,7 @@ def _decode_errors(body: bytes) -> list[dict[str, Any]]:
                 "ctx": {"error": error.msg},
             }
         ]
-    except ValueError as error:  # not UTF-8 (or another text encoding json.loads detects)
+    except (ValueError, RecursionError) as error:  # not UTF-8, or nested past the parser's depth
         raise HTTPException(status_code=400, detail="There was an error parsing the body") from error
     return [{"type": "json_invalid", "loc": ("body",), "msg": "JSON decode error", "input": {}}]
 

@@ -268,6 +268,9 @@ async def test_the_request_submission(database_url: str, served: list[str]) -> N
             "not JSON": case(None, content=b"{not json", headers={"content-type": "application/json"}),
             "not JSON, no content type": case(None, content=b"{not json", express=False),
             "not UTF-8": case(None, content=b'{"description": "\xff"}', headers={"content-type": "application/json"}),
+            "nested past the parser's depth": case(
+                None, content=b'{"a":' * 10_000 + b"1" + b"}" * 10_000, headers={"content-type": "application/json"}
+            ),
             "text/plain": case(
                 None, content=json.dumps(good).encode(), headers={"content-type": "text/plain"}, express=False
             ),
