@@ -9,10 +9,13 @@ from typing import Any
 
 import httpx
 import pytest
+import structlog
+import structlog.testing
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from identity.app import create_app
+from identity.notices import service as notices_service
 from tests.identity.conftest import identity_settings
 from tests.identity.notices_support import SERVICE, account, wechat_identity
 from tests.identity.test_wechat_signin import codes, fake_call, subject_of
@@ -184,18 +187,23 @@ async def test_no_openid_nor_data_in_logs_or_answers(
     wechat_fake: FakeServer,
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    subject = await signed_up(client, wechat_fake, "o-notice-secret-carol")
-    data = {"thing1": "私密内容甲乙丙", "name2": "张三丰"}
-    answers = [await client.post(PATH, json=notice(subject, data=data), headers=SERVICE)]
-    for errcode in (43101, 47003, -1):
-        await fake_call(wechat_fake, "/_fake/next-error", {"errcode": errcode})
-        answers.append(await client.post(PATH, json=notice(subject, data=data), headers=SERVICE))
-    assert [answer.status_code for answer in answers] == [204, 409, 422, 503]
-    service_logs = "\n".join(r.getMessage() for r in caplog.records if "/_fake/" not in r.getMessage())
-    output = service_logs + capsys.readouterr().out
-    assert "wechat_notice_refused" in output  # the refusals were logged, by errcode
-    for secret in ("o-notice-secret-carol", "私密内容甲乙丙", "张三丰"):
-        assert secret not in output
-        assert all(secret not in answer.text for answer in answers)
+    # structlog caches each logger on first use, bound to the stdout of that moment (an earlier test's
+    # in a full run): the service's logger is made afresh here, inside a capture of every event
+    with structlog.testing.capture_logs() as events:
+        monkeypatch.setattr(notices_service, "logger", structlog.get_logger("identity.notices"))
+        subject = await signed_up(client, wechat_fake, "o-notice-secret-carol")
+        data = {"thing1": "私密内容甲乙丙", "name2": "张三丰"}
+        answers = [await client.post(PATH, json=notice(subject, data=data), headers=SERVICE)]
+        for errcode in (43101, 47003, -1):
+            await fake_call(wechat_fake, "/_fake/next-error", {"errcode": errcode})
+            answers.append(await client.post(PATH, json=notice(subject, data=data), headers=SERVICE))
+        assert [answer.status_code for answer in answers] == [204, 409, 422, 503]
+        service_logs = "\n".join(r.getMessage() for r in caplog.records if "/_fake/" not in r.getMessage())
+        output = service_logs + capsys.readouterr().out + repr(events)
+        assert "wechat_notice_refused" in output  # the refusals were logged, by errcode
+        for secret in ("o-notice-secret-carol", "私密内容甲乙丙", "张三丰"):
+            assert secret not in output
+            assert all(secret not in answer.text for answer in answers)
