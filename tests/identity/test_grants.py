@@ -5,6 +5,7 @@ anyone else is refused; one live grant per (account, role, scope) is the databas
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -109,6 +110,14 @@ async def test_a_platform_admin_grants_every_role_and_the_next_token_carries_the
         world_url(world), "SELECT actor, detail FROM identity.audit_record WHERE action = 'role_granted'"
     )
     assert len(audited) == 6
+    # each grant is on identity's feed for the notifications service, named by subject, no personal data
+    events = await sql(
+        world_url(world), "SELECT payload FROM identity.outbox_event WHERE type = 'RoleGranted' ORDER BY id"
+    )
+    payloads = [json.loads(event["payload"]) for event in events]
+    assert [payload["role"] for payload in payloads] == [body["role"] for body in bodies]
+    assert {payload["subject"] for payload in payloads} == {str(who.account_id)}
+    assert all(set(payload) >= {"role_zh", "source", "community_id"} for payload in payloads)
 
 
 def world_url(world: World) -> str:

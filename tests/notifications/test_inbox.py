@@ -132,3 +132,21 @@ async def test_roles(notifications: Notifications) -> None:
     assert person.status_code == 403
     operator = await notifications.client.get("/v1/notifications/dead-letters", headers=auth(admin()))
     assert operator.status_code == 200
+
+
+async def test_a_granted_role_is_told_to_the_account_but_a_registry_grant_is_not(notifications: Notifications) -> None:
+    account = str(uuid.uuid4())
+    granted = {
+        "subject": account,
+        "role": "employee",
+        "role_zh": "企业员工",
+        "role_en": "employee",
+        "source": "invitation",
+    }
+    await notifications.feed("identity", "RoleGranted", granted)
+    await notifications.feed("identity", "RoleGranted", granted | {"role": "enterprise_rep", "source": "registry"})
+    await notifications.fan_out()
+    found = await rows(
+        notifications, "SELECT kind, body_zh FROM notifications.notification WHERE recipient = :r", r=account
+    )
+    assert found == [("account.role_granted", "您已获授权:企业员工。")]

@@ -32,6 +32,7 @@ from identity.wechat.service import wechat_client
 from shared.about import about_router
 from shared.app import create_service_app
 from shared.hot_path import hot_path_pool
+from shared.outbox import event_feed_router
 
 
 def create_app(settings: Settings | None = None, registry_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
             accounts_internal_router,
             notices_router,
             audit_router,
+            event_feed_router(platform_tables.outbox_event),  # RoleGranted, for the notifications service
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,
         idempotency_table=platform_tables.idempotency_key,

@@ -478,6 +478,17 @@ RULES: tuple[Rule, ...] = (
         wechat=ELECTION_NOTICE,
         summary="representatives of the community: result certified",
     ),
+    # identity
+    Rule(
+        "account.role_granted",
+        "identity",
+        "RoleGranted",
+        subjects("subject"),
+        Text("您获得了新的角色", "You have a new role"),
+        Text("您已获授权:{role_zh}。", "You are now {role_en} on the platform."),
+        when=lambda payload: payload.get("source") != "registry",  # a representative hears it from the registry rule
+        summary="the account: a role granted (an invitation redeemed, a join request approved, staff appointed)",
+    ),
     # registry
     Rule(
         "registry.representative_appointed",
@@ -531,6 +542,7 @@ STATUS_PHRASES = {
     "election.closing_soon": "即将截止",
     "election.certified": "结果确认",
     "registry.representative_appointed": "已登记",
+    "account.role_granted": "已授权",
 }
 
 

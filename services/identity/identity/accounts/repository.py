@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from identity.accounts.models import Account, RoleGrant
+from identity.database import platform_tables
+from shared.outbox import record_event
 from shared.uow import Repository
 
 
@@ -68,6 +71,10 @@ class AccountRepository(Repository):
             .order_by(RoleGrant.created_at)
         )
         return (await self.session.scalars(query)).all()
+
+    async def announce(self, event_type: str, account_id: uuid.UUID, payload: dict[str, Any]) -> None:
+        """A domain event about the account on identity's feed, in this unit of work's transaction."""
+        await record_event(self.session, platform_tables.outbox_event, event_type, "account", account_id, payload)
 
     async def add_grant(self, grant: RoleGrant) -> RoleGrant:
         self.session.add(grant)

@@ -87,6 +87,17 @@ async def create_account(uow: UnitOfWork, *, phone: str | None = None, display_n
     return await uow.repository(AccountRepository).add(Account(id=uuid.uuid4(), phone=phone, display_name=display_name))
 
 
+# How a role is named to the person who receives it (RoleGranted's words)
+ROLE_NAMES = {
+    "platform_admin": ("平台管理员", "platform administrator"),
+    "community_staff": ("社区工作人员", "community staff"),
+    "grid_worker": ("网格员", "grid worker"),
+    "enterprise_rep": ("企业授权代表", "enterprise representative"),
+    "employee": ("企业员工", "employee"),
+    "election_observer": ("选举监督员", "election observer"),
+}
+
+
 async def add_grant(
     uow: UnitOfWork,
     account_id: uuid.UUID,
@@ -116,6 +127,22 @@ async def add_grant(
     )
     if str(role) in ENTERPRISE_ROLES and enterprise_id is not None:
         await refresh_communities(uow, enterprise_id)
+    # on the feed, for the notifications service: the person hears of their new role
+    await uow.repository(AccountRepository).announce(
+        "RoleGranted",
+        account_id,
+        {
+            "subject": str(account_id),
+            "role": str(role),
+            "role_zh": ROLE_NAMES.get(str(role), (str(role), str(role)))[0],
+            "role_en": ROLE_NAMES.get(str(role), (str(role), str(role)))[1],
+            "source": source,
+            "community_id": str(community_id) if community_id else None,
+            "grid_id": str(grid_id) if grid_id else None,
+            "enterprise_id": str(enterprise_id) if enterprise_id else None,
+            "election_id": str(election_id) if election_id else None,
+        },
+    )
     uow.repository(AuditRepository).add(
         granted_by,
         "role_granted",

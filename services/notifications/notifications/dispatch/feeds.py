@@ -32,6 +32,7 @@ def feed_urls(settings: Settings) -> dict[str, str]:
         "service-requests": settings.service_requests_url,
         "elections": settings.elections_url,
         "grid": settings.grid_url,
+        "identity": settings.identity_url,
     }
     return {feed: urls[feed] for feed in FEEDS if not settings.feeds or feed in settings.feeds}
 
