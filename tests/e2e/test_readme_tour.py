@@ -143,5 +143,5 @@ async def test_the_readme_tour_runs_verbatim(database_url: str) -> None:
     assert '[\n  "申请人才公寓"\n]\n' in people, people
     # ... and hears of it: the subscription reported, staff acknowledge, the inbox and WeChat have it
     assert people.rstrip().endswith(
-        '{\n  "tmpl-request-progress": 1\n}\naccepted\n[\n  "您的诉求已受理"\n]\n1\n已受理'
+        '{\n  "tmpl-request-progress": 1\n}\naccepted\n[\n  "您的诉求已受理",\n  "您获得了新的角色"\n]\n1\n已受理'
     ), people
