@@ -11,10 +11,10 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from service_requests.activities.repository import ActivityRepository
 from service_requests.activities.service import remind_upcoming
 from shared.db import create_engine, create_sessionmaker
 from shared.settings import PlatformSettings
+from shared.uow import UnitOfWork
 from tests.service_requests.conftest import World, feed_events
 from tests.support.identities import auth
 
@@ -47,7 +47,7 @@ async def _activity(client: httpx.AsyncClient, world: World, capacity: int) -> d
 
 async def _remind(sessionmaker: async_sessionmaker[AsyncSession], now: dt.datetime) -> int:
     async with sessionmaker() as session, session.begin():
-        return await remind_upcoming(ActivityRepository(session), now)
+        return await remind_upcoming(UnitOfWork(session, None), now)
 
 
 async def test_enrolment_waiting_list_promotion_and_cancellation_are_on_the_feed(

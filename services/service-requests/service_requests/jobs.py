@@ -8,7 +8,6 @@ import asyncio
 import structlog
 from fastapi import FastAPI
 
-from service_requests.activities.repository import ActivityRepository
 from service_requests.activities.service import remind_upcoming
 from service_requests.calendar.service import readiness_warnings, shanghai_today
 from service_requests.requests.jobs import close_unrated, escalate_due, notice_deadlines_approaching
@@ -25,7 +24,7 @@ async def run_jobs_once(app: FastAPI) -> tuple[int, int]:
     async with unit_of_work(app) as uow:
         escalated += await notice_deadlines_approaching(uow, utcnow())
     async with unit_of_work(app) as uow:
-        escalated += await remind_upcoming(ActivityRepository(uow.session), utcnow())
+        escalated += await remind_upcoming(uow, utcnow())
     async with unit_of_work(app) as uow:
         closed = await close_unrated(uow, utcnow())
     return escalated, closed

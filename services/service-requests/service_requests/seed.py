@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from service_requests.activities import service as activity_service
 from service_requests.activities.models import Activity
-from service_requests.activities.repository import ActivityRepository
 from service_requests.activities.schemas import ActivityCreate
 from service_requests.catalogue import service as catalogue
 from service_requests.catalogue.models import ServiceType
@@ -254,7 +253,6 @@ async def _story(session: AsyncSession, now: dt.datetime) -> None:
                     who = requester if action == "cancel" else STAFF
                     move = TransitionCreate(action=Action(action), reason=value)
                     version = (await transitions.transition(uow, who, request_id, version, move, at)).version
-    activities = ActivityRepository(session)
     titles = set((await session.execute(select(Activity.title).where(Activity.community_id == XINGGUANG_ID))).scalars())
     for title, scenario, days, capacity, roles, enrolling in ACTIVITIES:
         if title in titles:
@@ -265,12 +263,12 @@ async def _story(session: AsyncSession, now: dt.datetime) -> None:
             ends_at=starts + dt.timedelta(hours=2), place="星光产业社区党群服务中心 3 楼", capacity=capacity,
             eligible_roles=list(roles),
         )  # fmt: skip
-        activity = await activity_service.create(activities, STAFF, published)
+        activity = await activity_service.create(uow, STAFF, published)
         role = Role.enterprise_rep if "enterprise_rep" in roles else Role.employee
         for number in range(100, 100 + enrolling):
-            await activity_service.enroll(activities, _person(role, number), activity.id, now)
+            await activity_service.enroll(uow, _person(role, number), activity.id, now)
         if enrolling > capacity:  # someone gives up a seat: the first on the waiting list takes it
-            await activity_service.cancel(activities, _person(role, 100), activity.id, now)
+            await activity_service.cancel(uow, _person(role, 100), activity.id, now)
 
 
 async def seed(database_url: str) -> None:

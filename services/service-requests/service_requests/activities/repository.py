@@ -8,21 +8,18 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_requests.activities.models import Activity, Enrollment
 from service_requests.database import platform_tables
 from shared.outbox import OutboxEvent, record_events
 from shared.pagination import after_keyset
+from shared.uow import Repository
 
 ACTIVITY = cast(Table, Activity.__table__)
 ENROLLMENT = cast(Table, Enrollment.__table__)
 
 
-class ActivityRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class ActivityRepository(Repository):
     async def add(self, activity: Activity) -> Activity:
         self.session.add(activity)
         await self.session.flush()

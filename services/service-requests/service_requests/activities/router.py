@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from fastapi import APIRouter, Request, Response
 
 from service_requests.activities import service
-from service_requests.activities.dependencies import ActivityRepositoryDep
-from service_requests.activities.models import Activity
 from service_requests.activities.schemas import ActivityCreate, ActivityRead, EnrollmentList, EnrollmentRead
 from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import set_etag
 from shared.db import utcnow
 from shared.errors import problem_responses
-from shared.pagination import Cursor, Limit, Page, decode_keyset, encode_cursor, link_next
+from shared.pagination import Cursor, Limit, Page, link_next
+from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/activities", tags=["activities"])
 
@@ -24,53 +22,44 @@ MEMBERS = (Role.platform_admin, Role.community_staff, Role.enterprise_rep, Role.
 ENROLLERS = (Role.enterprise_rep, Role.employee)
 
 
-def _read(activity: Activity) -> ActivityRead:
-    return ActivityRead.model_validate(activity, from_attributes=True)
-
-
 @router.post(
     "", status_code=201, summary="Publish an activity", dependencies=[allow(*STAFF)], responses=problem_responses(422)
 )
 async def create_activity(
-    body: ActivityCreate, response: Response, repository: ActivityRepositoryDep, identity: CurrentIdentity
+    body: ActivityCreate, response: Response, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> ActivityRead:
     """A training or social event with a capacity, in a community the caller manages."""
-    activity = await service.create(repository, identity, body)
+    activity = await service.create(uow, identity, body)
     set_etag(response, activity.version)
     response.headers["Location"] = f"/v1/activities/{activity.id}"
-    return _read(activity)
+    return activity
 
 
 @router.get("", summary="List activities", dependencies=[allow(*MEMBERS)], responses=problem_responses(400))
 async def list_activities(
     request: Request,
     response: Response,
-    repository: ActivityRepositoryDep,
+    uow: UnitOfWorkDep,
     identity: CurrentIdentity,
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> Page[ActivityRead]:
     """Activities of the caller's communities, soonest first."""
-    after = decode_keyset(cursor, dt.datetime.fromisoformat, uuid.UUID)
-    scope = None if identity.has(Role.platform_admin) else list(identity.community_ids)
-    rows = await repository.page(community_ids=scope, after=after, limit=limit + 1)
-    next_cursor = None
-    if len(rows) > limit:
-        next_cursor = encode_cursor([rows[limit - 1].starts_at.isoformat(), rows[limit - 1].id])
-    link_next(request, response, next_cursor)
-    return Page(items=[_read(row) for row in rows[:limit]], next_cursor=next_cursor)
+    found = await service.page(uow, identity, cursor, limit)
+    link_next(request, response, found.next_cursor)
+    return found
 
 
 @router.get(
     "/{activity_id}", summary="Get an activity", dependencies=[allow(*MEMBERS)], responses=problem_responses(404)
 )
 async def get_activity(
-    activity_id: uuid.UUID, response: Response, repository: ActivityRepositoryDep, identity: CurrentIdentity
+    activity_id: uuid.UUID, response: Response, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> ActivityRead:
     """One activity with its seats taken."""
-    activity = await service.get(repository, identity, activity_id)
+    activity = await service.get(uow, identity, activity_id)
     set_etag(response, activity.version)
-    return _read(activity)
+    return activity
 
 
 @router.post(
@@ -80,10 +69,10 @@ async def get_activity(
     responses=problem_responses(403, 404, 409),
 )
 async def cancel_activity(
-    activity_id: uuid.UUID, response: Response, repository: ActivityRepositoryDep, identity: CurrentIdentity
+    activity_id: uuid.UUID, response: Response, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> ActivityRead:
     """Staff of its community call an activity off; everyone enrolled or waiting is told (409 when already off)."""
-    activity = await service.cancel_activity(repository, identity, activity_id, utcnow())
+    activity = await service.cancel_activity(uow, identity, activity_id, utcnow())
     set_etag(response, activity.version)
     return activity
 
@@ -95,11 +84,9 @@ async def cancel_activity(
     dependencies=[allow(*ENROLLERS)],
     responses=problem_responses(403, 404, 409),
 )
-async def enroll(
-    activity_id: uuid.UUID, repository: ActivityRepositoryDep, identity: CurrentIdentity
-) -> EnrollmentRead:
+async def enroll(activity_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> EnrollmentRead:
     """`enrolled` while seats are free, then `waitlisted` with a position; capacity is never exceeded."""
-    return await service.enroll(repository, identity, activity_id, utcnow())
+    return await service.enroll(uow, identity, activity_id, utcnow())
 
 
 @router.delete(
@@ -109,11 +96,9 @@ async def enroll(
     dependencies=[allow(*ENROLLERS)],
     responses=problem_responses(404, 409),
 )
-async def cancel_enrollment(
-    activity_id: uuid.UUID, repository: ActivityRepositoryDep, identity: CurrentIdentity
-) -> Response:
+async def cancel_enrollment(activity_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> Response:
     """Frees the seat for the first on the waiting list."""
-    await service.cancel(repository, identity, activity_id, utcnow())
+    await service.cancel(uow, identity, activity_id, utcnow())
     return Response(status_code=204)
 
 
@@ -123,8 +108,6 @@ async def cancel_enrollment(
     dependencies=[allow(*STAFF)],
     responses=problem_responses(404),
 )
-async def list_enrollments(
-    activity_id: uuid.UUID, repository: ActivityRepositoryDep, identity: CurrentIdentity
-) -> EnrollmentList:
+async def list_enrollments(activity_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> EnrollmentList:
     """Who is enrolled, and who waits in which order."""
-    return await service.enrollments(repository, identity, activity_id)
+    return await service.enrollments(uow, identity, activity_id)

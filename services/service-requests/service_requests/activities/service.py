@@ -14,6 +14,8 @@ from shared.auth import Identity, Role
 from shared.errors import Forbidden
 from shared.i18n import Text
 from shared.outbox import OutboxEvent, chunked
+from shared.pagination import Page, decode_keyset, encode_cursor
+from shared.uow import UnitOfWork
 
 REMIND_AHEAD = dt.timedelta(hours=24)  # ActivityReminder: the day before the start
 
@@ -41,26 +43,45 @@ def _fan_out(event_type: str, activity: Any, subjects: list[str]) -> list[Outbox
     ]
 
 
-async def create(repository: ActivityRepository, identity: Identity, body: ActivityCreate) -> Activity:
+async def create(uow: UnitOfWork, identity: Identity, body: ActivityCreate) -> ActivityRead:
     """Publish an activity in a community the caller manages."""
     if not identity.staff_of(body.community_id):
         raise Forbidden(Text("只能为本社区发布活动", "You may only publish activities of your own community"))
     activity = Activity(id=uuid.uuid4(), enrolled_count=0, **body.model_dump(mode="python"))
     activity.scenario = body.scenario.value
     activity.eligible_roles = list(body.eligible_roles)
-    return await repository.add(activity)
+    return _activity(await uow.repository(ActivityRepository).add(activity))
 
 
 def can_see(identity: Identity, community_id: uuid.UUID) -> bool:
     return identity.has(Role.platform_admin) or community_id in identity.community_ids
 
 
-async def get(repository: ActivityRepository, identity: Identity, activity_id: uuid.UUID) -> Activity:
-    """An activity of one of the caller's communities, or 404."""
+async def _visible(repository: ActivityRepository, identity: Identity, activity_id: uuid.UUID) -> Activity:
     activity = await repository.get(activity_id)
     if activity is None or not can_see(identity, activity.community_id):
         raise ActivityNotFound()
     return activity
+
+
+async def get(uow: UnitOfWork, identity: Identity, activity_id: uuid.UUID) -> ActivityRead:
+    """An activity of one of the caller's communities, or 404."""
+    return _activity(await _visible(uow.repository(ActivityRepository), identity, activity_id))
+
+
+async def page(uow: UnitOfWork, identity: Identity, cursor: str | None, limit: int) -> Page[ActivityRead]:
+    """Activities of the caller's communities (every one for a platform admin), soonest first."""
+    after = decode_keyset(cursor, dt.datetime.fromisoformat, uuid.UUID)
+    scope = None if identity.has(Role.platform_admin) else list(identity.community_ids)
+    rows = await uow.repository(ActivityRepository).page(community_ids=scope, after=after, limit=limit + 1)
+    next_cursor = None
+    if len(rows) > limit:
+        next_cursor = encode_cursor([rows[limit - 1].starts_at.isoformat(), rows[limit - 1].id])
+    return Page(items=[_activity(row) for row in rows[:limit]], next_cursor=next_cursor)
+
+
+def _activity(activity: Any) -> ActivityRead:
+    return ActivityRead.model_validate(activity, from_attributes=True)
 
 
 def _read(row: Any, position: int | None) -> EnrollmentRead:
@@ -75,10 +96,9 @@ def _read(row: Any, position: int | None) -> EnrollmentRead:
     )
 
 
-async def enroll(
-    repository: ActivityRepository, identity: Identity, activity_id: uuid.UUID, now: dt.datetime
-) -> EnrollmentRead:
+async def enroll(uow: UnitOfWork, identity: Identity, activity_id: uuid.UUID, now: dt.datetime) -> EnrollmentRead:
     """Take a seat if one is free, else join the end of the waiting list (the activity row is locked)."""
+    repository = uow.repository(ActivityRepository)
     activity = await repository.lock(activity_id)
     if activity is None or not can_see(identity, activity.community_id):
         raise ActivityNotFound()
@@ -118,8 +138,9 @@ async def enroll(
     return _read(row, position)
 
 
-async def cancel(repository: ActivityRepository, identity: Identity, activity_id: uuid.UUID, now: dt.datetime) -> None:
+async def cancel(uow: UnitOfWork, identity: Identity, activity_id: uuid.UUID, now: dt.datetime) -> None:
     """Give up a seat (the first on the waiting list takes it) or a place on the waiting list."""
+    repository = uow.repository(ActivityRepository)
     activity = await repository.lock(activity_id)
     if activity is None or not can_see(identity, activity.community_id):
         raise ActivityNotFound()
@@ -146,9 +167,10 @@ async def cancel(repository: ActivityRepository, identity: Identity, activity_id
 
 
 async def cancel_activity(
-    repository: ActivityRepository, identity: Identity, activity_id: uuid.UUID, now: dt.datetime
+    uow: UnitOfWork, identity: Identity, activity_id: uuid.UUID, now: dt.datetime
 ) -> ActivityRead:
     """Cancel an activity of the caller's community; everyone enrolled or waiting hears of it (ActivityCancelled)."""
+    repository = uow.repository(ActivityRepository)
     activity = await repository.lock(activity_id)
     if activity is None or not can_see(identity, activity.community_id):
         raise ActivityNotFound()
@@ -159,11 +181,12 @@ async def cancel_activity(
     cancelled = await repository.cancel_activity(activity_id, now)
     subjects = await repository.subjects(activity_id, ("enrolled", "waitlisted"))
     await repository.record(_fan_out("ActivityCancelled", cancelled, subjects))
-    return ActivityRead.model_validate(cancelled, from_attributes=True)
+    return _activity(cancelled)
 
 
-async def remind_upcoming(repository: ActivityRepository, now: dt.datetime, batch: int = 100) -> int:
+async def remind_upcoming(uow: UnitOfWork, now: dt.datetime, batch: int = 100) -> int:
     """ActivityReminder, once per activity, to those holding a seat when it starts within 24 hours."""
+    repository = uow.repository(ActivityRepository)
     claimed = await repository.claim_reminders(now, REMIND_AHEAD, batch)
     for activity in claimed:
         subjects = await repository.subjects(activity.id, ("enrolled",))
@@ -171,9 +194,10 @@ async def remind_upcoming(repository: ActivityRepository, now: dt.datetime, batc
     return len(claimed)
 
 
-async def enrollments(repository: ActivityRepository, identity: Identity, activity_id: uuid.UUID) -> EnrollmentList:
+async def enrollments(uow: UnitOfWork, identity: Identity, activity_id: uuid.UUID) -> EnrollmentList:
     """Seats and the waiting list in promotion order (staff of the community)."""
-    activity = await get(repository, identity, activity_id)
+    repository = uow.repository(ActivityRepository)
+    activity = await _visible(repository, identity, activity_id)
     if not identity.staff_of(activity.community_id):
         raise Forbidden(Text("只有社区工作人员可以查看报名名单", "Only community staff may see the roster"))
     rows = await repository.enrollments(activity_id)
