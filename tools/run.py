@@ -15,6 +15,11 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from pydantic import SecretStr
 
 from tools.devdb import ROOT, server_url, stop_embedded
 from tools.migrate import upgrade_all
@@ -22,6 +27,14 @@ from tools.topology import FAKES, GATEWAY, IDENTITY, REGISTRY, REGISTRY_CONSUMER
 
 SEED_MODULES = ("registry.seed", "service_requests.seed", "elections.seed", "grid.seed", "gateway.seed")
 KEYS_DIR = ROOT / ".data" / "keys"
+
+
+def registry_app_for(database_url: str, secret: SecretStr) -> FastAPI:
+    """The registry's app for the elections demo's roll (seeds run before anything serves)."""
+    from registry.app import create_app
+    from registry.settings import Settings
+
+    return create_app(Settings(database_url=database_url, internal_token_secret=secret))
 
 
 def seed_all(database_url: str) -> None:
@@ -33,7 +46,10 @@ def seed_all(database_url: str) -> None:
             if exc.name == name:
                 continue
             raise
-        asyncio.run(module.seed(database_url))
+        if name == "elections.seed":  # its roll comes from the registry's app, which tools may build
+            asyncio.run(module.seed(database_url, registry_app_for))
+        else:
+            asyncio.run(module.seed(database_url))
         print(f"seeded {name.split('.')[0]}")
 
 

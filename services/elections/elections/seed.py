@@ -2,7 +2,8 @@
 
 Everything goes through the elections API in-process, so the record is what a real election leaves
 and `python -m elections.verify` passes on it. At seed time no registry is serving, so the roll
-comes from the registry's app run in-process: the demo's only import of another service. An
+comes from the registry's app run in-process, built by the caller (`tools/run.py`), so this service
+imports no other. An
 election whose title exists is left as it is, so seeding twice changes nothing.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from asgi_lifespan import LifespanManager
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -138,15 +140,16 @@ async def _certify(demo: _Demo, election_id: str) -> None:
     await demo.call("POST", f"{election}/transitions", STAFF, {"to": "certified"})
 
 
+RegistryApp = Callable[[str, SecretStr], FastAPI]
+"""Builds the registry's app for a database and an internal secret (the caller's: tools/run.py)."""
+
+
 @asynccontextmanager
-async def _services(database_url: str) -> AsyncIterator[_Demo]:
+async def _services(database_url: str, registry_app_for: RegistryApp) -> AsyncIterator[_Demo]:
     from elections.app import create_app
-    from registry.app import create_app as create_registry  # the demo only: see the module's docstring
-    from registry.settings import Settings as RegistrySettings
 
     secret = SecretStr(secrets.token_urlsafe(48))
-    registry_app = create_registry(RegistrySettings(database_url=database_url, internal_token_secret=secret))
-    async with LifespanManager(registry_app) as registry_manager:
+    async with LifespanManager(registry_app_for(database_url, secret)) as registry_manager:
         registry_transport = httpx.ASGITransport(app=registry_manager.app)
         settings = Settings(database_url=database_url, internal_token_secret=secret, registry_feed_enabled=False)
         async with (
@@ -157,15 +160,16 @@ async def _services(database_url: str) -> AsyncIterator[_Demo]:
             yield _Demo(client, registry, secret.get_secret_value())
 
 
-async def seed(database_url: str) -> None:
-    """Load the demo elections (idempotent: an election whose title exists is kept)."""
+async def seed(database_url: str, registry_app_for: RegistryApp) -> None:
+    """Load the demo elections (idempotent: an election whose title exists is kept). The roll comes
+    from the registry's app run in process, which the caller builds (no service imports another)."""
     engine = create_async_engine(PlatformSettings(database_url=database_url).async_database_url)
     try:
         async with engine.connect() as lock:
             # two seeders at once (parallel `make seed`) must not both create the elections
             await lock.execute(text("SELECT pg_advisory_lock(hashtext('elections:seed'))"))
             try:
-                async with _services(database_url) as demo:
+                async with _services(database_url, registry_app_for) as demo:
                     titles = await demo.titles()
                     if PAST_TITLE not in titles:
                         await _certify(demo, await _election(demo, PAST_TITLE, PAST_RECORD_DATE, PAST_BALLOTS))
