@@ -37,7 +37,7 @@ from gateway.operations import STATIC_DIR
 from gateway.operations import router as operations_router
 from gateway.partners.exceptions import PartnerNameTaken, SigningKeyIdTaken, TooManyActiveKeys
 from gateway.partners.router import router as partners_router
-from gateway.proxy import RequestHead, Upstream, forward, strip_identity
+from gateway.proxy import Replica, RequestHead, Upstream, forward, strip_identity
 from gateway.ratelimit import RateLimiter
 from gateway.routing import (
     ANONYMOUS_PATHS,
@@ -111,19 +111,27 @@ class Gateway:
         self.settings = settings
         self.authenticator = Authenticator(settings)
         self.own = self._own_app()
-        self.openapi = OpenApiMerger(self.own.openapi, settings.upstreams, settings.openapi_retry_seconds)
+        urls = settings.upstream_urls()
+        self.openapi = OpenApiMerger(
+            self.own.openapi, {name: replicas[0] for name, replicas in urls.items()}, settings.openapi_retry_seconds
+        )
         self.upstreams = {
             name: Upstream(
                 name,
-                url,
-                CircuitBreaker(
-                    name,
-                    settings.breaker_failure_threshold,
-                    settings.breaker_open_seconds,
-                    on_recovered=functools.partial(self.openapi.invalidate, name),
-                ),
+                [
+                    Replica(
+                        url,
+                        CircuitBreaker(
+                            name if len(replicas) == 1 else f"{name} {url}",
+                            settings.breaker_failure_threshold,
+                            settings.breaker_open_seconds,
+                            on_recovered=functools.partial(self.openapi.invalidate, name),
+                        ),
+                    )
+                    for url in replicas
+                ],
             )
-            for name, url in settings.upstreams.items()
+            for name, replicas in urls.items()
         }
         self.proxied = {
             prefix: self.upstreams[name]

@@ -17,6 +17,7 @@ from shared.observability import metrics_payload
 
 if TYPE_CHECKING:
     from gateway.app import Gateway
+    from gateway.proxy import Upstream
 
 STATIC_DIR = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
@@ -35,7 +36,7 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(request: Request) -> Response:
-    """Ok when the gateway's database and every upstream's `/readyz` answer; 503 otherwise, with details."""
+    """Ok when the gateway's database and every upstream's `/readyz` (one replica of each at least) answer; else 503."""
     gateway = _gateway(request)
 
     async def database() -> str:
@@ -46,8 +47,8 @@ async def readyz(request: Request) -> Response:
             return "unavailable"
         return "ok"
 
-    async def upstream(name: str, url: str) -> tuple[str, dict[str, Any]]:
-        report: dict[str, Any] = {"url": url, "circuit": str(gateway.upstreams[name].breaker.state)}
+    async def replica(url: str, circuit: str) -> dict[str, Any]:
+        report: dict[str, Any] = {"url": url, "circuit": circuit}
         try:
             async with gateway.http.get(url + "/readyz", timeout=aiohttp.ClientTimeout(total=2)) as answer:
                 report["status"] = "ok" if answer.status == 200 else f"http {answer.status}"
@@ -58,10 +59,18 @@ async def readyz(request: Request) -> Response:
         except (aiohttp.ClientError, TimeoutError) as exc:
             report["status"] = "unreachable"
             report["error"] = type(exc).__name__
-        return name, report
+        return report
+
+    async def upstream(name: str, item: Upstream) -> tuple[str, dict[str, Any]]:
+        """One URL: its report. Several replicas: ok while one of them is, each one's report listed."""
+        reports = await asyncio.gather(*(replica(r.base_url, str(r.breaker.state)) for r in item.replicas))
+        if len(reports) == 1:
+            return name, reports[0]
+        healthy = any(report["status"] == "ok" for report in reports)
+        return name, {"status": "ok" if healthy else reports[0]["status"], "replicas": reports}
 
     database_status, *reports = await asyncio.gather(
-        database(), *(upstream(name, item.base_url) for name, item in gateway.upstreams.items())
+        database(), *(upstream(name, item) for name, item in gateway.upstreams.items())
     )
     upstreams = dict(reports)
     ready = database_status == "ok" and all(report["status"] == "ok" for report in upstreams.values())

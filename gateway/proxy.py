@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import aiohttp
@@ -68,13 +68,47 @@ class UpstreamTimeout(ProblemError):
     title = Text("后端服务响应超时", "The service behind this route did not answer in time")
 
 
-class Upstream:
-    """One service behind the gateway: its base URL and its breaker."""
+class Replica:
+    """One URL of a service and the breaker that guards that URL alone."""
 
-    def __init__(self, name: str, base_url: str, breaker: CircuitBreaker) -> None:
-        self.name = name
+    def __init__(self, base_url: str, breaker: CircuitBreaker) -> None:
         self.base_url = base_url.rstrip("/")
         self.breaker = breaker
+
+
+class Upstream:
+    """One service behind the gateway: one URL (a Kubernetes Service) or several replicas' URLs.
+
+    Several are used in turn, one request each; a replica whose breaker is open is passed over,
+    and only when every replica's breaker refuses is the request answered 503.
+    """
+
+    def __init__(self, name: str, replicas: Sequence[Replica]) -> None:
+        if not replicas:
+            raise ValueError(f"upstream {name} has no URL")
+        self.name = name
+        self.replicas = tuple(replicas)
+        self._next = 0
+
+    @property
+    def base_url(self) -> str:
+        """The first replica's URL (where the OpenAPI document is read)."""
+        return self.replicas[0].base_url
+
+    def pick(self) -> Replica:
+        """The next replica in turn whose breaker lets a request through; 503 when none does."""
+        count = len(self.replicas)
+        start = self._next
+        self._next = (start + 1) % count
+        for offset in range(count):
+            replica = self.replicas[(start + offset) % count]
+            if replica.breaker.allow():
+                return replica
+        retry_after = min(replica.breaker.retry_after() for replica in self.replicas)
+        raise UpstreamUnavailable(
+            Text(f"{self.name} 暂不可用", f"{self.name} is unavailable; retry shortly"),
+            headers={"Retry-After": str(retry_after)},
+        )
 
 
 def strip_identity(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
@@ -199,19 +233,15 @@ async def forward(
     max_body: int,
     request_id: str,
 ) -> int:
-    """Send the request to `upstream` and stream its answer back, with `X-Request-ID`; returns its status.
+    """Send the request to the next replica of `upstream`, stream its answer back with `X-Request-ID`; its status.
 
     Raises a problem before any byte is sent.
     """
-    if not upstream.breaker.allow():
-        raise UpstreamUnavailable(
-            Text(f"{upstream.name} 暂不可用", f"{upstream.name} is unavailable; retry shortly"),
-            headers={"Retry-After": str(upstream.breaker.retry_after())},
-        )
+    replica = upstream.pick()
     method: str = scope["method"]
     raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
     query: bytes = scope["query_string"]
-    target = upstream.base_url + raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+    target = replica.base_url + raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
     url = URL(target, encoded=True)
 
     declared = head.content_length
@@ -230,7 +260,7 @@ async def forward(
             response = await session.request(method, url, headers=headers, data=data, allow_redirects=False)
             break
         except TimeoutError as exc:
-            upstream.breaker.record_failure()
+            replica.breaker.record_failure()
             UPSTREAM_FAILURES.labels(upstream.name, "timeout").inc()
             raise UpstreamTimeout() from exc
         except aiohttp.ClientConnectionError as exc:
@@ -238,10 +268,14 @@ async def forward(
                 raise body_too_large() from exc
             if attempt + 1 < attempts:
                 continue
-            upstream.breaker.record_failure()
+            replica.breaker.record_failure()
             UPSTREAM_FAILURES.labels(upstream.name, "connection").inc()
             logger.warning(
-                "upstream_unreachable", upstream=upstream.name, error_type=type(exc).__name__, request_id=request_id
+                "upstream_unreachable",
+                upstream=upstream.name,
+                replica=replica.base_url,
+                error_type=type(exc).__name__,
+                request_id=request_id,
             )
             raise UpstreamUnavailable(
                 Text(f"{upstream.name} 无法连接", f"{upstream.name} cannot be reached"), headers={"Retry-After": "1"}
@@ -249,13 +283,13 @@ async def forward(
         except aiohttp.ClientError as exc:
             if body_state.too_large:
                 raise body_too_large() from exc
-            upstream.breaker.record_failure()
+            replica.breaker.record_failure()
             UPSTREAM_FAILURES.labels(upstream.name, "protocol").inc()
             raise UpstreamUnavailable() from exc
         except _TooLarge as exc:
             raise body_too_large() from exc
     assert response is not None
-    upstream.breaker.record_success()
+    replica.breaker.record_success()
     async with response:
         status = response.status
         connection = response.headers.get("Connection")

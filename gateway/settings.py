@@ -24,6 +24,8 @@ AUDIENCE = "binjiang-platform"
 class Settings(PlatformSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
 
+    # `{"registry": "http://registry:8000", ...}`; a value may name several replicas, comma-separated
+    # (`"http://10.0.0.5:8101,http://10.0.0.6:8101"`), used in turn with a breaker each
     upstreams: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_UPSTREAMS))
 
     jwt_public_key_file: Path | None = None
@@ -63,6 +65,10 @@ class Settings(PlatformSettings):
         super().refuse_default_secrets()
         if self.environment == "production" and self.jwt_public_key_file is None and not self.jwks_url:
             raise ValueError("set GATEWAY_JWT_PUBLIC_KEY_FILE or GATEWAY_JWKS_URL in production")
+
+    def upstream_urls(self) -> dict[str, list[str]]:
+        """Each service's replica URLs, in the order listed."""
+        return {name: [url.strip() for url in urls.split(",") if url.strip()] for name, urls in self.upstreams.items()}
 
     @property
     def development(self) -> bool:

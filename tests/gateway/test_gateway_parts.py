@@ -19,6 +19,7 @@ from gateway.app import create_app
 from gateway.breaker import CircuitBreaker
 from gateway.devkeys import DevKeys
 from gateway.openapi import merge_documents
+from gateway.proxy import Replica, Upstream, UpstreamUnavailable
 from gateway.routing import AUTHENTICATED_OWN_PREFIXES, OWN_PATHS, PUBLIC_OWN_PATHS, UPSTREAM_PREFIXES, upstream_for
 from gateway.settings import Settings
 from gateway.tokens import mint_user_token
@@ -60,6 +61,21 @@ def test_every_public_prefix_of_the_docs_routes_to_its_owner() -> None:
         assert upstream_for(path) is None, path
     assert upstream_for("/v1/communities-extra") is None
     assert upstream_for("/internal/events") is None
+
+
+def test_replicas_of_one_upstream_are_used_in_turn_and_an_open_breaker_is_passed_over() -> None:
+    settings = Settings(environment="test", upstreams={"grid": "http://10.0.0.1:1, http://10.0.0.2:1/"})
+    assert settings.upstream_urls() == {"grid": ["http://10.0.0.1:1", "http://10.0.0.2:1/"]}
+    first, second = (Replica(url, CircuitBreaker(url, 1, 30.0)) for url in settings.upstream_urls()["grid"])
+    grid = Upstream("grid", [first, second])
+    # always the first replica (no turn taken) breaks this
+    assert [grid.pick() for _ in range(4)] == [first, second, first, second]
+    first.breaker.record_failure()  # one replica down: the other takes every request
+    assert [grid.pick() for _ in range(3)] == [second, second, second]
+    second.breaker.record_failure()  # both down: 503 at once, with when to retry
+    with pytest.raises(UpstreamUnavailable) as refused:
+        grid.pick()
+    assert int(refused.value.headers["Retry-After"]) >= 29
 
 
 def test_breaker_opens_after_failures_and_lets_one_trial_through() -> None:
