@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from registry.enterprises.states import Status
 from registry.enterprises.uscc import USCC
-from shared.iso import IsoDate, IsoDateTime
+from shared.iso import IsoDate, IsoDateTime, JsonInt
 
 __all__ = ["Status"]
 PHONE = r"^\+?[0-9][0-9 -]{5,30}$"
@@ -190,10 +190,10 @@ class HeadcountIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     as_of: IsoDate
-    employees: int = Field(ge=0, le=1_000_000)
+    employees: JsonInt = Field(ge=0, le=1_000_000)
     average_age: float | None = Field(None, ge=14, le=100)
-    graduates: int | None = Field(None, ge=0, description="Employees with a bachelor's degree or higher")
-    high_level_talents: int | None = Field(None, ge=0, description="Recognised high-level talents")
+    graduates: JsonInt | None = Field(None, ge=0, description="Employees with a bachelor's degree or higher")
+    high_level_talents: JsonInt | None = Field(None, ge=0, description="Recognised high-level talents")
 
 
 class HeadcountOut(HeadcountIn):
