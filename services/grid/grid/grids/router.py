@@ -31,7 +31,6 @@ from shared.errors import problem_responses
 from shared.idempotency import Idempotency
 from shared.iso import IsoDate
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
-from shared.scope import require_staff
 from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/grids", tags=["grids"])
@@ -110,10 +109,8 @@ async def unassigned_buildings(
     dependencies=[allow(*STAFF_AND_WORKERS)],
 )
 async def get_settings(uow: UnitOfWorkDep, identity: CurrentIdentity, community_id: uuid.UUID) -> CommunitySettings:
-    """How often every building must be inspected."""
-    if not identity.staff_of(community_id) and not identity.has(Role.grid_worker):
-        require_staff(identity, community_id)
-    days = await service.community_settings(uow, community_id)
+    """How often every building must be inspected; grid workers read it for the communities of their grids."""
+    days = await service.read_community_settings(uow, identity, community_id)
     return CommunitySettings(community_id=community_id, patrol_interval_days=days)
 
 

@@ -231,6 +231,15 @@ async def community_settings(uow: UnitOfWork, community_id: uuid.UUID) -> int:
     return setting.patrol_interval_days if setting else DEFAULT_PATROL_INTERVAL_DAYS
 
 
+async def read_community_settings(uow: UnitOfWork, identity: Identity, community_id: uuid.UUID) -> int:
+    """The patrol interval, for staff of the community or a grid worker with a grid in it."""
+    worker = identity.has(Role.grid_worker) and not identity.staff_of(community_id)
+    grids = await uow.repository(GridRepository).get_many(identity.grid_ids) if worker else []
+    if not any(grid.community_id == community_id for grid in grids):
+        require_staff(identity, community_id)
+    return await community_settings(uow, community_id)
+
+
 async def save_patrol_interval(
     uow: UnitOfWork, registry: RegistryClient, identity: Identity, community_id: uuid.UUID, days: int
 ) -> CommunitySetting:
