@@ -143,6 +143,7 @@ def platform(database_url: str) -> Iterator[RunningPlatform]:
     fakes = {name: PlatformProcess(name, FACTORIES[name], dict(base)) for name in FAKE_NAMES}
     services = {name: PlatformProcess(name, FACTORIES[name], base) for name in SERVICE_NAMES}
     base.update(registry_urls(services["registry"].url))  # ports are known once the processes exist
+    base["IDENTITY_GRID_URL"] = services["grid"].url  # a grid role's grant asks which community the grid is in
     # identity talks to the fakes; sign-ins all come through the gateway's one address
     base["IDENTITY_SMS_BASE_URL"] = fakes["fake-sms"].url
     base["IDENTITY_OIDC_ISSUER"] = fakes["fake-oidc"].url
