@@ -4,10 +4,11 @@ role the route lets in, but of ANOTHER community / enterprise / partner / person
 the 403 or 404 the operation documents, never a 2xx.
 
 The records are built once for the module, through the real gateway (the platform of the contract
-gate), as their owners would: two communities with a building, an enterprise, a grid and a worker
-each, and in community A a service request routed to a bank, an activity, an election, a campaign,
-an inspection, a hazard, a grid event, a facility and a webhook endpoint. Each route is then called
-by the outsider of every role it lists, with a body its owner could send.
+gate), as their owners would (`_build`): communities A and B with a building, an enterprise, a grid
+and a bank each, and in A what the routes act on: a request routed to A's bank, an activity, two
+elections (one in nomination, one with voting open), grid field work, a facility, a webhook
+endpoint, an invitation, and a person signed in by SMS with a grid role. Each route is then called
+by the outsider of every role it lists (`World.outsider`), with a body its owner could send.
 
 A route with a path id must be in CASES or in EXEMPT (with the reason it is not owner-scoped, or the
 test that covers it instead): `test_every_route_with_a_path_id_is_swept_or_exempt` fails otherwise,
@@ -230,6 +231,9 @@ CASES: dict[tuple[str, str], Case] = {
         lambda w: f"/v1/elections/{w['a_election']}/roll/amendments",
         lambda w: {"action": "remove", "enterprise_id": w["a_enterprise"], "reason": "迁出"},
     ),
+    ("POST", "/v1/elections/{election_id}/ballots"): Case(
+        lambda w: f"/v1/elections/{w['a_voting']}/ballots", lambda w: {"choices": []}
+    ),
     ("GET", "/v1/elections/{election_id}/turnout"): Case(lambda w: f"/v1/elections/{w['a_election']}/turnout"),
     ("POST", "/v1/elections/{election_id}/lots"): Case(
         lambda w: f"/v1/elections/{w['a_election']}/lots", lambda w: {"values": [1]}
@@ -345,9 +349,6 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("POST", "/open311/v2/requests.{format}"): "{format} is json or xml, not an id; it files a new request",
     ("GET", "/v1/elections/{election_id}"): PUBLIC + " (an election is a public announcement, 公示)",
     ("GET", "/v1/elections/{election_id}/candidates"): PUBLIC + " (candidates are announced, 公示)",
-    ("POST", "/v1/elections/{election_id}/ballots"): "who may vote is the roll frozen when voting opens; before "
-    "that every ballot is 409 VOTING_CLOSED: tests/elections/test_casting.py::test_refusals_are_clear_problem_details "
-    "(an enterprise off the roll is 403 NOT_ON_ROLL)",
     ("GET", "/v1/elections/{election_id}/trackers/{code}"): PUBLIC + " (the verifiable record)",
     ("GET", "/v1/elections/{election_id}/result"): PUBLIC + " (the verifiable record)",
     ("GET", "/v1/elections/{election_id}/record"): PUBLIC + " (the verifiable record)",
@@ -472,6 +473,23 @@ async def _build(platform: RunningPlatform, client: httpx.AsyncClient, world: Wo
     candidate = {"name": "王芳", "profile": "企业代表"}
     path = f"/v1/elections/{ids['a_election']}/candidates"
     ids["a_candidate"] = (await made("POST", path, representative, json=candidate))["id"]
+
+    # and one of A's elections with voting open (five seats, six candidates, A's enterprise on the roll)
+    voting = election | {"title": "A 社区第二届选举", "rules": {"seats": 5}, "objection_window_hours": 0}
+    ids["a_voting"] = (await made("POST", "/v1/elections", a_staff, json=voting))["id"]
+    moves = f"/v1/elections/{ids['a_voting']}/transitions"
+    await made("POST", moves, a_staff, 200, json={"to": "nomination"})
+    path = f"/v1/elections/{ids['a_voting']}/candidates"
+    nominees = []
+    for number in range(6):
+        nominee = identity(Role.enterprise_rep, enterprise_id=uuid.uuid4(), community_ids=[a_community])
+        nominees.append((await made("POST", path, nominee, json={"name": f"候选人{number + 1}"}))["id"])
+    await made("POST", moves, a_staff, 200, json={"to": "candidate_review"})
+    for nominee_id in nominees:
+        review = {"decision": "approve", "reason": "资格审查通过"}
+        await made("POST", f"{path}/{nominee_id}/reviews", a_staff, 200, json=review)
+    for status in ("candidates_published", "roll_frozen", "voting_open"):
+        await made("POST", moves, a_staff, 200, json={"to": status})
 
     # grid: a worker on duty in A's grid, an assignment, a campaign, an inspection with a hazard,
     # an event and a facility
