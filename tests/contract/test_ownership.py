@@ -97,8 +97,6 @@ class Case:
 
     path: Callable[[World], str]
     body: Body = lambda world: None
-    # roles the read policy lets in across owners (docs/security.md): not outsiders on this route
-    public_to: frozenset[Role] = frozenset()
     # more outsiders than the one of each listed role (another person of the same enterprise)
     also: Callable[[World], tuple[Identity, ...]] = lambda world: ()
 
@@ -580,7 +578,7 @@ async def test_another_owners_caller_is_refused(
 ) -> None:
     method, template = route
     case = CASES[route]
-    roles = TABLE[route] - {Role.platform_admin, Role.service} - case.public_to
+    roles = TABLE[route] - {Role.platform_admin, Role.service}
     outsiders = [world.outsider(role) for role in sorted(roles)] + list(case.also(world))
     assert outsiders, f"{method} {template}: no outsider to send; exempt it instead"
     documented = _documented(document, method, template)
