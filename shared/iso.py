@@ -1,4 +1,5 @@
-"""Dates and datetimes as strict ISO 8601 / RFC 3339 strings, in bodies and query parameters alike.
+"""Strict scalars: dates and datetimes as ISO 8601 / RFC 3339 strings, numbers and integers as JSON
+numbers, in bodies and query parameters alike.
 
 Pydantic alone takes `0` or `"0"` as 1970-01-01 (a Unix timestamp), even in strict mode for a string;
 these types accept only the textual forms the OpenAPI `date` and `date-time` formats describe.
@@ -11,6 +12,7 @@ import re
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Strict
+from pydantic_core import PydanticCustomError
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:?\d{2})?")
@@ -39,12 +41,23 @@ IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime)]
 # in python mode); strict still takes an integer.
 JsonNumber = Annotated[float, Strict()]
 
+# An integer in a JSON body is an integer literal: lax int takes `1.0`, `"1"` and `true` as 1, and
+# strict refuses all three (docs/security.md, "Strict types"). JSON Schema's `integer` still says it.
+JsonInt = Annotated[int, Strict()]
 
-def _json_integer(value: Any) -> Any:
-    """A JSON integer (JSON Schema counts 2.0 as one), never a string or a boolean."""
-    if isinstance(value, bool) or isinstance(value, str):
-        raise ValueError("expected an integer, not a string or a boolean")
-    return value
+_DIGITS = re.compile(r"-?[0-9]+")
 
 
-JsonInt = Annotated[int, BeforeValidator(_json_integer)]
+def _query_integer(value: Any) -> Any:
+    """Decimal digits only: lax int also reads `1.0`, ` 1`, `+1` and `1_0` from a query string."""
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise PydanticCustomError("int_parsing", "Input should be a valid integer")
+
+
+# An integer in a query or path parameter, which arrives as text: `12`, `-3`; never `1.0` or `true`.
+# It goes last, `Annotated[int, Query(ge=1), IntegerText]`: before the bounds, pydantic would wrap
+# them and publish `ge` instead of `minimum`.
+IntegerText = BeforeValidator(_query_integer)

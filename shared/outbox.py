@@ -11,7 +11,7 @@ import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import structlog
@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.auth import IDENTITY_HEADER, Identity, Role, allow, mint_internal_token
+from shared.iso import IntegerText
 
 logger = structlog.get_logger("shared.outbox")
 
@@ -122,8 +123,8 @@ def event_feed_router(outbox: Table) -> APIRouter:
     )
     async def events(
         request: Request,
-        after: int = Query(0, ge=0, description="Return events after this position"),
-        limit: int = Query(100, ge=1, le=1000),
+        after: Annotated[int, Query(ge=0, description="Return events after this position"), IntegerText] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000), IntegerText] = 100,
     ) -> EventFeed:
         """Events after `after`, oldest first."""
         return await read_feed(request.app.state.sessionmaker, outbox, after, limit)

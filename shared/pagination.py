@@ -13,12 +13,13 @@ from sqlalchemy import ColumnElement, and_, literal, or_, tuple_
 
 from shared.errors import InvalidCursor
 from shared.i18n import Text
+from shared.iso import IntegerText
 from shared.jsonutil import dumps, loads
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (1-100)")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (1-100)"), IntegerText]
 Cursor = Annotated[str | None, Query(max_length=512, description="Opaque cursor from `next_cursor`")]
 
 

@@ -63,6 +63,8 @@ SEMANTIC_REFUSALS = {
     # the mini-program's template ids are settings, not a schema enumeration; urgent kinds and the
     # channels each kind offers are the rules table's (docs/notifications.md)
     | {"UNKNOWN_TEMPLATE", "KIND_NOT_CONFIGURABLE", "CHANNEL_NOT_OFFERED"}
+    # a USCC's GB 32100 check character (its length and alphabet are the published pattern)
+    | {"USCC_INVALID"}
     # PostgreSQL text cannot hold U+0000 (issue 15, defect 7); a JSON number's decimal places
     # (`multipleOf: 0.01` is not exact in binary floating point)
     | {"NUL_CHARACTER", "DECIMAL_MAX_PLACES"}
@@ -105,6 +107,49 @@ def _only_if_match_refused(response: schemathesis.Response) -> bool:
     return all(isinstance(item, dict) and item.get("header") == "If-Match" for item in errors)
 
 
+def _at(document: Any, pointer: str) -> Any:
+    """The value an `errors[].pointer` names; a segment the value lacks (a union's tag) is skipped."""
+    for segment in pointer.strip("/").split("/") if pointer.strip("/") else []:
+        if isinstance(document, dict) and segment in document:
+            document = document[segment]
+        elif isinstance(document, list) and segment.isdigit() and int(segment) < len(document):
+            document = document[int(segment)]
+    return document
+
+
+def _integral_float(value: Any) -> bool:
+    """`4.0` (or the text `4.0` of a parameter): a number JSON Schema counts as an integer."""
+    if isinstance(value, str):
+        try:
+            return "." in value and float(value).is_integer()
+        except ValueError:
+            return False
+    return isinstance(value, float) and value.is_integer()
+
+
+def _only_integral_floats_refused(response: schemathesis.Response, case: schemathesis.Case[Any]) -> bool:
+    """Strict integers (docs/security.md, "Strict types"): `4.0` is an integer to JSON Schema, not to
+    the platform, so a 422 on such values alone, each named, is the documented refusal."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if response.status_code != 422 or not isinstance(errors, list) or not errors:
+        return False
+    for item in errors:
+        if not isinstance(item, dict) or item.get("code") not in ("INT_TYPE", "INT_PARSING"):
+            return False
+        if "pointer" in item:
+            value = _at(case.body, str(item["pointer"]))
+        else:
+            parameters = {**(case.path_parameters or {}), **(case.query or {})}
+            value = parameters.get(str(item.get("parameter")))
+        if not _integral_float(value):
+            return False
+    return True
+
+
 @schemathesis.check
 def valid_data_accepted(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
@@ -114,6 +159,8 @@ def valid_data_accepted(
     if codes & SEMANTIC_REFUSALS.get(response.status_code, frozenset()):
         return None
     if response.status_code == 400 and codes & CROSS_PARAMETER_RULES.get((case.method, case.path), frozenset()):
+        return None
+    if _only_integral_floats_refused(response, case):
         return None
     if response.status_code == 400 and _only_if_match_refused(response):
         # schemathesis sends an optional header's value without its documented pattern as "valid"

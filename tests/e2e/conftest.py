@@ -147,6 +147,7 @@ def platform(database_url: str) -> Iterator[RunningPlatform]:
     base.update(notifications_urls({name: process.url for name, process in services.items()}))
     base["NOTIFICATIONS_RETRY_BASE_SECONDS"] = "0.5"  # a provider back up is retried within seconds
     base["NOTIFICATIONS_RETRY_MAX_SECONDS"] = "2"
+    base["IDENTITY_GRID_URL"] = services["grid"].url  # a grid role's grant asks which community the grid is in
     # identity talks to the fakes; sign-ins all come through the gateway's one address
     base["IDENTITY_SMS_BASE_URL"] = fakes["fake-sms"].url
     base["IDENTITY_OIDC_ISSUER"] = fakes["fake-oidc"].url

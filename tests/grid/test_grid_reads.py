@@ -59,9 +59,12 @@ async def test_the_patrol_interval_reads_back_as_set_and_defaults_to_30_days(
     community = await registry.community("XG")
     path = f"/v1/grids/communities/{community}/settings"
 
+    own_grid = uuid.UUID((await make_grid(grid, community))["id"])
+    other_grid = uuid.UUID((await make_grid(grid, await registry.community("IOT")))["id"])
+
     default = await grid.get(path, headers=staff_headers(community))
     saved = await grid.put(path, json={"patrol_interval_days": 14}, headers=admin_headers())
-    read = await grid.get(path, headers=auth(worker_identity(uuid.uuid4())))
+    read = await grid.get(path, headers=auth(worker_identity(own_grid)))
 
     assert default.status_code == 200
     assert default.json() == {"community_id": str(community), "patrol_interval_days": 30}
@@ -69,6 +72,9 @@ async def test_the_patrol_interval_reads_back_as_set_and_defaults_to_30_days(
     assert read.json() == {"community_id": str(community), "patrol_interval_days": 14}
     other_staff = await grid.get(path, headers=staff_headers(uuid.uuid4()))
     assert other_staff.status_code == 403
+    # a worker reads the settings of the communities of their grids only (the ownership sweep found it)
+    for worker in (worker_identity(other_grid), worker_identity(uuid.uuid4())):
+        assert (await grid.get(path, headers=auth(worker))).status_code == 403
 
 
 async def test_one_facility_reads_back_with_its_version_and_the_circles_have_their_defaults(

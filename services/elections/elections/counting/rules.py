@@ -7,6 +7,7 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.field_messages import invalid
+from shared.iso import JsonInt
 
 
 class Rules(BaseModel):
@@ -14,12 +15,12 @@ class Rules(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    seats: int = Field(7, ge=5, le=9, description="Committee seats; odd, 5 to 9")
-    term_years: int = Field(3, ge=1, le=5)
-    min_candidates_over_seats: int = Field(
+    seats: JsonInt = Field(7, ge=5, le=9, description="Committee seats; odd, 5 to 9")
+    term_years: JsonInt = Field(3, ge=1, le=5)
+    min_candidates_over_seats: JsonInt = Field(
         1, ge=1, description="Contested election: at least seats + this many approved candidates"
     )
-    max_candidates_ratio_percent: int = Field(150, ge=100, le=300, description="At most seats × this / 100")
+    max_candidates_ratio_percent: JsonInt = Field(150, ge=100, le=300, description="At most seats × this / 100")
     lot_sources: list[str] = Field(
         default_factory=lambda: [
             "China Welfare Lottery Double Colour Ball (双色球): six red balls of the first draw after voting closes",
@@ -29,8 +30,8 @@ class Rules(BaseModel):
         max_length=5,
         description="Public sources of randomness for a tie lot (RFC 3797), named before voting opens",
     )
-    observers: int = Field(5, ge=1, le=15, description="Observers appointed (n)")
-    certification_quorum: int = Field(3, ge=1, le=15, description="Observer approvals needed to certify (k)")
+    observers: JsonInt = Field(5, ge=1, le=15, description="Observers appointed (n)")
+    certification_quorum: JsonInt = Field(3, ge=1, le=15, description="Observer approvals needed to certify (k)")
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

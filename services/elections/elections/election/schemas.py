@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from elections.counting.rules import Rules
 from elections.election.states import ElectionStatus, describe_transitions
 from shared.field_messages import invalid
-from shared.iso import IsoDate, IsoDateTime
+from shared.iso import IsoDate, IsoDateTime, JsonInt
 
 
 class ElectionCreate(BaseModel):
@@ -32,7 +32,7 @@ class ElectionCreate(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     record_date: IsoDate = Field(description="The roll is frozen as of this date (Asia/Shanghai)")
     rules: Rules = Field(default_factory=Rules)
-    objection_window_hours: int = Field(72, ge=0, le=24 * 30, description="公示 window after publication")
+    objection_window_hours: JsonInt = Field(72, ge=0, le=24 * 30, description="公示 window after publication")
 
 
 class ElectionOut(BaseModel):
@@ -269,7 +269,7 @@ class TrackerOut(BaseModel):
 class LotIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    values: list[int | list[int]] = Field(
+    values: list[JsonInt | list[JsonInt]] = Field(
         min_length=1, max_length=5, description="One value (or list of numbers) per named source, in order"
     )
 

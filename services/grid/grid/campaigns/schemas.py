@@ -7,7 +7,7 @@ import uuid
 from pydantic import BaseModel, ConfigDict, Field
 
 from grid.campaigns.states import CampaignKind, CampaignStatus
-from shared.iso import IsoDate
+from shared.iso import IsoDate, JsonInt
 
 
 class CampaignCreate(BaseModel):
@@ -65,7 +65,7 @@ class CheckInCreate(BaseModel):
     building_id: uuid.UUID
     grid_id: uuid.UUID
     day: IsoDate | None = Field(default=None, description="Default: today (Asia/Shanghai)")
-    people_on_site: int = Field(ge=0, le=1_000_000)
+    people_on_site: JsonInt = Field(ge=0, le=1_000_000)
     issues: str | None = Field(default=None, max_length=2000)
 
 

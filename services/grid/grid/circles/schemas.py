@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat
+from pydantic import BaseModel, ConfigDict, Field
 
-from shared.iso import IsoDate, JsonNumber
+from shared.iso import IsoDate, JsonInt, JsonNumber
 
 FacilityKind = Literal["life", "medical", "fitness", "reading"]
 KINDS: tuple[FacilityKind, ...] = ("life", "medical", "fitness", "reading")
@@ -58,9 +58,9 @@ class Circle(BaseModel):
 
 
 class CircleUpdate(BaseModel):
-    minutes: int = Field(ge=1, le=120)
-    walking_speed_kmh: StrictFloat = Field(default=4.5, gt=0, le=20)
-    detour_factor: StrictFloat = Field(default=1.3, ge=1, le=3)
+    minutes: JsonInt = Field(ge=1, le=120)
+    walking_speed_kmh: JsonNumber = Field(default=4.5, gt=0, le=20)
+    detour_factor: JsonNumber = Field(default=1.3, ge=1, le=3)
 
 
 class CircleRead(Circle):

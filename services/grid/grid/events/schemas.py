@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from grid.events.transitions import EventAction, EventStatus, HandlerType, SupervisionLevel
-from shared.iso import IsoDateTime
+from shared.iso import IsoDateTime, JsonInt
 
 SourceChannel = Literal["patrol", "hotline", "app", "enterprise", "other"]
 
@@ -23,7 +23,7 @@ class EventCreate(BaseModel):
     title: str = Field(min_length=1, max_length=200, examples=["地下车库消防栓漏水"])
     description: str | None = Field(default=None, max_length=4000)
     building_id: uuid.UUID | None = None
-    floor: int | None = Field(default=None, ge=-10, le=300)
+    floor: JsonInt | None = Field(default=None, ge=-10, le=300)
 
 
 class Handler(BaseModel):
@@ -33,7 +33,7 @@ class Handler(BaseModel):
 
 
 class Evaluation(BaseModel):
-    rating: int = Field(ge=1, le=5)
+    rating: JsonInt = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=1000)
 
 

@@ -107,7 +107,7 @@ async def unassigned_buildings(
     dependencies=[allow(*STAFF_AND_WORKERS)],
 )
 async def get_settings(uow: UnitOfWorkDep, identity: CurrentIdentity, community_id: uuid.UUID) -> CommunitySettings:
-    """How often every building must be inspected."""
+    """How often every building must be inspected; grid workers read it for the communities of their grids."""
     return await service.read_settings(uow, identity, community_id)
 
 

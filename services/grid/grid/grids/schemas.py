@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.field_messages import invalid
-from shared.iso import IsoDate
+from shared.iso import IsoDate, JsonInt
 
 GridKind = Literal["basic", "dedicated"]
 
@@ -69,8 +69,8 @@ class GridRetirement(BaseModel):
 
 class AssignmentCreate(BaseModel):
     building_id: uuid.UUID
-    floor_from: int | None = Field(default=None, ge=-10, le=300, description="Inclusive; null = from the bottom")
-    floor_to: int | None = Field(default=None, ge=-10, le=300, description="Inclusive; null = to the top")
+    floor_from: JsonInt | None = Field(default=None, ge=-10, le=300, description="Inclusive; null = from the bottom")
+    floor_to: JsonInt | None = Field(default=None, ge=-10, le=300, description="Inclusive; null = to the top")
     valid_from: IsoDate
     valid_to: IsoDate | None = Field(default=None, description="Exclusive; null = open-ended")
 
@@ -121,4 +121,4 @@ class CommunitySettings(BaseModel):
 
 
 class CommunitySettingsUpdate(BaseModel):
-    patrol_interval_days: int = Field(ge=1, le=366)
+    patrol_interval_days: JsonInt = Field(ge=1, le=366)

@@ -258,8 +258,10 @@ async def community_settings(uow: UnitOfWork, community_id: uuid.UUID) -> int:
 
 
 async def read_settings(uow: UnitOfWork, identity: Identity, community_id: uuid.UUID) -> CommunitySettings:
-    """A community's grid settings, for its staff and for grid workers."""
-    if not identity.staff_of(community_id) and not identity.has(Role.grid_worker):
+    """The patrol interval, for staff of the community or a grid worker with a grid in it."""
+    worker = identity.has(Role.grid_worker) and not identity.staff_of(community_id)
+    grids = await uow.repository(GridRepository).get_many(identity.grid_ids) if worker else []
+    if not any(grid.community_id == community_id for grid in grids):
         require_staff(identity, community_id)
     days = await community_settings(uow, community_id)
     return CommunitySettings(community_id=community_id, patrol_interval_days=days)

@@ -7,7 +7,7 @@ import uuid
 from pydantic import BaseModel, ConfigDict, Field
 
 from grid.hazards.states import HazardAction, HazardLevel, HazardStatus
-from shared.iso import IsoDate, IsoDateTime
+from shared.iso import IsoDate, IsoDateTime, JsonInt
 
 __all__ = ["HazardAction", "HazardLevel", "HazardStatus"]
 
@@ -15,7 +15,7 @@ __all__ = ["HazardAction", "HazardLevel", "HazardStatus"]
 class HazardCreate(BaseModel):
     grid_id: uuid.UUID
     building_id: uuid.UUID
-    floor: int | None = Field(default=None, ge=-10, le=300)
+    floor: JsonInt | None = Field(default=None, ge=-10, le=300)
     enterprise_id: uuid.UUID | None = None
     level: HazardLevel = "general"
     description: str = Field(min_length=1, max_length=2000, examples=["消防通道堆放杂物"])

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from grid.hazards.schemas import HazardLevel
-from shared.iso import IsoDate
+from shared.iso import IsoDate, JsonInt
 
 Category = Literal["fire_safety", "electrical", "public_health", "other"]
 
@@ -47,7 +47,7 @@ class Finding(BaseModel):
 class InspectionCreate(BaseModel):
     grid_id: uuid.UUID
     building_id: uuid.UUID
-    floor: int | None = Field(default=None, ge=-10, le=300)
+    floor: JsonInt | None = Field(default=None, ge=-10, le=300)
     enterprise_id: uuid.UUID | None = None
     template_id: uuid.UUID | None = None
     visited_on: IsoDate

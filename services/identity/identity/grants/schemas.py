@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from identity.accounts.schemas import AccountRead
 from identity.accounts.states import GrantableRole
 from identity.grants.states import InvitationStatus, JoinRequestStatus
-from shared.iso import IsoDateTime
+from shared.iso import IsoDateTime, JsonInt
 
 REFRESH_HINT = (
     "Refresh your token (POST /v1/auth/token): the new role is in the next access token; "
@@ -63,7 +63,7 @@ class AccountList(BaseModel):
 class InvitationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    expires_in_hours: int = Field(default=72, ge=1, le=168, description="Hours the code stays valid (1-168)")
+    expires_in_hours: JsonInt = Field(default=72, ge=1, le=168, description="Hours the code stays valid (1-168)")
 
 
 class InvitationRead(BaseModel):

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from registry.buildings.states import BuildingKind
 from shared.field_messages import invalid
-from shared.iso import IsoDate, IsoDateTime
+from shared.iso import IsoDate, IsoDateTime, JsonInt
 
 __all__ = ["BuildingKind"]
 
@@ -38,8 +38,8 @@ class BuildingCreate(BaseModel):
     kind: BuildingKind
     address: str = Field(min_length=1, max_length=300, examples=["杭州市滨江区江南大道 3850 号"])
     location: LocationIn | None = None
-    floors: int | None = Field(None, ge=1, le=200)
-    units: int | None = Field(None, ge=0, le=100_000)
+    floors: JsonInt | None = Field(None, ge=1, le=200)
+    units: JsonInt | None = Field(None, ge=0, le=100_000)
     community_id: uuid.UUID = Field(description="The community it belongs to from `valid_from`")
     valid_from: IsoDate = Field(description="First day in that community")
 
@@ -53,8 +53,8 @@ class BuildingUpdate(BaseModel):
     kind: BuildingKind | None = None
     address: str | None = Field(None, min_length=1, max_length=300)
     location: LocationIn | None = None
-    floors: int | None = Field(None, ge=1, le=200)
-    units: int | None = Field(None, ge=0, le=100_000)
+    floors: JsonInt | None = Field(None, ge=1, le=200)
+    units: JsonInt | None = Field(None, ge=0, le=100_000)
 
 
 class BuildingOut(BaseModel):

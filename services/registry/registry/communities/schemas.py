@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat
+from pydantic import BaseModel, ConfigDict, Field
 
 from registry.communities.states import CommunityType, Generation
-from shared.iso import IsoDate, IsoDateTime
+from shared.iso import IsoDate, IsoDateTime, JsonNumber
 
 __all__ = ["CommunityType", "Generation"]
 GovernanceKind = Literal[
@@ -44,7 +44,7 @@ class CommunityCreate(BaseModel):
     name_en: str = Field(min_length=1, max_length=200, examples=["Xingguang Industrial Community"])
     type: CommunityType
     street: str = Field(min_length=1, max_length=100, examples=["长河街道"])
-    area_km2: StrictFloat | None = Field(None, gt=0, le=10_000, examples=[0.96])
+    area_km2: JsonNumber | None = Field(None, gt=0, le=10_000, examples=[0.96])
     boundary: Boundary | None = None
     established_on: IsoDate | None = None
     generation: Generation | None = None
@@ -60,7 +60,7 @@ class CommunityUpdate(BaseModel):
     name_en: str | None = Field(None, min_length=1, max_length=200)
     type: CommunityType | None = None
     street: str | None = Field(None, min_length=1, max_length=100)
-    area_km2: StrictFloat | None = Field(None, gt=0, le=10_000)
+    area_km2: JsonNumber | None = Field(None, gt=0, le=10_000)
     boundary: Boundary | None = None
     established_on: IsoDate | None = None
     generation: Generation | None = None

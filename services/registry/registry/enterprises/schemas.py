@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat
+from pydantic import BaseModel, ConfigDict, Field
 
 from registry.enterprises.states import Status
 from registry.enterprises.uscc import USCC
-from shared.iso import IsoDate, IsoDateTime
+from shared.iso import IsoDate, IsoDateTime, JsonInt, JsonNumber
 
 __all__ = ["Status"]
 PHONE = r"^\+?[0-9][0-9 -]{5,30}$"
@@ -88,7 +88,7 @@ class EnterpriseFields(BaseModel):
     operating_address: str | None = Field(None, max_length=300)
     industry_section: str = Field(pattern=SECTION, description="GB/T 4754-2017 section letter", examples=["I"])
     industry_code: str | None = Field(None, pattern=INDUSTRY_CODE, description="GB/T 4754-2017 class code")
-    registered_capital: StrictFloat | None = Field(None, ge=0, description="Registered capital, 10,000 CNY")
+    registered_capital: JsonNumber | None = Field(None, ge=0, description="Registered capital, 10,000 CNY")
     contact_name: str | None = Field(None, max_length=100)
     contact_phone: str | None = Field(None, pattern=PHONE)
 
@@ -111,7 +111,7 @@ class EnterpriseUpdate(BaseModel):
     operating_address: str | None = Field(None, max_length=300)
     industry_section: str | None = Field(None, pattern=SECTION)
     industry_code: str | None = Field(None, pattern=INDUSTRY_CODE)
-    registered_capital: StrictFloat | None = Field(None, ge=0)
+    registered_capital: JsonNumber | None = Field(None, ge=0)
     contact_name: str | None = Field(None, max_length=100)
     contact_phone: str | None = Field(None, pattern=PHONE)
 
@@ -190,10 +190,10 @@ class HeadcountIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     as_of: IsoDate
-    employees: int = Field(ge=0, le=1_000_000)
+    employees: JsonInt = Field(ge=0, le=1_000_000)
     average_age: float | None = Field(None, ge=14, le=100)
-    graduates: int | None = Field(None, ge=0, description="Employees with a bachelor's degree or higher")
-    high_level_talents: int | None = Field(None, ge=0, description="Recognised high-level talents")
+    graduates: JsonInt | None = Field(None, ge=0, description="Employees with a bachelor's degree or higher")
+    high_level_talents: JsonInt | None = Field(None, ge=0, description="Recognised high-level talents")
 
 
 class HeadcountOut(HeadcountIn):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
@@ -60,8 +60,17 @@ def _validate(code: str) -> str:
     return code
 
 
+# Published: 18 characters of the alphabet in either case, spaces around them allowed (stripped and
+# upper-cased before the check); the check character is beyond JSON Schema (422 USCC_INVALID).
+PATTERN = r"^ *[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18} *$"
+
 # A body field typed `USCC` answers 422 with `code: USCC_INVALID` and a pointer to the field.
-USCC = Annotated[str, BeforeValidator(_normalise), AfterValidator(_validate)]
+USCC = Annotated[
+    str,
+    BeforeValidator(_normalise),
+    AfterValidator(_validate),
+    WithJsonSchema({"type": "string", "pattern": PATTERN}),
+]
 
 
 def _organisation_code(rng: random.Random) -> str:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service_requests.catalogue.schemas import Scenario
 from shared.field_messages import invalid
-from shared.iso import IsoDateTime
+from shared.iso import IsoDateTime, JsonInt
 
 EligibleRole = Literal["enterprise_rep", "employee"]
 
@@ -38,7 +38,7 @@ class ActivityCreate(BaseModel):
     starts_at: IsoDateTime
     ends_at: IsoDateTime
     place: str = Field(min_length=1, max_length=300)
-    capacity: int = Field(ge=1, le=100_000)
+    capacity: JsonInt = Field(ge=1, le=100_000)
     eligible_roles: list[EligibleRole] = Field(min_length=1, max_length=2)
 
     @model_validator(mode="after")

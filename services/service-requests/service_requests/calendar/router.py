@@ -12,11 +12,12 @@ from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import OptionalIfMatch, set_etag
 from shared.db import utcnow
 from shared.errors import problem_responses
+from shared.iso import IntegerText
 from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/working-calendar", tags=["working-calendar"])
 ADMINS = (Role.platform_admin,)
-Year = Annotated[int, Path(ge=2000, le=2100, description="The calendar year")]
+Year = Annotated[int, Path(ge=2000, le=2100, description="The calendar year"), IntegerText]
 
 
 @router.get("", summary="Which years the working-day calendar covers", dependencies=[allow(*ADMINS)])

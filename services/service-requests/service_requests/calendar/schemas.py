@@ -6,6 +6,8 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from shared.iso import JsonInt
+
 EXAMPLE_BODY: dict[str, JsonValue] = {
     "year": 2027,
     "notice": "EXAMPLE ONLY, not the State Council's dates",
@@ -28,7 +30,7 @@ class CalendarYearBody(BaseModel):
     """One year of the State Council's notice: every day off and every make-up working day."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_BODY]})
-    year: int = Field(ge=2000, le=2100)
+    year: JsonInt = Field(ge=2000, le=2100)
     notice: str | None = Field(default=None, max_length=300, description="The notice's title or number")
     holidays: list[CalendarDayEntry] = Field(
         max_length=366, description="Every day off by the notice, weekend days inside a holiday span included"

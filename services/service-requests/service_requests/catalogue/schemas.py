@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from service_requests.working_calendar import DeadlineUnit
 from shared.field_messages import invalid
-from shared.iso import IsoDateTime
+from shared.iso import IsoDateTime, JsonInt
 
 
 class Category(StrEnum):
@@ -60,7 +60,7 @@ class FormAttribute(BaseModel):
     label_en: str = Field(min_length=1, max_length=200)
     datatype: Datatype
     required: StrictBool = False
-    order: int = Field(ge=0)
+    order: JsonInt = Field(ge=0)
     choices: list[Choice] = Field(default_factory=list, max_length=100)
     shareable: StrictBool = Field(
         default=False, description="The partner a request is routed to sees this answer (never otherwise)"
@@ -103,7 +103,7 @@ class Handler(BaseModel):
 
 
 class Clock(BaseModel):
-    amount: int = Field(ge=1, le=2000)
+    amount: JsonInt = Field(ge=1, le=2000)
     unit: DeadlineUnit
 
 

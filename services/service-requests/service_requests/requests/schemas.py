@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, model_
 
 from service_requests.requests.workflow import Action, Status
 from shared.field_messages import invalid
-from shared.iso import IsoDate, IsoDateTime
+from shared.iso import IsoDate, IsoDateTime, JsonInt
 
 PROVISIONAL = (
     "A deadline reaches a year the working-day calendar does not cover yet: it was counted Monday-Friday"
@@ -21,7 +21,7 @@ PROVISIONAL = (
 
 class Location(BaseModel):
     building_id: uuid.UUID | None = None
-    floor: int | None = Field(default=None, ge=-10, le=300)
+    floor: JsonInt | None = Field(default=None, ge=-10, le=300)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     address: str | None = Field(default=None, max_length=500)
@@ -103,7 +103,7 @@ class FinancingOutcome(BaseModel):
     annual_rate_percent: Decimal | None = Field(
         default=None, gt=0, lt=100, decimal_places=4, description="Annual interest rate in percent, a decimal string"
     )
-    term_months: int | None = Field(default=None, ge=1, le=360)
+    term_months: JsonInt | None = Field(default=None, ge=1, le=360)
     refusal_reason: str | None = Field(default=None, min_length=1, max_length=2000)
 
     @model_validator(mode="after")
@@ -300,7 +300,7 @@ class CommentCreate(BaseModel):
 
 class RatingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"score": 5, "comment": "很及时"}]})
-    score: int = Field(ge=1, le=5, description="5 非常满意 very satisfied … 1 非常不满意 very dissatisfied")
+    score: JsonInt = Field(ge=1, le=5, description="5 非常满意 very satisfied … 1 非常不满意 very dissatisfied")
     comment: str | None = Field(default=None, max_length=2000)
 
 

@@ -19,6 +19,7 @@ from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import IfMatch, set_etag
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
+from shared.iso import IntegerText
 from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/webhook-endpoints", tags=["webhook-endpoints"])
@@ -131,7 +132,7 @@ async def list_messages(
     endpoint_id: uuid.UUID,
     uow: UnitOfWorkDep,
     identity: CurrentIdentity,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    limit: Annotated[int, Query(ge=1, le=100), IntegerText] = 50,
 ) -> list[WebhookMessageRead]:
     """Newest first; each with every attempt (status, duration, first 4 KB of the answer)."""
     return await service.messages(uow, identity, endpoint_id, limit)
