@@ -178,6 +178,9 @@ CASES: dict[tuple[str, str], Case] = {
         lambda w: f"/v1/service-requests/{w['a_request']}/timeline", also=lambda w: (w.coworker(),)
     ),
     ("GET", "/v1/activities/{activity_id}"): Case(lambda w: f"/v1/activities/{w['a_activity']}"),
+    ("POST", "/v1/activities/{activity_id}/cancellation"): Case(
+        lambda w: f"/v1/activities/{w['a_activity']}/cancellation"
+    ),
     ("POST", "/v1/activities/{activity_id}/enrollments"): Case(
         lambda w: f"/v1/activities/{w['a_activity']}/enrollments"
     ),
@@ -237,7 +240,8 @@ CASES: dict[tuple[str, str], Case] = {
         lambda w: f"/v1/elections/{w['a_election']}/lots", lambda w: {"values": [1]}
     ),
     ("POST", "/v1/elections/{election_id}/certifications"): Case(
-        lambda w: f"/v1/elections/{w['a_election']}/certifications", lambda w: {"result_hash": "0" * 64}
+        lambda w: f"/v1/elections/{w['a_election']}/certifications",
+        lambda w: {"result_hash": "0" * 64, "public_key": "0" * 64, "signature": "0" * 128},
     ),
     # grid: a community's grids and their field work
     ("GET", "/v1/grids/campaigns/{campaign_id}"): Case(lambda w: f"/v1/grids/campaigns/{w['a_campaign']}"),
@@ -326,6 +330,11 @@ PUBLIC = "public to every role it lists (docs/security.md, read policy)"
 ADMIN_ONLY = "platform admins only: no caller of another owner holds a listed role"
 SERVICE_ONLY = "internal, for platform services (and admins) only; the gateway never routes it"
 EXEMPT: dict[tuple[str, str], str] = {
+    ("POST", "/v1/notifications/{notification_id}/read"): "owner only, by the token's subject: another "
+    "person's notification is 404 (tests/notifications/test_inbox.py, two employees of one enterprise)",
+    ("POST", "/v1/notifications/dead-letters/{notification_id}/retry"): ADMIN_ONLY,
+    ("PUT", "/v1/notifications/kinds/{kind}"): "{kind} is a rule's name, not an id; the preference written is "
+    "always the caller's own (by token subject)",
     ("GET", "/v1/communities/{community_id}"): PUBLIC,
     ("DELETE", "/v1/communities/{community_id}"): ADMIN_ONLY,
     ("GET", "/v1/communities/{community_id}/buildings"): PUBLIC,
