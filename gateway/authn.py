@@ -23,12 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.keyset import DenyList, KeySet, KeySetUnavailable
 from gateway.message_signatures import PartnerSigningKey
-from gateway.partners import keys, repository
+from gateway.partners import keys
 from gateway.partners.models import Partner
+from gateway.partners.repository import PartnerRepository
 from gateway.settings import Settings
 from shared.auth import Identity, InternalTokenCodec, Role, mint_internal_token
 from shared.errors import ServiceUnavailable, Unauthenticated, database_unavailable, database_unavailable_error
 from shared.i18n import Text
+from shared.uow import UnitOfWork
 
 _CACHE_LIMIT = 50_000
 # Far above any real token (ours are under 1 KiB); longer ones are refused before any parsing.
@@ -230,7 +232,7 @@ class Authenticator:
             return None
         try:
             async with self.sessionmaker() as session:
-                found = await repository.find_active_key(session, key_id)
+                found = await PartnerRepository(UnitOfWork(session, None)).find_active_key(key_id)
         except Exception as exc:  # the proxied path has no app handler: an outage must still be a 503
             if database_unavailable(exc):
                 raise database_unavailable_error() from exc

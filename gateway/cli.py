@@ -12,13 +12,13 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.devkeys import ensure_dev_keys
 from gateway.settings import Settings
 from gateway.tokens import mint_user_token
 from shared.auth import Identity, Role
 from shared.errors import ProblemError
+from shared.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KEYS_DIR = ROOT / ".data" / "keys"
@@ -43,7 +43,7 @@ def _database_url() -> str:
     return url
 
 
-def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+def _in_transaction(work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
     """Run `work` in one transaction, committed here (the CLI is its own unit of work)."""
     from shared.db import create_engine, create_sessionmaker
 
@@ -52,7 +52,7 @@ def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         engine = create_engine(settings.async_database_url, pool_size=1, max_overflow=0)
         try:
             async with create_sessionmaker(engine)() as session, session.begin():
-                return await work(session)
+                return await work(UnitOfWork(session, None))
         finally:
             await engine.dispose()
 
@@ -132,7 +132,7 @@ def partner_create(
     from gateway.partners.schemas import PartnerCreate
 
     data = PartnerCreate.model_validate({"kind": kind, "name": name, "contact": contact})
-    created = _in_transaction(lambda session: service.create_partner(session, data))
+    created = _in_transaction(lambda uow: service.create_partner(uow, data))
     _print(created.model_dump(mode="json"))
 
 
@@ -148,7 +148,7 @@ def partner_signing_key(
     from gateway.partners.schemas import SigningKeyPut
 
     data = SigningKeyPut(key_id=key_id, public_key_pem=public_key.read_text(), required=required)
-    updated = _in_transaction(lambda session: service.set_signing_key(session, partner_id, data))
+    updated = _in_transaction(lambda uow: service.set_signing_key(uow, partner_id, data))
     _print(updated.model_dump(mode="json"))
 
 
@@ -157,7 +157,7 @@ def key_create(partner_id: uuid.UUID) -> None:
     """Issue an API key for a partner; the key is printed once."""
     from gateway.partners import service
 
-    created = _in_transaction(lambda session: service.create_key(session, partner_id))
+    created = _in_transaction(lambda uow: service.create_key(uow, partner_id))
     _print(created.model_dump(mode="json"))
 
 
@@ -166,7 +166,7 @@ def key_revoke(partner_id: uuid.UUID, key_id: str) -> None:
     """Revoke a key (running gateways refuse it within GATEWAY_API_KEY_CACHE_SECONDS)."""
     from gateway.partners import service
 
-    revoked = _in_transaction(lambda session: service.revoke_key(session, partner_id, key_id))
+    revoked = _in_transaction(lambda uow: service.revoke_key(uow, partner_id, key_id))
     _print(revoked.model_dump(mode="json"))
 
 

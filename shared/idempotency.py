@@ -49,7 +49,7 @@ class Idempotency:
     """Per-request helper: `begin()` may return a replay; `complete()` stores and returns the response."""
 
     def __init__(self, work: UnitOfWork | AsyncSession, table: Table, request: Request, identity: Identity) -> None:
-        # a UnitOfWork in the shape (shared/uow.py); a bare session while a service still moves to it
+        # a UnitOfWork in the shape (shared/uow.py); a bare session for the shared tests' little app
         self._session = work.session if isinstance(work, UnitOfWork) else work
         self._table = table
         self._request = request

@@ -12,10 +12,10 @@ from gateway.partners import service
 from gateway.partners.dependencies import AuthenticatorDep
 from gateway.partners.schemas import ApiKeyCreated, ApiKeyOut, PartnerCreate, PartnerOut, SigningKeyPut
 from shared.auth import CurrentIdentity, Role, allow
-from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
 from shared.pagination import Cursor, Limit, Page, link_next
+from shared.uow import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/partners", tags=["partners"])
 
@@ -31,14 +31,14 @@ KeyId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$", description="The `key_id`
     responses=problem_responses(409, 422),
 )
 async def create_partner(
-    body: PartnerCreate, request: Request, session: SessionDep, identity: CurrentIdentity
+    body: PartnerCreate, request: Request, uow: UnitOfWorkDep, identity: CurrentIdentity
 ) -> Response:
     """Create a partner; it has no key until one is issued. Accepts `Idempotency-Key`."""
-    idempotency = Idempotency(session, platform_tables.idempotency_key, request, identity)
+    idempotency = Idempotency(uow, platform_tables.idempotency_key, request, identity)
     replay = await idempotency.begin(body)
     if replay is not None:
         return replay
-    created = await service.create_partner(session, body)
+    created = await service.create_partner(uow, body)
     location = f"/v1/partners/{created.id}"
     return await idempotency.complete(created, headers={"Location": location})
 
@@ -50,10 +50,10 @@ async def create_partner(
     responses=problem_responses(400),
 )
 async def list_partners(
-    request: Request, response: Response, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+    request: Request, response: Response, uow: UnitOfWorkDep, limit: Limit = 20, cursor: Cursor = None
 ) -> Page[PartnerOut]:
     """Partners in registration order; keys are listed without their secrets."""
-    items, next_cursor = await service.list_partners(session, limit, cursor)
+    items, next_cursor = await service.list_partners(uow, limit, cursor)
     link_next(request, response, next_cursor)
     return Page[PartnerOut](items=items, next_cursor=next_cursor)
 
@@ -66,10 +66,10 @@ async def list_partners(
     responses=problem_responses(404, 409),
 )
 async def create_api_key(
-    partner_id: uuid.UUID, session: SessionDep, authenticator: AuthenticatorDep, response: Response
+    partner_id: uuid.UUID, uow: UnitOfWorkDep, authenticator: AuthenticatorDep, response: Response
 ) -> ApiKeyCreated:
     """A partner holds at most two active keys, so a key can be rotated without downtime."""
-    created = await service.create_key(session, partner_id)
+    created = await service.create_key(uow, partner_id)
     authenticator.forget_api_key(created.key_id, revoked=False)
     response.headers["Cache-Control"] = "no-store"
     return created
@@ -82,10 +82,10 @@ async def create_api_key(
     responses=problem_responses(404),
 )
 async def revoke_api_key(
-    partner_id: uuid.UUID, key_id: KeyId, session: SessionDep, authenticator: AuthenticatorDep
+    partner_id: uuid.UUID, key_id: KeyId, uow: UnitOfWorkDep, authenticator: AuthenticatorDep
 ) -> ApiKeyOut:
     """Refused at once by this gateway process; other replicas within `GATEWAY_API_KEY_CACHE_SECONDS`."""
-    revoked = await service.revoke_key(session, partner_id, key_id)
+    revoked = await service.revoke_key(uow, partner_id, key_id)
     authenticator.forget_api_key(key_id, revoked=True)
     return revoked
 
@@ -97,13 +97,13 @@ async def revoke_api_key(
     responses=problem_responses(404, 409, 422),
 )
 async def put_signing_key(
-    partner_id: uuid.UUID, body: SigningKeyPut, session: SessionDep, authenticator: AuthenticatorDep
+    partner_id: uuid.UUID, body: SigningKeyPut, uow: UnitOfWorkDep, authenticator: AuthenticatorDep
 ) -> PartnerOut:
     """With `required`, the gateway refuses the partner's requests unless signed with this key (401).
 
     Applies at once in this gateway process; other replicas within `GATEWAY_API_KEY_CACHE_SECONDS`.
     """
-    updated = await service.set_signing_key(session, partner_id, body)
+    updated = await service.set_signing_key(uow, partner_id, body)
     authenticator.forget_partner(partner_id)
     return updated
 
@@ -114,8 +114,8 @@ async def put_signing_key(
     dependencies=[allow(Role.platform_admin)],
     responses=problem_responses(404),
 )
-async def delete_signing_key(partner_id: uuid.UUID, session: SessionDep, authenticator: AuthenticatorDep) -> PartnerOut:
+async def delete_signing_key(partner_id: uuid.UUID, uow: UnitOfWorkDep, authenticator: AuthenticatorDep) -> PartnerOut:
     """The partner's requests are authenticated by API key alone again."""
-    updated = await service.remove_signing_key(session, partner_id)
+    updated = await service.remove_signing_key(uow, partner_id)
     authenticator.forget_partner(partner_id)
     return updated

@@ -7,11 +7,11 @@ import uuid
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.partners import keys, repository
+from gateway.partners import keys
 from gateway.partners.exceptions import ApiKeyNotFound, PartnerNotFound, SigningKeyInvalid, TooManyActiveKeys
 from gateway.partners.models import MAX_ACTIVE_KEYS, ApiKey, Partner
+from gateway.partners.repository import PartnerRepository
 from gateway.partners.schemas import (
     ApiKeyCreated,
     ApiKeyOut,
@@ -22,6 +22,7 @@ from gateway.partners.schemas import (
 )
 from shared.errors import InvalidCursor
 from shared.pagination import decode_cursor, encode_cursor
+from shared.uow import UnitOfWork
 
 
 def key_out(key: ApiKey) -> ApiKeyOut:
@@ -46,13 +47,15 @@ def partner_out(partner: Partner, active: list[ApiKey]) -> PartnerOut:
     )
 
 
-async def create_partner(session: AsyncSession, data: PartnerCreate) -> PartnerOut:
+async def create_partner(uow: UnitOfWork, data: PartnerCreate) -> PartnerOut:
     """Register a bank or MCN partner (no key yet)."""
-    partner = await repository.add_partner(session, Partner(kind=data.kind, name=data.name, contact=data.contact))
+    partner = await uow.repository(PartnerRepository).add_partner(
+        Partner(kind=data.kind, name=data.name, contact=data.contact)
+    )
     return partner_out(partner, [])
 
 
-async def list_partners(session: AsyncSession, limit: int, cursor: str | None) -> tuple[list[PartnerOut], str | None]:
+async def list_partners(uow: UnitOfWork, limit: int, cursor: str | None) -> tuple[list[PartnerOut], str | None]:
     """One page of partners in creation order, each with its active keys."""
     after = None
     if cursor is not None:
@@ -61,37 +64,37 @@ async def list_partners(session: AsyncSession, limit: int, cursor: str | None) -
             after = (dt.datetime.fromisoformat(created), uuid.UUID(identifier))
         except ValueError as exc:
             raise InvalidCursor(errors=[{"detail": "malformed cursor", "parameter": "cursor"}]) from exc
-    rows = list(await repository.list_partners(session, limit + 1, after))
+    rows = list(await uow.repository(PartnerRepository).list_partners(limit + 1, after))
     page, more = rows[:limit], len(rows) > limit
     by_partner: dict[uuid.UUID, list[ApiKey]] = {partner.id: [] for partner in page}
-    for key in await repository.active_keys(session, list(by_partner)):
+    for key in await uow.repository(PartnerRepository).active_keys(list(by_partner)):
         by_partner[key.partner_id].append(key)
     next_cursor = encode_cursor([page[-1].created_at.isoformat(), page[-1].id]) if more else None
     return [partner_out(partner, by_partner[partner.id]) for partner in page], next_cursor
 
 
-async def create_key(session: AsyncSession, partner_id: uuid.UUID) -> ApiKeyCreated:
+async def create_key(uow: UnitOfWork, partner_id: uuid.UUID) -> ApiKeyCreated:
     """Issue a key in a free slot; the whole key is returned once and only its hash is stored."""
-    partner = await repository.get_partner(session, partner_id, lock=True)
+    partner = await uow.repository(PartnerRepository).get_partner(partner_id, lock=True)
     if partner is None:
         raise PartnerNotFound()
-    taken = {key.slot for key in await repository.active_keys(session, [partner_id])}
+    taken = {key.slot for key in await uow.repository(PartnerRepository).active_keys([partner_id])}
     free = [slot for slot in range(1, MAX_ACTIVE_KEYS + 1) if slot not in taken]
     if not free:
         raise TooManyActiveKeys("Revoke one of the two active keys first")
     key_id, full_key = keys.generate()
     _, secret = keys.parse(full_key) or ("", "")
-    key = await repository.add_key(
-        session, ApiKey(partner_id=partner_id, key_id=key_id, slot=free[0], secret_sha256=keys.digest(secret))
+    key = await uow.repository(PartnerRepository).add_key(
+        ApiKey(partner_id=partner_id, key_id=key_id, slot=free[0], secret_sha256=keys.digest(secret))
     )
     return ApiKeyCreated(**key_out(key).model_dump(), api_key=full_key)
 
 
-async def revoke_key(session: AsyncSession, partner_id: uuid.UUID, key_id: str) -> ApiKeyOut:
+async def revoke_key(uow: UnitOfWork, partner_id: uuid.UUID, key_id: str) -> ApiKeyOut:
     """Revoke an active key of this partner."""
-    key = await repository.revoke_key(session, partner_id, key_id)
+    key = await uow.repository(PartnerRepository).revoke_key(partner_id, key_id)
     if key is None:
-        if await repository.get_partner(session, partner_id) is None:
+        if await uow.repository(PartnerRepository).get_partner(partner_id) is None:
             raise PartnerNotFound()
         raise ApiKeyNotFound()
     return key_out(key)
@@ -108,26 +111,26 @@ def _ed25519_public_key(pem: str) -> str:
     return pem.strip() + "\n"
 
 
-async def set_signing_key(session: AsyncSession, partner_id: uuid.UUID, data: SigningKeyPut) -> PartnerOut:
+async def set_signing_key(uow: UnitOfWork, partner_id: uuid.UUID, data: SigningKeyPut) -> PartnerOut:
     """Install (or replace) the partner's RFC 9421 verification key and whether signing is required."""
     public_key = _ed25519_public_key(data.public_key_pem)
-    partner = await repository.get_partner(session, partner_id, lock=True)
+    partner = await uow.repository(PartnerRepository).get_partner(partner_id, lock=True)
     if partner is None:
         raise PartnerNotFound()
     partner.signing_key_id = data.key_id
     partner.signing_public_key = public_key
     partner.require_signatures = data.required
-    await session.flush()  # a keyid of another partner fails here: uq_partner_signing_key_id
-    return partner_out(partner, list(await repository.active_keys(session, [partner_id])))
+    await uow.flush()  # a keyid of another partner fails here: uq_partner_signing_key_id
+    return partner_out(partner, list(await uow.repository(PartnerRepository).active_keys([partner_id])))
 
 
-async def remove_signing_key(session: AsyncSession, partner_id: uuid.UUID) -> PartnerOut:
+async def remove_signing_key(uow: UnitOfWork, partner_id: uuid.UUID) -> PartnerOut:
     """Forget the signing key: the partner's requests are no longer signature-checked."""
-    partner = await repository.get_partner(session, partner_id, lock=True)
+    partner = await uow.repository(PartnerRepository).get_partner(partner_id, lock=True)
     if partner is None:
         raise PartnerNotFound()
     partner.signing_key_id = None
     partner.signing_public_key = None
     partner.require_signatures = False
-    await session.flush()
-    return partner_out(partner, list(await repository.active_keys(session, [partner_id])))
+    await uow.flush()
+    return partner_out(partner, list(await uow.repository(PartnerRepository).active_keys([partner_id])))

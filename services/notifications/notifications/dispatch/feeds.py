@@ -11,10 +11,9 @@ from typing import Any
 import httpx
 import structlog
 from fastapi import FastAPI
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 
 from notifications.database import platform_tables
+from notifications.dispatch.repository import FeedCursorRepository
 from notifications.dispatch.service import fan_out_once, on_event
 from notifications.metrics import FEED_LAG, FEED_POSITION
 from notifications.rules import FEEDS
@@ -79,9 +78,8 @@ async def skip_history(app: Any, feed: str) -> int | None:
     happens from now on, not about every event since the platform began. Returns the position it
     starts from, or None when the feed already has a cursor."""
     settings: Settings = app.state.settings
-    table = platform_tables.feed_cursor
     async with app.state.sessionmaker() as session:
-        if await session.scalar(select(table.c.position).where(table.c.source == feed)) is not None:
+        if await FeedCursorRepository(UnitOfWork(session, app)).position(feed) is not None:
             return None
     client: httpx.AsyncClient = app.state.feed_clients[feed]
     headers = service_headers("notifications", settings.internal_token_secret.get_secret_value())
@@ -94,7 +92,7 @@ async def skip_history(app: Any, feed: str) -> int | None:
             break
         position = page.last_seq
     async with app.state.sessionmaker() as session, session.begin():
-        await session.execute(insert(table).values(source=feed, position=position).on_conflict_do_nothing())
+        await FeedCursorRepository(UnitOfWork(session, app)).start_at(feed, position)
     logger.info("feed_started_at_head", feed=feed, position=position)
     return position
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
+from notifications.database import platform_tables
 from notifications.dispatch.models import Dispatch
 from shared.uow import Repository
 
@@ -88,3 +89,17 @@ class DispatchRepository(Repository):
         return int(
             await self.session.scalar(text("SELECT count(*) FROM notifications.dispatch WHERE status = 'pending'")) or 0
         )
+
+
+class FeedCursorRepository(Repository):
+    """The position this service has read each source feed to (the feed consumer's own table)."""
+
+    async def position(self, feed: str) -> int | None:
+        table = platform_tables.feed_cursor
+        position = await self.session.scalar(select(table.c.position).where(table.c.source == feed))
+        return None if position is None else int(position)
+
+    async def start_at(self, feed: str, position: int) -> None:
+        """The first cursor of a feed; a cursor another replica wrote first is kept."""
+        table = platform_tables.feed_cursor
+        await self.session.execute(insert(table).values(source=feed, position=position).on_conflict_do_nothing())

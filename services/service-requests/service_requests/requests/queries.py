@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from service_requests.requests.repository import ListFilters, RequestRepository, shanghai_midnight
-from service_requests.requests.schemas import PartnerRequestRead, RequestRead, RequestStats
+from service_requests.requests.repository import RequestRepository, shanghai_midnight
+from service_requests.requests.schemas import ListFilters, PartnerRequestRead, RequestRead, RequestStats
 from service_requests.requests.transitions import load_visible
 from service_requests.requests.views import sees_partner_view, to_partner_read, to_read, to_view
 from shared.auth import Identity

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -29,6 +28,7 @@ from sqlalchemy import (
 from service_requests.catalogue.models import ServiceType
 from service_requests.database import platform_tables, webhook_tables
 from service_requests.requests.models import DEADLINE_NOTICE_SHARE, RequestEvent, ServiceRequest
+from service_requests.requests.schemas import ListFilters
 from service_requests.requests.workflow import OPEN_FOR_HANDLER, Status
 from service_requests.webhooks.delivery import enqueue
 from service_requests.working_calendar import SHANGHAI
@@ -347,20 +347,6 @@ class RequestRepository(Repository):
 
 
 GOOD_FROM = 3  # 好评: 非常满意 (5), 满意 (4) and 基本满意 (3); 差评: 不满意 (2), 非常不满意 (1)
-
-
-@dataclass(frozen=True, slots=True)
-class ListFilters:
-    """The list's filters; dates are Shanghai business dates, `created_to` inclusive."""
-
-    status: Status | None = None
-    category: str | None = None
-    scenario: str | None = None
-    type_id: uuid.UUID | None = None
-    community_id: uuid.UUID | None = None
-    overdue: bool | None = None
-    created_from: dt.date | None = None
-    created_to: dt.date | None = None
 
 
 def shanghai_midnight(day: dt.date) -> dt.datetime:

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from service_requests.catalogue.schemas import Category, Scenario
 from service_requests.database import platform_tables
 from service_requests.requests import queries, ratings, submission, transitions
-from service_requests.requests.repository import ListFilters
 from service_requests.requests.schemas import (
     CommentCreate,
+    ListFilters,
     PartnerRequestRead,
     RatingCreate,
     RequestCreate,

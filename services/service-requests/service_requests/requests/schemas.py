@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
@@ -362,3 +363,17 @@ class RequestStats(BaseModel):
     follow_up_ratings: int
     follow_up_good_rate: float | None = Field(description="Share of follow-up ratings that are 3 or better")
     by_service_type: list[SatisfactionByType]
+
+
+@dataclass(frozen=True, slots=True)
+class ListFilters:
+    """The list's filters; dates are Shanghai business dates, `created_to` inclusive."""
+
+    status: Status | None = None
+    category: str | None = None
+    scenario: str | None = None
+    type_id: uuid.UUID | None = None
+    community_id: uuid.UUID | None = None
+    overdue: bool | None = None
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
