@@ -47,6 +47,9 @@ class Role(StrEnum):
 
 USER_ROLES: tuple[Role, ...] = tuple(role for role in Role if role is not Role.service)
 EVERY_ROLE: tuple[Role, ...] = tuple(Role)
+# Every person who signs in, whatever grants they hold (not partners, not services): routes where
+# what one sees is decided by who one is (the token subject), not by a role.
+PERSON_ROLES: tuple[Role, ...] = tuple(role for role in Role if role not in (Role.partner, Role.service))
 
 
 class Identity(BaseModel):

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.auth import IDENTITY_HEADER, Identity, Role, allow, mint_internal_token
 from shared.iso import IntegerText
+from shared.uow import UnitOfWork
 
 logger = structlog.get_logger("shared.outbox")
 
@@ -159,6 +160,36 @@ class FeedConsumer:
         self._sessionmaker = sessionmaker
         self._handler = handler
         self._poll_seconds = poll_seconds
+
+    @classmethod
+    def of_app(
+        cls,
+        app: Any,
+        *,
+        source: str,
+        client: httpx.AsyncClient,
+        consumer_name: str,
+        cursor_table: Table,
+        on_event: Callable[[UnitOfWork, FeedEvent], Awaitable[None]],
+        poll_seconds: float,
+        secret: str | None = None,
+    ) -> FeedConsumer:
+        """A consumer inside a service app: the app's internal-token secret and sessionmaker, and
+        each event handled in a unit of work of the app (its transaction also moves the cursor)."""
+
+        async def handle(session: AsyncSession, event: FeedEvent) -> None:
+            await on_event(UnitOfWork(session, app), event)
+
+        return cls(
+            source=source,
+            client=client,
+            consumer_name=consumer_name,
+            secret=secret or app.state.settings.internal_token_secret.get_secret_value(),
+            cursor_table=cursor_table,
+            sessionmaker=app.state.sessionmaker,
+            handler=handle,
+            poll_seconds=poll_seconds,
+        )
 
     async def position(self) -> int:
         async with self._sessionmaker() as session:

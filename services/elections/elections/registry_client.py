@@ -18,7 +18,6 @@ from elections.settings import Settings
 from shared.clients import service_client, service_headers
 from shared.i18n import Text
 from shared.outbox import FeedConsumer
-from shared.uow import UnitOfWork
 
 SERVICE_NAME = "elections"
 
@@ -81,14 +80,14 @@ def registry_client(
 
 def feed_consumer(app: FastAPI, client: httpx.AsyncClient, settings: Settings) -> FeedConsumer:
     """The durable consumer of the registry's feed (deregistrations, representative changes)."""
-    return FeedConsumer(
+    return FeedConsumer.of_app(
+        app,
         source="registry",
         client=client,
         consumer_name=SERVICE_NAME,
         secret=settings.internal_token_secret.get_secret_value(),
         cursor_table=platform_tables.feed_cursor,
-        sessionmaker=app.state.sessionmaker,
-        handler=lambda session, event: on_registry_event(UnitOfWork(session, app), event),
+        on_event=on_registry_event,
         poll_seconds=settings.registry_feed_poll_seconds,
     )
 

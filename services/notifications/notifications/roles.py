@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-from shared.auth import Role
+from shared.auth import PERSON_ROLES, Role
 
 # Every person: each sees and marks only their own notifications (by token subject).
-PEOPLE = (
-    Role.account,
-    Role.platform_admin,
-    Role.community_staff,
-    Role.grid_worker,
-    Role.enterprise_rep,
-    Role.employee,
-    Role.election_observer,
-)
+PEOPLE = PERSON_ROLES
 OPERATORS = (Role.platform_admin,)

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from grid.access import in_grid
+from grid.access import in_grid, visible_grids
 from grid.events.exceptions import (
     EventNotFound,
     EventTransitionInvalid,
@@ -26,7 +26,6 @@ from shared.auth import Identity, Role
 from shared.db import utcnow
 from shared.errors import Forbidden
 from shared.i18n import Text
-from shared.scope import require_staff
 from shared.uow import UnitOfWork
 
 RED_AFTER = dt.timedelta(hours=48)
@@ -256,11 +255,7 @@ async def list_events(
     after: tuple[dt.datetime, uuid.UUID] | None,
     limit: int,
 ) -> list[EventRead]:
-    grid_ids: frozenset[uuid.UUID] | None = None
-    if not identity.staff_of(community_id):
-        if Role.grid_worker not in identity.roles:
-            require_staff(identity, community_id)
-        grid_ids = identity.grid_ids
+    grid_ids = visible_grids(identity, community_id)
     now = utcnow()
     events = await uow.repository(EventRepository).list_filtered(
         community_id=community_id,

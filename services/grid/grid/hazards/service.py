@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from grid.access import require_grid
+from grid.access import require_grid, visible_grids
 from grid.grids.exceptions import GridNotFound
 from grid.grids.repository import GridRepository
 from grid.hazards.exceptions import HazardNotFound, HazardTransitionNotAllowed
@@ -15,7 +15,7 @@ from grid.hazards.schemas import HazardCreate, HazardDetail, HazardHistoryRead, 
 from grid.hazards.states import HAZARD_TRANSITIONS, INITIAL, OVERDUE_STATUSES
 from grid.outbox import emit
 from grid.workers.repository import WorkerRepository
-from shared.auth import Identity, Role
+from shared.auth import Identity
 from shared.dates import business_date, business_today
 from shared.i18n import Text
 from shared.scope import require_staff
@@ -146,11 +146,7 @@ async def list_hazards(
     limit: int,
 ) -> list[HazardRead]:
     """Staff see the community's ledger; grid workers the hazards of their grids."""
-    grid_ids: frozenset[uuid.UUID] | None = None
-    if not identity.staff_of(community_id):
-        if Role.grid_worker not in identity.roles:
-            require_staff(identity, community_id)
-        grid_ids = identity.grid_ids
+    grid_ids = visible_grids(identity, community_id)
     hazards = await uow.repository(HazardRepository).list_filtered(
         community_id=community_id,
         grid_ids=grid_ids,

@@ -177,14 +177,13 @@ def registry_client(
 
 def feed_consumer(app: FastAPI) -> FeedConsumer:
     settings: Settings = app.state.settings
-    return FeedConsumer(
+    return FeedConsumer.of_app(
+        app,
         source="registry",
         client=app.state.registry_client,
         consumer_name="identity",
-        secret=settings.internal_token_secret.get_secret_value(),
         cursor_table=platform_tables.feed_cursor,
-        sessionmaker=app.state.sessionmaker,
-        handler=lambda session, event: on_registry_event(UnitOfWork(session, app), event),
+        on_event=on_registry_event,
         poll_seconds=settings.registry_feed_poll_seconds,
     )
 

@@ -56,19 +56,18 @@ def feed_clients(app: FastAPI) -> contextlib.AbstractAsyncContextManager[None]:
 def consumer(app: Any, feed: str) -> FeedConsumer:
     settings: Settings = app.state.settings
 
-    async def handle(session: Any, event: FeedEvent) -> None:
-        await on_event(UnitOfWork(session, app), feed, event)
+    async def handle(uow: UnitOfWork, event: FeedEvent) -> None:
+        await on_event(uow, feed, event)
         FEED_LAG.labels(feed).set(max(0.0, (dt.datetime.now(dt.UTC) - event.occurred_at).total_seconds()))
         FEED_POSITION.labels(feed).set(event.seq)
 
-    return FeedConsumer(
+    return FeedConsumer.of_app(
+        app,
         source=feed,
         client=app.state.feed_clients[feed],
         consumer_name="notifications",
-        secret=settings.internal_token_secret.get_secret_value(),
         cursor_table=platform_tables.feed_cursor,
-        sessionmaker=app.state.sessionmaker,
-        handler=handle,
+        on_event=handle,
         poll_seconds=settings.feed_poll_seconds,
     )
 
