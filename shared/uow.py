@@ -17,11 +17,12 @@ Background jobs open their own unit of work with `unit_of_work(app)`.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Any, TypeVar
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Annotated, Any, TypeVar, cast
 
 import asyncpg
 from fastapi import Depends, FastAPI, Request
+from sqlalchemy import CursorResult, Executable
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.hot_path import Batcher, Execute, hot_connection
@@ -93,6 +94,11 @@ class Repository:
     @session.setter
     def session(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def affected(self, statement: Executable, params: Mapping[str, Any] | None = None) -> int:
+        """Run an INSERT, UPDATE or DELETE in the unit of work; how many rows it wrote."""
+        result = cast("CursorResult[Any]", await self.session.execute(statement, params))
+        return int(result.rowcount or 0)
 
     def hot(self) -> contextlib.AbstractAsyncContextManager[asyncpg.Connection]:
         """A raw connection for one autocommitted statement (the pool's, or the engine's while the

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
 
 from grid.circles.models import Facility
 from grid.events.models import GridEvent, GridEventHistory
@@ -258,6 +259,11 @@ def _story_rows(today: dt.date) -> dict[str, list[dict[str, Any]]]:
     return rows
 
 
+def _table(model: type[DeclarativeBase]) -> Table:
+    """A model's table, as the `insert` of `load` wants it (mapped classes type it as FromClause)."""
+    return cast(Table, model.__table__)
+
+
 def _rows() -> dict[Table, list[dict[str, Any]]]:
     grids: list[dict[str, Any]] = [
         {
@@ -383,17 +389,17 @@ def _rows() -> dict[Table, list[dict[str, Any]]]:
     iot = _iot_rows()
     story = _story_rows(dt.datetime.now(dt.UTC).date())
     return {
-        CommunitySetting.__table__: setting + iot["setting"],  # type: ignore[dict-item]
-        Grid.__table__: grids + iot["grids"],  # type: ignore[dict-item]
-        GridAssignment.__table__: assignments + iot["assignments"],  # type: ignore[dict-item]
-        GridWorker.__table__: workers + iot["workers"],  # type: ignore[dict-item]
-        GridDuty.__table__: duties + iot["duties"],  # type: ignore[dict-item]
-        ChecklistTemplate.__table__: templates,  # type: ignore[dict-item]
-        Facility.__table__: facilities + iot["facilities"],  # type: ignore[dict-item]
-        Hazard.__table__: story["hazards"],  # type: ignore[dict-item]
-        HazardHistory.__table__: story["hazard_history"],  # type: ignore[dict-item]
-        GridEvent.__table__: story["events"],  # type: ignore[dict-item]
-        GridEventHistory.__table__: story["event_history"],  # type: ignore[dict-item]
+        _table(CommunitySetting): setting + iot["setting"],
+        _table(Grid): grids + iot["grids"],
+        _table(GridAssignment): assignments + iot["assignments"],
+        _table(GridWorker): workers + iot["workers"],
+        _table(GridDuty): duties + iot["duties"],
+        _table(ChecklistTemplate): templates,
+        _table(Facility): facilities + iot["facilities"],
+        _table(Hazard): story["hazards"],
+        _table(HazardHistory): story["hazard_history"],
+        _table(GridEvent): story["events"],
+        _table(GridEventHistory): story["event_history"],
     }
 
 

@@ -47,12 +47,11 @@ class DispatchRepository(Repository):
 
     async def cancel(self, kind: str, subject_key: str) -> int:
         """Call off the pending dispatches of `kind` about `subject_key` (a reminder made moot)."""
-        result = await self.session.execute(
+        return await self.affected(
             update(Dispatch)
             .where(Dispatch.kind == kind, Dispatch.subject_key == subject_key, Dispatch.status == "pending")
             .values(status="cancelled", updated_at=text("now()"))
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def take(self) -> Dispatch | None:
         """The pending dispatch whose turn it is, locked for this transaction (other replicas skip

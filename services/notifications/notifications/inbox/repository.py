@@ -62,7 +62,7 @@ class NotificationRepository(Repository):
         Returns how many rows are new."""
         if not rows:
             return 0
-        result = await self.session.execute(
+        return await self.affected(
             INSERT_PAGE,
             {
                 "event_id": words.event_id,
@@ -80,7 +80,6 @@ class NotificationRepository(Repository):
                 "messages": [row.message for row in rows],
             },
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def inbox(
         self, recipient: str, *, unread_only: bool, after: tuple[dt.datetime, uuid.UUID] | None, limit: int
@@ -130,7 +129,7 @@ class NotificationRepository(Repository):
         )
 
     async def mark_all_read(self, recipient: str) -> int:
-        result = await self.session.execute(
+        return await self.affected(
             update(Notification)
             .where(
                 Notification.recipient == recipient,
@@ -139,7 +138,6 @@ class NotificationRepository(Repository):
             )
             .values(read_at=func.now())
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def dead_letters(self, after: tuple[dt.datetime, uuid.UUID] | None, limit: int) -> list[Notification]:
         query = select(Notification).where(Notification.status == "dead")
