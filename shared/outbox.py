@@ -138,7 +138,8 @@ EventHandler = Callable[[AsyncSession, FeedEvent], Awaitable[None]]
 
 class FeedConsumer:
     """Pulls another service's feed in the background; each event is handled and the cursor
-    advanced in one transaction, so a restart resumes exactly where it stopped."""
+    advanced in one transaction, so a restart resumes exactly where it stopped, and replicas of
+    one consumer sharing the cursor row handle each event once between them (`_claim`)."""
 
     def __init__(
         self,
@@ -203,18 +204,32 @@ class FeedConsumer:
         response = await self._client.get("/internal/events", params={"after": after, "limit": limit}, headers=headers)
         response.raise_for_status()
         feed = EventFeed.model_validate(response.json())
+        handled = 0
         for event in feed.items:
             async with self._sessionmaker() as session, session.begin():
+                if not await self._claim(session, event.seq):
+                    continue  # another replica's consumer handled it (or is handling it and will commit)
                 await self._handler(session, event)
-                await session.execute(
-                    insert(self._cursor)
-                    .values(source=self.source, position=event.seq)
-                    .on_conflict_do_update(
-                        index_elements=[self._cursor.c.source],
-                        set_={"position": event.seq, "updated_at": func.now()},
-                    )
-                )
-        return len(feed.items)
+                handled += 1
+        return handled
+
+    async def _claim(self, session: AsyncSession, seq: int) -> bool:
+        """Move the cursor to `seq` in the event's transaction, unless it is there already.
+
+        The upsert locks the cursor row until the transaction ends, so a second replica claiming the
+        same event waits, then sees the moved cursor and skips it: each event is handled once across
+        replicas, in feed order, and a rolled-back handler gives its event back."""
+        claimed = await session.scalar(
+            insert(self._cursor)
+            .values(source=self.source, position=seq)
+            .on_conflict_do_update(
+                index_elements=[self._cursor.c.source],
+                set_={"position": seq, "updated_at": func.now()},
+                where=self._cursor.c.position < seq,
+            )
+            .returning(self._cursor.c.source)
+        )
+        return claimed is not None
 
     async def run(self) -> None:
         """Poll forever; errors are logged and retried after a pause."""

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry.database import platform_tables
 from shared.auth import Role
 from shared.db import create_engine, create_sessionmaker
-from shared.outbox import record_event
+from shared.outbox import FeedConsumer, FeedEvent, record_event
 from shared.settings import PlatformSettings
-from tests.support.identities import auth, identity
+from tests.support.identities import TEST_SECRET, auth, identity
 
 SERVICE = auth(identity(Role.service))
 
@@ -68,3 +68,41 @@ async def test_a_slow_writer_is_not_skipped(notes: httpx.AsyncClient, database_u
 async def test_feed_is_for_services_only(notes: httpx.AsyncClient) -> None:
     response = await notes.get("/internal/events", headers=auth(identity(Role.employee)))
     assert response.status_code == 403
+
+
+async def test_two_replicas_of_a_consumer_handle_each_event_once(notes: httpx.AsyncClient, database_url: str) -> None:
+    """Two consumers on one cursor row (two replicas of a service), polling at once: every event
+    is handled by exactly one of them, and in feed order."""
+    engine = create_engine(PlatformSettings(database_url=database_url).async_database_url)
+    sessionmaker = create_sessionmaker(engine)
+    handled: list[tuple[str, int]] = []
+
+    def consumer(name: str) -> FeedConsumer:
+        async def handle(session: AsyncSession, event: FeedEvent) -> None:
+            await asyncio.sleep(0.002)  # other replica's turn, mid-transaction
+            handled.append((name, event.seq))
+
+        return FeedConsumer(
+            source="replicated-notes",
+            client=notes,
+            consumer_name=name,
+            secret=TEST_SECRET,
+            cursor_table=platform_tables.feed_cursor,
+            sessionmaker=sessionmaker,
+            handler=handle,
+        )
+
+    try:
+        async with sessionmaker() as session, session.begin():
+            for n in range(40):
+                await _record(session, f"note-{n}")
+        expected = [item["seq"] for item in await _feed_until(notes, 0, 40)]
+        first, second = consumer("first"), consumer("second")
+        for _ in range(3):  # both read the same cursor and get the same batch each time
+            await asyncio.gather(first.poll_once(limit=25), second.poll_once(limit=25))
+        seqs = [seq for _, seq in handled]
+        assert sorted(seqs) == expected and seqs == sorted(seqs)
+        assert {name for name, _ in handled} == {"first", "second"}, "one replica did everything: nothing raced"
+        assert await first.position() == await second.position() == expected[-1]
+    finally:
+        await engine.dispose()

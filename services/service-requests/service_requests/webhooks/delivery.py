@@ -229,6 +229,8 @@ class WebhookDispatcher:
                 await repository.healthy(healthy)
         DELIVERY_ATTEMPTS.labels("delivered").inc(len(delivered))
         DELIVERY_ATTEMPTS.labels("failed").inc(len(results) - len(delivered))
+        if delivered:  # which dispatcher delivered what (tests of two dispatchers read it; off unless DEBUG)
+            logger.debug("webhook_delivered", message_ids=[str(row.id) for row, _, _ in delivered])
         for endpoint_id, reason in disabled:
             ENDPOINTS_DISABLED.inc()
             logger.warning("webhook_endpoint_disabled", endpoint_id=str(endpoint_id), reason=reason)
