@@ -101,6 +101,10 @@ class Case:
     also: Callable[[World], tuple[Identity, ...]] = lambda world: ()
 
 
+def _attachment_body() -> dict[str, Any]:
+    return {"name": "现场.jpg", "content_type": "image/jpeg", "size": 1000, "sha256": "0" * 64}
+
+
 def _today() -> str:
     return business_today().isoformat()
 
@@ -293,6 +297,38 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/v1/grid-events/{event_id}"): Case(lambda w: f"/v1/grid-events/{w['a_event']}"),
     ("POST", "/v1/grid-events/{event_id}/transitions"): Case(
         lambda w: f"/v1/grid-events/{w['a_event']}/transitions", lambda w: {"action": "accept"}
+    ),
+    ("POST", "/v1/hazards/{hazard_id}/attachments"): Case(
+        lambda w: f"/v1/hazards/{w['a_hazard']}/attachments", lambda w: _attachment_body()
+    ),
+    ("GET", "/v1/hazards/{hazard_id}/attachments"): Case(lambda w: f"/v1/hazards/{w['a_hazard']}/attachments"),
+    ("POST", "/v1/hazards/{hazard_id}/attachments/{attachment_id}/confirm"): Case(
+        lambda w: f"/v1/hazards/{w['a_hazard']}/attachments/{w['a_hazard_attachment']}/confirm"
+    ),
+    ("DELETE", "/v1/hazards/{hazard_id}/attachments/{attachment_id}"): Case(
+        lambda w: f"/v1/hazards/{w['a_hazard']}/attachments/{w['a_hazard_attachment']}"
+    ),
+    ("POST", "/v1/grid-events/{event_id}/attachments"): Case(
+        lambda w: f"/v1/grid-events/{w['a_event']}/attachments", lambda w: _attachment_body()
+    ),
+    ("GET", "/v1/grid-events/{event_id}/attachments"): Case(lambda w: f"/v1/grid-events/{w['a_event']}/attachments"),
+    ("POST", "/v1/grid-events/{event_id}/attachments/{attachment_id}/confirm"): Case(
+        lambda w: f"/v1/grid-events/{w['a_event']}/attachments/{w['a_event_attachment']}/confirm"
+    ),
+    ("DELETE", "/v1/grid-events/{event_id}/attachments/{attachment_id}"): Case(
+        lambda w: f"/v1/grid-events/{w['a_event']}/attachments/{w['a_event_attachment']}"
+    ),
+    ("POST", "/v1/inspections/{inspection_id}/attachments"): Case(
+        lambda w: f"/v1/inspections/{w['a_inspection']}/attachments", lambda w: _attachment_body()
+    ),
+    ("GET", "/v1/inspections/{inspection_id}/attachments"): Case(
+        lambda w: f"/v1/inspections/{w['a_inspection']}/attachments"
+    ),
+    ("POST", "/v1/inspections/{inspection_id}/attachments/{attachment_id}/confirm"): Case(
+        lambda w: f"/v1/inspections/{w['a_inspection']}/attachments/{w['a_inspection_attachment']}/confirm"
+    ),
+    ("DELETE", "/v1/inspections/{inspection_id}/attachments/{attachment_id}"): Case(
+        lambda w: f"/v1/inspections/{w['a_inspection']}/attachments/{w['a_inspection_attachment']}"
     ),
     ("PATCH", "/v1/facilities/{facility_id}"): Case(
         lambda w: f"/v1/facilities/{w['a_facility']}", lambda w: {"name": "外社区改名"}
@@ -522,6 +558,9 @@ async def _build(platform: RunningPlatform, client: httpx.AsyncClient, world: Wo
     ids["a_event"] = (await made("POST", "/v1/grid-events", a_staff, json=event))["id"]
     facility = {"community_id": ids["a_community"], "kind": "life", "name": "卫生服务站", "lat": 30.2, "lon": 120.2}
     ids["a_facility"] = (await made("POST", "/v1/facilities", a_staff, json=facility))["id"]
+    for kind, item in (("hazards", "a_hazard"), ("grid-events", "a_event"), ("inspections", "a_inspection")):
+        asked = await made("POST", f"/v1/{kind}/{ids[item]}/attachments", a_staff, json=_attachment_body())
+        ids[f"{item}_attachment"] = asked["id"]  # pending: the sweep's calls are refused before it matters
 
     # identity: a person of A signed in by SMS (their session), on duty in A's grid with its role granted
     pair = await _sms_sign_in(platform, client, "139" + "".join(secrets.choice("0123456789") for _ in range(8)))
