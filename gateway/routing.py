@@ -11,6 +11,7 @@ UPSTREAM_PREFIXES: dict[str, tuple[str, ...]] = {
         "/v1/webhook-endpoints",
         "/v1/working-calendar",
         "/open311/v2",
+        "/v1/request-files",
     ),
     "elections": ("/v1/elections",),
     "grid": (
@@ -52,7 +53,12 @@ ANONYMOUS_PATHS = frozenset(
 # The local object store's signed upload and download links (shared/file_routes.py): forwarded
 # without credentials (the signed token in the path is the credential, checked by the service
 # before it reads the body) and with `signed_upload_max_body_bytes` instead of the 1 MiB limit.
-SIGNED_FILE_PREFIXES = ("/v1/grid-files/uploads/", "/v1/grid-files/downloads/")
+SIGNED_FILE_PREFIXES = (
+    "/v1/grid-files/uploads/",
+    "/v1/grid-files/downloads/",
+    "/v1/request-files/uploads/",
+    "/v1/request-files/downloads/",
+)
 
 
 def signed_file_path(path: str) -> bool:

@@ -181,6 +181,22 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/v1/service-requests/{request_id}/timeline"): Case(
         lambda w: f"/v1/service-requests/{w['a_request']}/timeline", also=lambda w: (w.coworker(),)
     ),
+    ("POST", "/v1/service-requests/{request_id}/attachments"): Case(
+        lambda w: f"/v1/service-requests/{w['a_request']}/attachments",
+        lambda w: _attachment_body(),
+        also=lambda w: (w.coworker(),),
+    ),
+    ("GET", "/v1/service-requests/{request_id}/attachments"): Case(
+        lambda w: f"/v1/service-requests/{w['a_request']}/attachments", also=lambda w: (w.coworker(),)
+    ),
+    ("POST", "/v1/service-requests/{request_id}/attachments/{attachment_id}/confirm"): Case(
+        lambda w: f"/v1/service-requests/{w['a_request']}/attachments/{w['a_request_attachment']}/confirm",
+        also=lambda w: (w.coworker(),),
+    ),
+    ("DELETE", "/v1/service-requests/{request_id}/attachments/{attachment_id}"): Case(
+        lambda w: f"/v1/service-requests/{w['a_request']}/attachments/{w['a_request_attachment']}",
+        also=lambda w: (w.coworker(),),
+    ),
     ("GET", "/v1/activities/{activity_id}"): Case(lambda w: f"/v1/activities/{w['a_activity']}"),
     ("POST", "/v1/activities/{activity_id}/cancellation"): Case(
         lambda w: f"/v1/activities/{w['a_activity']}/cancellation"
@@ -493,6 +509,8 @@ async def _build(platform: RunningPlatform, client: httpx.AsyncClient, world: Wo
     requester = identity(Role.employee, enterprise_id=a_enterprise, community_ids=[a_community])
     request = {"type_id": ids["a_type"], "description": "融资对接", "answers": {"amount": 500}, "share_consent": True}
     ids["a_request"] = (await made("POST", "/v1/service-requests", requester, json=request))["id"]
+    path = f"/v1/service-requests/{ids['a_request']}/attachments"
+    ids["a_request_attachment"] = (await made("POST", path, requester, json=_attachment_body()))["id"]
     activity = {
         "community_id": ids["a_community"],
         "title": "直播电商技能培训",

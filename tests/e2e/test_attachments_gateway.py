@@ -136,3 +136,58 @@ async def test_hazard_evidence_through_the_gateway(platform: RunningPlatform) ->
         assert (forged.status_code, forged.json()["code"]) == (403, "UPLOAD_TARGET_INVALID")
         oversize = await client.post(link.replace("/downloads/", "/uploads/"), content=b"\0" * (11 * 1024 * 1024))
         assert oversize.status_code == 413  # the signed-upload limit holds at the gateway
+
+
+async def test_a_request_file_larger_than_the_body_limit_through_the_gateway(platform: RunningPlatform) -> None:
+    p = platform
+    community = uuid.uuid4()
+    enterprise = uuid.uuid4()
+    staff = p.auth(identity(Role.community_staff, community_ids=[community]))
+    requester = p.auth(identity(Role.employee, enterprise_id=enterprise, community_ids=[community]))
+    service_type = {
+        "community_id": str(community),
+        "code": f"licence-{uuid.uuid4().hex[:6]}",
+        "name_zh": "营业执照变更",
+        "name_en": "Licence change",
+        "category": "enterprise",
+        "scenario": "enterprise_service",
+        "requester_roles": ["employee"],
+        "form": [{"code": "licence", "label_zh": "执照", "label_en": "Licence", "datatype": "string", "order": 1}],
+        "handler": {"kind": "community_staff"},
+        "deadlines": {
+            "acknowledge": {"amount": 4, "unit": "working_hours"},
+            "resolve": {"amount": 5, "unit": "working_days"},
+        },
+    }
+    async with p.client(timeout=60) as client:
+        created = await client.post("/v1/service-types", json=service_type, headers=staff)
+        assert created.status_code == 201, created.text
+        body = {"type_id": created.json()["id"], "description": "变更经营范围", "answers": {}}
+        filed = await client.post("/v1/service-requests", json=body, headers=requester)
+        assert filed.status_code == 201, filed.text
+        path = f"/v1/service-requests/{filed.json()['id']}/attachments"
+        scan = b"%PDF-1.7\n" + bytes(range(256)) * 6000 + b"\n%%EOF\n"  # 1.5 MB
+        asked = await client.post(
+            path,
+            json={
+                "name": "执照.pdf",
+                "content_type": "application/pdf",
+                "size": len(scan),
+                "sha256": sha256(scan),
+                "field": "licence",
+            },
+            headers=requester,
+        )
+        assert asked.status_code == 201, asked.text
+        form = asked.json()["upload"]
+        assert form["url"].startswith(str(client.base_url).rstrip("/") + "/v1/request-files/uploads/")
+        sent = await client.post(form["url"], files={"file": ("执照.pdf", scan, "application/pdf")})
+        assert sent.status_code == 204, sent.text
+        confirmed = await client.post(asked.json()["confirm_path"], headers=requester)
+        assert confirmed.status_code == 200, confirmed.text
+        listed = (await client.get(path, headers=staff)).json()["items"]
+        assert [item["field"] for item in listed] == ["licence"]
+        downloaded = await client.get(listed[0]["url"])
+        assert downloaded.status_code == 200 and downloaded.content == scan
+        stranger = p.auth(identity(Role.employee, enterprise_id=uuid.uuid4(), community_ids=[community]))
+        assert (await client.get(path, headers=stranger)).status_code == 403

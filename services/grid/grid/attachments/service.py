@@ -99,7 +99,8 @@ async def _row(uow: UnitOfWork, item: Item, attachment_id: uuid.UUID, *, for_upd
     row = await uow.repository(AttachmentRepository).get(attachment_id, for_update=for_update)
     if row is None or row.item_kind != item.kind or row.item_id != item.id:
         raise AttachmentNotFound()
-    return row
+    found: Attachment = row
+    return found
 
 
 async def confirm(
@@ -168,7 +169,8 @@ async def list_attachments(
 ) -> list[AttachmentRead]:
     """Confirmed files of an item the caller may read, oldest first, each with fresh links."""
     item = await load_item(uow, identity, kind, item_id)
-    rows = await uow.repository(AttachmentRepository).confirmed_of(kind, item.id, stage)
+    item_key: dict[str, object] = {"item_kind": kind, "item_id": item.id}
+    rows = await uow.repository(AttachmentRepository).confirmed_of(item_key, stage=stage)
     return [await _present(uow, row) for row in rows]
 
 
