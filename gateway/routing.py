@@ -62,7 +62,8 @@ SIGNED_FILE_PREFIXES = (
 
 
 def signed_file_path(path: str) -> bool:
-    return path.startswith(SIGNED_FILE_PREFIXES) and path.count("/") == 4
+    """`/v1/<files>/{uploads,downloads}/<token>`: exactly one non-empty segment after the prefix."""
+    return path.startswith(SIGNED_FILE_PREFIXES) and path.count("/") == 4 and not path.endswith("/")
 
 
 # Every public prefix has exactly two segments (the key set's one path is matched whole by
