@@ -393,6 +393,8 @@ async def test_grid_events_and_inspections_take_files_too(
     scene.path = f"/v1/inspections/{visit.json()['id']}/attachments"
     report = await scene.attach(PDF_BYTES, name="巡查记录.pdf", content_type="application/pdf")
     assert report["stage"] is None
+    detail = (await grid.get(f"/v1/inspections/{visit.json()['id']}", headers=worker)).json()
+    assert [(h["action"], h["actor"]) for h in detail["history"]] == [("attachment_added", report["uploaded_by"])]
     refused = await grid.delete(f"{scene.path}/{report['id']}", headers=worker | EN)
     assert (refused.status_code, refused.json()["code"]) == (409, "ATTACHMENT_ITEM_CLOSED")
     outsider = auth(worker_identity(uuid.uuid4()))

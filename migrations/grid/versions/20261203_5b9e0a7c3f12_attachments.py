@@ -1,4 +1,5 @@
-"""Attachments of hazards, grid events and inspections: one row per file, a unique slot per item
+"""Attachments of hazards, grid events and inspections: one row per file, a unique slot per item;
+an inspection's history (its files added)
 
 Revision ID: 5b9e0a7c3f12
 Revises: c81f4a7e2d90
@@ -73,9 +74,29 @@ def upgrade() -> None:
         schema='grid',
         postgresql_where=sa.text("status = 'pending'"),
     )
+    op.create_table(
+        'inspection_history',
+        sa.Column('inspection_id', sa.Uuid(), nullable=False),
+        sa.Column('action', sa.String(length=30), nullable=False),
+        sa.Column('actor', sa.String(length=200), nullable=False),
+        sa.Column('note', sa.String(length=2000), nullable=True),
+        sa.Column('id', sa.Uuid(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['inspection_id'], ['grid.inspection.id'], name=op.f('fk_inspection_history_inspection_id_inspection')
+        ),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_inspection_history')),
+        schema='grid',
+    )
+    op.create_index(
+        op.f('ix_inspection_history_inspection_id'), 'inspection_history', ['inspection_id'], unique=False, schema='grid'
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_inspection_history_inspection_id'), table_name='inspection_history', schema='grid')
+    op.drop_table('inspection_history', schema='grid')
     op.drop_index(
         'ix_attachment_pending_expiry', table_name='attachment', schema='grid', postgresql_where=sa.text("status = 'pending'")
     )

@@ -18,6 +18,7 @@ from grid.hazards.exceptions import HazardNotFound
 from grid.hazards.models import HazardHistory
 from grid.hazards.repository import HazardRepository
 from grid.inspections.exceptions import InspectionNotFound
+from grid.inspections.models import InspectionHistory
 from grid.inspections.repository import InspectionRepository
 from grid.workers.repository import WorkerRepository
 from shared.auth import Identity, Role
@@ -118,7 +119,7 @@ async def lock_item(uow: UnitOfWork, kind: ItemKind, item_id: uuid.UUID) -> None
 
 
 async def record(uow: UnitOfWork, identity: Identity, item: Item, action: str, note: str, data: dict[str, str]) -> None:
-    """The item's history: `attachment_added` or `attachment_removed` (inspections keep none)."""
+    """The item's history: `attachment_added` or `attachment_removed`."""
     if item.kind == "hazard":
         history = HazardHistory(
             hazard_id=item.id,
@@ -141,3 +142,6 @@ async def record(uow: UnitOfWork, identity: Identity, item: Item, action: str, n
             data=data,
         )
         await uow.repository(EventRepository).add_history(event_history)
+    else:
+        visit = InspectionHistory(inspection_id=item.id, action=action, actor=identity.subject, note=note)
+        await uow.repository(InspectionRepository).add_history(visit)
