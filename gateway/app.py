@@ -45,6 +45,7 @@ from gateway.routing import (
     OWN_PATHS,
     PUBLIC_OWN_PATHS,
     UPSTREAM_PREFIXES,
+    signed_file_path,
     two_segments,
     unsafe_path,
 )
@@ -248,7 +249,8 @@ class Gateway:
         trace_id: str,
     ) -> int:
         """Size limit, credentials, rate limit and signature, then the upstream call; returns its status."""
-        max_body = self.settings.max_body_bytes
+        signed_file = signed_file_path(scope["path"])
+        max_body = self.settings.signed_upload_max_body_bytes if signed_file else self.settings.max_body_bytes
         if head.content_length is not None and head.content_length > max_body:
             raise body_too_large()
         # The service refuses a NUL too; here it also keeps one out of an Open311 `api_key` lookup.
@@ -257,7 +259,7 @@ class Gateway:
         authorization = head.authorization
         key_in_parameters = False
         anonymous = None
-        if scope["path"] in ANONYMOUS_PATHS:  # signing in: the body holds the credential
+        if scope["path"] in ANONYMOUS_PATHS or signed_file:  # the body or the signed path holds the credential
             client = scope.get("client")
             anonymous = Identity(subject=f"anonymous:{client[0] if client else 'unknown'}", roles=frozenset())
         elif authorization is None and scope["path"].startswith(open311.PREFIX):

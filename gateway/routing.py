@@ -11,6 +11,7 @@ UPSTREAM_PREFIXES: dict[str, tuple[str, ...]] = {
         "/v1/webhook-endpoints",
         "/v1/working-calendar",
         "/open311/v2",
+        "/v1/request-files",
     ),
     "elections": ("/v1/elections",),
     "grid": (
@@ -21,6 +22,7 @@ UPSTREAM_PREFIXES: dict[str, tuple[str, ...]] = {
         "/v1/grid-events",
         "/v1/facilities",
         "/v1/circles",
+        "/v1/grid-files",
     ),
     "identity": ("/v1/auth", "/v1/accounts", "/v1/audit", "/.well-known/jwks.json"),
     "notifications": ("/v1/notifications",),
@@ -48,6 +50,21 @@ ANONYMOUS_PATHS = frozenset(
         "/v1/auth/admin/session",  # platform admins: password + TOTP in the body
     }
 )
+# The local object store's signed upload and download links (shared/file_routes.py): forwarded
+# without credentials (the signed token in the path is the credential, checked by the service
+# before it reads the body) and with `signed_upload_max_body_bytes` instead of the 1 MiB limit.
+SIGNED_FILE_PREFIXES = (
+    "/v1/grid-files/uploads/",
+    "/v1/grid-files/downloads/",
+    "/v1/request-files/uploads/",
+    "/v1/request-files/downloads/",
+)
+
+
+def signed_file_path(path: str) -> bool:
+    """`/v1/<files>/{uploads,downloads}/<token>`: exactly one non-empty segment after the prefix."""
+    return path.startswith(SIGNED_FILE_PREFIXES) and path.count("/") == 4 and not path.endswith("/")
+
 
 # Every public prefix has exactly two segments (the key set's one path is matched whole by
 # `two_segments`), so one dict lookup routes a request.

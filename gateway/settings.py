@@ -58,6 +58,8 @@ class Settings(PlatformSettings):
     cors_origins: list[str] = Field(default_factory=list)
     cors_allow_credentials: bool = False
     max_body_bytes: int = 1024 * 1024
+    # the local store's signed upload paths (routing.SIGNED_FILE_PREFIXES): a 10 MiB file and its form
+    signed_upload_max_body_bytes: int = 10 * 1024 * 1024 + 64 * 1024
     openapi_retry_seconds: float = 5.0
 
     def refuse_default_secrets(self) -> None:

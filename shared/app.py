@@ -84,11 +84,13 @@ def create_service_app(
     idempotency_table: Table | None = None,
     resources: Sequence[Resource] = (),
     express_routes: Sequence[Endpoint] = (),
+    large_bodies: Sequence[tuple[str, int]] = (),
 ) -> FastAPI:
     """Build a service app. Its one lifespan owns every long-lived resource: the engine and
     sessionmaker, then each of `resources` in order (closed in reverse), then the background tasks.
 
-    `express_routes`: endpoints of `routers` served by the express layer (`shared/express.py`)."""
+    `express_routes`: endpoints of `routers` served by the express layer (`shared/express.py`).
+    `large_bodies`: (path prefix, byte limit) pairs allowed more than the 1 MiB body limit (signed uploads)."""
     configure_logging(settings.log_level, settings.log_json)
 
     @contextlib.asynccontextmanager
@@ -132,7 +134,7 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     document_roles(app)
-    app.add_middleware(RequestContextMiddleware, service=name)
+    app.add_middleware(RequestContextMiddleware, service=name, large_bodies=tuple(large_bodies))
     app.add_middleware(DrainRefusedBody)  # outermost: clients see the 413, not a reset
     app.user_middleware.append(Middleware(RefuseNul))  # inside request context, before any route reads input
     if express_routes:  # inside request context

@@ -176,9 +176,17 @@ class RequestContext:
 class RequestContextMiddleware:
     """Binds request/trace ids, echoes `X-Request-ID`, enforces the body limit, records metrics."""
 
-    def __init__(self, app: ASGIApp, service: str, max_body: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        service: str,
+        max_body: int = MAX_BODY_BYTES,
+        large_bodies: tuple[tuple[str, int], ...] = (),
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        # (path prefix, limit): the signed upload paths take files up to the attachment limit
+        self.large_bodies = large_bodies
         self.context = RequestContext(service)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -197,13 +205,17 @@ class RequestContextMiddleware:
         language = wanted.get(b"accept-language", b"").decode("latin-1")
 
         received = 0
+        max_body = self.max_body
+        if self.large_bodies:
+            path: str = scope["path"]
+            max_body = next((limit for prefix, limit in self.large_bodies if path.startswith(prefix)), max_body)
 
         async def limited_receive() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
+                if received > max_body:
                     raise _BodyTooLarge()
             return message
 
@@ -217,7 +229,7 @@ class RequestContextMiddleware:
 
         try:
             declared = wanted.get(b"content-length")
-            if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            if declared is not None and declared.isdigit() and int(declared) > max_body:
                 status = 413
                 await self._too_large(scope, receive, send, language, trace_id, request_id)
                 return

@@ -168,7 +168,9 @@ class S3Store:
 class LocalStore:
     """Files under `root`; upload and download URLs are HMAC-signed paths the service serves itself.
 
-    `base_url` is where those paths are reached (the gateway's address in `make run`).
+    `base_url` is where those paths are reached: the gateway's address and the service's file prefix
+    (`http://127.0.0.1:8000/v1/grid-files` in `make run`); uploads go to `{base_url}/uploads/<token>`,
+    downloads come from `{base_url}/downloads/<token>` (`shared/file_routes.py` serves both).
     """
 
     root: Path
@@ -201,7 +203,7 @@ class LocalStore:
     async def upload_target(self, key: str, *, content_type: str, max_size: int, expires: dt.timedelta) -> UploadTarget:
         expires_at = dt.datetime.now(dt.UTC) + expires
         token = self.sign("upload", checked_key(key), expires_at, t=content_type, m=max_size)
-        return UploadTarget(f"{self.base_url.rstrip('/')}/v1/uploads/{token}", {}, expires_at)
+        return UploadTarget(f"{self.base_url.rstrip('/')}/uploads/{token}", {}, expires_at)
 
     async def accept_upload(self, token: str, data: bytes, content_type: str) -> str:
         """Store the bytes of a local upload; the key, or `InvalidUploadToken`/`StorageError`."""
@@ -235,8 +237,9 @@ class LocalStore:
         await asyncio.to_thread(write)
 
     async def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+        path = self._path(key)
+        await asyncio.to_thread(path.unlink, missing_ok=True)
 
     async def download_url(self, key: str, *, filename: str, expires: dt.timedelta) -> str:
         token = self.sign("download", checked_key(key), dt.datetime.now(dt.UTC) + expires, f=filename)
-        return f"{self.base_url.rstrip('/')}/v1/downloads/{token}"
+        return f"{self.base_url.rstrip('/')}/downloads/{token}"

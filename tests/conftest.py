@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -62,7 +63,13 @@ async def requests_app(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     from service_requests.settings import Settings
 
     # Webhook delivery is tested with dispatchers the tests start themselves (tests/partners).
-    settings = Settings(database_url=database_url, environment="test", webhook_dispatcher_enabled=False)
+    settings = Settings(
+        database_url=database_url,
+        environment="test",
+        webhook_dispatcher_enabled=False,
+        storage_local_root=tempfile.mkdtemp(prefix="request-files-"),  # signed links at the test client's host
+        storage_public_url="http://service.test",
+    )
     async for client in _client(create_app(settings)):
         yield client
 

@@ -25,6 +25,15 @@ def test_compose_runs_every_process_from_the_image() -> None:
     assert services["valkey"]["image"].startswith("valkey/valkey:")
     assert services["gateway"]["environment"]["REDIS_URL"] == "redis://valkey:6379/0"
     assert "valkey" in services["gateway"]["depends_on"]
+    # attachments: the grid's files in MinIO, whose bucket exists before the grid starts
+    assert services["minio"]["image"].startswith("minio/minio:")
+    grid = services["grid"]
+    assert services["service-requests"]["environment"]["REQUESTS_STORAGE_BACKEND"] == "s3"
+    assert services["service-requests"]["depends_on"]["minio-bucket"]["condition"] == "service_completed_successfully"
+    assert grid["environment"]["GRID_STORAGE_BACKEND"] == "s3"
+    assert grid["environment"]["GRID_S3_ENDPOINT_URL"] == "http://minio:9000"
+    assert grid["depends_on"]["minio-bucket"]["condition"] == "service_completed_successfully"
+    assert grid["environment"]["GRID_S3_BUCKET"] in " ".join(services["minio-bucket"]["command"])
 
 
 def test_the_image_copies_everything_the_processes_import() -> None:

@@ -18,7 +18,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from grid.attachments.public import PUBLIC_PATHS as GRID_FILE_PATHS
 from identity.public import PUBLIC_PATHS as IDENTITY_PUBLIC_PATHS
+from service_requests.attachments.public import PUBLIC_PATHS as REQUEST_FILE_PATHS
 from service_requests.open311.router import PUBLIC_READ_PATHS as OPEN311_PUBLIC_READS
 from shared.auth import Role, route_roles
 from shared.routes import walk_routes
@@ -28,6 +30,7 @@ from tests.support.identities import auth, minimal_identity
 PUBLIC_PATHS = {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 PUBLIC_PATHS |= OPEN311_PUBLIC_READS  # GeoReport v2 reads need no key (docs/service-requests.md)
 PUBLIC_PATHS |= IDENTITY_PUBLIC_PATHS  # the key set and signing in (docs/identity.md)
+PUBLIC_PATHS |= GRID_FILE_PATHS | REQUEST_FILE_PATHS  # signed file links: the token is the credential (docs/storage.md)
 TABLE = Path(__file__).with_name("route_roles.txt")
 # RoleCheck's refusal; a listed role may still meet a scope refusal (another community), worded otherwise.
 ROLE_REFUSAL = "Your role may not call this endpoint"

@@ -72,6 +72,9 @@ def platform_environment(database_url: str) -> dict[str, str]:
         # user tokens from the identity service's key set; the key file still checks the CLI's tokens
         GATEWAY_JWKS_URL=os.environ.get("GATEWAY_JWKS_URL", f"{IDENTITY.url}/internal/jwks.json"),
         GATEWAY_DENY_LIST_URL=os.environ.get("GATEWAY_DENY_LIST_URL", f"{IDENTITY.url}/internal/denied-subjects"),
+        # the local file store's signed upload and download links are served through the gateway
+        GRID_STORAGE_PUBLIC_URL=os.environ.get("GRID_STORAGE_PUBLIC_URL", GATEWAY.url),
+        REQUESTS_STORAGE_PUBLIC_URL=os.environ.get("REQUESTS_STORAGE_PUBLIC_URL", GATEWAY.url),
         PYTHONUNBUFFERED="1",
     )
     if env["PLATFORM_ENV"] == "development":

@@ -65,6 +65,9 @@ SEMANTIC_REFUSALS = {
     | {"UNKNOWN_TEMPLATE", "KIND_NOT_CONFIGURABLE", "CHANNEL_NOT_OFFERED"}
     # a USCC's GB 32100 check character (its length and alphabet are the published pattern)
     | {"USCC_INVALID"}
+    # a file name that is a path (`../../x`: JSON Schema's patterns cannot say "no `..`" in the
+    # regex dialect pydantic runs); a file over the attachment limit, a setting (docs/storage.md)
+    | {"PATH_LIKE_NAME", "ATTACHMENT_TOO_LARGE"}
     # PostgreSQL text cannot hold U+0000 (issue 15, defect 7); a JSON number's decimal places
     # (`multipleOf: 0.01` is not exact in binary floating point)
     | {"NUL_CHARACTER", "DECIMAL_MAX_PLACES"}

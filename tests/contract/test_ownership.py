@@ -101,6 +101,10 @@ class Case:
     also: Callable[[World], tuple[Identity, ...]] = lambda world: ()
 
 
+def _attachment_body() -> dict[str, Any]:
+    return {"name": "现场.jpg", "content_type": "image/jpeg", "size": 1000, "sha256": "0" * 64}
+
+
 def _today() -> str:
     return business_today().isoformat()
 
@@ -176,6 +180,22 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/v1/service-requests/{request_id}/timeline"): Case(
         lambda w: f"/v1/service-requests/{w['a_request']}/timeline", also=lambda w: (w.coworker(),)
+    ),
+    ("POST", "/v1/service-requests/{request_id}/attachments"): Case(
+        lambda w: f"/v1/service-requests/{w['a_request']}/attachments",
+        lambda w: _attachment_body(),
+        also=lambda w: (w.coworker(),),
+    ),
+    ("GET", "/v1/service-requests/{request_id}/attachments"): Case(
+        lambda w: f"/v1/service-requests/{w['a_request']}/attachments", also=lambda w: (w.coworker(),)
+    ),
+    ("POST", "/v1/service-requests/{request_id}/attachments/{attachment_id}/confirm"): Case(
+        lambda w: f"/v1/service-requests/{w['a_request']}/attachments/{w['a_request_attachment']}/confirm",
+        also=lambda w: (w.coworker(),),
+    ),
+    ("DELETE", "/v1/service-requests/{request_id}/attachments/{attachment_id}"): Case(
+        lambda w: f"/v1/service-requests/{w['a_request']}/attachments/{w['a_request_attachment']}",
+        also=lambda w: (w.coworker(),),
     ),
     ("GET", "/v1/activities/{activity_id}"): Case(lambda w: f"/v1/activities/{w['a_activity']}"),
     ("POST", "/v1/activities/{activity_id}/cancellation"): Case(
@@ -293,6 +313,38 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/v1/grid-events/{event_id}"): Case(lambda w: f"/v1/grid-events/{w['a_event']}"),
     ("POST", "/v1/grid-events/{event_id}/transitions"): Case(
         lambda w: f"/v1/grid-events/{w['a_event']}/transitions", lambda w: {"action": "accept"}
+    ),
+    ("POST", "/v1/hazards/{hazard_id}/attachments"): Case(
+        lambda w: f"/v1/hazards/{w['a_hazard']}/attachments", lambda w: _attachment_body()
+    ),
+    ("GET", "/v1/hazards/{hazard_id}/attachments"): Case(lambda w: f"/v1/hazards/{w['a_hazard']}/attachments"),
+    ("POST", "/v1/hazards/{hazard_id}/attachments/{attachment_id}/confirm"): Case(
+        lambda w: f"/v1/hazards/{w['a_hazard']}/attachments/{w['a_hazard_attachment']}/confirm"
+    ),
+    ("DELETE", "/v1/hazards/{hazard_id}/attachments/{attachment_id}"): Case(
+        lambda w: f"/v1/hazards/{w['a_hazard']}/attachments/{w['a_hazard_attachment']}"
+    ),
+    ("POST", "/v1/grid-events/{event_id}/attachments"): Case(
+        lambda w: f"/v1/grid-events/{w['a_event']}/attachments", lambda w: _attachment_body()
+    ),
+    ("GET", "/v1/grid-events/{event_id}/attachments"): Case(lambda w: f"/v1/grid-events/{w['a_event']}/attachments"),
+    ("POST", "/v1/grid-events/{event_id}/attachments/{attachment_id}/confirm"): Case(
+        lambda w: f"/v1/grid-events/{w['a_event']}/attachments/{w['a_event_attachment']}/confirm"
+    ),
+    ("DELETE", "/v1/grid-events/{event_id}/attachments/{attachment_id}"): Case(
+        lambda w: f"/v1/grid-events/{w['a_event']}/attachments/{w['a_event_attachment']}"
+    ),
+    ("POST", "/v1/inspections/{inspection_id}/attachments"): Case(
+        lambda w: f"/v1/inspections/{w['a_inspection']}/attachments", lambda w: _attachment_body()
+    ),
+    ("GET", "/v1/inspections/{inspection_id}/attachments"): Case(
+        lambda w: f"/v1/inspections/{w['a_inspection']}/attachments"
+    ),
+    ("POST", "/v1/inspections/{inspection_id}/attachments/{attachment_id}/confirm"): Case(
+        lambda w: f"/v1/inspections/{w['a_inspection']}/attachments/{w['a_inspection_attachment']}/confirm"
+    ),
+    ("DELETE", "/v1/inspections/{inspection_id}/attachments/{attachment_id}"): Case(
+        lambda w: f"/v1/inspections/{w['a_inspection']}/attachments/{w['a_inspection_attachment']}"
     ),
     ("PATCH", "/v1/facilities/{facility_id}"): Case(
         lambda w: f"/v1/facilities/{w['a_facility']}", lambda w: {"name": "外社区改名"}
@@ -457,6 +509,8 @@ async def _build(platform: RunningPlatform, client: httpx.AsyncClient, world: Wo
     requester = identity(Role.employee, enterprise_id=a_enterprise, community_ids=[a_community])
     request = {"type_id": ids["a_type"], "description": "融资对接", "answers": {"amount": 500}, "share_consent": True}
     ids["a_request"] = (await made("POST", "/v1/service-requests", requester, json=request))["id"]
+    path = f"/v1/service-requests/{ids['a_request']}/attachments"
+    ids["a_request_attachment"] = (await made("POST", path, requester, json=_attachment_body()))["id"]
     activity = {
         "community_id": ids["a_community"],
         "title": "直播电商技能培训",
@@ -522,6 +576,9 @@ async def _build(platform: RunningPlatform, client: httpx.AsyncClient, world: Wo
     ids["a_event"] = (await made("POST", "/v1/grid-events", a_staff, json=event))["id"]
     facility = {"community_id": ids["a_community"], "kind": "life", "name": "卫生服务站", "lat": 30.2, "lon": 120.2}
     ids["a_facility"] = (await made("POST", "/v1/facilities", a_staff, json=facility))["id"]
+    for kind, item in (("hazards", "a_hazard"), ("grid-events", "a_event"), ("inspections", "a_inspection")):
+        asked = await made("POST", f"/v1/{kind}/{ids[item]}/attachments", a_staff, json=_attachment_body())
+        ids[f"{item}_attachment"] = asked["id"]  # pending: the sweep's calls are refused before it matters
 
     # identity: a person of A signed in by SMS (their session), on duty in A's grid with its role granted
     pair = await _sms_sign_in(platform, client, "139" + "".join(secrets.choice("0123456789") for _ in range(8)))

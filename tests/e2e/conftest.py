@@ -183,6 +183,11 @@ def platform(database_url: str) -> Iterator[RunningPlatform]:
         },
     )
     gateway = PlatformProcess("gateway", FACTORIES["gateway"], gateway_env)
+    # the grid's and the requests' files: the local store in a fresh folder, its signed links through the gateway
+    base["GRID_STORAGE_LOCAL_ROOT"] = tempfile.mkdtemp(prefix="platform-files-")
+    base["GRID_STORAGE_PUBLIC_URL"] = gateway.url
+    base["REQUESTS_STORAGE_LOCAL_ROOT"] = tempfile.mkdtemp(prefix="platform-request-files-")
+    base["REQUESTS_STORAGE_PUBLIC_URL"] = gateway.url
     started: list[PlatformProcess] = []
     try:
         for process in (*fakes.values(), *services.values(), gateway):

@@ -20,7 +20,14 @@ from gateway.breaker import CircuitBreaker
 from gateway.devkeys import DevKeys
 from gateway.openapi import merge_documents
 from gateway.proxy import Replica, Upstream, UpstreamUnavailable
-from gateway.routing import AUTHENTICATED_OWN_PREFIXES, OWN_PATHS, PUBLIC_OWN_PATHS, UPSTREAM_PREFIXES, upstream_for
+from gateway.routing import (
+    AUTHENTICATED_OWN_PREFIXES,
+    OWN_PATHS,
+    PUBLIC_OWN_PATHS,
+    UPSTREAM_PREFIXES,
+    signed_file_path,
+    upstream_for,
+)
 from gateway.settings import Settings
 from gateway.tokens import mint_user_token
 from shared.auth import Role
@@ -276,3 +283,24 @@ async def test_the_gateway_expires_its_idempotency_keys_like_a_service(
     assert first.status_code == 201
     # the key was forgotten, so the retry ran again and met the unique name instead of a replay
     assert again.status_code == 409 and again.json()["code"] == "PARTNER_NAME_TAKEN"
+
+
+def test_only_the_signed_file_links_skip_credentials_and_the_body_limit() -> None:
+    for path in (
+        "/v1/grid-files/uploads/abc.def",
+        "/v1/grid-files/downloads/abc.def",
+        "/v1/request-files/uploads/abc.def",
+        "/v1/request-files/downloads/abc.def",
+    ):
+        assert signed_file_path(path), path
+    for path in (
+        "/v1/grid-files/uploads/abc/def",  # one token segment, nothing under it
+        "/v1/grid-files/uploads/",
+        "/v1/grid-files/other/abc",
+        "/v1/hazards/uploads/abc",
+        "/v1/grid-filesx/uploads/abc",
+        "/v1/grid-files",
+    ):
+        assert not signed_file_path(path), path
+    assert upstream_for("/v1/grid-files/uploads/abc") == "grid"
+    assert upstream_for("/v1/request-files/downloads/abc") == "service-requests"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -40,10 +42,15 @@ def registry(registry_client: httpx.AsyncClient) -> RegistryData:
 
 
 def build_grid_app(
-    database_url: str, registry_transport: httpx.AsyncBaseTransport, feed_poll_seconds: float | None = None
+    database_url: str,
+    registry_transport: httpx.AsyncBaseTransport,
+    feed_poll_seconds: float | None = None,
+    **storage: Any,
 ) -> FastAPI:
     """A grid app whose registry client uses `registry_transport` (the real registry app in-process); with
-    `feed_poll_seconds` its background consumer polls the registry's feed that often, otherwise the feed is off."""
+    `feed_poll_seconds` its background consumer polls the registry's feed that often, otherwise the feed is off.
+
+    Its files go to a fresh folder, reached at `http://grid.test` (`storage` overrides: an S3 store)."""
     from grid.app import create_app
     from grid.settings import Settings
 
@@ -53,6 +60,10 @@ def build_grid_app(
         registry_feed_enabled=feed_poll_seconds is not None,
         registry_feed_poll_seconds=feed_poll_seconds or 2.0,
         supervision_sweep_enabled=False,
+        **(
+            {"storage_local_root": tempfile.mkdtemp(prefix="grid-files-"), "storage_public_url": "http://grid.test"}
+            | storage
+        ),
     )
     return create_app(settings, registry_transport=registry_transport)
 

@@ -7,6 +7,8 @@ import functools
 import httpx
 from fastapi import FastAPI
 
+from grid.attachments.public import FILE_PREFIX
+from grid.attachments.router import event_attachments, hazard_attachments, inspection_attachments
 from grid.campaigns.router import router as campaigns_router
 from grid.circles.router import circles_router, facilities_router
 from grid.constraints import CONSTRAINT_PROBLEMS
@@ -26,6 +28,8 @@ from grid.workers.router import duties_router
 from grid.workers.router import router as workers_router
 from shared.about import about_router
 from shared.app import create_service_app
+from shared.attachments import object_store
+from shared.file_routes import MULTIPART_OVERHEAD, local_file_router
 from shared.outbox import event_feed_router
 
 
@@ -50,7 +54,11 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
             summary_router,
             inspections_router,
             hazards_router,
+            hazard_attachments,
             events_router,
+            event_attachments,
+            inspection_attachments,
+            local_file_router(FILE_PREFIX),
             facilities_router,
             circles_router,
             event_feed_router(platform_tables.outbox_event),
@@ -58,7 +66,8 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,
         idempotency_table=platform_tables.idempotency_key,
-        resources=[functools.partial(registry_client, transport=registry_transport)],
+        resources=[functools.partial(registry_client, transport=registry_transport), object_store(FILE_PREFIX)],
+        large_bodies=[(f"{FILE_PREFIX}/uploads/", settings.attachment_max_bytes + MULTIPART_OVERHEAD)],
         background_tasks=[
             *([consume_registry_feed] if settings.registry_feed_enabled else []),
             *([periodic_jobs] if settings.supervision_sweep_enabled else []),

@@ -1,5 +1,6 @@
-"""The grid's periodic jobs, one lifespan background task: supervision levels, overdue hazards and the
-campaign check-ins missing at 10:00. Any replica may run them: each claim is a row the database makes once."""
+"""The grid's periodic jobs, one lifespan background task: supervision levels, overdue hazards, the
+campaign check-ins missing at 10:00 and uploads never confirmed (rows and objects). Any replica may
+run them: each claim is a row the database makes once."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import datetime as dt
 import structlog
 from fastapi import FastAPI
 
+from grid.attachments.service import sweep_expired
 from grid.campaigns.repository import CampaignRepository
 from grid.campaigns.service import MISSING_NOTICE_AT, notice_missing_check_ins
 from grid.events.service import raise_supervision
@@ -47,6 +49,8 @@ async def run_jobs_once(app: FastAPI, now: dt.datetime | None = None) -> dict[st
         done["supervision_raised"] = await raise_supervision(uow, now)
     async with unit_of_work(app) as uow:
         done["hazards_overdue"] = await notice_overdue(uow, now)
+    async with unit_of_work(app) as uow:
+        done["uploads_expired"] = await sweep_expired(uow, app.state.object_store, now)
     try:
         done["check_ins_missing"] = await notice_missing(app, now)
     except Exception as exc:  # the registry may be away; the next pass claims what this one could not

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from grid.attachments import models as attachments_models
 from grid.campaigns import models as campaigns_models
 from grid.circles import models as circles_models
 from grid.database import Base, platform_tables
@@ -14,6 +15,7 @@ from grid.workers import models as workers_models
 metadata = Base.metadata
 
 __all__ = [
+    "attachments_models",
     "Base",
     "campaigns_models",
     "circles_models",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from service_requests.activities.router import router as activities_router
+from service_requests.attachments.public import FILE_PREFIX
+from service_requests.attachments.router import router as attachments_router
 from service_requests.calendar.router import router as calendar_router
 from service_requests.calendar.service import readiness_warnings
 from service_requests.catalogue.router import router as catalogue_router
@@ -19,7 +21,9 @@ from service_requests.webhooks.dispatch import webhook_dispatch
 from service_requests.webhooks.router import router as webhooks_router
 from shared.about import about_router
 from shared.app import create_service_app
+from shared.attachments import object_store
 from shared.errors import Conflict, ConstraintProblem
+from shared.file_routes import MULTIPART_OVERHEAD, local_file_router
 from shared.hot_path import hot_path_pool
 from shared.i18n import Text
 from shared.outbox import event_feed_router
@@ -48,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             about_router("/v1/service-types", "service-types"),
             catalogue_router,
             requests_router,
+            attachments_router,
+            local_file_router(FILE_PREFIX),
             activities_router,
             open311_router,
             webhooks_router,
@@ -57,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         constraint_problems=CONSTRAINT_PROBLEMS,
         idempotency_table=platform_tables.idempotency_key,
         background_tasks=[periodic_jobs, hot_path_pool, webhook_dispatch],
+        resources=[object_store(FILE_PREFIX)],
+        large_bodies=[(f"{FILE_PREFIX}/uploads/", settings.attachment_max_bytes + MULTIPART_OVERHEAD)],
         express_routes=[submit_request],  # the submission, without FastAPI's per-request machinery
     )
     install_open311_errors(app)

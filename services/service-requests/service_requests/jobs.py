@@ -1,5 +1,5 @@
-"""Periodic jobs run as a lifespan background task: escalations, deadline notices, activity reminders and
-auto-closing unrated requests."""
+"""Periodic jobs run as a lifespan background task: escalations, deadline notices, activity reminders,
+auto-closing unrated requests and removing uploads never confirmed."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import structlog
 from fastapi import FastAPI
 
 from service_requests.activities.service import remind_upcoming
+from service_requests.attachments.service import sweep_expired
 from service_requests.calendar.service import readiness_warnings, shanghai_today
 from service_requests.requests.jobs import close_unrated, escalate_due, notice_deadlines_approaching
 from shared.db import utcnow
@@ -27,6 +28,8 @@ async def run_jobs_once(app: FastAPI) -> tuple[int, int]:
         escalated += await remind_upcoming(uow, utcnow())
     async with unit_of_work(app) as uow:
         closed = await close_unrated(uow, utcnow())
+    async with unit_of_work(app) as uow:  # uploads never confirmed, with their objects
+        await sweep_expired(uow, app.state.object_store, utcnow())
     return escalated, closed
 
 

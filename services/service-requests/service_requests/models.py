@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from service_requests.activities.models import Activity, Enrollment
+from service_requests.attachments.models import RequestAttachment
 from service_requests.calendar.models import CalendarDay, CalendarState, CalendarYear
 from service_requests.catalogue.models import ServiceType
 from service_requests.database import Base, platform_tables
@@ -17,6 +18,7 @@ __all__ = [
     "CalendarState",
     "CalendarYear",
     "Enrollment",
+    "RequestAttachment",
     "RequestEvent",
     "ServiceRequest",
     "ServiceType",

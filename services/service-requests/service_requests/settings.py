@@ -8,10 +8,10 @@ from pydantic import field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from service_requests.webhooks.delivery import RETRY_SCHEDULE
-from shared.settings import PlatformSettings
+from shared.attachments import AttachmentSettings
 
 
-class Settings(PlatformSettings):
+class Settings(AttachmentSettings):
     model_config = SettingsConfigDict(env_prefix="REQUESTS_", extra="ignore")
 
     job_interval_seconds: float = 60.0  # escalation and auto-close pass; 0 turns the job off
@@ -23,6 +23,8 @@ class Settings(PlatformSettings):
     webhook_poll_seconds: float = 0.5  # idle wait when nothing is due
     webhook_timeout_seconds: float = 15.0  # one delivery attempt, connect to last byte
     webhook_worker_metrics_port: int | None = None  # the standalone worker's /metrics on 127.0.0.1
+    # files (shared/attachments.py has the rest: REQUESTS_STORAGE_BACKEND=s3, REQUESTS_S3_BUCKET, ...)
+    storage_local_root: str = ".data/files/requests"
 
     @field_validator("webhook_retry_schedule", mode="before")
     @classmethod

@@ -47,3 +47,14 @@ class Inspection(UUIDPrimaryKey, Timestamps, Base):
 
     # patrol freshness looks up the latest visit of each building
     __table_args__ = (Index("ix_inspection_building_visited", "building_id", "visited_on"),)
+
+
+class InspectionHistory(UUIDPrimaryKey, Timestamps, Base):
+    """What happened to a visit after it was recorded (its files: `attachment_added`), in order."""
+
+    __tablename__ = "inspection_history"
+
+    inspection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspection.id"), index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    actor: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(String(2000))

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, or_, select
 
 from grid.grids.models import GridAssignment
-from grid.inspections.models import ChecklistTemplate, Inspection
+from grid.inspections.models import ChecklistTemplate, Inspection, InspectionHistory
 from shared.pagination import after_keyset
 from shared.uow import Repository
 
@@ -41,6 +41,18 @@ class InspectionRepository(Repository):
 
     async def get(self, inspection_id: uuid.UUID) -> Inspection | None:
         return await self.session.get(Inspection, inspection_id)
+
+    async def add_history(self, history: InspectionHistory) -> None:
+        self.session.add(history)
+        await self.session.flush()
+
+    async def history(self, inspection_id: uuid.UUID) -> Sequence[InspectionHistory]:
+        statement = (
+            select(InspectionHistory)
+            .where(InspectionHistory.inspection_id == inspection_id)
+            .order_by(InspectionHistory.created_at, InspectionHistory.id)
+        )
+        return (await self.session.scalars(statement)).all()
 
     async def building_in_grid(self, grid_id: uuid.UUID, building_id: uuid.UUID, day: dt.date) -> bool:
         statement = select(GridAssignment.id).where(

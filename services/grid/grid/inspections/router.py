@@ -11,7 +11,14 @@ from fastapi import APIRouter, Query, Request, Response
 from grid.database import platform_tables
 from grid.grids.dependencies import ValidGrid
 from grid.inspections import service
-from grid.inspections.schemas import InspectionCreate, InspectionRead, StaleBuildings, TemplateCreate, TemplateRead
+from grid.inspections.schemas import (
+    InspectionCreate,
+    InspectionDetail,
+    InspectionRead,
+    StaleBuildings,
+    TemplateCreate,
+    TemplateRead,
+)
 from shared.auth import CurrentIdentity, Role, allow
 from shared.dates import business_today
 from shared.errors import problem_responses
@@ -86,8 +93,8 @@ async def list_inspections(
 @router.get(
     "/{inspection_id}", summary="One inspection", dependencies=[allow(*FIELD)], responses=problem_responses(404)
 )
-async def get_inspection(inspection_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> InspectionRead:
-    """The visit with its answers, findings and the hazards it raised."""
+async def get_inspection(inspection_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> InspectionDetail:
+    """The visit with its answers, findings, the hazards it raised and its history (files added)."""
     return await service.get_inspection(uow, identity, inspection_id)
 
 

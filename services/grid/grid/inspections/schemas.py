@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from grid.hazards.schemas import HazardLevel
-from shared.iso import IsoDate, JsonInt
+from shared.iso import IsoDate, IsoDateTime, JsonInt
 
 Category = Literal["fire_safety", "electrical", "public_health", "other"]
 
@@ -73,6 +73,19 @@ class InspectionRead(BaseModel):
     findings: list[Finding]
     notes: str | None
     hazard_ids: list[uuid.UUID] = []
+
+
+class InspectionHistoryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    action: str = Field(examples=["attachment_added"])
+    actor: str
+    note: str | None
+    created_at: IsoDateTime
+
+
+class InspectionDetail(InspectionRead):
+    history: list[InspectionHistoryRead] = Field(default=[], description="What happened since the visit (its files)")
 
 
 class StaleBuilding(BaseModel):

@@ -25,6 +25,8 @@ from grid.inspections.models import ChecklistTemplate, Inspection
 from grid.inspections.repository import InspectionRepository
 from grid.inspections.schemas import (
     InspectionCreate,
+    InspectionDetail,
+    InspectionHistoryRead,
     InspectionRead,
     StaleBuilding,
     StaleBuildings,
@@ -128,13 +130,15 @@ async def record_inspection(uow: UnitOfWork, identity: Identity, body: Inspectio
     return read
 
 
-async def get_inspection(uow: UnitOfWork, identity: Identity, inspection_id: uuid.UUID) -> InspectionRead:
-    inspection = await uow.repository(InspectionRepository).get(inspection_id)
+async def get_inspection(uow: UnitOfWork, identity: Identity, inspection_id: uuid.UUID) -> InspectionDetail:
+    repository = uow.repository(InspectionRepository)
+    inspection = await repository.get(inspection_id)
     if inspection is None:
         raise InspectionNotFound()
     await _grid_for(uow, identity, inspection.grid_id)
     (read,) = await _present(uow, [inspection])
-    return read
+    history = [InspectionHistoryRead.model_validate(row) for row in await repository.history(inspection.id)]
+    return InspectionDetail(**read.model_dump(), history=history)
 
 
 async def list_inspections(

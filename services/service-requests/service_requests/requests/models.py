@@ -20,7 +20,7 @@ from shared.db import Timestamps, UUIDPrimaryKey, Versioned
 STATUSES = tuple(status.value for status in Status)
 
 # `deadline`: the working-day calendar changed and the request's deadlines were recomputed
-EVENT_KINDS = ("transition", "comment", "escalation", "rating", "deadline", "return_visit")
+EVENT_KINDS = ("transition", "comment", "escalation", "rating", "deadline", "return_visit", "attachment")
 
 
 class ServiceRequest(UUIDPrimaryKey, Timestamps, Versioned, Base):

@@ -314,7 +314,7 @@ class ReturnVisitCreate(BaseModel):
 
 class TimelineEntry(BaseModel):
     id: uuid.UUID
-    kind: Literal["transition", "comment", "escalation", "rating", "deadline", "return_visit"]
+    kind: Literal["transition", "comment", "escalation", "rating", "deadline", "return_visit", "attachment"]
     actor_subject: str | None = Field(description="Null in a partner's view for everyone but the partner itself")
     actor_role: str
     action: str | None

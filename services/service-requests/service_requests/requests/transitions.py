@@ -296,7 +296,11 @@ async def timeline(uow: UnitOfWork, identity: Identity, request_id: uuid.UUID) -
     sees_internal = not partner and (identity.has(Role.platform_admin) or Actor.handler in actors_of(identity, row))
     events = await repository.timeline(row.id, include_internal=sees_internal)
     entries = [TimelineEntry.model_validate(event, from_attributes=True) for event in events]
-    return Timeline(items=[_for_partner(entry, identity) for entry in entries] if partner else entries)
+    if not partner:
+        return Timeline(items=entries)
+    # a partner is told only of files of shareable fields (attachments/service.py records `shared`)
+    shown = [entry for entry in entries if entry.kind != "attachment" or entry.data.get("shared") is True]
+    return Timeline(items=[_for_partner(entry, identity) for entry in shown])
 
 
 def _for_partner(entry: TimelineEntry, identity: Identity) -> TimelineEntry:

@@ -1,0 +1,1 @@
+"""attachments: photos and files on hazards, grid events and inspections"""

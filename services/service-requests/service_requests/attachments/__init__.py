@@ -1,0 +1,1 @@
+"""attachments: files of service requests (a business licence, an invoice)"""
