@@ -81,6 +81,10 @@ def platform_environment(database_url: str) -> dict[str, str]:
         # A local demo: partners (the README's bank simulator) listen on loopback. Deployments keep
         # the default, which refuses webhook URLs that resolve to loopback or private addresses.
         env.setdefault("REQUESTS_WEBHOOKS_ALLOW_PRIVATE", "true")
+        # ... and its WeChat and SMS messages go out at any hour (equal hours: no quiet hours), so
+        # the README's tour shows its subscribe message at 23:00 in Shanghai as at noon.
+        env.setdefault("NOTIFICATIONS_QUIET_START_HOUR", "0")
+        env.setdefault("NOTIFICATIONS_QUIET_END_HOUR", "0")
     return env
 
 

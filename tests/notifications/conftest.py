@@ -61,7 +61,14 @@ async def notifications(database_url: str) -> AsyncIterator[Notifications]:
     identity = create_identity(IdentitySettings(database_url=database_url, environment="test"))
     async with LifespanManager(identity) as running_identity:
         app = create_app(
-            Settings(database_url=database_url, environment="test", retry_base_seconds=0.01, max_attempts=3),
+            Settings(
+                database_url=database_url,
+                environment="test",
+                retry_base_seconds=0.01,
+                max_attempts=3,
+                quiet_start_hour=0,  # no quiet hours, whatever the hour the suite runs at
+                quiet_end_hour=0,
+            ),
             identity_transport=httpx.ASGITransport(app=running_identity.app),
         )
         async with LifespanManager(app) as manager:

@@ -153,3 +153,11 @@ def test_quiet_hours_hold_non_urgent_messages_until_eight_in_shanghai() -> None:
     assert send_time(early, urgent=False, start_hour=22, end_hour=8) == dt.datetime(2026, 12, 4, 0, 0, tzinfo=dt.UTC)
     day = dt.datetime(2026, 12, 3, 2, 0, tzinfo=dt.UTC)  # 10:00
     assert not in_quiet_hours(day, 22, 8) and send_time(day, urgent=False, start_hour=22, end_hour=8) == day
+
+
+def test_equal_hours_mean_no_quiet_hours() -> None:
+    """What `make run` and the tests set: every hour of the day sends at once."""
+    for hour in range(24):
+        moment = dt.datetime(2026, 12, 3, hour, 30, tzinfo=dt.UTC)
+        assert not in_quiet_hours(moment, 0, 0)
+        assert send_time(moment, urgent=False, start_hour=0, end_hour=0) == moment

@@ -179,6 +179,9 @@ def platform_env(
     )
     for prefix in ("REGISTRY", "REQUESTS", "ELECTIONS", "GRID", "IDENTITY", "GATEWAY"):
         env[f"{prefix}_LOG_LEVEL"] = "WARNING"
+    # no quiet hours: a test's WeChat message must not wait for 08:00 because CI ran after 22:00 in
+    # Shanghai (the hours themselves: tests/notifications/test_channels.py, on a fixed clock)
+    env.update(NOTIFICATIONS_QUIET_START_HOUR="0", NOTIFICATIONS_QUIET_END_HOUR="0")
     if upstreams is not None:
         env["GATEWAY_UPSTREAMS"] = json.dumps(dict(upstreams))
         if "registry" in upstreams:
