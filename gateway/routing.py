@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 UPSTREAM_PREFIXES: dict[str, tuple[str, ...]] = {
-    "registry": ("/v1/communities", "/v1/buildings", "/v1/enterprises"),
+    "registry": ("/v1/communities", "/v1/buildings", "/v1/enterprises", "/v1/policies"),
     "service-requests": (
         "/v1/service-types",
         "/v1/service-requests",

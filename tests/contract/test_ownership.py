@@ -144,6 +144,16 @@ CASES: dict[tuple[str, str], Case] = {
         lambda w: f"/v1/enterprises/{w['a_enterprise']}/headcounts",
         lambda w: {"as_of": _today(), "employees": 12},
     ),
+    # registry: policies (A's staff published one; it was offered to A's enterprise)
+    ("GET", "/v1/policies/{policy_id}/matches"): Case(lambda w: f"/v1/policies/{w['a_policy']}/matches"),
+    ("GET", "/v1/policies/{policy_id}/take-up"): Case(lambda w: f"/v1/policies/{w['a_policy']}/take-up"),
+    ("GET", "/v1/enterprises/{enterprise_id}/policies"): Case(
+        lambda w: f"/v1/enterprises/{w['a_enterprise']}/policies"
+    ),
+    ("POST", "/v1/enterprises/{enterprise_id}/policies/{policy_id}/answer"): Case(
+        lambda w: f"/v1/enterprises/{w['a_enterprise']}/policies/{w['a_policy']}/answer",
+        lambda w: {"answer": "applied"},
+    ),
     # service-requests
     ("PUT", "/v1/service-types/{type_id}"): Case(
         lambda w: f"/v1/service-types/{w['a_type']}",
@@ -348,6 +358,8 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("GET", "/v1/enterprises/{enterprise_id}/status-history"): PUBLIC,
     ("GET", "/v1/enterprises/{enterprise_id}/occupancies"): PUBLIC,
     ("GET", "/v1/enterprises/{enterprise_id}/headcounts"): PUBLIC,
+    ("GET", "/v1/policies/{policy_id}"): PUBLIC
+    + " (a policy is published for enterprises to read; its matches are not)",
     ("PUT", "/internal/enterprises/{enterprise_id}/representative/subject"): SERVICE_ONLY,
     ("GET", "/v1/service-types/{type_id}"): PUBLIC + " (the catalogue is browsed across communities)",
     ("GET", "/v1/service-types/{type_id}/workflow"): PUBLIC,
@@ -448,6 +460,9 @@ async def _build(platform: RunningPlatform, client: httpx.AsyncClient, world: Wo
     a_staff = staff(uuid.UUID(ids["a_community"]))
     a_community = uuid.UUID(ids["a_community"])
     a_enterprise = uuid.UUID(ids["a_enterprise"])
+    policy = {"community_id": ids["a_community"], "title": "A 社区人才政策", "issuer": "滨江区人社局"}
+    policy |= {"summary": "人才补贴", "valid_from": "2026-01-01", "rules": []}
+    ids["a_policy"] = (await made("POST", "/v1/policies", a_staff, json=policy))["id"]
     occupancies = await made("GET", f"/v1/enterprises/{ids['a_enterprise']}/occupancies", a_staff, 200)
     ids["a_occupancy"] = (occupancies["items"] if isinstance(occupancies, dict) else occupancies)[0]["id"]
 
