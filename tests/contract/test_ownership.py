@@ -460,7 +460,7 @@ async def _build(platform: RunningPlatform, client: httpx.AsyncClient, world: Wo
     a_staff = staff(uuid.UUID(ids["a_community"]))
     a_community = uuid.UUID(ids["a_community"])
     a_enterprise = uuid.UUID(ids["a_enterprise"])
-    policy = {"community_id": ids["a_community"], "title": "A 社区人才政策", "issuer": "滨江区人社局"}
+    policy: dict[str, Any] = {"community_id": ids["a_community"], "title": "A 社区人才政策", "issuer": "滨江区人社局"}
     policy |= {"summary": "人才补贴", "valid_from": "2026-01-01", "rules": []}
     ids["a_policy"] = (await made("POST", "/v1/policies", a_staff, json=policy))["id"]
     occupancies = await made("GET", f"/v1/enterprises/{ids['a_enterprise']}/occupancies", a_staff, 200)

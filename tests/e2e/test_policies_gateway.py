@@ -32,7 +32,8 @@ async def test_policy_matching_through_the_gateway(platform: RunningPlatform) ->
         communities = []
         for side in ("A", "B"):
             code = f"POL-{side}-{uuid.uuid4().hex[:6].upper()}"
-            body = {"code": code, "name_zh": code, "name_en": code, "type": "business_building", "street": "长河街道"}
+            body: dict[str, Any] = {"code": code, "name_zh": code, "name_en": code}
+            body |= {"type": "business_building", "street": "长河街道"}
             communities.append((await _made(client, platform, admin(), "/v1/communities", body))["id"])
         towers = []
         for community in communities:
@@ -40,7 +41,7 @@ async def test_policy_matching_through_the_gateway(platform: RunningPlatform) ->
                     "valid_from": "2020-01-01"}  # fmt: skip
             towers.append((await _made(client, platform, admin(), "/v1/buildings", body))["id"])
         a_staff, b_staff = staff(uuid.UUID(communities[0])), staff(uuid.UUID(communities[1]))
-        enterprises = []
+        enterprises: list[str] = []
         for tower, section in ((towers[0], "M"), (towers[0], "R"), (towers[1], "M")):
             name = f"杭州政策{section}{len(enterprises)}有限公司"
             body = {"uscc": uscc(), "name": name, "legal_representative": "张三",
