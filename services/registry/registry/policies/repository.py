@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 from typing import cast as typed
 
@@ -23,9 +24,9 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID, aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.sql.expression import FromClause
+from sqlalchemy.orm import aliased
 
 from registry.buildings.models import Building, BuildingJurisdiction
 from registry.enterprises.models import Enterprise, EnterpriseStatusPeriod, Headcount, Occupancy
@@ -41,30 +42,68 @@ FIGURES = {RangeField.headcount: "employees", RangeField.graduates: "graduates"}
 FIGURES[RangeField.high_level_talents] = "high_level_talents"
 
 
-def _places(today: dt.date) -> FromClause:
-    """Per enterprise: the communities and building kinds of its sites today."""
-    return (
-        select(
-            Occupancy.enterprise_id.label("enterprise_id"),
-            func.array_agg(distinct(BuildingJurisdiction.community_id), type_=UUIDS).label("community_ids"),
-            func.array_agg(distinct(Building.kind), type_=ARRAY(String)).label("kinds"),
+SitePart = Callable[[Any, Any, Any], Any]  # (occupancy, jurisdiction, building) -> a column or condition
+
+
+def _sites(today: dt.date, condition: SitePart | None = None, aggregate: SitePart | None = None) -> Select[Any]:
+    """Its sites today (correlated to the outer enterprise), joined to the building's community
+    that day and to the building, where `condition` holds; `aggregate` is what to select."""
+    occupancy, jurisdiction, building = aliased(Occupancy), aliased(BuildingJurisdiction), aliased(Building)
+    parts = (occupancy, jurisdiction, building)
+    query = (
+        select(aggregate(*parts) if aggregate else literal(1))
+        .select_from(occupancy)
+        .join(jurisdiction, jurisdiction.building_id == occupancy.building_id)
+        .join(building, building.id == occupancy.building_id)
+        .where(
+            occupancy.enterprise_id == Enterprise.id,
+            occupancy.during.contains(today),
+            jurisdiction.during.contains(today),
         )
-        .join(BuildingJurisdiction, BuildingJurisdiction.building_id == Occupancy.building_id)
-        .join(Building, Building.id == Occupancy.building_id)
-        .where(Occupancy.during.contains(today), BuildingJurisdiction.during.contains(today))
-        .group_by(Occupancy.enterprise_id)
-        .subquery("places")
     )
+    return query.where(condition(*parts)) if condition else query
+
+
+def _site_where(today: dt.date, condition: SitePart | None = None) -> ColumnElement[bool]:
+    """It has a site today (for which `condition` holds)."""
+    return _sites(today, condition=condition).exists()
+
+
+def _site_array(today: dt.date, column: SitePart, type_: Any) -> ColumnElement[Any]:
+    """The distinct values of `column` over its sites today, sorted, as an array."""
+
+    def collect(*parts: Any) -> Any:
+        value = column(*parts)
+        return func.array_agg(aggregate_order_by(distinct(value), value), type_=type_)
+
+    return _sites(today, aggregate=collect).scalar_subquery()
+
+
+def _community(occupancy: Any, jurisdiction: Any, building: Any) -> Any:
+    return jurisdiction.community_id
+
+
+def _kind(occupancy: Any, jurisdiction: Any, building: Any) -> Any:
+    return building.kind
+
+
+def _in_communities(wanted: list[uuid.UUID]) -> SitePart:
+    return lambda occupancy, jurisdiction, building: jurisdiction.community_id.in_(wanted)
+
+
+def _of_kinds(wanted: list[str]) -> SitePart:
+    return lambda occupancy, jurisdiction, building: building.kind.in_(wanted)
 
 
 def matching_query(
     policy_id: uuid.UUID, community_id: uuid.UUID | None, rules: list[dict[str, Any]], today: dt.date
 ) -> Select[Any]:
     """`(policy_id, enterprise_id, community_ids, reasons)` of every enterprise active today with a
-    site today (in the policy's community, for a community policy) for which every rule holds."""
-    places = _places(today)
+    site today (in the policy's community, for a community policy) for which every rule holds.
+    The filters are EXISTS tests and index look-ups; the arrays for the explanation and the staff
+    scope are computed in the select list, so only for the enterprises that match."""
     fields = {rule["field"] for rule in rules}
-    statement_from: Any = select(Enterprise.id).join(places, places.c.enterprise_id == Enterprise.id)
+    statement_from: Any = select(Enterprise.id)
     latest = None
     if fields & set(FIGURES):
         latest = (
@@ -80,23 +119,25 @@ def matching_query(
         .scalar_subquery()
     )
     years = cast(func.date_part("year", func.age(today, founded)), Integer)
+    community_ids = _site_array(today, _community, UUIDS)
+    kinds = _site_array(today, _kind, ARRAY(String))
 
     conditions: list[ColumnElement[bool]] = [
         exists().where(
             EnterpriseStatusPeriod.enterprise_id == Enterprise.id,
             EnterpriseStatusPeriod.status == "active",
             EnterpriseStatusPeriod.during.contains(today),
-        )
+        ),
+        _site_where(today, None if community_id is None else _in_communities([community_id])),
     ]
-    if community_id is not None:
-        conditions.append(places.c.community_ids.contains(literal([community_id], UUIDS)))
     reasons: list[Any] = []
     for index, rule in enumerate(rules):
         field = rule["field"]
         fact: Any
         if field == ListField.community:
-            fact = places.c.community_ids
-            conditions.append(fact.overlap(literal([uuid.UUID(str(c)) for c in rule["any_of"]], UUIDS)))
+            wanted = [uuid.UUID(str(c)) for c in rule["any_of"]]
+            fact = community_ids
+            conditions.append(_site_where(today, _in_communities(wanted)))
         elif field == ListField.industry_section:
             fact = Enterprise.industry_section
             conditions.append(fact.in_(rule["any_of"]))
@@ -104,8 +145,9 @@ def matching_query(
             fact = Enterprise.industry_code
             conditions.append(or_(*(fact.startswith(code, autoescape=True) for code in rule["any_of"])))
         elif field == ListField.building_kind:
-            fact = places.c.kinds
-            conditions.append(fact.overlap(literal(list(rule["any_of"]), ARRAY(String))))
+            wanted_kinds = list(rule["any_of"])
+            fact = kinds
+            conditions.append(_site_where(today, _of_kinds(wanted_kinds)))
         else:
             fact = years if field == RangeField.years_since_founding else latest.c[FIGURES[field]]  # type: ignore[union-attr]
             if rule.get("min") is not None:
@@ -118,7 +160,7 @@ def matching_query(
     query: Select[Any] = statement_from.with_only_columns(
         literal(policy_id, UUID(as_uuid=True)).label("policy_id"),
         Enterprise.id.label("enterprise_id"),
-        places.c.community_ids,
+        community_ids.label("community_ids"),
         func.jsonb_build_array(*reasons, type_=JSONB).label("reasons"),
     ).where(*conditions)
     return query
