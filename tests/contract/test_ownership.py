@@ -155,6 +155,20 @@ CASES: dict[tuple[str, str], Case] = {
         lambda w: {"answer": "applied"},
     ),
     # service-requests
+    ("PUT", "/v1/service-brands/{community_id}"): Case(
+        lambda w: f"/v1/service-brands/{w['a_community']}",
+        lambda w: {
+            s: {"zh": "品牌", "en": "Brand"}
+            for s in (
+                "party_building",
+                "enterprise_service",
+                "life_service",
+                "leisure",
+                "personal_growth",
+                "team_building",
+            )
+        },  # fmt: skip
+    ),
     ("PUT", "/v1/service-types/{type_id}"): Case(
         lambda w: f"/v1/service-types/{w['a_type']}",
         lambda w: {
@@ -363,6 +377,7 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("PUT", "/internal/enterprises/{enterprise_id}/representative/subject"): SERVICE_ONLY,
     ("GET", "/v1/service-types/{type_id}"): PUBLIC + " (the catalogue is browsed across communities)",
     ("GET", "/v1/service-types/{type_id}/workflow"): PUBLIC,
+    ("GET", "/v1/service-brands/{community_id}"): PUBLIC + " (brand names are shown with the catalogue)",
     ("GET", "/v1/working-calendar/{year}"): ADMIN_ONLY,
     ("PUT", "/v1/working-calendar/{year}"): ADMIN_ONLY,
     ("POST", "/open311/v2/requests.{format}"): "{format} is json or xml, not an id; it files a new request",

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from service_requests.activities.router import router as activities_router
 from service_requests.calendar.router import router as calendar_router
 from service_requests.calendar.service import readiness_warnings
+from service_requests.catalogue.router import brands_router
 from service_requests.catalogue.router import router as catalogue_router
 from service_requests.database import platform_tables
 from service_requests.jobs import periodic_jobs
@@ -30,6 +31,9 @@ CONSTRAINT_PROBLEMS = {
         Text("该社区已有相同编码的服务事项", "The community already has a service type with this code"),
         "/code",
     ),
+    "pk_community_brands": ConstraintProblem(
+        Conflict, Text("该社区的品牌名称已同时设置", "The community's brand names were set concurrently")
+    ),
     "uq_enrollment_active_subject": ConstraintProblem(
         Conflict, Text("您已报名或在候补名单中", "You are already enrolled or waitlisted")
     ),
@@ -47,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[
             about_router("/v1/service-types", "service-types"),
             catalogue_router,
+            brands_router,
             requests_router,
             activities_router,
             open311_router,
