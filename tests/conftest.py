@@ -62,7 +62,10 @@ async def requests_app(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     from service_requests.settings import Settings
 
     # Webhook delivery is tested with dispatchers the tests start themselves (tests/partners).
-    settings = Settings(database_url=database_url, environment="test", webhook_dispatcher_enabled=False)
+    # Its registry-feed handler is driven by the test that needs it (service_requests/test_brands_and_starter.py).
+    settings = Settings(
+        database_url=database_url, environment="test", webhook_dispatcher_enabled=False, registry_feed_enabled=False
+    )
     async for client in _client(create_app(settings)):
         yield client
 

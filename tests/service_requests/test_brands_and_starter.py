@@ -10,9 +10,15 @@ import uuid
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from service_requests.registry_feed import handle_registry_event
 from service_requests.seed import XINGGUANG_ID
 from service_requests.seed import seed as seed_requests
+from shared.db import create_sessionmaker
+from shared.outbox import FeedEvent
+from shared.settings import PlatformSettings
+from tests.registry import factories
 from tests.support.identities import admin, auth, employee, staff
 from tests.support.rows import rows
 
@@ -173,3 +179,36 @@ async def test_listings_and_reads_show_the_communitys_brand(requests_app: httpx.
         "星育才",
         "星力量",
     ]
+
+
+async def test_a_community_registered_with_the_starter_catalogue_gets_it_from_the_feed(
+    registry_app: httpx.AsyncClient, requests_app: httpx.AsyncClient, database_url: str
+) -> None:
+    bank = uuid.uuid4()
+    code = f"SC-{uuid.uuid4().hex[:6].upper()}"
+    body: dict[str, Any] = {"code": code, "name_zh": "新社区", "name_en": "New", "type": "tech_innovation",
+                            "street": "长河街道", "starter_catalogue": {"bank_partner_id": str(bank)}}  # fmt: skip
+    created = await registry_app.post("/v1/communities", json=body, headers=auth(admin()))
+    assert created.status_code == 201, created.text
+    plain = await registry_app.post(
+        "/v1/communities", json=body | {"code": code + "-2", "starter_catalogue": None}, headers=auth(admin())
+    )
+    assert plain.status_code == 201, plain.text
+    events = [
+        FeedEvent.model_validate(event)
+        for event in await factories.events(registry_app, "CommunityRegistered", 2)
+        if event["payload"]["community_id"] in (created.json()["id"], plain.json()["id"])
+    ]
+    assert len(events) == 2
+    engine = create_async_engine(PlatformSettings(database_url=database_url).async_database_url)
+    try:
+        for _ in range(2):  # the same events read twice change nothing the second time
+            for event in events:
+                async with create_sessionmaker(engine)() as session, session.begin():
+                    await handle_registry_event(session, event)
+    finally:
+        await engine.dispose()
+    types = await _types(requests_app, uuid.UUID(created.json()["id"]))
+    assert len(types) == 7
+    assert types["bank-financing"]["handler"]["partner_ids"] == [str(bank)]
+    assert await _types(requests_app, uuid.UUID(plain.json()["id"])) == {}

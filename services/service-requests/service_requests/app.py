@@ -13,6 +13,7 @@ from service_requests.database import platform_tables
 from service_requests.jobs import periodic_jobs
 from service_requests.open311.router import install_open311_errors
 from service_requests.open311.router import router as open311_router
+from service_requests.registry_feed import consume_registry_feed
 from service_requests.requests.router import router as requests_router
 from service_requests.requests.router import submit_request
 from service_requests.settings import Settings
@@ -61,7 +62,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,
         idempotency_table=platform_tables.idempotency_key,
-        background_tasks=[periodic_jobs, hot_path_pool, webhook_dispatch],
+        background_tasks=[
+            periodic_jobs,
+            hot_path_pool,
+            webhook_dispatch,
+            *([consume_registry_feed] if settings.registry_feed_enabled else []),
+        ],
         express_routes=[submit_request],  # the submission, without FastAPI's per-request machinery
     )
     install_open311_errors(app)

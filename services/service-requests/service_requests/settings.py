@@ -23,6 +23,9 @@ class Settings(PlatformSettings):
     webhook_poll_seconds: float = 0.5  # idle wait when nothing is due
     webhook_timeout_seconds: float = 15.0  # one delivery attempt, connect to last byte
     webhook_worker_metrics_port: int | None = None  # the standalone worker's /metrics on 127.0.0.1
+    registry_url: str = "http://127.0.0.1:8101"
+    registry_feed_enabled: bool = True  # communities registered with `starter_catalogue` get it
+    registry_feed_poll_seconds: float = 2.0
 
     @field_validator("webhook_retry_schedule", mode="before")
     @classmethod
