@@ -147,6 +147,7 @@ CASES: dict[tuple[str, str], Case] = {
     # registry: policies (A's staff published one; it was offered to A's enterprise)
     ("GET", "/v1/policies/{policy_id}/matches"): Case(lambda w: f"/v1/policies/{w['a_policy']}/matches"),
     ("GET", "/v1/policies/{policy_id}/take-up"): Case(lambda w: f"/v1/policies/{w['a_policy']}/take-up"),
+    ("POST", "/v1/policies/{policy_id}/matching"): Case(lambda w: f"/v1/policies/{w['a_policy']}/matching"),
     ("GET", "/v1/enterprises/{enterprise_id}/policies"): Case(
         lambda w: f"/v1/enterprises/{w['a_enterprise']}/policies"
     ),

@@ -273,3 +273,36 @@ async def test_a_moved_out_enterprise_is_not_offered(registry_app: httpx.AsyncCl
     policy = (await _publish(registry_app, admin(), community_id=world["a"], rules=[])).json()
     ids = {item["enterprise_id"] for item in await _matches(registry_app, policy["id"], admin())}
     assert ids == {world["software"], world["big_software"], world["unreported"]}
+
+
+async def test_matching_again_offers_the_newcomers_once_and_keeps_the_answers(registry_app: httpx.AsyncClient) -> None:
+    world = await _world(registry_app)
+    a_staff = staff(uuid.UUID(world["a"]))
+    rules = [{"field": "headcount", "min": 20}]
+    policy = (await _publish(registry_app, a_staff, community_id=world["a"], rules=rules)).json()
+    assert policy["matched"] == 2  # software (25) and big_software (900)
+    rep = enterprise_rep(uuid.UUID(world["software"]))
+    path = f"/v1/enterprises/{world['software']}/policies/{policy['id']}/answer"
+    assert (await registry_app.post(path, json={"answer": "applied"}, headers=auth(rep))).status_code == 201
+    await _headcount(registry_app, world["unreported"], 40)  # it reports its figures now
+    again = await registry_app.post(f"/v1/policies/{policy['id']}/matching", headers=auth(a_staff))
+    assert again.status_code == 200, again.text
+    assert again.json() == {
+        "policy_id": policy["id"], "newly_offered": 1, "matched": 3, "matched_on": business_today().isoformat()
+    }  # fmt: skip
+    once_more = await registry_app.post(f"/v1/policies/{policy['id']}/matching", headers=auth(a_staff))
+    assert once_more.json()["newly_offered"] == 0 and once_more.json()["matched"] == 3
+    offers = [
+        event["payload"]["enterprise_ids"]
+        for event in await factories.events(registry_app, "PolicyOffered", 2)
+        if event["payload"]["policy_id"] == policy["id"]
+    ]
+    assert offers == [sorted([world["software"], world["big_software"]]), [world["unreported"]]]
+    matches = await _matches(registry_app, policy["id"], a_staff, answer="applied")
+    assert [item["enterprise_id"] for item in matches] == [world["software"]]
+    for who in (staff(uuid.UUID(world["b"])),):
+        refused = await registry_app.post(f"/v1/policies/{policy['id']}/matching", headers=auth(who))
+        assert refused.status_code == 403
+    district = (await _publish(registry_app, admin(), rules=rules)).json()
+    refused = await registry_app.post(f"/v1/policies/{district['id']}/matching", headers=auth(a_staff))
+    assert refused.status_code == 403

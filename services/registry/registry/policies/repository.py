@@ -179,8 +179,11 @@ class PolicyRepository(Repository):
         await self.session.flush()
         return policy
 
-    async def get(self, policy_id: uuid.UUID) -> Policy | None:
-        return await self.session.get(Policy, policy_id)
+    async def get(self, policy_id: uuid.UUID, *, for_update: bool = False) -> Policy | None:
+        statement = select(Policy).where(Policy.id == policy_id)
+        if for_update:  # two matchings of one policy queue, so each offer is told once
+            statement = statement.with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def match(self, policy: Policy, today: dt.date) -> list[uuid.UUID]:
         """Offer the policy to every enterprise that matches today (one statement); the new ids."""

@@ -11,7 +11,16 @@ from fastapi import APIRouter, Query, Request, Response
 from registry.common import READERS
 from registry.database import platform_tables
 from registry.policies import service
-from registry.policies.schemas import AnswerIn, AnswerOut, MatchOut, OfferOut, PolicyCreate, PolicyOut, TakeUp
+from registry.policies.schemas import (
+    AnswerIn,
+    AnswerOut,
+    MatchingOut,
+    MatchOut,
+    OfferOut,
+    PolicyCreate,
+    PolicyOut,
+    TakeUp,
+)
 from shared.auth import CurrentIdentity, Role, allow
 from shared.errors import problem_responses
 from shared.idempotency import Idempotency
@@ -88,6 +97,17 @@ async def list_matches(
     )
     link_next(request, response, page.next_cursor)
     return page
+
+
+@router.post(
+    "/{policy_id}/matching",
+    summary="Match a policy again against today's facts",
+    dependencies=[allow(*PUBLISHERS)],
+    responses=problem_responses(403, 404),
+)
+async def match_again(policy_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity) -> MatchingOut:
+    """Enterprises that fit now (new, grown, moved in) are offered it; earlier offers and answers stand."""
+    return await service.match_again(uow, identity, policy_id)
 
 
 @router.get(

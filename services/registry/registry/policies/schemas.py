@@ -174,3 +174,10 @@ class AnswerOut(BaseModel):
     enterprise_id: uuid.UUID
     answer: Answer
     answered_at: IsoDateTime
+
+
+class MatchingOut(BaseModel):
+    policy_id: uuid.UUID
+    newly_offered: int = Field(description="Enterprises that match today and had not been offered it")
+    matched: int = Field(description="Enterprises offered the policy, in all")
+    matched_on: IsoDate

@@ -12,7 +12,16 @@ from registry.communities.repository import CommunityRepository
 from registry.policies.exceptions import NotYourEnterprise, PolicyAlreadyAnswered, PolicyNotFound, PolicyNotOffered
 from registry.policies.models import Policy
 from registry.policies.repository import PolicyRepository
-from registry.policies.schemas import AnswerIn, AnswerOut, MatchOut, OfferOut, PolicyCreate, PolicyOut, TakeUp
+from registry.policies.schemas import (
+    AnswerIn,
+    AnswerOut,
+    MatchingOut,
+    MatchOut,
+    OfferOut,
+    PolicyCreate,
+    PolicyOut,
+    TakeUp,
+)
 from shared.auth import Identity, Role
 from shared.dates import business_today
 from shared.errors import Forbidden
@@ -54,8 +63,7 @@ async def publish(uow: UnitOfWork, identity: Identity, body: PolicyCreate) -> Po
     if body.community_id is not None and await uow.repository(CommunityRepository).get(body.community_id) is None:
         raise CommunityNotFound(errors=[{"detail": "no such community", "pointer": "/community_id"}])
     today = business_today()
-    repository = uow.repository(PolicyRepository)
-    policy = await repository.add(
+    policy = await uow.repository(PolicyRepository).add(
         Policy(
             id=uuid.uuid4(),
             community_id=body.community_id,
@@ -70,8 +78,14 @@ async def publish(uow: UnitOfWork, identity: Identity, body: PolicyCreate) -> Po
             matched_on=today,
         )
     )
-    offered = sorted(await repository.match(policy, today))
-    for ids in chunked(offered):
+    offered = await _offer(uow, policy, today)
+    return to_out(policy, len(offered))
+
+
+async def _offer(uow: UnitOfWork, policy: Policy, today: dt.date) -> list[uuid.UUID]:
+    """Match (one statement) and tell the feed whom the policy was newly offered to."""
+    offered = sorted(await uow.repository(PolicyRepository).match(policy, today))
+    for ids in chunked(offered) if offered else []:
         payload = {
             "policy_id": str(policy.id),
             "community_id": str(policy.community_id) if policy.community_id else None,
@@ -80,7 +94,25 @@ async def publish(uow: UnitOfWork, identity: Identity, body: PolicyCreate) -> Po
             "enterprise_ids": [str(enterprise_id) for enterprise_id in ids],
         }
         await emit(uow, "PolicyOffered", "policy", policy.id, payload)
-    return to_out(policy, len(offered))
+    return offered
+
+
+async def match_again(uow: UnitOfWork, identity: Identity, policy_id: uuid.UUID) -> MatchingOut:
+    """Match against today's facts: enterprises that now fit are offered it; offers stand."""
+    policy = await uow.repository(PolicyRepository).get(policy_id, for_update=True)
+    if policy is None:
+        raise PolicyNotFound()
+    if policy.community_id is None and Role.platform_admin not in identity.roles:
+        raise Forbidden(DISTRICT_ONLY)
+    require_staff(identity, policy.community_id)
+    today = business_today()
+    offered = await _offer(uow, policy, today)
+    policy.matched_on = today
+    await uow.flush()
+    counts = await uow.repository(PolicyRepository).match_counts([policy.id])
+    return MatchingOut(
+        policy_id=policy.id, newly_offered=len(offered), matched=counts.get(policy.id, 0), matched_on=today
+    )
 
 
 async def _policy(uow: UnitOfWork, policy_id: uuid.UUID) -> Policy:
