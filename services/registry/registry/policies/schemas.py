@@ -49,16 +49,16 @@ class EligibilityRule(BaseModel):
     def _a_rule_that_can_hold(self) -> Self:
         if self.field.value in LIST_FIELDS:
             if self.any_of is None or self.min is not None or self.max is not None:
-                raise invalid("RULE_NEEDS_ANY_OF", "该规则只用 any_of", "this field takes any_of only")
+                raise invalid("rule_needs_any_of", "该规则只用 any_of", "this field takes any_of only")
             if not all(_value_ok(ListField(self.field), value) for value in self.any_of):
-                raise invalid("RULE_VALUE_INVALID", "any_of 中有无效取值", "any_of holds a value this field never has")
+                raise invalid("rule_value_invalid", "any_of 中有无效取值", "any_of holds a value this field never has")
             return self
         if self.any_of is not None:
-            raise invalid("RULE_NEEDS_RANGE", "该规则只用 min 和 max", "this field takes min and max only")
+            raise invalid("rule_needs_range", "该规则只用 min 和 max", "this field takes min and max only")
         if self.min is None and self.max is None:
-            raise invalid("RANGE_UNBOUNDED", "范围规则至少需要 min 或 max", "a range rule needs min or max")
+            raise invalid("range_unbounded", "范围规则至少需要 min 或 max", "a range rule needs min or max")
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise invalid("RANGE_IMPOSSIBLE", "min 不得大于 max", "min must not be greater than max")
+            raise invalid("range_impossible", "min 不得大于 max", "min must not be greater than max")
         return self
 
     @model_serializer(mode="wrap")
@@ -106,7 +106,7 @@ class PolicyCreate(BaseModel):
     @model_validator(mode="after")
     def _valid_dates(self) -> Self:
         if self.valid_to is not None and self.valid_to < self.valid_from:
-            raise invalid("ENDS_BEFORE_START", "valid_to 不得早于 valid_from", "valid_to is before valid_from")
+            raise invalid("ends_before_start", "valid_to 不得早于 valid_from", "valid_to is before valid_from")
         return self
 
 

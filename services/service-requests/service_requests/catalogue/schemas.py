@@ -81,7 +81,7 @@ class FormAttribute(BaseModel):
 class Handler(BaseModel):
     kind: HandlerKind = HandlerKind.community_staff
     partner_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20, description="Partners routed to")
-    share_description: bool = Field(
+    share_description: StrictBool = Field(
         default=False, description="The partner a request is routed to sees its free-text description"
     )
 
