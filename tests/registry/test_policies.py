@@ -306,3 +306,10 @@ async def test_matching_again_offers_the_newcomers_once_and_keeps_the_answers(re
     district = (await _publish(registry_app, admin(), rules=rules)).json()
     refused = await registry_app.post(f"/v1/policies/{district['id']}/matching", headers=auth(a_staff))
     assert refused.status_code == 403
+
+
+def test_the_rule_fields_are_the_list_and_range_facts_together() -> None:
+    from registry.policies.states import ListField, RangeField, RuleField
+
+    assert {field.value for field in RuleField} == {field.value for field in (*ListField, *RangeField)}
+    assert {field.value for field in ListField}.isdisjoint(field.value for field in RangeField)
