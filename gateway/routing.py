@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 UPSTREAM_PREFIXES: dict[str, tuple[str, ...]] = {
-    "registry": ("/v1/communities", "/v1/buildings", "/v1/enterprises"),
+    "registry": ("/v1/communities", "/v1/buildings", "/v1/enterprises", "/v1/policies"),
     "service-requests": (
         "/v1/service-types",
+        "/v1/service-brands",
         "/v1/service-requests",
         "/v1/activities",
         "/v1/webhook-endpoints",

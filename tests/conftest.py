@@ -63,10 +63,12 @@ async def requests_app(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     from service_requests.settings import Settings
 
     # Webhook delivery is tested with dispatchers the tests start themselves (tests/partners).
+    # Its registry-feed handler is driven by the test that needs it (service_requests/test_brands_and_starter.py).
     settings = Settings(
         database_url=database_url,
         environment="test",
         webhook_dispatcher_enabled=False,
+        registry_feed_enabled=False,
         storage_local_root=tempfile.mkdtemp(prefix="request-files-"),  # signed links at the test client's host
         storage_public_url="http://service.test",
     )

@@ -28,6 +28,9 @@ COUNTS = {
     "hazards": "SELECT status, level, count(*) FROM grid.hazard GROUP BY status, level",
     "grid events": "SELECT status, count(*) FROM grid.grid_event GROUP BY status",
     "enterprises": "SELECT count(*) FROM registry.enterprise",
+    "policies": "SELECT p.title, p.community_id IS NULL, count(m.enterprise_id) FROM registry.policy p"
+    " LEFT JOIN registry.policy_match m ON m.policy_id = p.id GROUP BY p.id",
+    "brands": "SELECT community_id, names->'enterprise_service'->>'zh' FROM requests.community_brands",
 }
 
 
@@ -72,6 +75,10 @@ async def test_the_demo_tells_the_story_and_loads_twice_to_the_same_data(databas
     assert elections["certified"][0] == elections["voting_open"][0] == IOT_ID
     assert {row[0] for row in first["hazards"]} == {"reported", "rectifying", "rectified", "verified"}
     assert {row[0] for row in first["grid events"]} >= {"reported", "dispatched", "handling", "closed", "declined"}
+    policies = {title: (district, matched) for title, district, matched in first["policies"]}
+    assert sorted(district for district, _ in policies.values()) == [False, True]  # one district-wide, one Xingguang's
+    assert all(matched > 0 for _, matched in policies.values())  # each was offered to enterprises
+    assert first["brands"] == [(XINGGUANG_ID, "星悦企")]
 
 
 async def test_the_certified_demo_election_verifies_and_has_its_certificate(database_url: str) -> None:

@@ -31,6 +31,8 @@ GUARDS = [
     ("gateway", "api_key", "uq_api_key_active_slot", "(partner_id, slot) WHERE (revoked_at IS NULL)"),
     ("gateway", "request_nonce", "uq_request_nonce_key_id_nonce", "(key_id, nonce)"),
     ("grid", "grid", "uq_grid_code", "(code)"),
+    # the starter catalogue's applications queue on an advisory lock; one code per community still
+    ("requests", "service_type", "uq_service_type_community_id_code", "(community_id, code)"),
 ]
 
 

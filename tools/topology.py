@@ -60,7 +60,7 @@ FAKES = (
 )
 
 # Services that call the registry read its URL from `<PREFIX>_REGISTRY_URL`.
-REGISTRY_CONSUMERS = ("ELECTIONS", "GRID", "IDENTITY", "NOTIFICATIONS")
+REGISTRY_CONSUMERS = ("ELECTIONS", "GRID", "IDENTITY", "NOTIFICATIONS", "REQUESTS")
 
 
 def notifications_urls(urls: dict[str, str]) -> dict[str, str]:

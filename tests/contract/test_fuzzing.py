@@ -42,6 +42,12 @@ CROSS_FIELD_RULES = frozenset(
         "PARTNERS_MISSING",
         "PARTNERS_NOT_ALLOWED",
         "QUORUM_OVER_OBSERVERS",
+        # a policy rule's form depends on its field, and a range must be possible (docs/policies.md)
+        "RANGE_IMPOSSIBLE",
+        "RANGE_UNBOUNDED",
+        "RULE_NEEDS_ANY_OF",
+        "RULE_NEEDS_RANGE",
+        "RULE_VALUE_INVALID",
         "REFUSAL_REASON_MISSING",
         "REFUSAL_WITH_TERMS",
         "SEATS_EVEN",

@@ -148,7 +148,32 @@ CASES: dict[tuple[str, str], Case] = {
         lambda w: f"/v1/enterprises/{w['a_enterprise']}/headcounts",
         lambda w: {"as_of": _today(), "employees": 12},
     ),
+    # registry: policies (A's staff published one; it was offered to A's enterprise)
+    ("GET", "/v1/policies/{policy_id}/matches"): Case(lambda w: f"/v1/policies/{w['a_policy']}/matches"),
+    ("GET", "/v1/policies/{policy_id}/take-up"): Case(lambda w: f"/v1/policies/{w['a_policy']}/take-up"),
+    ("POST", "/v1/policies/{policy_id}/matching"): Case(lambda w: f"/v1/policies/{w['a_policy']}/matching"),
+    ("GET", "/v1/enterprises/{enterprise_id}/policies"): Case(
+        lambda w: f"/v1/enterprises/{w['a_enterprise']}/policies"
+    ),
+    ("POST", "/v1/enterprises/{enterprise_id}/policies/{policy_id}/answer"): Case(
+        lambda w: f"/v1/enterprises/{w['a_enterprise']}/policies/{w['a_policy']}/answer",
+        lambda w: {"answer": "applied"},
+    ),
     # service-requests
+    ("PUT", "/v1/service-brands/{community_id}"): Case(
+        lambda w: f"/v1/service-brands/{w['a_community']}",
+        lambda w: {
+            s: {"zh": "品牌", "en": "Brand"}
+            for s in (
+                "party_building",
+                "enterprise_service",
+                "life_service",
+                "leisure",
+                "personal_growth",
+                "team_building",
+            )
+        },  # fmt: skip
+    ),
     ("PUT", "/v1/service-types/{type_id}"): Case(
         lambda w: f"/v1/service-types/{w['a_type']}",
         lambda w: {
@@ -400,9 +425,12 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("GET", "/v1/enterprises/{enterprise_id}/status-history"): PUBLIC,
     ("GET", "/v1/enterprises/{enterprise_id}/occupancies"): PUBLIC,
     ("GET", "/v1/enterprises/{enterprise_id}/headcounts"): PUBLIC,
+    ("GET", "/v1/policies/{policy_id}"): PUBLIC
+    + " (a policy is published for enterprises to read; its matches are not)",
     ("PUT", "/internal/enterprises/{enterprise_id}/representative/subject"): SERVICE_ONLY,
     ("GET", "/v1/service-types/{type_id}"): PUBLIC + " (the catalogue is browsed across communities)",
     ("GET", "/v1/service-types/{type_id}/workflow"): PUBLIC,
+    ("GET", "/v1/service-brands/{community_id}"): PUBLIC + " (brand names are shown with the catalogue)",
     ("GET", "/v1/working-calendar/{year}"): ADMIN_ONLY,
     ("PUT", "/v1/working-calendar/{year}"): ADMIN_ONLY,
     ("POST", "/open311/v2/requests.{format}"): "{format} is json or xml, not an id; it files a new request",
@@ -500,6 +528,9 @@ async def _build(platform: RunningPlatform, client: httpx.AsyncClient, world: Wo
     a_staff = staff(uuid.UUID(ids["a_community"]))
     a_community = uuid.UUID(ids["a_community"])
     a_enterprise = uuid.UUID(ids["a_enterprise"])
+    policy: dict[str, Any] = {"community_id": ids["a_community"], "title": "A 社区人才政策", "issuer": "滨江区人社局"}
+    policy |= {"summary": "人才补贴", "valid_from": "2026-01-01", "rules": []}
+    ids["a_policy"] = (await made("POST", "/v1/policies", a_staff, json=policy))["id"]
     occupancies = await made("GET", f"/v1/enterprises/{ids['a_enterprise']}/occupancies", a_staff, 200)
     ids["a_occupancy"] = (occupancies["items"] if isinstance(occupancies, dict) else occupancies)[0]["id"]
 

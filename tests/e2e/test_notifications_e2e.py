@@ -252,3 +252,48 @@ async def test_killed_mid_fan_out_every_recipient_has_the_message_once(platform:
         notifications.env = {k: v for k, v in notifications.env.items() if k != "NOTIFICATIONS_FANOUT_PAGE_SIZE"}
         notifications.stop()
         notifications.start()
+
+
+async def test_a_published_policy_reaches_the_matched_enterprises_representative(
+    platform: RunningPlatform, database_url: str
+) -> None:
+    """Issue 18: the registry's `PolicyOffered` event, through the notifications process's registry
+    feed and identity's live grants, becomes the representative's inbox notification (the inbox is
+    written at any hour; WeChat waits for the quiet hours to end)."""
+    from tests.identity.notices_support import account, grant
+    from tests.registry.factories import uscc
+    from tests.support.identities import admin
+
+    async with platform.client(timeout=30) as client:
+        code = f"NTF-{uuid.uuid4().hex[:6].upper()}"
+        body: dict[str, Any] = {"code": code, "name_zh": code, "name_en": code, "type": "business_building"}
+        community = (await client.post("/v1/communities", json=body | {"street": "长河街道"},
+                                       headers=platform.auth(admin()))).json()["id"]  # fmt: skip
+        tower = {"name": "通知大厦", "kind": "office_tower", "address": "江南大道", "community_id": community,
+                 "valid_from": "2020-01-01"}  # fmt: skip
+        building = (await client.post("/v1/buildings", json=tower, headers=platform.auth(admin()))).json()["id"]
+        firm = {"uscc": uscc(), "name": f"杭州{code}科技有限公司", "legal_representative": "张三",
+                "industry_section": "I", "site": {"building_id": building, "valid_from": "2021-01-01"}}  # fmt: skip
+        enterprise = (await client.post("/v1/enterprises", json=firm, headers=platform.auth(admin()))).json()["id"]
+        person = await account(database_url)
+        await grant(database_url, person, "enterprise_rep", enterprise_id=uuid.UUID(enterprise))
+
+        policy = {"community_id": community, "title": "软件企业房租补贴", "issuer": "滨江区经信局",
+                  "summary": "软件企业房租补贴。", "valid_from": "2026-01-01",
+                  "rules": [{"field": "industry_section", "any_of": ["I"]}]}  # fmt: skip
+        published = await client.post("/v1/policies", json=policy, headers=platform.auth(admin()))
+        assert published.status_code == 201 and published.json()["matched"] == 1, published.text
+        rep = platform.auth(
+            Identity.model_validate(
+                {"subject": str(person), "roles": [Role.enterprise_rep, Role.account], "enterprise_id": enterprise}
+            )  # fmt: skip
+        )
+        deadline = time.monotonic() + 20
+        while True:
+            items = (await client.get("/v1/notifications", headers=rep)).json()["items"]
+            if any(item["kind"] == "registry.policy_offered" for item in items):
+                break
+            assert time.monotonic() < deadline, f"no policy offer in the representative's inbox: {items}"
+            await asyncio.sleep(0.2)
+        [item] = [item for item in items if item["kind"] == "registry.policy_offered"]
+        assert item["link"] == f"/v1/policies/{published.json()['id']}" and "软件企业房租补贴" in item["body"]

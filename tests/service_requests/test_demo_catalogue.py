@@ -8,7 +8,8 @@ import httpx
 
 from gateway.seed import DEMO_PARTNERS, NAMESPACE
 from registry.seed import XINGGUANG_ID
-from service_requests.seed import CATALOGUE, DEMO_BANK, DEMO_MCN, catalogue_for
+from service_requests.catalogue.template import CATALOGUE
+from service_requests.seed import DEMO_BANK, DEMO_MCN, catalogue_for
 from service_requests.seed import XINGGUANG_ID as REQUESTS_XINGGUANG_ID
 from service_requests.seed import seed as seed_requests
 from tests.support.identities import admin, auth

@@ -414,6 +414,19 @@ RULES: tuple[Rule, ...] = (
         ),
         summary="the enterprise's (new) representative",
     ),
+    Rule(
+        "registry.policy_offered",
+        REG,
+        "PolicyOffered",
+        grants("enterprise_reps", "enterprise_ids", "enterprise_ids"),
+        Text("有适合贵企业的政策", "A policy for your enterprise"),
+        Text(
+            "{issuer}发布的「{title}」与贵企业条件相符,请在「为您推荐的政策」中查看并答复。",
+            "'{title}' from {issuer} fits your enterprise: see it under policies for you and answer.",
+        ),
+        link="/v1/policies/{policy_id}",
+        summary="the representatives of each enterprise a published policy matches",
+    ),
 )
 
 RULES_BY_KIND: dict[str, Rule] = {rule.kind: rule for rule in RULES}
@@ -450,6 +463,7 @@ STATUS_PHRASES = {
     "election.closing_soon": "即将截止",
     "election.certified": "结果确认",
     "registry.representative_appointed": "已登记",
+    "registry.policy_offered": "政策推送",
     "account.role_granted": "已授权",
 }
 

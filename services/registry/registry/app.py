@@ -13,6 +13,9 @@ from registry.database import platform_tables
 from registry.enterprises.models import HEADCOUNT_UNIQUE, STATUS_NO_OVERLAP, USCC_UNIQUE
 from registry.enterprises.router import internal_router as enterprises_internal_router
 from registry.enterprises.router import router as enterprises_router
+from registry.policies.models import ONE_ANSWER
+from registry.policies.router import inbox_router as policies_inbox_router
+from registry.policies.router import router as policies_router
 from registry.settings import Settings
 from shared.about import about_router
 from shared.app import create_service_app
@@ -40,6 +43,9 @@ CONSTRAINT_PROBLEMS = {
     HEADCOUNT_UNIQUE: ConstraintProblem(
         Conflict, Text("该日期的人数已登记", "Figures for that date are already recorded"), "/as_of"
     ),
+    ONE_ANSWER: ConstraintProblem(
+        Conflict, Text("本企业已对该政策作出答复", "The enterprise already answered this policy"), "/answer"
+    ),
     "uq_community_code": ConstraintProblem(
         Conflict, Text("社区编码已被使用", "The community code is already used"), "/code"
     ),
@@ -61,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             communities_internal_router,
             enterprises_router,
             enterprises_internal_router,
+            policies_router,
+            policies_inbox_router,
             event_feed_router(platform_tables.outbox_event),
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,

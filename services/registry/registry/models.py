@@ -6,6 +6,7 @@ from registry.buildings.models import Building, BuildingJurisdiction
 from registry.communities.models import Community
 from registry.database import Base, platform_tables
 from registry.enterprises.models import Enterprise, EnterpriseStatusPeriod, Headcount, Occupancy
+from registry.policies.models import Policy, PolicyAnswer, PolicyMatch
 
 metadata = Base.metadata
 
@@ -18,6 +19,9 @@ __all__ = [
     "EnterpriseStatusPeriod",
     "Headcount",
     "Occupancy",
+    "Policy",
+    "PolicyAnswer",
+    "PolicyMatch",
     "metadata",
     "platform_tables",
 ]

@@ -21,6 +21,9 @@ from registry.communities.models import Community
 from registry.database import platform_tables
 from registry.enterprises.models import Enterprise, EnterpriseStatusPeriod, Headcount, Occupancy
 from registry.enterprises.uscc import make_uscc
+from registry.policies import service as policies
+from registry.policies.schemas import PolicyCreate
+from shared.auth import Identity, Role
 from shared.demo import (
     FORMED_ON,
     IOT_BUILDING_IDS,
@@ -33,6 +36,7 @@ from shared.demo import (
 )
 from shared.outbox import record_events
 from shared.settings import PlatformSettings
+from shared.uow import UnitOfWork
 
 __all__ = [
     "FORMED_ON",
@@ -369,7 +373,39 @@ async def load(connection: AsyncConnection) -> bool:
     # the events go through the outbox writer (its batch form), in the seed's transaction
     async with AsyncSession(bind=connection) as session:
         await record_events(session, platform_tables.outbox_event, _events(building_rows, jurisdiction, tables))
+        # two policies, published (and matched, and offered) through the domain's own rule
+        uow = UnitOfWork(session, None)
+        for body in DEMO_POLICIES:
+            await policies.publish(uow, SEED_ADMIN, PolicyCreate.model_validate(body))
+        await session.flush()
     return True
+
+
+SEED_ADMIN = Identity(subject="seed:registry", roles=frozenset({Role.platform_admin}))
+# A district-wide policy for young software and R&D firms, and Xingguang's own for talent.
+DEMO_POLICIES: tuple[dict[str, Any], ...] = (
+    {
+        "title": "滨江区科技型中小企业研发费用补助",
+        "issuer": "杭州市滨江区科学技术局",
+        "summary": "成立八年内、职工十至五百人的软件与科技服务企业,按上年度研发投入给予补助。",
+        "link": "https://www.hhtz.gov.cn/",
+        "valid_from": "2026-01-01",
+        "valid_to": "2026-12-31",
+        "rules": [
+            {"field": "industry_section", "any_of": ["I", "M"]},
+            {"field": "headcount", "min": 10, "max": 500},
+            {"field": "years_since_founding", "max": 8},
+        ],
+    },
+    {
+        "community_id": str(XINGGUANG_ID),
+        "title": "星光产业社区高层次人才租房补贴",
+        "issuer": "星光产业社区公共服务中心",
+        "summary": "有认定高层次人才的企业,其人才入住社区服务式公寓给予租金补贴。",
+        "valid_from": "2026-01-01",
+        "rules": [{"field": "high_level_talents", "min": 1}],
+    },
+)
 
 
 SEEDED_TABLES = (
@@ -380,6 +416,8 @@ SEEDED_TABLES = (
     "enterprise_status_period",
     "occupancy",
     "headcount",
+    "policy",
+    "policy_match",
 )
 
 

@@ -9,11 +9,13 @@ from service_requests.attachments.public import FILE_PREFIX
 from service_requests.attachments.router import router as attachments_router
 from service_requests.calendar.router import router as calendar_router
 from service_requests.calendar.service import readiness_warnings
+from service_requests.catalogue.router import brands_router
 from service_requests.catalogue.router import router as catalogue_router
 from service_requests.database import platform_tables
 from service_requests.jobs import periodic_jobs
 from service_requests.open311.router import install_open311_errors
 from service_requests.open311.router import router as open311_router
+from service_requests.registry_feed import consume_registry_feed
 from service_requests.requests.router import router as requests_router
 from service_requests.requests.router import submit_request
 from service_requests.settings import Settings
@@ -34,6 +36,9 @@ CONSTRAINT_PROBLEMS = {
         Text("该社区已有相同编码的服务事项", "The community already has a service type with this code"),
         "/code",
     ),
+    "pk_community_brands": ConstraintProblem(
+        Conflict, Text("该社区的品牌名称已同时设置", "The community's brand names were set concurrently")
+    ),
     "uq_enrollment_active_subject": ConstraintProblem(
         Conflict, Text("您已报名或在候补名单中", "You are already enrolled or waitlisted")
     ),
@@ -51,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[
             about_router("/v1/service-types", "service-types"),
             catalogue_router,
+            brands_router,
             requests_router,
             attachments_router,
             local_file_router(FILE_PREFIX),
@@ -62,7 +68,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,
         idempotency_table=platform_tables.idempotency_key,
-        background_tasks=[periodic_jobs, hot_path_pool, webhook_dispatch],
+        background_tasks=[
+            periodic_jobs,
+            hot_path_pool,
+            webhook_dispatch,
+            *([consume_registry_feed] if settings.registry_feed_enabled else []),
+        ],
         resources=[object_store(FILE_PREFIX)],
         large_bodies=[(f"{FILE_PREFIX}/uploads/", settings.attachment_max_bytes + MULTIPART_OVERHEAD)],
         express_routes=[submit_request],  # the submission, without FastAPI's per-request machinery

@@ -25,6 +25,9 @@ class Settings(AttachmentSettings):
     webhook_worker_metrics_port: int | None = None  # the standalone worker's /metrics on 127.0.0.1
     # files (shared/attachments.py has the rest: REQUESTS_STORAGE_BACKEND=s3, REQUESTS_S3_BUCKET, ...)
     storage_local_root: str = ".data/files/requests"
+    registry_url: str = "http://127.0.0.1:8101"
+    registry_feed_enabled: bool = True  # communities registered with `starter_catalogue` get it
+    registry_feed_poll_seconds: float = 2.0
 
     @field_validator("webhook_retry_schedule", mode="before")
     @classmethod

@@ -36,6 +36,16 @@ class GovernanceBody(BaseModel):
     contact: str | None = Field(None, max_length=200, description="Public contact (office, hotline)")
 
 
+class StarterCatalogueChoice(BaseModel):
+    """Ask the service catalogue to apply its starter catalogue to the new community (carried by
+    the `CommunityRegistered` event; the catalogue's own `POST /v1/service-types/starter-catalogue`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bank_partner_id: uuid.UUID | None = Field(None, description="Bank financing is routed to it; absent: to staff")
+    mcn_partner_id: uuid.UUID | None = Field(None, description="Livestream marketing is routed to it; absent: to staff")
+
+
 class CommunityCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -49,6 +59,9 @@ class CommunityCreate(BaseModel):
     established_on: IsoDate | None = None
     generation: Generation | None = None
     governance_bodies: list[GovernanceBody] = Field(default_factory=list, max_length=20)
+    starter_catalogue: StarterCatalogueChoice | None = Field(
+        None, description="Apply the starter service catalogue to it (`{}`: financing and livestream handled by staff)"
+    )
 
 
 class CommunityUpdate(BaseModel):

@@ -63,7 +63,7 @@ async def create(uow: UnitOfWork, body: CommunityCreate) -> CommunityOut:
     """Register a community; its code is unique and never reused."""
     if await uow.repository(CommunityRepository).by_code(body.code) is not None:
         raise CommunityCodeTaken(errors=[{"detail": "code already used", "pointer": "/code"}])
-    values = body.model_dump(mode="json")
+    values = body.model_dump(mode="json", exclude={"starter_catalogue"})
     values["established_on"] = body.established_on
     community = await uow.repository(CommunityRepository).add(Community(**values))
     await emit(
@@ -71,7 +71,13 @@ async def create(uow: UnitOfWork, body: CommunityCreate) -> CommunityOut:
         "CommunityRegistered",
         "community",
         community.id,
-        {"community_id": str(community.id), "code": community.code, "name_zh": community.name_zh},
+        {
+            "community_id": str(community.id),
+            "code": community.code,
+            "name_zh": community.name_zh,
+            # the catalogue applies its starter catalogue when this is present (docs/service-requests.md)
+            "starter_catalogue": body.starter_catalogue.model_dump(mode="json") if body.starter_catalogue else None,
+        },
     )
     return CommunityOut.model_validate(community)
 

@@ -19,3 +19,10 @@ class ServiceTypeCodeTaken(Conflict):
 class NotStaffOfCommunity(Forbidden):
     code = "FORBIDDEN"
     title = Text("只能管理本社区的数据", "You may only manage your own community")
+
+
+class BrandsAlreadySet(Conflict):
+    code = "BRANDS_ALREADY_SET"
+    title = Text(
+        "该社区已设置品牌名称,请带 If-Match 修改", "The community has its brand names: send If-Match to change them"
+    )

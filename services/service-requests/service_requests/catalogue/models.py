@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -53,3 +54,16 @@ class ServiceType(UUIDPrimaryKey, Timestamps, Versioned, Base):
     resolve_amount: Mapped[int] = mapped_column(Integer, nullable=False)
     resolve_unit: Mapped[str] = mapped_column(String(20), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")
+
+
+class CommunityBrands(Base):
+    """A community's own names for the six scenarios (星领秀 ...); absent: the platform's defaults."""
+
+    __tablename__ = "community_brands"
+
+    community_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # the invariant: one set per community
+    names: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)  # scenario -> {"zh", "en"}
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    updated_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

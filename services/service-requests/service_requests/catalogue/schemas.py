@@ -81,7 +81,7 @@ class FormAttribute(BaseModel):
 class Handler(BaseModel):
     kind: HandlerKind = HandlerKind.community_staff
     partner_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20, description="Partners routed to")
-    share_description: bool = Field(
+    share_description: StrictBool = Field(
         default=False, description="The partner a request is routed to sees its free-text description"
     )
 
@@ -171,8 +171,53 @@ class ServiceTypeUpdate(ServiceTypeFields):
     """A full replacement (PUT); bumps the version, requests already filed keep theirs."""
 
 
+class BrandName(BaseModel):
+    """A scenario's brand in one community, e.g. 星悦企."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    zh: str = Field(min_length=1, max_length=20, examples=["星悦企"])
+    en: str = Field(min_length=1, max_length=60, examples=["Xing Yueqi (enterprise services)"])
+
+
+class BrandsIn(BaseModel):
+    """The community's names for all six scenarios (PUT replaces the set)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    party_building: BrandName
+    enterprise_service: BrandName
+    life_service: BrandName
+    leisure: BrandName
+    personal_growth: BrandName
+    team_building: BrandName
+
+
+class BrandsOut(BrandsIn):
+    model_config = ConfigDict(extra="ignore")
+
+    community_id: uuid.UUID
+    customised: bool = Field(description="false: the platform's default names (the community set none)")
+    version: int = Field(description="0 while the defaults apply; PUT without If-Match then sets them")
+
+
+class StarterCatalogueIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    community_id: uuid.UUID
+    bank_partner_id: uuid.UUID | None = Field(None, description="Bank financing is routed to it; absent: to staff")
+    mcn_partner_id: uuid.UUID | None = Field(None, description="Livestream marketing is routed to it; absent: to staff")
+
+
+class StarterCatalogueOut(BaseModel):
+    community_id: uuid.UUID
+    created: list[str] = Field(description="Codes of the types created by this call")
+    kept: list[str] = Field(description="Codes the community already had (kept as staff edited them)")
+
+
 class ServiceTypeRead(ServiceTypeFields):
     id: uuid.UUID
+    brand: BrandName = Field(description="The community's brand for the type's scenario")
     community_id: uuid.UUID
     code: str
     version: int

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from service_requests.catalogue.exceptions import NotStaffOfCommunity, ServiceTypeNotFound
-from service_requests.catalogue.models import ServiceType
-from service_requests.catalogue.repository import ServiceTypeRepository
+from service_requests.catalogue.exceptions import BrandsAlreadySet, NotStaffOfCommunity, ServiceTypeNotFound
+from service_requests.catalogue.models import CommunityBrands, ServiceType
+from service_requests.catalogue.repository import BrandRepository, ServiceTypeRepository
 from service_requests.catalogue.schemas import (
+    BrandsIn,
+    BrandsOut,
     Category,
     Scenario,
     ServiceTypeCreate,
     ServiceTypeFields,
     ServiceTypeRead,
     ServiceTypeUpdate,
+    StarterCatalogueIn,
+    StarterCatalogueOut,
     Transition,
     Workflow,
 )
+from service_requests.catalogue.template import DEFAULT_BRANDS, catalogue_for
 from service_requests.requests import workflow
 from shared.auth import Identity
 from shared.concurrency import check_version
+from shared.errors import PreconditionFailed
 from shared.i18n import Text
 from shared.pagination import Page, encode_cursor
 from shared.uow import UnitOfWork
@@ -49,10 +56,23 @@ def _apply(service_type: ServiceType, fields: ServiceTypeFields) -> None:
     service_type.active = fields.active
 
 
-def to_read(service_type: ServiceType) -> ServiceTypeRead:
-    """The API view of a service type."""
+def brand_of(names: dict[str, Any] | None, scenario: str) -> dict[str, str]:
+    """A scenario's brand in a community: its own name, or the platform's default."""
+    if names and scenario in names:
+        return dict(names[scenario])
+    zh, en = DEFAULT_BRANDS[Scenario(scenario)]
+    return {"zh": zh, "en": en}
+
+
+async def _names(uow: UnitOfWork, community_id: uuid.UUID) -> dict[str, Any] | None:
+    return (await uow.repository(BrandRepository).names_of([community_id])).get(community_id)
+
+
+def to_read(service_type: ServiceType, names: dict[str, Any] | None = None) -> ServiceTypeRead:
+    """The API view of a service type, with its community's brand for its scenario."""
     return ServiceTypeRead.model_validate(
         {
+            "brand": brand_of(names, service_type.scenario),
             "id": service_type.id,
             "community_id": service_type.community_id,
             "code": service_type.code,
@@ -86,7 +106,8 @@ async def create(uow: UnitOfWork, identity: Identity, body: ServiceTypeCreate) -
     require_staff(identity, body.community_id)
     service_type = ServiceType(id=uuid.uuid4(), community_id=body.community_id, code=body.code)
     _apply(service_type, body)
-    return to_read(await uow.repository(ServiceTypeRepository).add(service_type))
+    created = await uow.repository(ServiceTypeRepository).add(service_type)
+    return to_read(created, await _names(uow, created.community_id))
 
 
 async def seed_missing(uow: UnitOfWork, identity: Identity, bodies: list[ServiceTypeCreate]) -> int:
@@ -114,7 +135,8 @@ async def _get(uow: UnitOfWork, type_id: uuid.UUID) -> ServiceType:
 
 async def get(uow: UnitOfWork, type_id: uuid.UUID) -> ServiceTypeRead:
     """A service type, or 404."""
-    return to_read(await _get(uow, type_id))
+    service_type = await _get(uow, type_id)
+    return to_read(service_type, await _names(uow, service_type.community_id))
 
 
 async def list_types(
@@ -137,7 +159,8 @@ async def list_types(
         limit=limit + 1,
     )
     next_cursor = encode_cursor([rows[limit - 1].code, rows[limit - 1].id]) if len(rows) > limit else None
-    return Page(items=[to_read(row) for row in rows[:limit]], next_cursor=next_cursor)
+    names = await uow.repository(BrandRepository).names_of([row.community_id for row in rows[:limit]])
+    return Page(items=[to_read(row, names.get(row.community_id)) for row in rows[:limit]], next_cursor=next_cursor)
 
 
 async def replace(
@@ -155,7 +178,7 @@ async def replace(
     check_version(expected_version, service_type.version)
     _apply(service_type, body)
     await uow.flush()
-    return to_read(service_type)
+    return to_read(service_type, await _names(uow, service_type.community_id))
 
 
 async def workflow_of(uow: UnitOfWork, type_id: uuid.UUID) -> Workflow:
@@ -183,3 +206,58 @@ def export_workflow(type_id: uuid.UUID) -> Workflow:
             for row in workflow.TRANSITIONS
         ],
     )
+
+
+def _brands_out(community_id: uuid.UUID, row: CommunityBrands | None) -> BrandsOut:
+    names = row.names if row is not None else None
+    return BrandsOut.model_validate(
+        {
+            "community_id": community_id,
+            "customised": row is not None,
+            "version": row.version if row is not None else 0,
+            **{scenario.value: brand_of(names, scenario.value) for scenario in Scenario},
+        }
+    )
+
+
+async def brands(uow: UnitOfWork, community_id: uuid.UUID) -> BrandsOut:
+    """A community's names for the six scenarios (the defaults while it set none)."""
+    return _brands_out(community_id, await uow.repository(BrandRepository).get(community_id))
+
+
+async def set_brands(
+    uow: UnitOfWork, identity: Identity, community_id: uuid.UUID, expected_version: int | None, body: BrandsIn
+) -> tuple[BrandsOut, bool]:
+    """Set the names (no If-Match: the first time, else 409) or replace them (If-Match; 412 when
+    stale or never set). (brands, created)."""
+    require_staff(identity, community_id)
+    repository = uow.repository(BrandRepository)
+    names = body.model_dump(mode="json")
+    if expected_version is None:
+        created = await repository.create(community_id, names, identity.subject)
+        if created is None:
+            raise BrandsAlreadySet()
+        return _brands_out(community_id, created), True
+    replaced = await repository.replace(community_id, names, identity.subject, expected_version)
+    if replaced is None:
+        current = await repository.get(community_id)
+        if current is None:
+            raise PreconditionFailed(Text("该社区尚未设置品牌名称", "The community has set no brand names yet"))
+        check_version(expected_version, current.version)
+    return _brands_out(community_id, replaced), False
+
+
+async def apply_starter(uow: UnitOfWork, identity: Identity, body: StarterCatalogueIn) -> StarterCatalogueOut:
+    """Create the starter catalogue's types the community lacks (idempotent: a code it has is kept)."""
+    require_staff(identity, body.community_id)
+    repository = uow.repository(ServiceTypeRepository)
+    await repository.lock_seeding()  # two applications at once: the second sees the first's types
+    existing = await repository.codes(body.community_id)
+    created, kept = [], []
+    for entry in catalogue_for(body.community_id, body.bank_partner_id, body.mcn_partner_id):
+        if entry.code in existing:
+            kept.append(entry.code)
+        else:
+            await create(uow, identity, entry)
+            created.append(entry.code)
+    return StarterCatalogueOut(community_id=body.community_id, created=created, kept=kept)
