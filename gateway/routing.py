@@ -12,7 +12,7 @@ UPSTREAM_PREFIXES: dict[str, tuple[str, ...]] = {
         "/v1/working-calendar",
         "/open311/v2",
     ),
-    "elections": ("/v1/elections",),
+    "elections": ("/v1/elections", "/v1/committees", "/v1/proposals", "/v1/meetings", "/v1/consultations"),
     "grid": (
         "/v1/grids",
         "/v1/grid-workers",
