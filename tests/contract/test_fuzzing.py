@@ -29,6 +29,7 @@ positive_data_acceptance = cast(schemathesis.CheckFunction, CHECKS.get_one("posi
 # Rules across the fields of one body, raised by the schemas' validators (`invalid(code, zh, en)`).
 CROSS_FIELD_RULES = frozenset(
     {
+        "ACTION_MISSING",
         "APPROVAL_INCOMPLETE",
         "APPROVAL_WITH_REFUSAL_REASON",
         "ATTRIBUTE_CODES_REPEATED",
@@ -37,14 +38,18 @@ CROSS_FIELD_RULES = frozenset(
         "CHOICE_KEYS_REPEATED",
         "CHOICES_MISSING",
         "CHOICES_NOT_ALLOWED",
+        "DEPARTMENT_MISSING",
         "ENDS_BEFORE_START",
         "FLOORS_REVERSED",
+        "ITEM_EMPTY",
         "PARTNERS_MISSING",
         "PARTNERS_NOT_ALLOWED",
+        "QUESTION_CODES_REPEATED",
         "QUORUM_OVER_OBSERVERS",
         "REFUSAL_REASON_MISSING",
         "REFUSAL_WITH_TERMS",
         "SEATS_EVEN",
+        "WINDOW_EMPTY",
     }
 )
 SEMANTIC_REFUSALS = {
@@ -63,6 +68,8 @@ SEMANTIC_REFUSALS = {
     # the mini-program's template ids are settings, not a schema enumeration; urgent kinds and the
     # channels each kind offers are the rules table's (docs/notifications.md)
     | {"UNKNOWN_TEMPLATE", "KIND_NOT_CONFIGURABLE", "CHANNEL_NOT_OFFERED"}
+    # a consultation's answers are checked against its own questions, a seat against its committee
+    | {"INVALID_ANSWERS", "UNKNOWN_SEAT"}
     # a USCC's GB 32100 check character (its length and alphabet are the published pattern)
     | {"USCC_INVALID"}
     # PostgreSQL text cannot hold U+0000 (issue 15, defect 7); a JSON number's decimal places
