@@ -45,6 +45,7 @@ from notifications.rule_parts import (
     render,
     subjects,
 )
+from notifications.rules_deliberation import DELIBERATION_PHRASES, DELIBERATION_RULES
 from shared.i18n import Text
 
 __all__ = [
@@ -386,6 +387,7 @@ RULES: tuple[Rule, ...] = (
         wechat=ELECTION_NOTICE,
         summary="representatives of the community: result certified",
     ),
+    *DELIBERATION_RULES,  # rules_deliberation.py
     # identity
     Rule(
         "account.role_granted",
@@ -451,6 +453,7 @@ STATUS_PHRASES = {
     "election.certified": "结果确认",
     "registry.representative_appointed": "已登记",
     "account.role_granted": "已授权",
+    **DELIBERATION_PHRASES,
 }
 
 
