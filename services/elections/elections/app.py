@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from elections.database import platform_tables
 from elections.deliberation.actions.router import router as action_router
 from elections.deliberation.committee.router import router as committee_router
+from elections.deliberation.consultations.router import answer_consultation
 from elections.deliberation.consultations.router import router as consultation_router
 from elections.deliberation.exceptions import (
     AlreadyAnswered,
@@ -79,5 +80,8 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
         idempotency_table=platform_tables.idempotency_key,
         resources=[functools.partial(registry_client, transport=registry_transport)],
         background_tasks=[registry_feed, hot_path_pool, periodic_jobs],
-        express_routes=[cast],  # served without FastAPI's per-request machinery (shared/express.py)
+        express_routes=[
+            cast,
+            answer_consultation,
+        ],  # served without FastAPI's per-request machinery (shared/express.py)
     )
