@@ -159,6 +159,12 @@ async def test_employees_answer_once_each_even_racing_and_outsiders_cannot(
     assert hidden.status_code == 404 and hidden.json()["code"] == "CONSULTATION_NOT_FOUND"
     listed = await elections.get("/v1/consultations", params={"status": "open"}, headers=auth(outsider))
     assert listed.json()["items"] == []
+    member = auth(identity(Role.employee, enterprise_id=roll[0].enterprise_id, community_ids=[community_id]))
+    other = await consultation(elections, community_id, audience="employees", title="停车位征询")
+    found = await elections.get("/v1/consultations", params={"q": "食堂"}, headers=member)
+    assert [c["id"] for c in found.json()["items"]] == [made["id"]]
+    both = await elections.get("/v1/consultations", params={"limit": 1}, headers=member)
+    assert [c["id"] for c in both.json()["items"]] == [other["id"]] and both.json()["next_cursor"]
 
 
 async def test_the_job_opens_at_opens_at_and_closes_at_closes_at_once_with_their_events(

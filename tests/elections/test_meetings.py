@@ -207,6 +207,10 @@ async def test_approved_minutes_never_change_even_in_the_database(
     assert left["minutes"] == "纪要初稿"
     other = await elections.get(f"/v1/meetings/{held['id']}", headers=auth(staff(uuid.uuid4())))
     assert other.status_code == 404 and other.json()["code"] == "MEETING_NOT_FOUND"
+    listed = await elections.get("/v1/meetings", params={"q": "第一次"}, headers=formed.employee(formed.outsiders[0]))
+    assert [m["id"] for m in listed.json()["items"]] == [held["id"]]
+    none = await elections.get("/v1/meetings", params={"q": "第二次"}, headers=formed.setup.staff)
+    assert none.json()["items"] == []
 
 
 async def test_an_overdue_action_is_escalated_once(elections: httpx.AsyncClient, registry: RegistryData) -> None:

@@ -8,9 +8,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from elections.deliberation.consultations.models import Consultation, ConsultationAnswer
+from elections.deliberation.proposals.repository import like_pattern
 from shared.jsonutil import dumps, loads
 from shared.pagination import after_keyset
 from shared.uow import Repository
@@ -39,13 +40,25 @@ class ConsultationRepository(Repository):
         return (await self.session.execute(query)).scalar_one_or_none()
 
     async def page(
-        self, communities: list[uuid.UUID] | None, status: str | None, after: tuple[Any, ...] | None, limit: int
+        self,
+        communities: list[uuid.UUID] | None,
+        status: str | None,
+        q: str | None,
+        after: tuple[Any, ...] | None,
+        limit: int,
     ) -> Sequence[Consultation]:
         query = select(Consultation).order_by(Consultation.created_at.desc(), Consultation.id.desc()).limit(limit)
         if communities is not None:
             query = query.where(Consultation.community_id.in_(communities))
         if status is not None:
             query = query.where(Consultation.status == status)
+        if q:
+            pattern = like_pattern(q)
+            query = query.where(
+                or_(
+                    Consultation.title.ilike(pattern, escape="\\"), Consultation.description.ilike(pattern, escape="\\")
+                )
+            )
         if after is not None:
             query = query.where(
                 after_keyset([Consultation.__table__.c.created_at, Consultation.__table__.c.id], after, [True, True])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -58,10 +59,11 @@ async def list_consultations(
     cursor: Cursor = None,
     community_id: uuid.UUID | None = Query(None, description="Only this community's consultations"),
     status: ConsultationStatus | None = Query(None, description="Only consultations in this state"),
+    q: Annotated[str | None, Query(min_length=1, max_length=100, description="Words in the title or text")] = None,
 ) -> Page[ConsultationOut]:
     """Newest first; the communities of your token (admins: every one)."""
     after = decode_keyset(cursor, dt.datetime.fromisoformat, uuid.UUID)
-    page = await service.page(uow, identity, community_id, status, after, limit)
+    page = await service.page(uow, identity, community_id, status, q, after, limit)
     link_next(request, response, page.next_cursor)
     return page
 

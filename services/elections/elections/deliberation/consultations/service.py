@@ -77,11 +77,12 @@ async def page(
     identity: Identity,
     community_id: uuid.UUID | None,
     status: str | None,
+    q: str | None,
     after: tuple[Any, ...] | None,
     limit: int,
 ) -> Page[ConsultationOut]:
     communities = visible_communities(identity, community_id)
-    rows = await uow.repository(ConsultationRepository).page(communities, status, after, limit + 1)
+    rows = await uow.repository(ConsultationRepository).page(communities, status, q, after, limit + 1)
     last = rows[limit - 1] if len(rows) > limit else None
     cursor = encode_cursor([last.created_at.isoformat(), last.id]) if last else None
     return Page(items=[present(row) for row in rows[:limit]], next_cursor=cursor)

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from elections.deliberation.actions.models import Action
 from elections.deliberation.meetings.models import Attendance, CommitteeVote, Meeting, MeetingItem
+from elections.deliberation.proposals.repository import like_pattern
 from shared.pagination import after_keyset
 from shared.uow import Repository
 
@@ -32,6 +33,7 @@ class MeetingRepository(Repository):
         self,
         communities: list[uuid.UUID] | None,
         committee_id: uuid.UUID | None,
+        q: str | None,
         after: tuple[Any, ...] | None,
         limit: int,
     ) -> Sequence[Meeting]:
@@ -40,6 +42,8 @@ class MeetingRepository(Repository):
             query = query.where(Meeting.community_id.in_(communities))
         if committee_id is not None:
             query = query.where(Meeting.committee_id == committee_id)
+        if q:
+            query = query.where(Meeting.title.ilike(like_pattern(q), escape="\\"))
         if after is not None:
             query = query.where(
                 after_keyset([Meeting.__table__.c.scheduled_at, Meeting.__table__.c.id], after, [True, True])

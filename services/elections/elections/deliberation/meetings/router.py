@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -58,10 +59,11 @@ async def list_meetings(
     cursor: Cursor = None,
     community_id: uuid.UUID | None = Query(None, description="Only this community's meetings"),
     committee_id: uuid.UUID | None = Query(None, description="Only this committee's meetings"),
+    q: Annotated[str | None, Query(min_length=1, max_length=100, description="Words in the title")] = None,
 ) -> Page[MeetingSummary]:
     """Latest first; the communities of your token (admins: every one)."""
     after = decode_keyset(cursor, dt.datetime.fromisoformat, uuid.UUID)
-    page = await service.page(uow, identity, community_id, committee_id, after, limit)
+    page = await service.page(uow, identity, community_id, committee_id, q, after, limit)
     link_next(request, response, page.next_cursor)
     return page
 

@@ -172,11 +172,12 @@ async def page(
     identity: Identity,
     community_id: uuid.UUID | None,
     committee_id: uuid.UUID | None,
+    q: str | None,
     after: tuple[Any, ...] | None,
     limit: int,
 ) -> Page[MeetingSummary]:
     communities = visible_communities(identity, community_id)
-    rows = await uow.repository(MeetingRepository).page(communities, committee_id, after, limit + 1)
+    rows = await uow.repository(MeetingRepository).page(communities, committee_id, q, after, limit + 1)
     items = [MeetingSummary.model_validate(row) for row in rows[:limit]]
     last = rows[limit - 1] if len(rows) > limit else None
     return Page(items=items, next_cursor=encode_cursor([last.scheduled_at.isoformat(), last.id]) if last else None)

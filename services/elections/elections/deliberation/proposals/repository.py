@@ -14,7 +14,8 @@ from shared.pagination import after_keyset
 from shared.uow import Repository
 
 
-def _like(text: str) -> str:
+def like_pattern(text: str) -> str:
+    """An ILIKE pattern matching `text` anywhere, its wildcards escaped."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
@@ -46,7 +47,7 @@ class ProposalRepository(Repository):
             if filters.get(name) is not None:
                 query = query.where(getattr(Proposal, name) == filters[name])
         if filters.get("q"):
-            pattern = _like(filters["q"])
+            pattern = like_pattern(filters["q"])
             query = query.where(
                 or_(Proposal.title.ilike(pattern, escape="\\"), Proposal.body.ilike(pattern, escape="\\"))
             )
