@@ -36,7 +36,9 @@ from shared.db import utcnow
 from shared.pagination import Page, encode_cursor
 from shared.uow import UnitOfWork
 
-_CONTEXTS: dict[uuid.UUID, tuple[uuid.UUID, str, list[dict[str, Any]]]] = {}  # immutable rows: safe to keep
+# a consultation's community, audience and questions never change: each process keeps them once read
+_CONTEXTS: dict[uuid.UUID, tuple[uuid.UUID, str, list[dict[str, Any]]]] = {}
+_CONTEXTS_KEPT = 1000
 
 
 def present(consultation: Consultation) -> ConsultationOut:
@@ -177,6 +179,8 @@ async def answer(uow: UnitOfWork, identity: Identity, consultation_id: uuid.UUID
     context = _CONTEXTS.get(consultation_id) or await repository.context(consultation_id)
     if context is None:
         raise ConsultationNotFound()
+    if len(_CONTEXTS) >= _CONTEXTS_KEPT:
+        _CONTEXTS.clear()
     _CONTEXTS[consultation_id] = context
     community_id, audience, questions = context
     if community_id not in identity.community_ids or identity.enterprise_id is None:
