@@ -14,7 +14,7 @@ UPSTREAM_PREFIXES: dict[str, tuple[str, ...]] = {
         "/open311/v2",
         "/v1/request-files",
     ),
-    "elections": ("/v1/elections",),
+    "elections": ("/v1/elections", "/v1/committees", "/v1/proposals", "/v1/meetings", "/v1/consultations"),
     "grid": (
         "/v1/grids",
         "/v1/grid-workers",

@@ -25,6 +25,8 @@ COUNTS = {
     " LEFT JOIN requests.enrollment e ON e.activity_id = a.id GROUP BY a.id",
     "elections": "SELECT community_id, title, status, roll_size FROM elections.election",
     "log entries": "SELECT count(*) FROM elections.log_entry",
+    "committees": "SELECT c.community_id, c.status, c.seats, count(m.seat_no) FROM elections.committee c"
+    " JOIN elections.committee_member m ON m.committee_id = c.id GROUP BY c.id",
     "hazards": "SELECT status, level, count(*) FROM grid.hazard GROUP BY status, level",
     "grid events": "SELECT status, count(*) FROM grid.grid_event GROUP BY status",
     "enterprises": "SELECT count(*) FROM registry.enterprise",
@@ -73,6 +75,8 @@ async def test_the_demo_tells_the_story_and_loads_twice_to_the_same_data(databas
     elections = {status: (community, size) for community, _, status, size in first["elections"]}
     assert set(elections) == {"certified", "voting_open"}
     assert elections["certified"][0] == elections["voting_open"][0] == IOT_ID
+    (committee,) = first["committees"]  # formed from the certified election, every seat filled
+    assert committee[:2] == (IOT_ID, "active") and committee[2] == committee[3]
     assert {row[0] for row in first["hazards"]} == {"reported", "rectifying", "rectified", "verified"}
     assert {row[0] for row in first["grid events"]} >= {"reported", "dispatched", "handling", "closed", "declined"}
     policies = {title: (district, matched) for title, district, matched in first["policies"]}

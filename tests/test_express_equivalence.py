@@ -352,6 +352,83 @@ async def test_the_ballot_cast(database_url: str, registry_service: FastAPI, ser
         await data.client.aclose()
 
 
+# --- elections: POST /v1/consultations/{consultation_id}/answers (deliberation) ----------------------
+
+
+async def test_the_consultation_answer(database_url: str, registry_service: FastAPI, served: list[str]) -> None:
+    import elections.app
+    from elections.settings import Settings
+
+    def build() -> FastAPI:
+        return elections.app.create_app(
+            Settings(database_url=database_url, environment="test"),
+            registry_transport=httpx.ASGITransport(app=registry_service),
+        )
+
+    community_id = uuid.uuid4()
+    question: dict[str, Any] = {"code": "site", "label_zh": "选址", "label_en": "Site", "datatype": "single_choice"}
+    question["required"] = True
+    question["choices"] = [
+        {"key": "a", "label_zh": "甲", "label_en": "A"},
+        {"key": "b", "label_zh": "乙", "label_en": "B"},
+    ]
+    number = {"code": "diners", "label_zh": "人数", "label_en": "Diners", "datatype": "number"}
+    survey: dict[str, Any] = {"community_id": str(community_id), "title": "征询", "audience": "enterprises"}
+    survey |= {"questions": [question, number], "closes_at": "2099-01-01T00:00:00Z"}
+
+    def rep() -> Identity:
+        return identity(Role.enterprise_rep, enterprise_id=uuid.uuid4(), community_ids=[community_id])
+
+    async with twins(elections.app, build) as clients:
+        staff_headers = auth(identity(Role.community_staff, community_ids=[community_id]))
+        made = await clients[1].post("/v1/consultations", json=survey, headers=staff_headers)
+        assert made.status_code == 201, made.text
+        consultation = made.json()["id"]
+        opened = await clients[1].post(
+            f"/v1/consultations/{consultation}/transitions", json={"to": "open"}, headers=staff_headers
+        )
+        assert opened.status_code == 200, opened.text
+        answered = rep()
+        first = await clients[1].post(
+            f"/v1/consultations/{consultation}/answers", json={"answers": {"site": "a"}}, headers=auth(answered)
+        )
+        assert first.status_code == 201, first.text
+
+        def case(
+            body: Any = None,
+            *,
+            who: Callable[[], dict[str, str]] = lambda: auth(rep()),
+            target: str | None = None,
+            express: bool = True,
+        ) -> Build:
+            async def make(_: int) -> Call:  # a new representative per variant: an answer is once
+                sent = {"answers": {"site": "b", "diners": 12}} if body is None else body
+                path = f"/v1/consultations/{target or consultation}/answers"
+                return Call("POST", path, json=sent, headers=who(), express=express)
+
+            return make
+
+        employee = identity(Role.employee, enterprise_id=uuid.uuid4(), community_ids=[community_id])
+        cases = {
+            "good": case(),
+            "answered before": case(who=lambda: auth(answered)),
+            "not a choice": case({"answers": {"site": "z"}}),
+            "required missing": case({"answers": {"diners": 3}}),
+            "a number as text": case({"answers": {"site": "a", "diners": "3"}}),
+            "a boolean": case({"answers": {"site": True}}),
+            "answers not an object": case({"answers": "all"}),
+            "unknown field": case({"answers": {"site": "a"}, "extra": 1}),
+            "unknown consultation": case(target=str(uuid.uuid4())),
+            "consultation not a uuid": case(target="nope", express=False),
+            "another community": case(who=lambda: auth(identity(Role.enterprise_rep, enterprise_id=uuid.uuid4()))),
+            "not its audience": case(who=lambda: auth(employee)),
+            "no identity": case(who=lambda: {}),
+            "forged identity": case(who=lambda: FORGED),
+            "wrong role": case(who=lambda: auth(minimal_identity(Role.partner))),
+        }
+        await assert_same(clients, cases, served)
+
+
 # --- identity: POST /v1/auth/token (a public route: no identity is read) -----------------------------
 
 

@@ -29,6 +29,7 @@ positive_data_acceptance = cast(schemathesis.CheckFunction, CHECKS.get_one("posi
 # Rules across the fields of one body, raised by the schemas' validators (`invalid(code, zh, en)`).
 CROSS_FIELD_RULES = frozenset(
     {
+        "ACTION_MISSING",
         "APPROVAL_INCOMPLETE",
         "APPROVAL_WITH_REFUSAL_REASON",
         "ATTRIBUTE_CODES_REPEATED",
@@ -37,10 +38,13 @@ CROSS_FIELD_RULES = frozenset(
         "CHOICE_KEYS_REPEATED",
         "CHOICES_MISSING",
         "CHOICES_NOT_ALLOWED",
+        "DEPARTMENT_MISSING",
         "ENDS_BEFORE_START",
         "FLOORS_REVERSED",
+        "ITEM_EMPTY",
         "PARTNERS_MISSING",
         "PARTNERS_NOT_ALLOWED",
+        "QUESTION_CODES_REPEATED",
         "QUORUM_OVER_OBSERVERS",
         # a policy rule's form depends on its field, and a range must be possible (docs/policies.md)
         "RANGE_IMPOSSIBLE",
@@ -51,6 +55,7 @@ CROSS_FIELD_RULES = frozenset(
         "REFUSAL_REASON_MISSING",
         "REFUSAL_WITH_TERMS",
         "SEATS_EVEN",
+        "WINDOW_EMPTY",
     }
 )
 SEMANTIC_REFUSALS = {
@@ -69,6 +74,8 @@ SEMANTIC_REFUSALS = {
     # the mini-program's template ids are settings, not a schema enumeration; urgent kinds and the
     # channels each kind offers are the rules table's (docs/notifications.md)
     | {"UNKNOWN_TEMPLATE", "KIND_NOT_CONFIGURABLE", "CHANNEL_NOT_OFFERED"}
+    # a consultation's answers are checked against its own questions, a seat against its committee
+    | {"INVALID_ANSWERS", "UNKNOWN_SEAT"}
     # a USCC's GB 32100 check character (its length and alphabet are the published pattern)
     | {"USCC_INVALID"}
     # a file name that is a path (`../../x`: JSON Schema's patterns cannot say "no `..`" in the

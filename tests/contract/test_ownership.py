@@ -401,12 +401,44 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/v1/accounts/enterprises/{enterprise_id}/join-requests/{request_id}/reject"): Case(
         lambda w: f"/v1/accounts/enterprises/{w['a_enterprise']}/join-requests/{uuid.uuid4()}/reject"
     ),
+    # deliberation: a community's proposals and consultations (read by its members, acted on by its staff)
+    ("GET", "/v1/proposals/{proposal_id}"): Case(lambda w: f"/v1/proposals/{w['a_proposal']}"),
+    ("POST", "/v1/proposals/{proposal_id}/supports"): Case(lambda w: f"/v1/proposals/{w['a_proposal']}/supports"),
+    ("POST", "/v1/proposals/{proposal_id}/merges"): Case(
+        lambda w: f"/v1/proposals/{w['a_proposal']}/merges", lambda w: {"into": w["a_proposal_twin"]}
+    ),
+    ("POST", "/v1/proposals/{proposal_id}/answers"): Case(
+        lambda w: f"/v1/proposals/{w['a_proposal']}/answers", lambda w: {"answer": "已转交"}
+    ),
+    ("GET", "/v1/consultations/{consultation_id}"): Case(lambda w: f"/v1/consultations/{w['a_consultation']}"),
+    ("POST", "/v1/consultations/{consultation_id}/transitions"): Case(
+        lambda w: f"/v1/consultations/{w['a_consultation']}/transitions", lambda w: {"to": "closed"}
+    ),
+    ("POST", "/v1/consultations/{consultation_id}/answers"): Case(
+        lambda w: f"/v1/consultations/{w['a_consultation']}/answers", lambda w: {"answers": {"site": "a"}}
+    ),
+    ("GET", "/v1/consultations/{consultation_id}/results"): Case(
+        lambda w: f"/v1/consultations/{w['a_consultation']}/results"
+    ),
 }
 
 PUBLIC = "public to every role it lists (docs/security.md, read policy)"
 ADMIN_ONLY = "platform admins only: no caller of another owner holds a listed role"
 SERVICE_ONLY = "internal, for platform services (and admins) only; the gateway never routes it"
+COMMITTEE_SWEPT = (
+    "a committee needs a certified election, which the sweep does not build: tests/elections/test_outsiders.py"
+    " calls it as the outsider of each listed role"
+)
 EXEMPT: dict[tuple[str, str], str] = {
+    ("GET", "/v1/committees/{committee_id}"): COMMITTEE_SWEPT,
+    ("GET", "/v1/committees/{committee_id}/actions"): COMMITTEE_SWEPT,
+    ("POST", "/v1/committees/{committee_id}/actions/{action_id}/updates"): COMMITTEE_SWEPT,
+    ("GET", "/v1/meetings/{meeting_id}"): COMMITTEE_SWEPT,
+    ("POST", "/v1/meetings/{meeting_id}/attendance"): COMMITTEE_SWEPT,
+    ("POST", "/v1/meetings/{meeting_id}/items/{item_id}/votes"): COMMITTEE_SWEPT,
+    ("POST", "/v1/meetings/{meeting_id}/items/{item_id}/decisions"): COMMITTEE_SWEPT,
+    ("PUT", "/v1/meetings/{meeting_id}/minutes"): COMMITTEE_SWEPT,
+    ("POST", "/v1/meetings/{meeting_id}/minutes/approvals"): COMMITTEE_SWEPT,
     ("POST", "/v1/notifications/{notification_id}/read"): "owner only, by the token's subject: another "
     "person's notification is 404 (tests/notifications/test_inbox.py, two employees of one enterprise)",
     ("POST", "/v1/notifications/dead-letters/{notification_id}/retry"): ADMIN_ONLY,
@@ -610,6 +642,18 @@ async def _build(platform: RunningPlatform, client: httpx.AsyncClient, world: Wo
     for kind, item in (("hazards", "a_hazard"), ("grid-events", "a_event"), ("inspections", "a_inspection")):
         asked = await made("POST", f"/v1/{kind}/{ids[item]}/attachments", a_staff, json=_attachment_body())
         ids[f"{item}_attachment"] = asked["id"]  # pending: the sweep's calls are refused before it matters
+
+    # deliberation: two proposals of A (an employee's) and an open consultation of A's enterprises
+    proposal = {"community_id": ids["a_community"], "title": "增设停车区", "body": "午间占道", "category": "traffic"}
+    author = identity(Role.employee, enterprise_id=a_enterprise, community_ids=[a_community])
+    ids["a_proposal"] = (await made("POST", "/v1/proposals", author, json=proposal))["id"]
+    ids["a_proposal_twin"] = (await made("POST", "/v1/proposals", author, json=proposal))["id"]
+    question: dict[str, Any] = {"code": "site", "label_zh": "选址", "label_en": "Site", "datatype": "single_choice"}
+    question["choices"] = [{"key": "a", "label_zh": "甲", "label_en": "A"}]
+    survey: dict[str, Any] = {"community_id": ids["a_community"], "title": "选址征询", "audience": "enterprises"}
+    survey |= {"questions": [question], "closes_at": f"{_soon(7)}T09:00:00Z"}
+    ids["a_consultation"] = (await made("POST", "/v1/consultations", a_staff, json=survey))["id"]
+    await made("POST", f"/v1/consultations/{ids['a_consultation']}/transitions", a_staff, 200, json={"to": "open"})
 
     # identity: a person of A signed in by SMS (their session), on duty in A's grid with its role granted
     pair = await _sms_sign_in(platform, client, "139" + "".join(secrets.choice("0123456789") for _ in range(8)))

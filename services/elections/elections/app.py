@@ -8,6 +8,20 @@ import httpx
 from fastapi import FastAPI
 
 from elections.database import platform_tables
+from elections.deliberation.actions.router import router as action_router
+from elections.deliberation.committee.router import router as committee_router
+from elections.deliberation.consultations.router import answer_consultation
+from elections.deliberation.consultations.router import router as consultation_router
+from elections.deliberation.exceptions import (
+    AlreadyAnswered,
+    AlreadySupported,
+    AlreadyVoted,
+    CommitteeExists,
+    MinutesApproved,
+    NoQuorum,
+)
+from elections.deliberation.meetings.router import router as meeting_router
+from elections.deliberation.proposals.router import router as proposal_router
 from elections.election.exceptions import InvalidBallotChoices
 from elections.election.router import cast
 from elections.election.router import router as election_router
@@ -30,6 +44,16 @@ CONSTRAINT_PROBLEMS = {
         Conflict, Text("候选人编号冲突,请重试", "Ballot numbers collided; retry")
     ),
     "uq_ballot_tracker": ConstraintProblem(InvalidBallotChoices, Text("追踪码冲突,请重试", "Tracker collision; retry")),
+    # deliberation: the invariants its races meet (docs/deliberation.md)
+    "uq_committee_election_id": ConstraintProblem(CommitteeExists, Text("该选举已组成委员会", "Already formed")),
+    "uq_committee_one_active": ConstraintProblem(
+        CommitteeExists, Text("该社区已有在任委员会", "The community already has a committee in office")
+    ),
+    "pk_proposal_support": ConstraintProblem(AlreadySupported, Text("已附议", "Already supported")),
+    "pk_committee_vote": ConstraintProblem(AlreadyVoted, Text("已表决", "Already voted")),
+    "pk_consultation_answer": ConstraintProblem(AlreadyAnswered, Text("已答复", "Already answered")),
+    "ck_meeting_item_decided_with_quorum": ConstraintProblem(NoQuorum, Text("不足法定人数", "No quorum")),
+    "meeting_minutes_frozen": ConstraintProblem(MinutesApproved, Text("纪要已审定", "The minutes are approved")),
 }
 
 
@@ -39,16 +63,25 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
     return create_service_app(
         name="elections",
         title="Elections",
-        description="Legal-entity elections of each community's governance committee.",
+        description="Legal-entity elections of each community's governance committee, and its deliberation:"
+        " proposals, meetings, consultations and accountability.",
         settings=settings,
         routers=[
             about_router("/v1/elections", "elections"),
             election_router,
+            committee_router,
+            action_router,
+            proposal_router,
+            meeting_router,
+            consultation_router,
             event_feed_router(platform_tables.outbox_event),
         ],
         constraint_problems=CONSTRAINT_PROBLEMS,
         idempotency_table=platform_tables.idempotency_key,
         resources=[functools.partial(registry_client, transport=registry_transport)],
         background_tasks=[registry_feed, hot_path_pool, periodic_jobs],
-        express_routes=[cast],  # served without FastAPI's per-request machinery (shared/express.py)
+        express_routes=[
+            cast,
+            answer_consultation,
+        ],  # served without FastAPI's per-request machinery (shared/express.py)
     )

@@ -1,4 +1,5 @@
-"""Demo elections in the IoT community: one certified (a past record date), one with voting open.
+"""Demo elections in the IoT community: one certified (a past record date) with the committee formed from it,
+one with voting open.
 
 Everything goes through the elections API in-process, so the record is what a real election leaves
 and `python -m elections.verify` passes on it. At seed time no registry is serving, so the roll
@@ -140,6 +141,16 @@ async def _certify(demo: _Demo, election_id: str) -> None:
     await demo.call("POST", f"{election}/transitions", STAFF, {"to": "certified"})
 
 
+async def _committee(demo: _Demo) -> None:
+    """The committee formed from the certified election, unless the community has one (docs/deliberation.md)."""
+    if (await demo.call("GET", f"/v1/committees?community_id={IOT_ID}", STAFF))["items"]:
+        return
+    listed = await demo.call("GET", f"/v1/elections?community_id={IOT_ID}&limit=100", STAFF)
+    (past,) = [item["id"] for item in listed["items"] if item["title"] == PAST_TITLE]
+    body = {"election_id": past, "term_starts_on": "2026-01-01", "support_threshold": 10}
+    await demo.call("POST", "/v1/committees", STAFF, body, ok=201)
+
+
 RegistryApp = Callable[[str, SecretStr], FastAPI]
 """Builds the registry's app for a database and an internal secret (the caller's: tools/run.py)."""
 
@@ -173,6 +184,7 @@ async def seed(database_url: str, registry_app_for: RegistryApp) -> None:
                     titles = await demo.titles()
                     if PAST_TITLE not in titles:
                         await _certify(demo, await _election(demo, PAST_TITLE, PAST_RECORD_DATE, PAST_BALLOTS))
+                    await _committee(demo)
                     if OPEN_TITLE not in titles:
                         today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
                         await _election(demo, OPEN_TITLE, today, OPEN_BALLOTS)

@@ -15,6 +15,9 @@ class Settings(PlatformSettings):
     registry_feed_poll_seconds: float = 1.0
     jobs_enabled: bool | None = None  # the closing-soon reminders; default: on, except in tests
     job_interval_seconds: float = 60.0
+    # proposals in a community without a committee in office (a committee sets its own when formed)
+    proposal_support_threshold: int = 20
+    proposal_agenda_days: int = 14
 
     @property
     def consume_registry_feed(self) -> bool:

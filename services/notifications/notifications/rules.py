@@ -45,6 +45,7 @@ from notifications.rule_parts import (
     render,
     subjects,
 )
+from notifications.rules_deliberation import DELIBERATION_PHRASES, DELIBERATION_RULES
 from shared.i18n import Text
 
 __all__ = [
@@ -386,6 +387,7 @@ RULES: tuple[Rule, ...] = (
         wechat=ELECTION_NOTICE,
         summary="representatives of the community: result certified",
     ),
+    *DELIBERATION_RULES,  # rules_deliberation.py
     # identity
     Rule(
         "account.role_granted",
@@ -465,6 +467,7 @@ STATUS_PHRASES = {
     "registry.representative_appointed": "已登记",
     "registry.policy_offered": "政策推送",
     "account.role_granted": "已授权",
+    **DELIBERATION_PHRASES,
 }
 
 

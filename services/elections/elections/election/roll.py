@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from elections.counting.chain import digest
+from elections.deliberation.committee.repository import CommitteeRepository
 from elections.election.exceptions import NotOnRoll, NotStaffOfCommunity, WrongPhase
 from elections.election.journal import append, can_watch, ensure_staff, load, present
 from elections.election.repository import ElectionRepository
@@ -104,3 +105,5 @@ async def on_registry_event(uow: UnitOfWork, event: FeedEvent) -> None:
         enterprise_id = uuid.UUID(str(payload["enterprise_id"]))
         rows = await elections.roll_entries_of_enterprise(enterprise_id, LIVE_ROLL)
         await elections.set_representative(enterprise_id, payload.get("user_subject"), [e.id for _, e in rows])
+        # the committee's seats follow the registry too (docs/deliberation.md)
+        await uow.repository(CommitteeRepository).follow_representative(enterprise_id, payload.get("user_subject"))
