@@ -290,6 +290,13 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/v1/hazards/{hazard_id}/transitions"): Case(
         lambda w: f"/v1/hazards/{w['a_hazard']}/transitions", lambda w: {"action": "start_rectification"}
     ),
+    # the residents' side (issue 18): A's enterprise answers its hazard, A's residents see their grid worker
+    ("POST", "/v1/hazards/{hazard_id}/replies"): Case(
+        lambda w: f"/v1/hazards/{w['a_hazard']}/replies", lambda w: {"note": "已清理", "rectified": True}
+    ),
+    ("GET", "/v1/grids/buildings/{building_id}/grid-worker"): Case(
+        lambda w: f"/v1/grids/buildings/{w['a_building']}/grid-worker"
+    ),
     ("GET", "/v1/grid-events/{event_id}"): Case(lambda w: f"/v1/grid-events/{w['a_event']}"),
     ("POST", "/v1/grid-events/{event_id}/transitions"): Case(
         lambda w: f"/v1/grid-events/{w['a_event']}/transitions", lambda w: {"action": "accept"}
@@ -513,6 +520,7 @@ async def _build(platform: RunningPlatform, client: httpx.AsyncClient, world: Wo
         "grid_id": ids["a_grid"],
         "building_id": ids["a_building"],
         "floor": 3,
+        "enterprise_id": ids["a_enterprise"],  # the hazard names A's enterprise, which may answer it
         "visited_on": _today(),
         "findings": [{"description": "消防通道堆放杂物", "level": "major", "raise_hazard": True}],
     }

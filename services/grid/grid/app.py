@@ -20,6 +20,7 @@ from grid.inspections.router import stale_router
 from grid.jobs import periodic_jobs
 from grid.registry.client import registry_client
 from grid.registry.feed import consume_registry_feed
+from grid.residents.router import router as residents_router
 from grid.settings import Settings
 from grid.summary.router import router as summary_router
 from grid.workers.router import duties_router
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
         settings=settings,
         routers=[
             about_router("/v1/grids", "grids"),
+            residents_router,  # first: `/v1/grid-events/mine`, `/v1/hazards/mine` ... are not ids
             campaigns_router,  # before grids_router: `/v1/grids/campaigns` is not a grid id
             grids_router,
             duties_router,
