@@ -377,3 +377,12 @@ class ListFilters:
     overdue: bool | None = None
     created_from: dt.date | None = None
     created_to: dt.date | None = None
+    # the staff work list (issue 18): a fragment of the description, the enterprise, the handler
+    q: str | None = None
+    enterprise_id: uuid.UUID | None = None
+    handler: str | None = None
+    sort: RequestSort = "-created_at"
+
+
+RequestSort = Literal["-created_at", "created_at", "resolve_due_at", "-resolve_due_at"]
+"""`-created_at` newest first (the default); `resolve_due_at` the nearest resolve deadline first."""
