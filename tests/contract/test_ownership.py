@@ -190,6 +190,9 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/v1/activities/{activity_id}/enrollments"): Case(
         lambda w: f"/v1/activities/{w['a_activity']}/enrollments"
     ),
+    ("GET", "/v1/activities/{activity_id}/enrollments/export"): Case(
+        lambda w: f"/v1/activities/{w['a_activity']}/enrollments/export?format=csv"
+    ),
     ("GET", "/v1/webhook-endpoints/{endpoint_id}"): Case(lambda w: f"/v1/webhook-endpoints/{w['a_endpoint']}"),
     ("POST", "/v1/webhook-endpoints/{endpoint_id}/rotate-secret"): Case(
         lambda w: f"/v1/webhook-endpoints/{w['a_endpoint']}/rotate-secret"

@@ -9,6 +9,7 @@ from service_requests.calendar.router import router as calendar_router
 from service_requests.calendar.service import readiness_warnings
 from service_requests.catalogue.router import router as catalogue_router
 from service_requests.database import platform_tables
+from service_requests.exports.router import router as exports_router
 from service_requests.jobs import periodic_jobs
 from service_requests.open311.router import install_open311_errors
 from service_requests.open311.router import router as open311_router
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[
             about_router("/v1/service-types", "service-types"),
             catalogue_router,
+            exports_router,  # before the requests and activities: `/export` is not an id
             requests_router,
             activities_router,
             open311_router,

@@ -10,6 +10,7 @@ from service_requests.requests.schemas import ListFilters, PartnerRequestRead, R
 from service_requests.requests.transitions import load_visible
 from service_requests.requests.views import sees_partner_view, to_partner_read, to_read, to_view
 from shared.auth import Identity
+from shared.db import utcnow
 from shared.errors import Forbidden, InvalidCursor, InvalidRequest
 from shared.i18n import Text
 from shared.pagination import Page, decode_keyset, encode_cursor
@@ -79,6 +80,6 @@ async def stats(
     if not identity.staff_of(community_id):
         raise Forbidden(Text("只能查看本社区的统计", "You may only see your own community's figures"))
     figures = await uow.repository(RequestRepository).stats(
-        community_id, shanghai_midnight(start), shanghai_midnight(end + dt.timedelta(days=1))
+        community_id, shanghai_midnight(start), shanghai_midnight(end + dt.timedelta(days=1)), utcnow()
     )
     return RequestStats.model_validate({"community_id": community_id, "from_date": start, "to_date": end, **figures})

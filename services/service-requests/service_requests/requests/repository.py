@@ -240,7 +240,9 @@ class RequestRepository(Repository):
         )
         return list((await self.session.execute(statement)).scalars())
 
-    async def stats(self, community_id: uuid.UUID, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    async def stats(
+        self, community_id: uuid.UUID, start: dt.datetime, end: dt.datetime, now: dt.datetime
+    ) -> dict[str, Any]:
         """Counts, on-time rates, median resolve time and satisfaction, all aggregated in SQL."""
         scope = and_(
             ServiceRequest.community_id == community_id,
@@ -261,6 +263,8 @@ class RequestRepository(Repository):
                         / func.nullif(func.count(ServiceRequest.resolved_at), 0).cast(Float)
                     ).label("resolve_rate"),
                     func.percentile_cont(0.5).within_group(resolve_hours).label("median_hours"),
+                    func.avg(resolve_hours).cast(Float).label("average_hours"),
+                    func.count().filter(overdue_clause(now)).label("overdue"),
                     (
                         func.count().filter(ServiceRequest.rating >= 4)
                         / func.nullif(func.count(ServiceRequest.rating), 0).cast(Float)
@@ -338,6 +342,8 @@ class RequestRepository(Repository):
             "acknowledged_on_time_rate": totals.ack_rate,
             "resolved_on_time_rate": totals.resolve_rate,
             "median_resolve_hours": totals.median_hours,
+            "average_resolve_hours": totals.average_hours,
+            "overdue": totals.overdue,
             "satisfaction_rate": totals.satisfaction,
             "average_rating": totals.average_rating,
             "by_status": [{"key": key, "count": count} for key, count in by_status],

@@ -352,6 +352,10 @@ class RequestStats(BaseModel):
     acknowledged_on_time_rate: float | None
     resolved_on_time_rate: float | None
     median_resolve_hours: float | None
+    average_resolve_hours: float | None = Field(
+        description="Mean hours from submission to resolution, of those resolved"
+    )
+    overdue: int = Field(description="Requests of the range open for their handler past a deadline now")
     satisfaction_rate: float | None = Field(description="Share of ratings 4 or 5")
     average_rating: float | None
     rating_grades: list[CountBy] = Field(description="Ratings per grade, 5 非常满意 … 1 非常不满意")
