@@ -12,6 +12,7 @@ from grid.circles.router import circles_router, facilities_router
 from grid.constraints import CONSTRAINT_PROBLEMS
 from grid.database import platform_tables
 from grid.events.router import router as events_router
+from grid.exports.router import router as exports_router
 from grid.grids.router import internal_router as grids_internal_router
 from grid.grids.router import router as grids_router
 from grid.hazards.router import router as hazards_router
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
         settings=settings,
         routers=[
             about_router("/v1/grids", "grids"),
+            exports_router,  # first: `/v1/hazards/export` ... are not ids
             residents_router,  # first: `/v1/grid-events/mine`, `/v1/hazards/mine` ... are not ids
             campaigns_router,  # before grids_router: `/v1/grids/campaigns` is not a grid id
             grids_router,
