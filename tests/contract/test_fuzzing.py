@@ -65,6 +65,8 @@ SEMANTIC_REFUSALS = {
     | {"UNKNOWN_TEMPLATE", "KIND_NOT_CONFIGURABLE", "CHANNEL_NOT_OFFERED"}
     # a USCC's GB 32100 check character (its length and alphabet are the published pattern)
     | {"USCC_INVALID"}
+    # an export's `from`..`to` longer than 366 days: a rule across two parameters (issue 18 asks a 422)
+    | {"EXPORT_RANGE_TOO_LONG"}
     # PostgreSQL text cannot hold U+0000 (issue 15, defect 7); a JSON number's decimal places
     # (`multipleOf: 0.01` is not exact in binary floating point)
     | {"NUL_CHARACTER", "DECIMAL_MAX_PLACES"}
