@@ -4,6 +4,7 @@ the resident of the building (or the enterprise) and one of another building (an
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from typing import Any
@@ -15,6 +16,7 @@ from shared.dates import business_today
 from tests.grid.helpers import admin_headers, assign, make_grid
 from tests.grid.registry_data import RegistryData
 from tests.support.identities import auth, identity, staff
+from tests.support.rows import rows
 
 
 def _resident(role: Role, enterprise_id: uuid.UUID, community_id: uuid.UUID) -> Identity:
@@ -202,3 +204,38 @@ async def test_a_representative_answers_the_rectification_request_of_their_enter
     assert verified.status_code == 200 and verified.json()["status"] == "verified"
     late = await grid.post(f"/v1/hazards/{hazard_id}/replies", json=done, headers=auth(mine))
     assert late.status_code == 409
+
+
+async def test_five_rectified_answers_at_once_move_the_hazard_once(
+    grid: httpx.AsyncClient, registry: RegistryData, database_url: str
+) -> None:
+    """The reply locks the hazard row: one answer moves it, the others find it rectified (409)."""
+    town = await _town(grid, registry)
+    officer = auth(staff(town["community"]))
+    body = {
+        "grid_id": town["low"]["id"],
+        "building_id": str(town["tower_1"]),
+        "enterprise_id": str(town["e1"]),
+        "description": "配电箱未上锁",
+        "deadline": (business_today() + dt.timedelta(days=7)).isoformat(),
+    }
+    hazard_id = (await grid.post("/v1/hazards", json=body, headers=officer)).json()["id"]
+    started = await grid.post(
+        f"/v1/hazards/{hazard_id}/transitions", json={"action": "start_rectification"}, headers=officer
+    )
+    assert started.status_code == 200, started.text
+    mine = auth(_resident(Role.enterprise_rep, town["e1"], town["community"]))
+    answers = await asyncio.gather(
+        *(
+            grid.post(f"/v1/hazards/{hazard_id}/replies", json={"note": f"已整改 {n}", "rectified": True}, headers=mine)
+            for n in range(5)
+        )
+    )
+    assert sorted(answer.status_code for answer in answers) == [200, 409, 409, 409, 409]
+    assert {answer.json()["code"] for answer in answers if answer.status_code == 409} == {"NO_RECTIFICATION_REQUESTED"}
+    history = await rows(
+        database_url, "SELECT action FROM grid.hazard_history WHERE hazard_id = $1 ORDER BY created_at", hazard_id
+    )
+    assert [row["action"] for row in history] == ["report", "start_rectification", "report_rectified"]
+    (hazard,) = await rows(database_url, "SELECT status, version FROM grid.hazard WHERE id = $1", hazard_id)
+    assert (hazard["status"], hazard["version"]) == ("rectified", 3)
