@@ -164,5 +164,20 @@ async def test_work_list_search_statistics_and_exports_through_the_gateway(platf
         )
         assert roster.status_code == 200, roster.text
         assert [row[3] for row in sheet_rows(roster.content)[1:]] == [person.subject]
+        begun = dict(activity.json())
+        past = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).replace(microsecond=0)
+        started = await client.post(
+            "/v1/activities",
+            json={
+                **{key: begun[key] for key in ("community_id", "title", "scenario", "place", "capacity")},
+                "starts_at": past.isoformat(),
+                "ends_at": (past + dt.timedelta(hours=1)).isoformat(),
+                "eligible_roles": ["employee"],
+            },
+            headers=officer,
+        )
+        assert started.status_code == 201, started.text
+        late = await client.post(f"/v1/activities/{started.json()['id']}/enrollments", headers=platform.auth(person))
+        assert late.status_code == 409 and late.json()["code"] == "ACTIVITY_STARTED", late.text
         talent = await client.get(f"/v1/communities/{community_id}/stats", headers=officer)
         assert talent.status_code == 200 and talent.json()["graduates"] == 0, talent.text
