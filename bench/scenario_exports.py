@@ -14,6 +14,8 @@ the export and the peak (VmHWM, reset through `/proc/<pid>/clear_refs` before ea
   not grow with the rows.
 
     python -m bench exports [--rows=100000]
+
+It also times `q` on the work list at that size: the gram index and LIKE against LIKE alone.
 """
 
 from __future__ import annotations
@@ -167,6 +169,53 @@ def _holding(dsn: str, community_id: uuid.UUID) -> tuple[int, int]:
     return int(out[1]) - int(out[0]), int(out[2])
 
 
+async def _search(dsn: str, community_id: uuid.UUID) -> list[str]:
+    """`q` on the work list at this size: the gram index plus LIKE (the service's condition) against
+    LIKE alone, one page of 21 newest first, best of five; and whether the plan used the index."""
+    from shared.textsearch import fragment_grams, like_fragment
+
+    connection = await asyncpg.connect(dsn)
+    lines = []
+    try:
+        page = "ORDER BY created_at DESC, id DESC LIMIT 21"
+        with_index = (
+            "SELECT id FROM requests.service_request WHERE community_id = $1 "
+            f"AND requests.text_grams(description) @> $2::text[] AND description LIKE $3 {page}"
+        )
+        like_only = f"SELECT id FROM requests.service_request WHERE community_id = $1 AND description LIKE $3 {page}"
+        for fragment, label in (
+            ("第77777号", "rare, 6 chars"),
+            ("贴息", "every row, 2 chars"),
+            ("鑫", "no row, 1 char"),
+        ):
+            timings = {}
+            for name, sql in (("grams + LIKE", with_index), ("LIKE alone", like_only)):
+                args: tuple[object, ...] = (community_id, fragment_grams(fragment), like_fragment(fragment))
+                if name == "LIKE alone":
+                    sql = sql.replace("$3", "$2")
+                    args = (community_id, like_fragment(fragment))
+                best = float("inf")
+                for _ in range(5):
+                    started = time.perf_counter()
+                    await connection.fetch(sql, *args)
+                    best = min(best, time.perf_counter() - started)
+                timings[name] = best
+            plan = "\n".join(
+                r[0]
+                for r in await connection.fetch(
+                    "EXPLAIN " + with_index, community_id, fragment_grams(fragment), like_fragment(fragment)
+                )
+            )
+            used = "ix_service_request_description_grams" in plan
+            lines.append(
+                f"q={fragment} ({label}): grams + LIKE {timings['grams + LIKE'] * 1000:7.2f} ms, "
+                f"LIKE alone {timings['LIKE alone'] * 1000:7.2f} ms, gram index in the plan: {used}"
+            )
+    finally:
+        await connection.close()
+    return lines
+
+
 def main(argv: list[str]) -> None:
     rows = int(option(argv, "rows", 100_000))
     database = f"bench_exports_{uuid.uuid4().hex[:8]}"
@@ -181,6 +230,8 @@ def main(argv: list[str]) -> None:
         started = time.perf_counter()
         asyncio.run(_fill(dsn, community_id, rows))
         print(f"{rows:,} requests over {DAYS} days loaded in {time.perf_counter() - started:.1f} s")
+        for line in asyncio.run(_search(dsn, community_id)):
+            print(line)
         keys = ensure_dev_keys(Path(tempfile.mkdtemp(prefix="bench-keys-")))
         secret = secrets.token_urlsafe(48)
         env = platform_env(url, secret=secret, public_key=keys.public_key, extra={"REQUESTS_JOB_INTERVAL_SECONDS": "0"})
