@@ -142,6 +142,19 @@ async def test_a_report_from_my_building_gets_the_grid_of_its_floor(
     other_rep = _resident(Role.enterprise_rep, town["e2"], town["community"])
     assert (await grid.get("/v1/grid-events/mine", headers=auth(other_rep))).json()["items"] == []
 
+    # one report with its history: the reporter and their enterprise's representative, nobody else
+    path = f"/v1/grid-events/{event['id']}"
+    own = await grid.get(path, headers=auth(reporter))
+    assert own.status_code == 200, own.text
+    assert [(h["action"], h["actor_role"]) for h in own.json()["history"]] == [
+        ("report", "employee"),
+        ("accept", "grid_worker"),
+    ]
+    assert (await grid.get(path, headers=auth(representative))).status_code == 200
+    for outsider_of_the_report in (coworker, other_rep):
+        refused_read = await grid.get(path, headers=auth(outsider_of_the_report))
+        assert refused_read.status_code == 403, refused_read.text
+
 
 async def test_a_representative_answers_the_rectification_request_of_their_enterprise(
     grid: httpx.AsyncClient, registry: RegistryData

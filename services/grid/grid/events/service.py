@@ -112,6 +112,9 @@ async def load_event(
         return event
     if await _is_handler(uow, identity, event) or event.reporter_subject == identity.subject:
         return event
+    if event.enterprise_id is not None and Role.enterprise_rep in identity.roles:
+        if event.enterprise_id == identity.enterprise_id:  # a resident's report names the enterprise
+            return event
     raise Forbidden(Text("只能查看自己网格的事件", "You may see only events of your own grids"))
 
 
