@@ -86,11 +86,15 @@ async def elections_app(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture(scope="session")
-async def grid_app(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+async def grid_app(database_url: str, registry_app: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
+    """The grid app asking the registry app in process (the residents' routes ask it before anything)."""
     from grid.app import create_app
     from grid.settings import Settings
 
-    async for client in _client(create_app(Settings(database_url=database_url, environment="test"))):
+    registry = registry_app._transport  # the in-process registry's ASGI transport
+    assert isinstance(registry, httpx.AsyncBaseTransport)
+    app = create_app(Settings(database_url=database_url, environment="test"), registry_transport=registry)
+    async for client in _client(app):
         yield client
 
 

@@ -81,6 +81,8 @@ SEMANTIC_REFUSALS = {
     # a file name that is a path (`../../x`: JSON Schema's patterns cannot say "no `..`" in the
     # regex dialect pydantic runs); a file over the attachment limit, a setting (docs/storage.md)
     | {"PATH_LIKE_NAME", "ATTACHMENT_TOO_LARGE"}
+    # an export's `from`..`to` longer than 366 days: a rule across two parameters (issue 18 asks a 422)
+    | {"EXPORT_RANGE_TOO_LONG"}
     # PostgreSQL text cannot hold U+0000 (issue 15, defect 7); a JSON number's decimal places
     # (`multipleOf: 0.01` is not exact in binary floating point)
     | {"NUL_CHARACTER", "DECIMAL_MAX_PLACES"}

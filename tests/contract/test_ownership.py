@@ -235,6 +235,9 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/v1/activities/{activity_id}/enrollments"): Case(
         lambda w: f"/v1/activities/{w['a_activity']}/enrollments"
     ),
+    ("GET", "/v1/activities/{activity_id}/enrollments/export"): Case(
+        lambda w: f"/v1/activities/{w['a_activity']}/enrollments/export?format=csv"
+    ),
     ("GET", "/v1/webhook-endpoints/{endpoint_id}"): Case(lambda w: f"/v1/webhook-endpoints/{w['a_endpoint']}"),
     ("POST", "/v1/webhook-endpoints/{endpoint_id}/rotate-secret"): Case(
         lambda w: f"/v1/webhook-endpoints/{w['a_endpoint']}/rotate-secret"
@@ -334,6 +337,13 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/v1/hazards/{hazard_id}"): Case(lambda w: f"/v1/hazards/{w['a_hazard']}"),
     ("POST", "/v1/hazards/{hazard_id}/transitions"): Case(
         lambda w: f"/v1/hazards/{w['a_hazard']}/transitions", lambda w: {"action": "start_rectification"}
+    ),
+    # the residents' side (issue 18): A's enterprise answers its hazard, A's residents see their grid worker
+    ("POST", "/v1/hazards/{hazard_id}/replies"): Case(
+        lambda w: f"/v1/hazards/{w['a_hazard']}/replies", lambda w: {"note": "已清理", "rectified": True}
+    ),
+    ("GET", "/v1/grids/buildings/{building_id}/grid-worker"): Case(
+        lambda w: f"/v1/grids/buildings/{w['a_building']}/grid-worker"
     ),
     ("GET", "/v1/grid-events/{event_id}"): Case(lambda w: f"/v1/grid-events/{w['a_event']}"),
     ("POST", "/v1/grid-events/{event_id}/transitions"): Case(
@@ -630,6 +640,7 @@ async def _build(platform: RunningPlatform, client: httpx.AsyncClient, world: Wo
         "grid_id": ids["a_grid"],
         "building_id": ids["a_building"],
         "floor": 3,
+        "enterprise_id": ids["a_enterprise"],  # the hazard names A's enterprise, which may answer it
         "visited_on": _today(),
         "findings": [{"description": "消防通道堆放杂物", "level": "major", "raise_hazard": True}],
     }

@@ -13,7 +13,8 @@ from tests.support.identities import auth
 
 
 async def _activity(client: httpx.AsyncClient, world: World, capacity: int, **overrides: Any) -> dict[str, Any]:
-    starts = dt.datetime(2026, 12, 5, 6, 0, tzinfo=dt.UTC)
+    # in the future whenever the suite runs: enrolment closes when an activity starts (ACTIVITY_STARTED)
+    starts = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).replace(hour=6, minute=0, second=0, microsecond=0)
     body = {
         "community_id": str(world.community_id),
         "title": "直播电商技能培训",

@@ -18,7 +18,8 @@ from shared.uow import UnitOfWork
 from tests.service_requests.conftest import World, feed_events
 from tests.support.identities import auth
 
-STARTS = dt.datetime(2026, 12, 5, 6, 0, tzinfo=dt.UTC)
+# in the future whenever the suite runs: enrolment closes when an activity starts (ACTIVITY_STARTED)
+STARTS = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).replace(hour=6, minute=0, second=0, microsecond=0)
 
 
 @pytest.fixture

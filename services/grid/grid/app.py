@@ -14,6 +14,7 @@ from grid.circles.router import circles_router, facilities_router
 from grid.constraints import CONSTRAINT_PROBLEMS
 from grid.database import platform_tables
 from grid.events.router import router as events_router
+from grid.exports.router import router as exports_router
 from grid.grids.router import internal_router as grids_internal_router
 from grid.grids.router import router as grids_router
 from grid.hazards.router import router as hazards_router
@@ -22,6 +23,7 @@ from grid.inspections.router import stale_router
 from grid.jobs import periodic_jobs
 from grid.registry.client import registry_client
 from grid.registry.feed import consume_registry_feed
+from grid.residents.router import router as residents_router
 from grid.settings import Settings
 from grid.summary.router import router as summary_router
 from grid.workers.router import duties_router
@@ -46,6 +48,8 @@ def create_app(settings: Settings | None = None, registry_transport: httpx.Async
         settings=settings,
         routers=[
             about_router("/v1/grids", "grids"),
+            exports_router,  # first: `/v1/hazards/export` ... are not ids
+            residents_router,  # first: `/v1/grid-events/mine`, `/v1/hazards/mine` ... are not ids
             campaigns_router,  # before grids_router: `/v1/grids/campaigns` is not a grid id
             grids_router,
             duties_router,

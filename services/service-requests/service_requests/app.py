@@ -12,6 +12,7 @@ from service_requests.calendar.service import readiness_warnings
 from service_requests.catalogue.router import brands_router
 from service_requests.catalogue.router import router as catalogue_router
 from service_requests.database import platform_tables
+from service_requests.exports.router import router as exports_router
 from service_requests.jobs import periodic_jobs
 from service_requests.open311.router import install_open311_errors
 from service_requests.open311.router import router as open311_router
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             about_router("/v1/service-types", "service-types"),
             catalogue_router,
             brands_router,
+            exports_router,  # before the requests and activities: `/export` is not an id
             requests_router,
             attachments_router,
             local_file_router(FILE_PREFIX),

@@ -26,6 +26,8 @@ class GridEvent(UUIDPrimaryKey, Timestamps, Versioned, Base):
     description: Mapped[str | None] = mapped_column(String(4000))
     building_id: Mapped[uuid.UUID | None]
     floor: Mapped[int | None] = mapped_column(Integer)
+    # the enterprise the event concerns: the reporter's, when a resident reports from their building
+    enterprise_id: Mapped[uuid.UUID | None]
     reporter_subject: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20), default=INITIAL, server_default=INITIAL)
     handler_type: Mapped[str | None] = mapped_column(String(30))
@@ -58,6 +60,15 @@ class GridEvent(UUIDPrimaryKey, Timestamps, Versioned, Base):
             "deadline",
             postgresql_where=text("status IN ('dispatched', 'handling') AND deadline IS NOT NULL"),
         ),
+        # the residents' lists (grid/residents): an enterprise's events, a reporter's own
+        Index(
+            "ix_grid_event_enterprise_created",
+            "enterprise_id",
+            "created_at",
+            "id",
+            postgresql_where=text("enterprise_id IS NOT NULL"),
+        ),
+        Index("ix_grid_event_reporter_created", "reporter_subject", "created_at", "id"),
     )
 
 

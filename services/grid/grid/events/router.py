@@ -83,13 +83,13 @@ async def list_events(
 @router.get(
     "/{event_id}",
     summary="One grid event with its history",
-    dependencies=[allow(*REPORTERS)],
+    dependencies=[allow(*REPORTERS, Role.employee)],
     responses=problem_responses(404),
 )
 async def get_event(
     event_id: uuid.UUID, uow: UnitOfWorkDep, identity: CurrentIdentity, response: Response
 ) -> EventDetail:
-    """Staff, workers of its grid, its handler, or its reporter."""
+    """Staff, workers of its grid, its handler, its reporter, or the representative of the enterprise it names."""
     event = await service.get_event(uow, identity, event_id)
     set_etag(response, event.version)
     return event

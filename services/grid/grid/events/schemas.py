@@ -72,6 +72,7 @@ class EventRead(BaseModel):
     description: str | None
     building_id: uuid.UUID | None
     floor: int | None
+    enterprise_id: uuid.UUID | None = Field(default=None, description="The enterprise concerned (a resident's report)")
     reporter_subject: str
     status: EventStatus
     handler_type: HandlerType | None

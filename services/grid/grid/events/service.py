@@ -69,14 +69,15 @@ async def report_event(uow: UnitOfWork, identity: Identity, body: EventCreate) -
     allowed = identity.staff_of(body.community_id)
     if not allowed and Role.grid_worker in identity.roles and body.grid_id is not None:
         allowed = in_grid(identity, body.community_id, body.grid_id, parent_id)
-    channel = body.source_channel
+    channel, enterprise_id = body.source_channel, None
     if not allowed and Role.enterprise_rep in identity.roles and body.community_id in identity.community_ids:
-        allowed, channel = True, "enterprise"
+        allowed, channel, enterprise_id = True, "enterprise", identity.enterprise_id
     if not allowed:
         raise Forbidden(Text("只能上报本社区或本网格的事件", "You may report only in your own community or grids"))
     event = GridEvent(
         **body.model_dump(exclude={"source_channel"}),
         source_channel=channel,
+        enterprise_id=enterprise_id,
         reporter_subject=identity.subject,
         status=INITIAL,
     )
@@ -111,6 +112,9 @@ async def load_event(
         return event
     if await _is_handler(uow, identity, event) or event.reporter_subject == identity.subject:
         return event
+    if event.enterprise_id is not None and Role.enterprise_rep in identity.roles:
+        if event.enterprise_id == identity.enterprise_id:  # a resident's report names the enterprise
+            return event
     raise Forbidden(Text("只能查看自己网格的事件", "You may see only events of your own grids"))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grid.database import Base
@@ -34,6 +34,14 @@ class Hazard(UUIDPrimaryKey, Timestamps, Versioned, Base):
     __table_args__ = (
         CheckConstraint(one_of("level", HAZARD_LEVELS), name="level"),
         CheckConstraint(one_of("status", HAZARD_STATUSES), name="status"),
+        # a representative's "my enterprise's hazards" (grid/residents)
+        Index(
+            "ix_hazard_enterprise_created",
+            "enterprise_id",
+            "created_at",
+            "id",
+            postgresql_where=text("enterprise_id IS NOT NULL"),
+        ),
     )
 
 

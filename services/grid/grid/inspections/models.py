@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grid.database import Base
@@ -46,7 +46,17 @@ class Inspection(UUIDPrimaryKey, Timestamps, Base):
     notes: Mapped[str | None] = mapped_column(String(2000))
 
     # patrol freshness looks up the latest visit of each building
-    __table_args__ = (Index("ix_inspection_building_visited", "building_id", "visited_on"),)
+    __table_args__ = (
+        Index("ix_inspection_building_visited", "building_id", "visited_on"),
+        # a representative's "my enterprise's inspections" (grid/residents)
+        Index(
+            "ix_inspection_enterprise_visited",
+            "enterprise_id",
+            "visited_on",
+            "id",
+            postgresql_where=text("enterprise_id IS NOT NULL"),
+        ),
+    )
 
 
 class InspectionHistory(UUIDPrimaryKey, Timestamps, Base):

@@ -12,7 +12,7 @@ import httpx
 from fastapi import FastAPI
 
 from grid.registry.exceptions import RegistryBuildingNotFound, RegistryCommunityNotFound, RegistryUnavailable
-from grid.registry.schemas import Building, BuildingCounts, Community, Headcount, JurisdictionPeriod
+from grid.registry.schemas import Building, BuildingCounts, Community, Headcount, JurisdictionPeriod, Occupancy
 from grid.settings import Settings
 from shared.clients import service_client, service_headers
 from shared.i18n import Text
@@ -56,6 +56,14 @@ class RegistryClient:
         if response.status_code == 404:
             raise RegistryBuildingNotFound(Text("登记服务中没有此楼宇", "The registry has no such building"))
         return [JurisdictionPeriod.model_validate(item) for item in response.json()["items"]]
+
+    async def enterprise_buildings(self, enterprise_id: uuid.UUID, day: dt.date) -> set[uuid.UUID]:
+        """The buildings where the enterprise has a site on `day` (none for an unknown enterprise)."""
+        response = await self._get(f"/v1/enterprises/{enterprise_id}/occupancies")
+        if response.status_code == 404:
+            return set()
+        sites = [Occupancy.model_validate(item) for item in response.json()["items"]]
+        return {site.building_id for site in sites if site.on(day)}
 
     async def community_buildings(self, community_id: uuid.UUID, as_of: dt.date) -> list[Building]:
         """Every building of the community on `as_of` (follows the pages)."""

@@ -49,6 +49,17 @@ class JurisdictionPeriod(_Lenient):
         return end is not None and end <= self.valid_to
 
 
+class Occupancy(_Lenient):
+    """A site of an enterprise: a building for a period (`valid_to` exclusive)."""
+
+    building_id: uuid.UUID
+    valid_from: IsoDate
+    valid_to: IsoDate | None = None
+
+    def on(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day < self.valid_to)
+
+
 class Headcount(_Lenient):
     building_id: uuid.UUID
     enterprises: int

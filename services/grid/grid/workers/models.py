@@ -22,6 +22,8 @@ class GridWorker(UUIDPrimaryKey, Timestamps, Versioned, Base):
     employment: Mapped[str] = mapped_column(String(20))
     # the platform account (JWT `sub`) of the worker, so their inspections and events are theirs
     user_subject: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # shown to a building's residents by "my grid worker" (e.g. 工作日 9:00-17:30)
+    duty_hours: Mapped[str | None] = mapped_column(String(100))
 
     __table_args__ = (CheckConstraint("employment IN ('full_time', 'part_time')", name="employment"),)
 

@@ -20,6 +20,12 @@ class WorkerCreate(BaseModel):
     phone: str = Field(min_length=5, max_length=30, pattern=r"^[0-9+\- ]+$", examples=["13800000000"])
     employment: Employment = "full_time"
     user_subject: str | None = Field(default=None, max_length=200, description="The worker's platform account (sub)")
+    duty_hours: str | None = Field(
+        default=None,
+        max_length=100,
+        examples=["工作日 9:00-17:30"],
+        description="Shown to the residents of its buildings",
+    )
 
 
 class WorkerRead(BaseModel):
@@ -31,6 +37,7 @@ class WorkerRead(BaseModel):
     phone: str | None = Field(description="Only community staff and platform admins see it")
     employment: Employment
     user_subject: str | None
+    duty_hours: str | None = None
     version: int
 
 

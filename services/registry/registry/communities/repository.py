@@ -55,7 +55,8 @@ _ON_DATE = """
         SELECT enterprise_id, count(*) AS buildings FROM sites GROUP BY enterprise_id
     ),
     latest AS (
-        SELECT DISTINCT ON (h.enterprise_id) h.enterprise_id, h.employees, h.average_age
+        SELECT DISTINCT ON (h.enterprise_id) h.enterprise_id, h.employees, h.average_age,
+               h.graduates, h.high_level_talents
         FROM registry.headcount h JOIN site_count USING (enterprise_id)
         WHERE h.as_of <= CAST(:as_of AS date)
         ORDER BY h.enterprise_id, h.as_of DESC
@@ -63,6 +64,8 @@ _ON_DATE = """
     local_sites AS (
         SELECT s.enterprise_id, s.building_id,
                coalesce(l.employees, 0)::numeric / c.buildings AS employees_share,
+               coalesce(l.graduates, 0)::numeric / c.buildings AS graduates_share,
+               coalesce(l.high_level_talents, 0)::numeric / c.buildings AS talents_share,
                l.average_age
         FROM sites s
         JOIN buildings b ON b.building_id = s.building_id
@@ -155,7 +158,8 @@ class CommunityRepository(Repository):
         sql = text(f"""
             WITH {_ON_DATE},
             per_enterprise AS (
-                SELECT enterprise_id, sum(employees_share) AS employees, max(average_age) AS average_age
+                SELECT enterprise_id, sum(employees_share) AS employees, max(average_age) AS average_age,
+                       sum(graduates_share) AS graduates, sum(talents_share) AS talents
                 FROM local_sites GROUP BY enterprise_id
             )
             SELECT
@@ -165,6 +169,8 @@ class CommunityRepository(Repository):
                     JOIN registry.building bd ON bd.id = b.building_id GROUP BY bd.kind) k) AS buildings_by_kind,
                 (SELECT count(*) FROM per_enterprise) AS active_enterprises,
                 (SELECT coalesce(round(sum(employees)), 0)::bigint FROM per_enterprise) AS employees,
+                (SELECT coalesce(round(sum(graduates)), 0)::bigint FROM per_enterprise) AS graduates,
+                (SELECT coalesce(round(sum(talents)), 0)::bigint FROM per_enterprise) AS high_level_talents,
                 (SELECT round((sum(average_age * employees) / nullif(sum(employees)
                               FILTER (WHERE average_age IS NOT NULL), 0))::numeric, 1)::float8
                  FROM per_enterprise) AS average_age,

@@ -109,6 +109,10 @@ class CommunityStats(BaseModel):
         description="Latest headcount on or before `as_of`, split evenly over an enterprise's buildings"
     )
     average_age: float | None = Field(description="Employee-weighted average age of the reported figures")
+    graduates: int = Field(
+        description="Talent total: employees with a bachelor's degree or higher (latest figures, split as employees)"
+    )
+    high_level_talents: int = Field(description="Talent total: recognised high-level talents (latest figures)")
     enterprises_by_industry_section: dict[str, int]
 
 

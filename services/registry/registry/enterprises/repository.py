@@ -13,20 +13,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from registry.buildings.models import BuildingJurisdiction
 from registry.common import after_row, period
 from registry.enterprises.models import Enterprise, EnterpriseStatusPeriod, Headcount, Occupancy
+from shared.textsearch import fragment_grams, like_fragment
 from shared.uow import Repository
-
-
-def like_fragment(fragment: str) -> str:
-    """`%fragment%` with LIKE's own characters escaped (backslash is PostgreSQL's default escape)."""
-    escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def fragment_grams(fragment: str) -> list[str]:
-    """The grams a name must hold to contain `fragment`: the character itself, the pair, or every
-    trigram of a longer fragment (rarer than its pairs, so the index hands over few candidates)."""
-    size = 1 if len(fragment) == 1 else 2 if len(fragment) == 2 else 3
-    return sorted({fragment[i : i + size] for i in range(len(fragment) - size + 1)})
 
 
 def name_filter(fragment: str) -> list[ColumnElement[bool]]:

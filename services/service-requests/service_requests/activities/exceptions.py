@@ -24,3 +24,8 @@ class NotEnrolled(NotFound):
 class ActivityCancelled(Conflict):
     code = "ACTIVITY_CANCELLED"
     title = Text("活动已取消", "The activity is cancelled")
+
+
+class ActivityStarted(Conflict):
+    code = "ACTIVITY_STARTED"
+    title = Text("活动已开始，不能再报名", "The activity has started; enrolment is closed")

@@ -48,6 +48,7 @@ class Enrollment(UUIDPrimaryKey, Base):
             postgresql_where=text("status <> 'cancelled'"),
         ),
         Index("ix_enrollment_activity_queue", "activity_id", "status", "queue_position"),
+        Index("ix_enrollment_subject_created", "subject", "created_at", "id"),  # "my enrolments"
     )
 
     activity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"), nullable=False)

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, func, insert, select, update
+from sqlalchemy import Row, Table, case, func, insert, select, update
 
 from service_requests.activities.models import Activity, Enrollment
 from service_requests.database import platform_tables
@@ -137,3 +137,37 @@ class ActivityRepository(Repository):
             statement = statement.where(after_keyset([ACTIVITY.c.starts_at, ACTIVITY.c.id], after, [False, False]))
         statement = statement.order_by(Activity.starts_at, Activity.id).limit(limit)
         return list((await self.session.execute(statement)).scalars())
+
+    async def of_subject(
+        self, subject: str, *, status: str | None, after: Sequence[Any] | None, limit: int
+    ) -> list[Row[Any]]:
+        """A person's enrolments, newest first, with their activity and (while waiting) their place in the queue."""
+        ahead = ENROLLMENT.alias("ahead")
+        position = (
+            select(func.count())
+            .where(
+                ahead.c.activity_id == ENROLLMENT.c.activity_id,
+                ahead.c.status == "waitlisted",
+                ahead.c.queue_position <= ENROLLMENT.c.queue_position,
+            )
+            .scalar_subquery()
+        )
+        statement = (
+            select(
+                ENROLLMENT,
+                ACTIVITY.c.title,
+                ACTIVITY.c.starts_at,
+                ACTIVITY.c.ends_at,
+                ACTIVITY.c.place,
+                ACTIVITY.c.cancelled_at.label("activity_cancelled_at"),
+                case((ENROLLMENT.c.status == "waitlisted", position)).label("waitlist_position"),
+            )
+            .join(ACTIVITY, ACTIVITY.c.id == ENROLLMENT.c.activity_id)
+            .where(ENROLLMENT.c.subject == subject)
+        )
+        if status is not None:
+            statement = statement.where(ENROLLMENT.c.status == status)
+        if after is not None:
+            statement = statement.where(after_keyset([ENROLLMENT.c.created_at, ENROLLMENT.c.id], after, [True, True]))
+        statement = statement.order_by(ENROLLMENT.c.created_at.desc(), ENROLLMENT.c.id.desc()).limit(limit)
+        return list((await self.session.execute(statement)).all())

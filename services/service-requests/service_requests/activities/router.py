@@ -7,7 +7,14 @@ import uuid
 from fastapi import APIRouter, Request, Response
 
 from service_requests.activities import service
-from service_requests.activities.schemas import ActivityCreate, ActivityRead, EnrollmentList, EnrollmentRead
+from service_requests.activities.schemas import (
+    ActivityCreate,
+    ActivityRead,
+    EnrollmentList,
+    EnrollmentRead,
+    EnrollmentStatus,
+    MyEnrollment,
+)
 from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import set_etag
 from shared.db import utcnow
@@ -46,6 +53,27 @@ async def list_activities(
 ) -> Page[ActivityRead]:
     """Activities of the caller's communities, soonest first."""
     found = await service.page(uow, identity, cursor, limit)
+    link_next(request, response, found.next_cursor)
+    return found
+
+
+@router.get(
+    "/enrollments/mine",
+    summary="My enrolments",
+    dependencies=[allow(*ENROLLERS)],
+    responses=problem_responses(400),
+)
+async def my_enrollments(
+    request: Request,
+    response: Response,
+    uow: UnitOfWorkDep,
+    identity: CurrentIdentity,
+    status: EnrollmentStatus | None = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> Page[MyEnrollment]:
+    """Newest first, every status unless `status` is given; cancel with `DELETE /v1/activities/{id}/enrollments`."""
+    found = await service.my_enrollments(uow, identity, status, cursor, limit)
     link_next(request, response, found.next_cursor)
     return found
 

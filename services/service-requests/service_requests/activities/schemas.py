@@ -12,6 +12,7 @@ from shared.field_messages import invalid
 from shared.iso import IsoDateTime, JsonInt
 
 EligibleRole = Literal["enterprise_rep", "employee"]
+EnrollmentStatus = Literal["enrolled", "waitlisted", "cancelled"]
 
 
 class ActivityCreate(BaseModel):
@@ -69,7 +70,7 @@ class EnrollmentRead(BaseModel):
     activity_id: uuid.UUID
     subject: str
     enterprise_id: uuid.UUID | None
-    status: Literal["enrolled", "waitlisted", "cancelled"]
+    status: EnrollmentStatus
     waitlist_position: int | None = Field(description="1 = next to be promoted; null unless waitlisted")
     created_at: IsoDateTime
 
@@ -77,3 +78,13 @@ class EnrollmentRead(BaseModel):
 class EnrollmentList(BaseModel):
     enrolled: list[EnrollmentRead]
     waitlisted: list[EnrollmentRead] = Field(description="In promotion order")
+
+
+class MyEnrollment(EnrollmentRead):
+    """One of my enrolments with what I need to know of its activity."""
+
+    title: str
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
+    place: str
+    activity_cancelled_at: IsoDateTime | None = Field(description="Set when staff called the activity off")

@@ -6,10 +6,22 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from service_requests.activities.exceptions import ActivityCancelled, ActivityNotFound, AlreadyEnrolled, NotEnrolled
+from service_requests.activities.exceptions import (
+    ActivityCancelled,
+    ActivityNotFound,
+    ActivityStarted,
+    AlreadyEnrolled,
+    NotEnrolled,
+)
 from service_requests.activities.models import Activity
 from service_requests.activities.repository import ActivityRepository
-from service_requests.activities.schemas import ActivityCreate, ActivityRead, EnrollmentList, EnrollmentRead
+from service_requests.activities.schemas import (
+    ActivityCreate,
+    ActivityRead,
+    EnrollmentList,
+    EnrollmentRead,
+    MyEnrollment,
+)
 from shared.auth import Identity, Role
 from shared.errors import Forbidden
 from shared.i18n import Text
@@ -104,6 +116,8 @@ async def enroll(uow: UnitOfWork, identity: Identity, activity_id: uuid.UUID, no
         raise ActivityNotFound()
     if activity.cancelled_at is not None:
         raise ActivityCancelled()
+    if activity.starts_at <= now:
+        raise ActivityStarted(extra={"starts_at": activity.starts_at.isoformat().replace("+00:00", "Z")})
     if identity.roles.isdisjoint(activity.eligible_roles):
         raise Forbidden(Text("您的角色不能报名该活动", "Your role may not enrol in this activity"))
     if await repository.active_enrollment(activity_id, identity.subject) is not None:
@@ -204,3 +218,19 @@ async def enrollments(uow: UnitOfWork, identity: Identity, activity_id: uuid.UUI
     enrolled = [_read(row, None) for row in rows if row.status == "enrolled"]
     waiting = [row for row in rows if row.status == "waitlisted"]
     return EnrollmentList(enrolled=enrolled, waitlisted=[_read(row, index) for index, row in enumerate(waiting, 1)])
+
+
+async def my_enrollments(
+    uow: UnitOfWork, identity: Identity, status: str | None, cursor: str | None, limit: int
+) -> Page[MyEnrollment]:
+    """The caller's own enrolments (by token subject), newest first; cancel one with
+    `DELETE /v1/activities/{activity_id}/enrollments`."""
+    after = decode_keyset(cursor, dt.datetime.fromisoformat, uuid.UUID)
+    rows = await uow.repository(ActivityRepository).of_subject(
+        identity.subject, status=status, after=after, limit=limit + 1
+    )
+    next_cursor = None
+    if len(rows) > limit:
+        next_cursor = encode_cursor([rows[limit - 1].created_at.isoformat(), rows[limit - 1].id])
+    items = [MyEnrollment.model_validate(row._mapping, from_attributes=False) for row in rows[:limit]]
+    return Page(items=items, next_cursor=next_cursor)

@@ -7,7 +7,18 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    text,
+)
 from sqlalchemy import Text as SqlText
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -40,6 +51,8 @@ class ServiceRequest(UUIDPrimaryKey, Timestamps, Versioned, Base):
         Index("ix_service_request_requester_created", "requester_subject", "created_at", "id"),
         Index("ix_service_request_partner_created", "routed_partner_id", "created_at", "id"),
         Index("ix_service_request_created", "created_at", "id"),
+        # `q`: every character, pair and trigram of the description (the function is the migration's)
+        Index("ix_service_request_description_grams", text("requests.text_grams(description)"), postgresql_using="gin"),
     )
 
     # No foreign key on purpose: every submission would take a KEY SHARE lock on the same hot

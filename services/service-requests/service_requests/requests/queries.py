@@ -10,7 +10,8 @@ from service_requests.requests.schemas import ListFilters, PartnerRequestRead, R
 from service_requests.requests.transitions import load_visible
 from service_requests.requests.views import sees_partner_view, to_partner_read, to_read, to_view
 from shared.auth import Identity
-from shared.errors import Forbidden, InvalidRequest
+from shared.db import utcnow
+from shared.errors import Forbidden, InvalidCursor, InvalidRequest
 from shared.i18n import Text
 from shared.pagination import Page, decode_keyset, encode_cursor
 from shared.uow import UnitOfWork
@@ -34,18 +35,38 @@ async def page(
     limit: int,
 ) -> Page[RequestRead] | Page[PartnerRequestRead]:
     """Newest first, keyset-paged; partners get the partner view."""
-    after = decode_keyset(cursor, dt.datetime.fromisoformat, uuid.UUID)
+    after = _after(cursor, filters.sort)
     rows = await uow.repository(RequestRepository).page(
         identity, filters=filters, now=now, after=after, limit=limit + 1
     )
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = encode_cursor([last.created_at.isoformat(), last.id])
+        if filters.sort == "-created_at":
+            next_cursor = encode_cursor([last.created_at.isoformat(), last.id])
+        else:  # the sort travels in the cursor, so a cursor of another sort is refused
+            moment = last.created_at if filters.sort.endswith("created_at") else last.resolve_due_at
+            next_cursor = encode_cursor([filters.sort, moment.isoformat(), last.id])
     if sees_partner_view(identity):
         shared = [to_partner_read(row, identity, now) for row in rows[:limit]]
         return Page[PartnerRequestRead](items=shared, next_cursor=next_cursor)
     return Page[RequestRead](items=[to_read(row, identity, now) for row in rows[:limit]], next_cursor=next_cursor)
+
+
+def _after(cursor: str | None, sort: str) -> tuple[dt.datetime, uuid.UUID] | None:
+    """The keyset of a cursor: `[created_at, id]` for the default sort, `[sort, key, id]` otherwise."""
+    if sort == "-created_at":
+        keyset = decode_keyset(cursor, dt.datetime.fromisoformat, uuid.UUID)
+        return None if keyset is None else (keyset[0], keyset[1])
+    decoded = decode_keyset(cursor, str, dt.datetime.fromisoformat, uuid.UUID)
+    if decoded is None:
+        return None
+    if decoded[0] != sort:
+        raise InvalidCursor(
+            Text("游标与当前排序不符", "The cursor does not match this listing"),
+            errors=[{"detail": "cursor does not match the sort", "parameter": "cursor"}],
+        )
+    return decoded[1], decoded[2]
 
 
 async def stats(
@@ -59,6 +80,6 @@ async def stats(
     if not identity.staff_of(community_id):
         raise Forbidden(Text("只能查看本社区的统计", "You may only see your own community's figures"))
     figures = await uow.repository(RequestRepository).stats(
-        community_id, shanghai_midnight(start), shanghai_midnight(end + dt.timedelta(days=1))
+        community_id, shanghai_midnight(start), shanghai_midnight(end + dt.timedelta(days=1)), utcnow()
     )
     return RequestStats.model_validate({"community_id": community_id, "from_date": start, "to_date": end, **figures})

@@ -24,6 +24,8 @@ from sqlalchemy import (
     text,
     true,
 )
+from sqlalchemy import Text as SqlText
+from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
 
 from service_requests.catalogue.models import ServiceType
 from service_requests.database import platform_tables, webhook_tables
@@ -35,6 +37,7 @@ from service_requests.working_calendar import SHANGHAI
 from shared.auth import Identity, Role
 from shared.outbox import record_event
 from shared.pagination import after_keyset
+from shared.textsearch import fragment_grams, like_fragment
 from shared.uow import Repository
 
 REQUEST = cast(Table, ServiceRequest.__table__)
@@ -112,10 +115,12 @@ class RequestRepository(Repository):
         limit: int,
     ) -> list[ServiceRequest]:
         statement = select(ServiceRequest).where(visible_to(identity), *_where(filters, now))
+        column, descending = SORT_KEYS[filters.sort]
+        keys = [column, REQUEST.c.id]
         if after is not None:
-            statement = statement.where(after_keyset([REQUEST.c.created_at, REQUEST.c.id], after, [True, True]))
-        statement = statement.order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()).limit(limit)
-        return list((await self.session.execute(statement)).scalars())
+            statement = statement.where(after_keyset(keys, after, [descending, descending]))
+        order = [key.desc() if descending else key.asc() for key in keys]
+        return list((await self.session.execute(statement.order_by(*order).limit(limit))).scalars())
 
     async def due_for_escalation(self, now: dt.datetime, limit: int) -> list[ServiceRequest]:
         """Open requests whose next escalation (1x, then 3x the resolve deadline) has come, locked."""
@@ -235,7 +240,9 @@ class RequestRepository(Repository):
         )
         return list((await self.session.execute(statement)).scalars())
 
-    async def stats(self, community_id: uuid.UUID, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    async def stats(
+        self, community_id: uuid.UUID, start: dt.datetime, end: dt.datetime, now: dt.datetime
+    ) -> dict[str, Any]:
         """Counts, on-time rates, median resolve time and satisfaction, all aggregated in SQL."""
         scope = and_(
             ServiceRequest.community_id == community_id,
@@ -256,6 +263,8 @@ class RequestRepository(Repository):
                         / func.nullif(func.count(ServiceRequest.resolved_at), 0).cast(Float)
                     ).label("resolve_rate"),
                     func.percentile_cont(0.5).within_group(resolve_hours).label("median_hours"),
+                    func.avg(resolve_hours).cast(Float).label("average_hours"),
+                    func.count().filter(overdue_clause(now)).label("overdue"),
                     (
                         func.count().filter(ServiceRequest.rating >= 4)
                         / func.nullif(func.count(ServiceRequest.rating), 0).cast(Float)
@@ -333,6 +342,8 @@ class RequestRepository(Repository):
             "acknowledged_on_time_rate": totals.ack_rate,
             "resolved_on_time_rate": totals.resolve_rate,
             "median_resolve_hours": totals.median_hours,
+            "average_resolve_hours": totals.average_hours,
+            "overdue": totals.overdue,
             "satisfaction_rate": totals.satisfaction,
             "average_rating": totals.average_rating,
             "by_status": [{"key": key, "count": count} for key, count in by_status],
@@ -347,6 +358,15 @@ class RequestRepository(Repository):
 
 
 GOOD_FROM = 3  # 好评: 非常满意 (5), 满意 (4) and 基本满意 (3); 差评: 不满意 (2), 非常不满意 (1)
+
+
+# each sort of the list: its keyset column (then the id, in the same direction) and whether it descends
+SORT_KEYS: dict[str, tuple[ColumnElement[Any], bool]] = {
+    "-created_at": (REQUEST.c.created_at, True),
+    "created_at": (REQUEST.c.created_at, False),
+    "resolve_due_at": (REQUEST.c.resolve_due_at, False),
+    "-resolve_due_at": (REQUEST.c.resolve_due_at, True),
+}
 
 
 def shanghai_midnight(day: dt.date) -> dt.datetime:
@@ -373,4 +393,13 @@ def _where(filters: ListFilters, now: dt.datetime) -> list[ColumnElement[bool]]:
         clauses.append(ServiceRequest.created_at >= shanghai_midnight(filters.created_from))
     if filters.created_to is not None:
         clauses.append(ServiceRequest.created_at < shanghai_midnight(filters.created_to + dt.timedelta(days=1)))
+    if filters.enterprise_id is not None:
+        clauses.append(ServiceRequest.enterprise_id == filters.enterprise_id)
+    if filters.handler is not None:
+        clauses.append(ServiceRequest.assignee_subject == filters.handler)
+    if filters.q is not None:
+        # the gram index finds the candidates, LIKE is the exact check (shared/textsearch.py)
+        grams = func.requests.text_grams(ServiceRequest.description, type_=PG_ARRAY(SqlText))
+        clauses.append(grams.contains(fragment_grams(filters.q)))
+        clauses.append(ServiceRequest.description.like(like_fragment(filters.q)))
     return clauses

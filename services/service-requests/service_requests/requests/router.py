@@ -19,6 +19,7 @@ from service_requests.requests.schemas import (
     RequestCreate,
     RequestCreated,
     RequestRead,
+    RequestSort,
     RequestStats,
     ReturnVisitCreate,
     Timeline,
@@ -82,11 +83,21 @@ async def list_requests(
     overdue: bool | None = None,
     created_from: Annotated[IsoDate | None, Query(description="Shanghai date, inclusive")] = None,
     created_to: Annotated[IsoDate | None, Query(description="Shanghai date, inclusive")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1, max_length=50, description="A fragment of the description (Chinese: one character or more)"
+        ),
+    ] = None,
+    enterprise_id: uuid.UUID | None = None,
+    handler: Annotated[str | None, Query(max_length=200, description="The assignee's subject")] = None,
+    sort: Annotated[RequestSort, Query(description="Keyset order; the cursor belongs to its sort")] = "-created_at",
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> Page[RequestRead] | Page[PartnerRequestRead]:
-    """Newest first. Requesters see their own (representatives their enterprise's), staff their
-    community's, partners what is routed to them (as `PartnerRequestRead`)."""
+    """Newest first (or by `sort`). Requesters see their own (representatives their enterprise's), staff
+    their community's, partners what is routed to them (as `PartnerRequestRead`); `q` finds a fragment
+    of the description, the other filters combine with it; a date range is at most 366 days."""
     check_date_range(created_from, created_to, "created_to")
     filters = ListFilters(
         status=status,
@@ -97,6 +108,10 @@ async def list_requests(
         overdue=overdue,
         created_from=created_from,
         created_to=created_to,
+        q=q,
+        enterprise_id=enterprise_id,
+        handler=handler,
+        sort=sort,
     )
     page = await queries.page(uow, identity, filters, utcnow(), cursor=cursor, limit=limit)
     link_next(request, response, page.next_cursor)

@@ -352,6 +352,10 @@ class RequestStats(BaseModel):
     acknowledged_on_time_rate: float | None
     resolved_on_time_rate: float | None
     median_resolve_hours: float | None
+    average_resolve_hours: float | None = Field(
+        description="Mean hours from submission to resolution, of those resolved"
+    )
+    overdue: int = Field(description="Requests of the range open for their handler past a deadline now")
     satisfaction_rate: float | None = Field(description="Share of ratings 4 or 5")
     average_rating: float | None
     rating_grades: list[CountBy] = Field(description="Ratings per grade, 5 非常满意 … 1 非常不满意")
@@ -377,3 +381,12 @@ class ListFilters:
     overdue: bool | None = None
     created_from: dt.date | None = None
     created_to: dt.date | None = None
+    # the staff work list (issue 18): a fragment of the description, the enterprise, the handler
+    q: str | None = None
+    enterprise_id: uuid.UUID | None = None
+    handler: str | None = None
+    sort: RequestSort = "-created_at"
+
+
+RequestSort = Literal["-created_at", "created_at", "resolve_due_at", "-resolve_due_at"]
+"""`-created_at` newest first (the default); `resolve_due_at` the nearest resolve deadline first."""
