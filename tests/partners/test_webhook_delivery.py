@@ -188,7 +188,7 @@ async def test_killing_the_dispatcher_mid_run_loses_nothing(
     try:
         owner = await _endpoint(sessionmaker, webhook_tables, url, receiver.secret)
         await _enqueue(sessionmaker, webhook_tables, owner, 60)
-        short_lease = dt.timedelta(milliseconds=300)
+        short_lease = dt.timedelta(seconds=2)  # long enough to be seen held on a loaded machine, short to wait out
         first = WebhookDispatcher(
             sessionmaker, webhook_tables, allow_private=True, schedule=FAST, lease=short_lease, batch=7
         )
