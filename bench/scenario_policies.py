@@ -10,7 +10,11 @@ for the same rule, sent straight to PostgreSQL on a connection of its own. The t
 by policy, so both see the same machine at the same moment, and their answers are compared: the
 count of enterprises each finds must agree (a check of the matcher against SQL written apart from it).
 
-    python -m bench policies [--enterprises=10000] [--policies=100]
+Then, as issue 18's acceptance asks of the same bench, it runs the exports measurement of
+`bench/scenario_exports.py` (100,000 requests exported as CSV and XLSX: rows/s and the service's
+peak memory against its baselines; `--rows` sizes it). `make bench ARGS=exports` runs that alone.
+
+    python -m bench policies [--enterprises=10000] [--policies=100] [--rows=100000]
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import asyncpg
 from alembic import command
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 
+from bench import scenario_exports
 from bench.harness import PlatformProcess, option
 from registry.policies.repository import matching_query
 from shared.auth import IDENTITY_HEADER, Identity, Role, mint_internal_token
@@ -320,3 +325,5 @@ def main(argv: list[str]) -> None:
     finally:
         process.stop()
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    print("\n--- exports (the same measurement as `make bench ARGS=exports`) ---", flush=True)
+    scenario_exports.main(argv)

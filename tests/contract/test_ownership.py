@@ -118,6 +118,10 @@ CASES: dict[tuple[str, str], Case] = {
     ("PATCH", "/v1/communities/{community_id}"): Case(
         lambda w: f"/v1/communities/{w['a_community']}", lambda w: {"street": "西兴街道"}
     ),
+    # issue 18: the community statistics export, talent totals included, for its own staff
+    ("GET", "/v1/communities/{community_id}/stats/export"): Case(
+        lambda w: f"/v1/communities/{w['a_community']}/stats/export?format=csv"
+    ),
     ("PATCH", "/v1/buildings/{building_id}"): Case(
         lambda w: f"/v1/buildings/{w['a_building']}", lambda w: {"floors": 12}
     ),

@@ -15,6 +15,7 @@ import uuid
 
 import pytest
 
+from registry.enterprises.uscc import make_uscc
 from shared.auth import Role
 from shared.dates import business_today
 from tests.e2e.conftest import RunningPlatform
@@ -181,3 +182,120 @@ async def test_work_list_search_statistics_and_exports_through_the_gateway(platf
         assert late.status_code == 409 and late.json()["code"] == "ACTIVITY_STARTED", late.text
         talent = await client.get(f"/v1/communities/{community_id}/stats", headers=officer)
         assert talent.status_code == 200 and talent.json()["graduates"] == 0, talent.text
+
+
+async def test_residents_read_their_own_events_and_inspections_through_the_gateway(platform: RunningPlatform) -> None:
+    """An employee reads their own report (one and the list), its enterprise's representative reads
+    it and the inspections of the enterprise; another enterprise's people are refused or see none."""
+    async with platform.client(timeout=30) as client:
+        root = platform.auth(admin())
+        community = await client.post(
+            "/v1/communities",
+            json={
+                "code": f"RV-{uuid.uuid4().hex[:6].upper()}",
+                "name_zh": "居民查阅社区",
+                "name_en": "Residents reads",
+                "type": "business_building",
+                "street": "长河街道",
+            },
+            headers=root,
+        )
+        assert community.status_code == 201, community.text
+        community_id = uuid.UUID(community.json()["id"])
+        tower = await client.post(
+            "/v1/buildings",
+            json={
+                "name": "查阅大厦",
+                "kind": "office_tower",
+                "address": "杭州市滨江区江南大道 5 号",
+                "community_id": str(community_id),
+                "valid_from": "2020-01-01",
+            },
+            headers=root,
+        )
+        assert tower.status_code == 201, tower.text
+        tower_id = tower.json()["id"]
+        enterprises = []
+        for name in ("杭州查阅一号科技有限公司", "杭州查阅二号科技有限公司"):
+            made = await client.post(
+                "/v1/enterprises",
+                json={
+                    "uscc": make_uscc(int(uuid.uuid4().int % 10**9)),
+                    "name": name,
+                    "legal_representative": "张三",
+                    "industry_section": "I",
+                    "industry_code": "6513",
+                    "site": {"building_id": tower_id, "floor": "12", "valid_from": "2021-01-01"},
+                },
+                headers=root,
+            )
+            assert made.status_code == 201, made.text
+            enterprises.append(uuid.UUID(made.json()["id"]))
+        mine, theirs = enterprises
+        officer = platform.auth(staff(community_id))
+        grid = await client.post(
+            "/v1/grids",
+            json={"community_id": str(community_id), "name": "查阅网格", "valid_from": "2021-01-01"},
+            headers=officer,
+        )
+        assert grid.status_code == 201, grid.text
+        assigned = await client.post(
+            f"/v1/grids/{grid.json()['id']}/assignments",
+            json={"building_id": tower_id, "valid_from": "2021-01-01"},
+            headers=officer,
+        )
+        assert assigned.status_code == 201, assigned.text
+
+        def resident(role: Role, enterprise: uuid.UUID) -> dict[str, str]:
+            return platform.auth(identity(role, enterprise_id=enterprise, community_ids=[community_id]))
+
+        reporter = resident(Role.employee, mine)
+        coworker = resident(Role.employee, mine)
+        representative = resident(Role.enterprise_rep, mine)
+        other_employee = resident(Role.employee, theirs)
+        other_rep = resident(Role.enterprise_rep, theirs)
+
+        report = await client.post(
+            "/v1/grid-events/building-reports",
+            json={"building_id": tower_id, "floor": 12, "category": "public_facility", "title": "12 楼饮水机漏水"},
+            headers=reporter,
+        )
+        assert report.status_code == 201, report.text
+        event_id = report.json()["id"]
+        path = f"/v1/grid-events/{event_id}"
+        own = await client.get(path, headers=reporter)
+        assert own.status_code == 200, own.text
+        assert own.json()["title"] == "12 楼饮水机漏水"
+        assert [(h["action"], h["actor_role"]) for h in own.json()["history"]] == [("report", "employee")]
+        assert (await client.get(path, headers=representative)).status_code == 200
+        for outsider in (coworker, other_employee, other_rep):
+            refused = await client.get(path, headers=outsider)
+            assert refused.status_code == 403, refused.text
+        listed = await client.get("/v1/grid-events/mine", headers=reporter)
+        assert listed.status_code == 200, listed.text
+        assert [item["id"] for item in listed.json()["items"]] == [event_id]
+        named = await client.get("/v1/grid-events/mine", headers=representative)
+        assert [item["id"] for item in named.json()["items"]] == [event_id], named.text
+        for outsider in (coworker, other_employee, other_rep):
+            none = await client.get("/v1/grid-events/mine", headers=outsider)
+            assert none.status_code == 200 and none.json()["items"] == [], none.text
+
+        visit = await client.post(
+            "/v1/inspections",
+            json={
+                "grid_id": grid.json()["id"],
+                "building_id": tower_id,
+                "enterprise_id": str(mine),
+                "visited_on": business_today().isoformat(),
+                "findings": [],
+            },
+            headers=officer,
+        )
+        assert visit.status_code == 201, visit.text
+        visits = await client.get("/v1/inspections/mine", headers=representative)
+        assert visits.status_code == 200, visits.text
+        assert [item["id"] for item in visits.json()["items"]] == [visit.json()["id"]]
+        none = await client.get("/v1/inspections/mine", headers=other_rep)
+        assert none.status_code == 200 and none.json()["items"] == [], none.text
+        employees_refused = await client.get("/v1/inspections/mine", headers=reporter)
+        assert employees_refused.status_code == 403, employees_refused.text

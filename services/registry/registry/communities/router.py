@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from registry.buildings.schemas import BuildingOut
 from registry.common import READERS, WRITERS, page_cursor, text_id_cursor
@@ -26,6 +27,7 @@ from registry.database import platform_tables
 from shared.auth import CurrentIdentity, Role, allow
 from shared.concurrency import IfMatch, set_etag
 from shared.errors import problem_responses
+from shared.exports import ExportFormat, export_response, export_responses
 from shared.idempotency import Idempotency
 from shared.iso import IsoDate
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
@@ -150,6 +152,26 @@ async def community_buildings(
 async def community_stats(community_id: uuid.UUID, as_of: AsOf, uow: UnitOfWorkDep) -> CommunityStats:
     """Buildings by kind, active enterprises, employees, average age, enterprises by industry section."""
     return await service.stats(uow, community_id, as_of)
+
+
+@router.get(
+    "/{community_id}/stats/export",
+    summary="Export a community's statistics on a date",
+    dependencies=[allow(Role.platform_admin, Role.community_staff)],
+    response_class=StreamingResponse,
+    responses=export_responses("One row per figure: metric, breakdown, value (talent totals included)")
+    | problem_responses(403, 404, 422),
+)
+async def export_community_stats(
+    community_id: uuid.UUID,
+    as_of: AsOf,
+    uow: UnitOfWorkDep,
+    identity: CurrentIdentity,
+    export_format: Annotated[ExportFormat, Query(alias="format", description="`csv` (UTF-8 with BOM) or `xlsx`")],
+) -> StreamingResponse:
+    """The figures of `GET /v1/communities/{id}/stats` on `as_of` (default today) as a table, with the
+    graduates and high-level talents; the community's staff and admins, other staff 403."""
+    return export_response(await service.stats_export(uow, identity, community_id, as_of), export_format)
 
 
 @internal_router.get(

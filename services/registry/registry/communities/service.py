@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from registry.buildings.repository import BuildingRepository
@@ -28,6 +29,7 @@ from shared.auth import Identity
 from shared.concurrency import check_version
 from shared.dates import business_today
 from shared.errors import ValidationFailed
+from shared.exports import Cell, Export
 from shared.i18n import Text
 from shared.scope import require_staff
 from shared.uow import UnitOfWork
@@ -136,6 +138,36 @@ async def stats(uow: UnitOfWork, community_id: uuid.UUID, as_of: dt.date) -> Com
     """The community's figures on a date, aggregated in SQL."""
     await _load(uow, community_id)
     return await uow.repository(CommunityRepository).stats(community_id, as_of)
+
+
+STATS_HEADERS = ("指标", "分项", "数值")
+
+
+async def stats_export(uow: UnitOfWork, identity: Identity, community_id: uuid.UUID, as_of: dt.date) -> Export:
+    """The figures of `GET /v1/communities/{id}/stats` on `as_of` as rows of (metric, breakdown,
+    value), talent totals included; the community's staff and admins (403 otherwise, 404 unknown)."""
+    require_staff(identity, community_id)
+    community = await _load(uow, community_id)
+    figures = await uow.repository(CommunityRepository).stats(community_id, as_of)
+    lines: list[Sequence[Cell]] = [
+        ("统计日期", "", figures.as_of),
+        ("楼宇总数", "", figures.buildings),
+        ("在营企业数", "", figures.active_enterprises),
+        ("从业人员数", "", figures.employees),
+        ("从业人员平均年龄", "", figures.average_age),
+        ("本科及以上学历人数", "", figures.graduates),
+        ("高层次人才数", "", figures.high_level_talents),
+    ]
+    lines += [("按楼宇类型", kind, count) for kind, count in sorted(figures.buildings_by_kind.items())]
+    sections = sorted(figures.enterprises_by_industry_section.items())
+    lines += [("按行业门类", section, count) for section, count in sections]
+
+    async def rows() -> AsyncIterator[Sequence[Cell]]:
+        for line in lines:
+            yield line
+
+    name = community.name_zh.replace("/", "_")
+    return Export(filename=f"社区统计_{name}_{as_of}", headers=STATS_HEADERS, rows=rows(), sheet="社区统计")
 
 
 async def building_counts(
