@@ -41,9 +41,12 @@ class Receiver:
     calls: int = 0
     processed: dict[str, dict[str, object]] = field(default_factory=dict)
     bad_signatures: int = 0
+    delay: float = 0.0  # seconds each answer takes (deliveries stay in flight, their leases held)
 
     async def handle(self, request: web.Request) -> web.Response:
         self.calls += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.calls <= self.fail_first:
             return web.Response(status=self.status_when_failing, headers=self.extra_headers)
         body = await request.read()
@@ -183,7 +186,9 @@ async def test_killing_the_dispatcher_mid_run_loses_nothing(
     tables: tuple[WebhookTables, async_sessionmaker[AsyncSession]],
 ) -> None:
     webhook_tables, sessionmaker = tables
-    receiver = Receiver(secret=new_secret())
+    # a slow partner: when the first delivery arrives, the batch is still in flight, leased and not
+    # recorded (a fast one answers the whole batch before the test can look)
+    receiver = Receiver(secret=new_secret(), delay=0.5)
     runner, url = await _serve(receiver)
     try:
         owner = await _endpoint(sessionmaker, webhook_tables, url, receiver.secret)
@@ -199,6 +204,7 @@ async def test_killing_the_dispatcher_mid_run_loses_nothing(
             await asyncio.sleep(0.005)
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
+        receiver.delay = 0.0
         leased, pending = await _leases(sessionmaker, webhook_tables)
         assert 0 < receiver.calls < 60 and pending > 0, (receiver.calls, pending)  # killed mid-run
         assert leased > 0, "killed mid-batch: some messages are leased but never recorded"
