@@ -18,7 +18,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -321,6 +321,41 @@ async def confirm_upload(store: ObjectStore, base: str, declared: Declared, max_
     except StorageError as error:
         raise StorageUnavailable() from error
     return result
+
+
+class PendingRow(Protocol):
+    """What a confirmation reads of a service's attachment row."""
+
+    status: str
+    uploaded_by: str
+    expires_at: dt.datetime
+    declared_type: str
+    declared_size: int
+    sha256: str
+
+
+async def confirm_pending(
+    row: PendingRow, subject: str, store: ObjectStore, base: str, max_size: int, now: dt.datetime
+) -> dict[str, object]:
+    """The checks of a confirmation, the same for every service: not confirmed yet, by its
+    uploader, before its target expired (an expired upload is removed), then the file itself
+    (`confirm_upload`). Returns the columns the confirmed row gets."""
+    if row.status == "confirmed":
+        raise AttachmentAlreadyConfirmed()
+    if row.uploaded_by != subject:
+        raise AttachmentNotYours()
+    if row.expires_at < now:
+        await remove_objects(store, base)
+        raise AttachmentUploadExpired()
+    checked = await confirm_upload(store, base, Declared(row.declared_type, row.declared_size, row.sha256), max_size)
+    return {
+        "content_type": checked.content_type,
+        "size": checked.size,
+        "width": checked.width,
+        "height": checked.height,
+        "has_thumbnail": checked.has_thumbnail,
+        "confirmed_at": now,
+    }
 
 
 def _check_size(actual: int, declared: Declared, max_size: int) -> None:

@@ -20,13 +20,10 @@ from shared.attachments import (
     AttachmentEvidenceClosed,
     AttachmentLimitReached,
     AttachmentNotFound,
-    AttachmentNotYours,
     AttachmentPending,
     AttachmentRead,
     AttachmentSettings,
-    AttachmentUploadExpired,
-    Declared,
-    confirm_upload,
+    confirm_pending,
     keys_of,
     links,
     remove_objects,
@@ -113,25 +110,10 @@ async def confirm(
     """
     item = await load_item(uow, identity, kind, item_id)
     row = await _row(uow, item, attachment_id, for_update=True)
-    if row.status == "confirmed":
-        raise AttachmentAlreadyConfirmed()
-    if row.uploaded_by != identity.subject:
-        raise AttachmentNotYours()
-    store, settings = _store(uow), _settings(uow)
-    if row.expires_at < utcnow():
-        await remove_objects(store, _base(row))
-        raise AttachmentUploadExpired()
-    declared = Declared(row.declared_type, row.declared_size, row.sha256)
-    checked = await confirm_upload(store, _base(row), declared, settings.attachment_max_bytes)
     now = utcnow()
-    values: dict[str, object] = {
-        "content_type": checked.content_type,
-        "size": checked.size,
-        "width": checked.width,
-        "height": checked.height,
-        "has_thumbnail": checked.has_thumbnail,
-        "confirmed_at": now,
-    }
+    values = await confirm_pending(
+        row, identity.subject, _store(uow), _base(row), _settings(uow).attachment_max_bytes, now
+    )
     confirmed = await uow.repository(AttachmentRepository).mark_confirmed(row.id, values)
     if confirmed is None:
         raise AttachmentAlreadyConfirmed()

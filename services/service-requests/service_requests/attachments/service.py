@@ -26,12 +26,9 @@ from shared.attachments import (
     AttachmentEvidenceClosed,
     AttachmentLimitReached,
     AttachmentNotFound,
-    AttachmentNotYours,
     AttachmentPending,
     AttachmentSettings,
-    AttachmentUploadExpired,
-    Declared,
-    confirm_upload,
+    confirm_pending,
     links,
     remove_objects,
     require_size,
@@ -144,25 +141,10 @@ async def confirm(
     """The uploader's confirmation (shared/attachments.py checks the file); one of two at once wins."""
     access = await _access(uow, identity, request_id)
     row = await _own(uow, access, attachment_id, for_update=True)
-    if row.status == "confirmed":
-        raise AttachmentAlreadyConfirmed()
-    if row.uploaded_by != identity.subject:
-        raise AttachmentNotYours()
-    store, settings = _store(uow), _settings(uow)
-    if row.expires_at < utcnow():
-        await remove_objects(store, _base(row))
-        raise AttachmentUploadExpired()
-    declared = Declared(row.declared_type, row.declared_size, row.sha256)
-    checked = await confirm_upload(store, _base(row), declared, settings.attachment_max_bytes)
     now = utcnow()
-    values: dict[str, object] = {
-        "content_type": checked.content_type,
-        "size": checked.size,
-        "width": checked.width,
-        "height": checked.height,
-        "has_thumbnail": checked.has_thumbnail,
-        "confirmed_at": now,
-    }
+    values = await confirm_pending(
+        row, identity.subject, _store(uow), _base(row), _settings(uow).attachment_max_bytes, now
+    )
     confirmed = await uow.repository(RequestAttachmentRepository).mark_confirmed(row.id, values)
     if confirmed is None:
         raise AttachmentAlreadyConfirmed()
