@@ -31,6 +31,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any, cast
 
 import asyncpg
 import httpx
@@ -170,46 +171,51 @@ def _holding(dsn: str, community_id: uuid.UUID) -> tuple[int, int]:
 
 
 async def _search(dsn: str, community_id: uuid.UUID) -> list[str]:
-    """`q` on the work list at this size: the gram index plus LIKE (the service's condition) against
-    LIKE alone, one page of 21 newest first, best of five; and whether the plan used the index."""
-    from shared.textsearch import fragment_grams, like_fragment
+    """`q` on the work list at this size: the service's condition (the description's search indexes
+    and LIKE, `description_contains`) against LIKE on the community's rows alone, one page of 21
+    newest first, best of five; and which search index the plan used, if any."""
+    from sqlalchemy import select
+    from sqlalchemy.dialects import postgresql
+
+    from service_requests.requests.models import ServiceRequest
+    from service_requests.requests.repository import description_contains
+    from shared.textsearch import like_fragment
 
     connection = await asyncpg.connect(dsn)
     lines = []
     try:
         page = "ORDER BY created_at DESC, id DESC LIMIT 21"
-        with_index = (
-            "SELECT id FROM requests.service_request WHERE community_id = $1 "
-            f"AND requests.text_grams(description) @> $2::text[] AND description LIKE $3 {page}"
-        )
-        like_only = f"SELECT id FROM requests.service_request WHERE community_id = $1 AND description LIKE $3 {page}"
+        like_only = f"SELECT id FROM requests.service_request WHERE community_id = $1 AND description LIKE $2 {page}"
         for fragment, label in (
             ("第77777号", "rare, 6 chars"),
             ("贴息", "every row, 2 chars"),
             ("鑫", "no row, 1 char"),
         ):
+            condition = (
+                select(ServiceRequest.id)
+                .where(ServiceRequest.community_id == community_id, *description_contains(fragment))
+                .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
+                .limit(21)
+                .compile(dialect=cast(Any, postgresql).asyncpg.dialect())  # asyncpg's $n parameters
+            )
+            service_sql = str(condition)
+            service_args = tuple(condition.params[name] for name in condition.positiontup or ())
             timings = {}
-            for name, sql in (("grams + LIKE", with_index), ("LIKE alone", like_only)):
-                args: tuple[object, ...] = (community_id, fragment_grams(fragment), like_fragment(fragment))
-                if name == "LIKE alone":
-                    sql = sql.replace("$3", "$2")
-                    args = (community_id, like_fragment(fragment))
+            for name, sql, args in (
+                ("service", service_sql, service_args),
+                ("LIKE alone", like_only, (community_id, like_fragment(fragment))),
+            ):
                 best = float("inf")
                 for _ in range(5):
                     started = time.perf_counter()
                     await connection.fetch(sql, *args)
                     best = min(best, time.perf_counter() - started)
                 timings[name] = best
-            plan = "\n".join(
-                r[0]
-                for r in await connection.fetch(
-                    "EXPLAIN " + with_index, community_id, fragment_grams(fragment), like_fragment(fragment)
-                )
-            )
-            used = "ix_service_request_description_grams" in plan
+            plan = "\n".join(r[0] for r in await connection.fetch("EXPLAIN " + service_sql, *service_args))
+            used = [name for name in ("characters", "trgm") if f"ix_service_request_description_{name}" in plan]
             lines.append(
-                f"q={fragment} ({label}): grams + LIKE {timings['grams + LIKE'] * 1000:7.2f} ms, "
-                f"LIKE alone {timings['LIKE alone'] * 1000:7.2f} ms, gram index in the plan: {used}"
+                f"q={fragment} ({label}): service {timings['service'] * 1000:7.2f} ms, "
+                f"LIKE alone {timings['LIKE alone'] * 1000:7.2f} ms, search index in the plan: {used or 'none'}"
             )
     finally:
         await connection.close()

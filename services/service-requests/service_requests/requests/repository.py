@@ -19,6 +19,7 @@ from sqlalchemy import (
     bindparam,
     false,
     func,
+    null,
     or_,
     select,
     text,
@@ -37,7 +38,7 @@ from service_requests.working_calendar import SHANGHAI
 from shared.auth import Identity, Role
 from shared.outbox import record_event
 from shared.pagination import after_keyset
-from shared.textsearch import fragment_grams, like_fragment
+from shared.textsearch import like_fragment
 from shared.uow import Repository
 
 REQUEST = cast(Table, ServiceRequest.__table__)
@@ -373,6 +374,20 @@ def shanghai_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=SHANGHAI)
 
 
+# LIKE is the exact check, and the description's two search indexes find the candidates: pg_trgm's
+# serves LIKE itself from three characters on; a shorter fragment (most Chinese searches) has no
+# trigram, so the text must hold each of its characters (`ix_service_request_description_characters`).
+_CHARACTERS = func.string_to_array(ServiceRequest.description, null(), type_=PG_ARRAY(SqlText))
+
+
+def description_contains(fragment: str) -> list[ColumnElement[bool]]:
+    """The conditions for "the description contains `fragment`", in the index's own terms."""
+    like = ServiceRequest.description.like(like_fragment(fragment))
+    if len(fragment) >= 3:
+        return [like]
+    return [_CHARACTERS.contains(sorted(set(fragment))), like]
+
+
 def _where(filters: ListFilters, now: dt.datetime) -> list[ColumnElement[bool]]:
     """WHERE clauses of the list's filters."""
     clauses: list[ColumnElement[bool]] = []
@@ -398,8 +413,5 @@ def _where(filters: ListFilters, now: dt.datetime) -> list[ColumnElement[bool]]:
     if filters.handler is not None:
         clauses.append(ServiceRequest.assignee_subject == filters.handler)
     if filters.q is not None:
-        # the gram index finds the candidates, LIKE is the exact check (shared/textsearch.py)
-        grams = func.requests.text_grams(ServiceRequest.description, type_=PG_ARRAY(SqlText))
-        clauses.append(grams.contains(fragment_grams(filters.q)))
-        clauses.append(ServiceRequest.description.like(like_fragment(filters.q)))
+        clauses.extend(description_contains(filters.q))
     return clauses
