@@ -1,5 +1,5 @@
 """The staff work list (issue 18): `q` finds Chinese fragments of the description through its search
-index (one, two and more characters; LIKE's own characters are literal), the filters by enterprise,
+indexes (one, two and more characters; LIKE's own characters are literal), the filters by enterprise,
 handler, status, overdue and date range combine with it, and every sort pages by keyset."""
 
 from __future__ import annotations
