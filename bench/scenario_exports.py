@@ -212,7 +212,7 @@ async def _search(dsn: str, community_id: uuid.UUID) -> list[str]:
                     best = min(best, time.perf_counter() - started)
                 timings[name] = best
             plan = "\n".join(r[0] for r in await connection.fetch("EXPLAIN " + service_sql, *service_args))
-            used = [name for name in ("characters", "trgm") if f"ix_service_request_description_{name}" in plan]
+            used = [name for name in ("characters",) if f"ix_service_request_description_{name}" in plan]
             lines.append(
                 f"q={fragment} ({label}): service {timings['service'] * 1000:7.2f} ms, "
                 f"LIKE alone {timings['LIKE alone'] * 1000:7.2f} ms, search index in the plan: {used or 'none'}"

@@ -13,8 +13,15 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from registry.buildings.models import BuildingJurisdiction
 from registry.common import after_row, period
 from registry.enterprises.models import Enterprise, EnterpriseStatusPeriod, Headcount, Occupancy
-from shared.textsearch import fragment_grams, like_fragment
+from shared.textsearch import like_fragment
 from shared.uow import Repository
+
+
+def fragment_grams(fragment: str) -> list[str]:
+    """The grams a text must hold to contain `fragment`: the character itself, the pair, or every
+    trigram of a longer fragment (rarer than its pairs, so the index hands over few candidates)."""
+    size = 1 if len(fragment) == 1 else 2 if len(fragment) == 2 else 3
+    return sorted({fragment[i : i + size] for i in range(len(fragment) - size + 1)})
 
 
 def name_filter(fragment: str) -> list[ColumnElement[bool]]:
