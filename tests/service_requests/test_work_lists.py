@@ -1,6 +1,6 @@
-"""The staff work list (issue 18): `q` finds Chinese fragments of the description through its search
-indexes (one, two and more characters; LIKE's own characters are literal), the filters by enterprise,
-handler, status, overdue and date range combine with it, and every sort pages by keyset."""
+"""The staff work list (issue 18): `q` finds Chinese fragments of the description (one, two and more
+characters; LIKE's own characters are literal), the filters by enterprise, handler, status,
+overdue and date range combine with it, and every sort pages by keyset."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ async def test_q_and_the_filters_find_exactly_the_matching_requests(
 
     assert await _ids(requests_app, world, q="贷款") == [guarantee, loan_info]  # two characters
     assert await _ids(requests_app, world, q="贷") == [guarantee, loan_info]  # one
-    assert await _ids(requests_app, world, q="创业担保贷款") == [guarantee]  # longer: by its trigrams
-    assert await _ids(requests_app, world, q="担保政策") == []  # every gram exists, the text does not
+    assert await _ids(requests_app, world, q="创业担保贷款") == [guarantee]  # longer
+    assert await _ids(requests_app, world, q="担保政策") == []  # every character occurs, the fragment does not
     assert await _ids(requests_app, world, q="%_") == [percent]  # LIKE's characters are literal
     assert await _ids(requests_app, world, q="_") == [percent]
     assert await _ids(requests_app, world, q="贷款", enterprise_id=str(world.other_enterprise_id)) == [guarantee]

@@ -1,15 +1,15 @@
-"""The description search by an index of its characters, built by a C function
+"""The description search without an index: the gram index cost every submission more than the
+rest of its insert
 
 Revision ID: c5e8f2a1d947
 Revises: b7d41e9c2a53
 Create Date: 2026-12-04 18:30:00
 
-`requests.text_grams` (a SQL function over every 1-3 character gram) made each submission spend
-about 0.5 ms of PostgreSQL CPU on the index, three times the rest of the insert (docs/benchmarks.md,
-issue 23). This index holds the description's characters (`string_to_array(description, NULL)`,
-built-in C): a fragment's text must hold each of its characters, and LIKE is the exact check.
-Measured on the requests bench (PostgreSQL CPU per submission through the gateway): no index
-0.19 ms, this index 0.21, pg_trgm's `gin_trgm_ops` alone 0.23, both 0.51, the grams 0.64-0.70.
+Every GIN index over the description that was tried made each submission spend about 0.45 ms more
+PostgreSQL CPU on the requests bench (0.63-0.70 ms against 0.16-0.19 without; the SQL `text_grams`
+function, the characters by `string_to_array`, pg_trgm, and both), which took submissions through
+the gateway from 0.45x of the baseline to 0.35x (docs/benchmarks.md, issue 23). `q` is LIKE over
+the rows the other filters select, read newest first (docs/service-requests.md).
 """
 
 from collections.abc import Sequence
@@ -35,14 +35,9 @@ $$
 def upgrade() -> None:
     op.drop_index('ix_service_request_description_grams', table_name='service_request', schema='requests')
     op.execute('DROP FUNCTION requests.text_grams(text)')
-    op.execute(
-        'CREATE INDEX ix_service_request_description_characters ON requests.service_request '
-        'USING gin (string_to_array(description, NULL))'
-    )
 
 
 def downgrade() -> None:
-    op.drop_index('ix_service_request_description_characters', table_name='service_request', schema='requests')
     op.execute(GRAMS)
     op.create_index(
         'ix_service_request_description_grams',
