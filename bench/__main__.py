@@ -2,14 +2,24 @@
 
 Each scenario measures its own baseline in the same run and prints ratios against it, so
 numbers stay comparable across machines. `python -m bench --list` shows the scenarios.
+
+Without `DATABASE_URL`, every run starts a fresh embedded cluster (`.data/bench-pg`), not the
+development one (`.data/pg`): a development cluster that had run the test suite for a day spent
+four times the PostgreSQL CPU per submission of a fresh one on the same code (docs/benchmarks.md,
+"Issue 23, the description search"), so a bench on it measured its history, not the code.
+One bench at a time per checkout.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import shutil
 import sys
 import time
 from pathlib import Path
+
+BENCH_PGDATA = Path(__file__).resolve().parent.parent / ".data" / "bench-pg"
 
 
 def scenarios() -> list[str]:
@@ -26,6 +36,9 @@ def main(argv: list[str]) -> int:
         print(f"unknown scenario(s): {', '.join(unknown)}; known: {', '.join(scenarios())}", file=sys.stderr)
         return 2
     options = [arg for arg in argv if arg.startswith("-")]
+    if not os.environ.get("DATABASE_URL"):
+        shutil.rmtree(BENCH_PGDATA, ignore_errors=True)
+        os.environ["PLATFORM_PGDATA"] = str(BENCH_PGDATA)  # read by tools.devdb when first imported
     for name in chosen:
         print(f"\n=== {name} ===", flush=True)
         started = time.perf_counter()

@@ -4,8 +4,8 @@ requests' descriptions: an index finds the candidates and LIKE is the exact chec
 pg_trgm's trigrams cannot index the one- and two-character fragments most Chinese searches are.
 The registry's names (written rarely, searched by every resident) keep a GIN index over every
 character, pair and trigram (`registry.enterprise_name_grams`); the descriptions (written on the
-submission's hot path) have no index: LIKE reads the rows the other filters select
-(service_requests.requests.repository.description_contains, docs/service-requests.md).
+submission's hot path) keep two indexes built by C functions, their characters and pg_trgm's
+trigrams (service_requests.requests.repository.description_contains, docs/service-requests.md).
 """
 
 from __future__ import annotations

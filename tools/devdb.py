@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-PGDATA = ROOT / ".data" / "pg"
+# `PLATFORM_PGDATA` moves the embedded cluster (the benchmarks run on a fresh one of their own)
+PGDATA = Path(os.environ.get("PLATFORM_PGDATA") or ROOT / ".data" / "pg")
 
 # Dev/test settings only; a production cluster is configured by its operators.
 _EMBEDDED_SETTINGS = {

@@ -1,6 +1,6 @@
-"""The staff work list (issue 18): `q` finds Chinese fragments of the description (one, two and more
-characters; LIKE's own characters are literal), the filters by enterprise, handler, status,
-overdue and date range combine with it, and every sort pages by keyset."""
+"""The staff work list (issue 18): `q` finds Chinese fragments of the description through its two
+indexes (one, two and more characters; LIKE's own characters are literal), the filters by
+enterprise, handler, status, overdue and date range combine with it, and every sort pages by keyset."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from service_requests.requests.models import ServiceRequest
+from service_requests.requests.repository import description_contains
+from shared.settings import PlatformSettings
 from tests.service_requests.conftest import World, act, create_type, submit
 from tests.support.identities import auth
 
@@ -34,7 +40,7 @@ async def test_q_and_the_filters_find_exactly_the_matching_requests(
 
     assert await _ids(requests_app, world, q="贷款") == [guarantee, loan_info]  # two characters
     assert await _ids(requests_app, world, q="贷") == [guarantee, loan_info]  # one
-    assert await _ids(requests_app, world, q="创业担保贷款") == [guarantee]  # longer
+    assert await _ids(requests_app, world, q="创业担保贷款") == [guarantee]  # longer: by its trigrams
     assert await _ids(requests_app, world, q="担保政策") == []  # every character occurs, the fragment does not
     assert await _ids(requests_app, world, q="%_") == [percent]  # LIKE's characters are literal
     assert await _ids(requests_app, world, q="_") == [percent]
@@ -98,3 +104,28 @@ async def test_each_sort_pages_by_keyset_and_its_cursor_belongs_to_it(
     assert default.status_code == 400 and default.json()["code"] == "INVALID_CURSOR"
     too_long = await requests_app.get("/v1/service-requests", params={"q": "贷" * 51}, headers=auth(world.staff()))
     assert too_long.status_code == 422 and uuid.UUID(made[0])
+
+
+@pytest.mark.parametrize(
+    ("fragment", "index"),
+    [
+        ("贷", "ix_service_request_description_characters"),
+        ("%_", "ix_service_request_description_characters"),
+        ("贷款", "ix_service_request_description_characters"),
+        ("创业担保贷款", "ix_service_request_description_trgm"),
+    ],
+)
+async def test_the_q_condition_is_one_its_index_serves(database_url: str, fragment: str, index: str) -> None:
+    """The condition must name an indexed expression exactly (`string_to_array(description, NULL)`
+    with a NULL literal, not a parameter; LIKE for pg_trgm), or the search quietly reads every row."""
+    engine = create_async_engine(PlatformSettings(database_url=database_url).async_database_url)
+    try:
+        async with engine.connect() as connection:
+            query = select(ServiceRequest.id).where(*description_contains(fragment))
+            compiled = query.compile(dialect=connection.dialect)
+            parameters = tuple(compiled.params[name] for name in compiled.positiontup or ())
+            await connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = "\n".join((await connection.exec_driver_sql("EXPLAIN " + str(compiled), parameters)).scalars())
+    finally:
+        await engine.dispose()
+    assert index in plan, plan

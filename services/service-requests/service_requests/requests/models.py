@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    text,
 )
 from sqlalchemy import Text as SqlText
 from sqlalchemy.dialects.postgresql import JSONB
@@ -50,6 +51,19 @@ class ServiceRequest(UUIDPrimaryKey, Timestamps, Versioned, Base):
         Index("ix_service_request_requester_created", "requester_subject", "created_at", "id"),
         Index("ix_service_request_partner_created", "routed_partner_id", "created_at", "id"),
         Index("ix_service_request_created", "created_at", "id"),
+        # `q`: the description's characters and its pg_trgm trigrams, both from built-in C functions
+        # (the repository's `description_contains`; migration c5e8f2a1d947 says why not a SQL function)
+        Index(
+            "ix_service_request_description_characters",
+            text("string_to_array(description, NULL)"),
+            postgresql_using="gin",
+        ),
+        Index(
+            "ix_service_request_description_trgm",
+            "description",
+            postgresql_using="gin",
+            postgresql_ops={"description": "gin_trgm_ops"},
+        ),
     )
 
     # No foreign key on purpose: every submission would take a KEY SHARE lock on the same hot
