@@ -116,6 +116,10 @@ class RequestRepository(Repository):
         limit: int,
     ) -> list[ServiceRequest]:
         statement = select(ServiceRequest).where(visible_to(identity), *_where(filters, now))
+        if filters.q is not None:
+            # A generic plan guesses the fragment's selectivity: it may read every match of a common
+            # one through its index, or walk every row for a rare one. Plan for the actual fragment.
+            await self.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         column, descending = SORT_KEYS[filters.sort]
         keys = [column, REQUEST.c.id]
         if after is not None:
