@@ -4,10 +4,9 @@ Each scenario measures its own baseline in the same run and prints ratios agains
 numbers stay comparable across machines. `python -m bench --list` shows the scenarios.
 
 Without `DATABASE_URL`, every run starts a fresh embedded cluster (`.data/bench-pg`), not the
-development one (`.data/pg`): a development cluster that had run the test suite for a day spent
-four times the PostgreSQL CPU per submission of a fresh one on the same code (docs/benchmarks.md,
-"Issue 23, the description search"), so a bench on it measured its history, not the code.
-One bench at a time per checkout.
+development one (`.data/pg`): runs on the development cluster once spent four times the
+PostgreSQL CPU per submission of fresh clusters on the same code, for a cause not found
+(docs/benchmarks.md, "Issue 23, the description search"). One bench at a time per checkout.
 """
 
 from __future__ import annotations
